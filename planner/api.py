@@ -1,0 +1,42 @@
+"""The Python API behind every channel: read -> validate -> plan -> (write)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.plan import PlanResult, plan
+from planner.sheets.contract import OUTPUT_SHEETS
+from planner.sheets.package import merge_output
+from planner.sheets.read import read_inputs
+from planner.sheets.save import atomic_save, check_writable
+from planner.sheets.validate import Inputs, validate_inputs
+from planner.sheets.write_openpyxl import output_package
+
+
+def default_output(path: Path) -> Path:
+    """IN.xlsx -> IN.planned.xlsx beside it (IN.xlsm -> IN.planned.xlsm, so macros stay enabled)."""
+    return path.with_name(f"{path.stem}.planned{path.suffix}")
+
+
+def load(path: str | Path) -> Inputs:
+    """Read and validate the input sheets (raises InputError on structural problems)."""
+    return validate_inputs(read_inputs(Path(path)))
+
+
+def write_result(source: str | Path, result: PlanResult, dest: str | Path) -> Path:
+    """Write the output sheets into a copy of ``source`` saved atomically at ``dest`` (may be ``source``)."""
+    dest = Path(dest)
+    check_writable(dest)
+    package = output_package(result)
+    return atomic_save(dest, lambda tmp: merge_output(str(source), package, tmp, list(OUTPUT_SHEETS)))
+
+
+def plan_workbook(path: str | Path, output: str | Path | None = None, in_place: bool = False) -> PlanResult:
+    """Plan a workbook; with ``output`` or ``in_place`` also write the planned workbook."""
+    path = Path(path)
+    result = plan(load(path), source=str(path))
+    if in_place:
+        write_result(path, result, path)
+    elif output is not None:
+        write_result(path, result, output)
+    return result

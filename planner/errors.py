@@ -1,0 +1,13 @@
+"""Errors a planner sees as one clear line (the command line exits 2 on them, never a traceback)."""
+
+
+class PlannerError(Exception):
+    """Base class: the message is meant for the user as it is."""
+
+
+class InputError(PlannerError):
+    """A structural problem in the input: not a workbook, a required sheet or column missing."""
+
+
+class OutputError(PlannerError):
+    """The result cannot be saved: file open in another program, folder not writable, disk full."""

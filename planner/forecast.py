@@ -1,0 +1,521 @@
+"""Demand forecasting, vectorised across series.
+
+Data contract: ``Y`` is a float array of shape (series, periods), oldest period first, with NaN before a
+series' first observation (a new item is not padded with zeros) and 0 for periods without demand. Every
+model is a small function ``fit_<method>(Y, holdout, horizon, season)`` that fits its parameters on the
+training part ``Y[:, :P - holdout]`` by minimising the one-step-ahead squared error over a parameter grid
+evaluated for all series at once, then replays the whole history with the chosen parameters. It returns the
+hold-out forecast (from origin P - holdout), the future forecast (from origin P) and the standard deviation
+of the one-step-ahead errors. ``forecast_series`` is the one orchestrator (Nixtla statsforecast style).
+
+Sources: Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed. (2021), ch. 8 (SES,
+Holt, additive Holt-Winters in error-correction form); Croston (1972); Syntetos & Boylan (2005) (SBA and
+the ADI/CV² classification); Teunter, Syntetos & Babai (2011) (TSB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+METHODS = ("mean", "moving_average", "ses", "holt", "holt_winters", "croston", "sba", "tsb")
+SMOOTH_CANDIDATES = ("mean", "moving_average", "ses", "holt", "holt_winters")
+INTERMITTENT_CANDIDATES = ("mean", "ses", "croston", "sba", "tsb")
+ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
+CV2_CUTOFF = 0.49
+CHUNK_ROWS = 8192  # series processed together: bounds memory, keeps arrays cache-friendly
+
+
+@dataclass
+class Fit:
+    """What one model returns for a block of series (all arrays have the block's rows first)."""
+
+    holdout: np.ndarray  # (N, h) forecast of the hold-out periods, from origin P - h
+    future: np.ndarray  # (N, H) forecast of the next H periods, from origin P
+    sigma: np.ndarray  # (N,) sd of one-step-ahead errors over the whole history, per period
+
+
+@dataclass
+class ForecastResult:
+    """Per series: chosen method, demand class, forecast per period, error sd and hold-out accuracy."""
+
+    method: np.ndarray  # (N,) str
+    demand_class: np.ndarray  # (N,) str: smooth / erratic / intermittent / lumpy / no demand
+    forecast: np.ndarray  # (N, H) per period, >= 0
+    sigma: np.ndarray  # (N,) sd of one-step-ahead forecast errors, per period
+    wape: np.ndarray  # (N,) sum|F - A| / sum A over the hold-out (NaN when no hold-out or no demand)
+    bias: np.ndarray  # (N,) sum(F - A) / sum A over the hold-out: > 0 means over-forecast
+    adi: np.ndarray  # (N,) average demand interval, periods
+    cv2: np.ndarray  # (N,) squared coefficient of variation of non-zero demand sizes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _prepare(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values with NaN as 0, observed mask as float, index of each series' first observation."""
+    mask = ~np.isnan(Y)
+    start = np.where(mask.any(axis=1), mask.argmax(axis=1), Y.shape[1])
+    return np.where(mask, Y, 0.0), mask.astype(float), start
+
+
+def _first_values(Y: np.ndarray, start: np.ndarray, k: int) -> np.ndarray:
+    """The first k periods from each series' start, shape (N, k), NaN past the end."""
+    P = Y.shape[1]
+    idx = start[:, None] + np.arange(k)[None, :]
+    vals = Y[np.arange(len(Y))[:, None], np.minimum(idx, P - 1)]
+    return np.where(idx < P, vals, np.nan)
+
+
+def _nanmean(a: np.ndarray, axis: int = 1) -> np.ndarray:
+    n = np.sum(~np.isnan(a), axis=axis)
+    s = np.nansum(a, axis=axis)
+    return np.divide(s, n, out=np.zeros_like(s), where=n > 0)
+
+
+def _sigma(sse: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Root mean squared one-step error: sqrt(SSE / n)."""
+    return np.sqrt(np.divide(sse, n, out=np.zeros_like(sse), where=n > 0))
+
+
+def _pick(values: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """values[i, best[i]] for a (N, G) array."""
+    return values[np.arange(len(values)), best]
+
+
+def _grid(*axes: tuple[float, ...]) -> list[np.ndarray]:
+    """Cartesian product of parameter axes, one flat (G,) array per axis."""
+    return [g.ravel() for g in np.meshgrid(*[np.asarray(a, float) for a in axes], indexing="ij")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# models
+
+
+def fit_mean(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Mean of all observations so far; one-step forecast at t is the mean of periods before t."""
+    Yf, M, _ = _prepare(Y)
+    P = Y.shape[1]
+    cs = np.concatenate([np.zeros((len(Y), 1)), np.cumsum(Yf, axis=1)], axis=1)
+    cn = np.concatenate([np.zeros((len(Y), 1)), np.cumsum(M, axis=1)], axis=1)
+    f = np.divide(cs[:, :-1], cn[:, :-1], out=np.full_like(Yf, np.nan), where=cn[:, :-1] > 0)
+    ok = M.astype(bool) & ~np.isnan(f)
+    e = np.where(ok, Yf - np.nan_to_num(f), 0.0)
+    o = P - holdout
+    level_o = np.divide(cs[:, o], cn[:, o], out=np.zeros(len(Y)), where=cn[:, o] > 0)
+    level = np.divide(cs[:, P], cn[:, P], out=np.zeros(len(Y)), where=cn[:, P] > 0)
+    return Fit(
+        np.repeat(level_o[:, None], holdout, 1),
+        np.repeat(level[:, None], horizon, 1),
+        _sigma((e * e).sum(1), ok.sum(1)),
+    )
+
+
+MA_WINDOWS = (3, 4, 6, 8, 13)
+
+
+def fit_moving_average(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Mean of the last n observations; n chosen per series from MA_WINDOWS by one-step training SSE."""
+    Yf, M, _ = _prepare(Y)
+    N, P = Y.shape
+    o = P - holdout
+    cs = np.concatenate([np.zeros((N, 1)), np.cumsum(Yf, axis=1)], axis=1)
+    cn = np.concatenate([np.zeros((N, 1)), np.cumsum(M, axis=1)], axis=1)
+    windows = [w for w in MA_WINDOWS if w < max(o, 2)] or [1]
+    t = np.arange(P)
+    sse_train, sse_all, n_all, lev_o, lev = [], [], [], [], []
+    for w in windows:
+        lo = np.maximum(t - w, 0)
+        num, den = cs[:, t] - cs[:, lo], cn[:, t] - cn[:, lo]
+        f = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+        ok = M.astype(bool) & (den > 0)
+        e2 = np.where(ok, (Yf - f) ** 2, 0.0)
+        sse_train.append(e2[:, :o].sum(1))
+        sse_all.append(e2.sum(1))
+        n_all.append(ok.sum(1))
+        for store, at in ((lev_o, o), (lev, P)):
+            d = cn[:, at] - cn[:, max(at - w, 0)]
+            store.append(np.divide(cs[:, at] - cs[:, max(at - w, 0)], d, out=np.zeros(N), where=d > 0))
+    best = np.argmin(np.stack(sse_train, 1), axis=1)
+    pick = lambda xs: _pick(np.stack(xs, 1), best)  # noqa: E731
+    return Fit(
+        np.repeat(pick(lev_o)[:, None], holdout, 1),
+        np.repeat(pick(lev)[:, None], horizon, 1),
+        _sigma(pick(sse_all), pick(n_all)),
+    )
+
+
+SES_ALPHAS = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))
+
+
+def ses_pass(Y: np.ndarray, alpha: np.ndarray, level0: np.ndarray, stop: int | None = None):
+    """Simple exponential smoothing, error-correction form (FPP3 §8.1): e = y - l; l <- l + alpha * e.
+
+    alpha has shape (G,) (a grid shared by all series) or (N, G). Returns (sse, n_errors, level) after
+    period ``stop`` (default: all), each (N, G), and the one-step forecasts (N, stop, G) are not kept.
+    """
+    Yf, M, start = _prepare(Y)
+    stop = Y.shape[1] if stop is None else stop
+    alpha = np.broadcast_to(alpha, (len(Y), np.shape(alpha)[-1]))
+    level = np.repeat(level0[:, None], alpha.shape[1], 1).astype(float)
+    sse = np.zeros_like(level)
+    n = np.zeros(len(Y))
+    for t in range(int(start.min(initial=stop)), stop):
+        e = (Yf[:, t : t + 1] - level) * M[:, t : t + 1]
+        sse += e * e
+        n += M[:, t]
+        level += alpha * e
+    return sse, n, level
+
+
+def _ses_level0(Y: np.ndarray) -> np.ndarray:
+    _, _, start = _prepare(Y)
+    return np.nan_to_num(_nanmean(_first_values(Y, start, 4)))
+
+
+def fit_ses(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """SES with alpha from a 0.05-step grid refined to 0.01 around the best point, by training SSE."""
+    o = Y.shape[1] - holdout
+    l0 = _ses_level0(Y)
+    sse, _, _ = ses_pass(Y, np.array(SES_ALPHAS), l0, o)
+    coarse = np.array(SES_ALPHAS)[np.argmin(sse, axis=1)]
+    fine = np.clip(coarse[:, None] + np.arange(-0.04, 0.041, 0.01)[None, :], 0.01, 0.99)
+    sse, _, _ = ses_pass(Y, fine, l0, o)
+    alpha = _pick(fine, np.argmin(sse, axis=1))[:, None]
+    _, _, lev_o = ses_pass(Y, alpha, l0, o)
+    sse_all, n_all, lev = ses_pass(Y, alpha, l0)
+    return Fit(
+        np.repeat(lev_o, holdout, 1),
+        np.repeat(lev, horizon, 1),
+        _sigma(sse_all[:, 0], n_all),
+    )
+
+
+HOLT_GRID = _grid((0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9), (0.01, 0.05, 0.1, 0.2))
+
+
+def holt_pass(Y, alpha, beta, level0, trend0, stop=None):
+    """Holt's linear trend, error-correction form (FPP3 §8.2): f = l + b; e = y - f;
+    l <- l + b + alpha*e; b <- b + alpha*beta*e. Returns (sse, n, level, trend), each (N, G)."""
+    Yf, M, start = _prepare(Y)
+    stop = Y.shape[1] if stop is None else stop
+    G = np.shape(alpha)[-1]
+    alpha = np.broadcast_to(alpha, (len(Y), G))
+    ab = alpha * np.broadcast_to(beta, (len(Y), G))
+    level = np.repeat(level0[:, None], G, 1).astype(float)
+    trend = np.repeat(trend0[:, None], G, 1).astype(float)
+    sse = np.zeros_like(level)
+    n = np.zeros(len(Y))
+    for t in range(int(start.min(initial=stop)), stop):
+        m = M[:, t : t + 1]
+        e = (Yf[:, t : t + 1] - level - trend) * m
+        sse += e * e
+        n += M[:, t]
+        level += (trend + alpha * e) * m  # state frozen before the series starts
+        trend += ab * e
+    return sse, n, level, trend
+
+
+def fit_holt(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Holt's linear trend with (alpha, beta) from HOLT_GRID by training SSE; level0 = mean of the first
+    four observations, trend0 = 0."""
+    o = Y.shape[1] - holdout
+    l0, b0 = _ses_level0(Y), np.zeros(len(Y))
+    a, b = HOLT_GRID
+    sse, _, _, _ = holt_pass(Y, a, b, l0, b0, o)
+    best = np.argmin(sse, axis=1)
+    a, b = a[best][:, None], b[best][:, None]
+    _, _, lo, bo = holt_pass(Y, a, b, l0, b0, o)
+    sse_all, n_all, lev, tr = holt_pass(Y, a, b, l0, b0)
+    return Fit(
+        lo + bo * np.arange(1, holdout + 1)[None, :],
+        lev + tr * np.arange(1, horizon + 1)[None, :],
+        _sigma(sse_all[:, 0], n_all),
+    )
+
+
+HW_GRID = _grid((0.05, 0.15, 0.3, 0.5), (0.01, 0.1), (0.05, 0.2, 0.4))
+
+
+def hw_pass(Y, alpha, beta, gamma, level0, trend0, season0, stop=None):
+    """Additive Holt-Winters, error-correction form (FPP3 §8.3), season length m = season0.shape[1]:
+    f = l + b + s[t-m]; e = y - f; l <- l + b + alpha*e; b <- b + alpha*beta*e; s[t] = s[t-m] + gamma*e.
+    season0[:, j] is the seasonal term of the phase t mod m == j. Returns (sse, n, level, trend, season)
+    with season (m, N, G) so that each phase is one contiguous block."""
+    Yf, M, start = _prepare(Y)
+    stop = Y.shape[1] if stop is None else stop
+    N, m = season0.shape
+    G = np.shape(alpha)[-1]
+    alpha = np.broadcast_to(alpha, (N, G))
+    ab = alpha * np.broadcast_to(beta, (N, G))
+    gamma = np.broadcast_to(gamma, (N, G))
+    level = np.repeat(level0[:, None], G, 1).astype(float)
+    trend = np.repeat(trend0[:, None], G, 1).astype(float)
+    seas = np.repeat(season0.T[:, :, None], G, 2).astype(float)
+    sse = np.zeros_like(level)
+    n = np.zeros(N)
+    for t in range(int(start.min(initial=stop)), stop):
+        j = t % m
+        mt = M[:, t : t + 1]
+        e = (Yf[:, t : t + 1] - level - trend - seas[j]) * mt
+        sse += e * e
+        n += M[:, t]
+        level += (trend + alpha * e) * mt
+        trend += ab * e
+        seas[j] += gamma * e
+    return sse, n, level, trend, seas
+
+
+def hw_initial(Y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """level0 = mean of the first season, trend0 = 0, s_j = first-season value - level0, by phase."""
+    _, _, start = _prepare(Y)
+    first = np.nan_to_num(_first_values(Y, start, m))
+    level0 = first.mean(axis=1)
+    phase = (start[:, None] + np.arange(m)[None, :]) % m
+    season0 = np.zeros((len(Y), m))
+    np.put_along_axis(season0, phase, first - level0[:, None], axis=1)
+    return level0, np.zeros(len(Y)), season0
+
+
+def _seasonal_path(level, trend, seas, origin: int, steps: int) -> np.ndarray:
+    """l + k*b + s[(origin + k - 1) mod m] for k = 1..steps; level/trend (N, 1), seas (m, N, 1)."""
+    m = seas.shape[0]
+    k = np.arange(1, steps + 1)
+    return level + trend * k[None, :] + seas[(origin + k - 1) % m, :, 0].T
+
+
+def fit_holt_winters(Y: np.ndarray, holdout: int, horizon: int, season: int = 52) -> Fit:
+    """Additive Holt-Winters with (alpha, beta, gamma) from HW_GRID by training SSE."""
+    P = Y.shape[1]
+    o = P - holdout
+    init = hw_initial(Y, season)
+    a, b, g = HW_GRID
+    sse = hw_pass(Y, a, b, g, *init, o)[0]
+    best = np.argmin(sse, axis=1)
+    a, b, g = a[best][:, None], b[best][:, None], g[best][:, None]
+    _, _, lo, bo, so = hw_pass(Y, a, b, g, *init, o)
+    sse_all, n_all, lev, tr, se = hw_pass(Y, a, b, g, *init)
+    return Fit(
+        _seasonal_path(lo, bo, so, o, holdout),
+        _seasonal_path(lev, tr, se, P, horizon),
+        _sigma(sse_all[:, 0], n_all),
+    )
+
+
+CROSTON_ALPHAS = (0.05, 0.1, 0.15, 0.2, 0.3)
+
+
+def croston_pass(Y, alpha, size0, interval0, stop=None, sba=False):
+    """Croston's method: on a period with demand y > 0 after q periods, z <- z + alpha*(y - z) and
+    p <- p + alpha*(q - p); forecast z/p, times (1 - alpha/2) for SBA (Syntetos & Boylan 2005).
+    Returns (sse, n, size, interval, q), each (N, G)."""
+    Yf, M, start = _prepare(Y)
+    stop = Y.shape[1] if stop is None else stop
+    N, G = len(Y), np.shape(alpha)[-1]
+    alpha = np.broadcast_to(alpha, (N, G))
+    factor = 1 - alpha / 2 if sba else 1.0
+    z = np.repeat(size0[:, None], G, 1).astype(float)
+    p = np.repeat(interval0[:, None], G, 1).astype(float)
+    q = np.zeros((N, G))
+    sse = np.zeros((N, G))
+    n = np.zeros(N)
+    for t in range(int(start.min(initial=stop)), stop):
+        y, mt = Yf[:, t : t + 1], M[:, t : t + 1]
+        e = (y - factor * z / p) * mt
+        sse += e * e
+        n += M[:, t]
+        q += mt
+        hit = (y > 0) & (mt > 0)
+        z = np.where(hit, z + alpha * (y - z), z)
+        p = np.where(hit, p + alpha * (q - p), p)
+        q = np.where(hit, 0.0, q)
+    return sse, n, z, p, factor * z / p
+
+
+def _intermittent_initial(Y: np.ndarray, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """size0 = mean non-zero demand, interval0 = ADI, prob0 = 1/ADI, all on the first `stop` periods."""
+    Yt = Y[:, :stop]
+    nz = np.nansum(Yt > 0, axis=1)
+    obs = np.sum(~np.isnan(Yt), axis=1)
+    size0 = np.divide(np.nansum(Yt, axis=1), nz, out=np.zeros(len(Y)), where=nz > 0)
+    interval0 = np.divide(obs, nz, out=np.ones(len(Y)), where=nz > 0)
+    return size0, np.maximum(interval0, 1.0), 1.0 / np.maximum(interval0, 1.0)
+
+
+def _fit_croston(Y: np.ndarray, holdout: int, horizon: int, sba: bool) -> Fit:
+    o = Y.shape[1] - holdout
+    size0, interval0, _ = _intermittent_initial(Y, max(o, 1))
+    grid = np.array(CROSTON_ALPHAS)
+    sse = croston_pass(Y, grid, size0, interval0, o, sba)[0]
+    alpha = grid[np.argmin(sse, axis=1)][:, None]
+    f_o = croston_pass(Y, alpha, size0, interval0, o, sba)[-1]
+    sse_all, n_all, *_, f = croston_pass(Y, alpha, size0, interval0, None, sba)
+    return Fit(np.repeat(f_o, holdout, 1), np.repeat(f, horizon, 1), _sigma(sse_all[:, 0], n_all))
+
+
+def fit_croston(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Croston (1972), alpha shared by size and interval, from CROSTON_ALPHAS by training SSE."""
+    return _fit_croston(Y, holdout, horizon, sba=False)
+
+
+def fit_sba(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Syntetos-Boylan approximation: Croston's forecast times (1 - alpha/2), removing its bias."""
+    return _fit_croston(Y, holdout, horizon, sba=True)
+
+
+TSB_GRID = _grid((0.05, 0.1, 0.2, 0.3), (0.02, 0.05, 0.1, 0.2))
+
+
+def tsb_pass(Y, alpha, beta, size0, prob0, stop=None):
+    """TSB (Teunter, Syntetos & Babai 2011): every period pi <- pi + beta*(1[y>0] - pi); on demand
+    z <- z + alpha*(y - z); forecast pi*z. Returns (sse, n, forecast), each (N, G)."""
+    Yf, M, start = _prepare(Y)
+    stop = Y.shape[1] if stop is None else stop
+    N, G = len(Y), np.shape(alpha)[-1]
+    alpha = np.broadcast_to(alpha, (N, G))
+    beta = np.broadcast_to(beta, (N, G))
+    z = np.repeat(size0[:, None], G, 1).astype(float)
+    pi = np.repeat(prob0[:, None], G, 1).astype(float)
+    sse = np.zeros((N, G))
+    n = np.zeros(N)
+    for t in range(int(start.min(initial=stop)), stop):
+        y, mt = Yf[:, t : t + 1], M[:, t : t + 1]
+        e = (y - pi * z) * mt
+        sse += e * e
+        n += M[:, t]
+        hit = (y > 0) & (mt > 0)
+        z = np.where(hit, z + alpha * (y - z), z)
+        pi += beta * (hit - pi) * mt
+    return sse, n, pi * z
+
+
+def fit_tsb(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """TSB with (alpha, beta) from TSB_GRID by training SSE."""
+    o = Y.shape[1] - holdout
+    size0, _, prob0 = _intermittent_initial(Y, max(o, 1))
+    a, b = TSB_GRID
+    best = np.argmin(tsb_pass(Y, a, b, size0, prob0, o)[0], axis=1)
+    a, b = a[best][:, None], b[best][:, None]
+    f_o = tsb_pass(Y, a, b, size0, prob0, o)[-1]
+    sse_all, n_all, f = tsb_pass(Y, a, b, size0, prob0)
+    return Fit(np.repeat(f_o, holdout, 1), np.repeat(f, horizon, 1), _sigma(sse_all[:, 0], n_all))
+
+
+MODELS: dict[str, Callable[..., Fit]] = {
+    "mean": fit_mean,
+    "moving_average": fit_moving_average,
+    "ses": fit_ses,
+    "holt": fit_holt,
+    "holt_winters": fit_holt_winters,
+    "croston": fit_croston,
+    "sba": fit_sba,
+    "tsb": fit_tsb,
+}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# classification and orchestration
+
+
+def classify_demand(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Syntetos-Boylan-Croston classes from ADI = observed periods / periods with demand and
+    CV² = (sd / mean)² of the non-zero demand sizes: smooth (ADI < 1.32, CV² < 0.49), erratic
+    (ADI < 1.32, CV² >= 0.49), intermittent (ADI >= 1.32, CV² < 0.49), lumpy (both high).
+    Returns (class, adi, cv2)."""
+    obs = np.sum(~np.isnan(Y), axis=1)
+    pos = np.where(Y > 0, Y, np.nan)
+    nz = np.sum(~np.isnan(pos), axis=1)
+    adi = np.divide(obs, nz, out=np.full(len(Y), np.inf), where=nz > 0)
+    mean = _nanmean(pos)
+    sq = np.nansum(np.where(np.isnan(pos), 0.0, (pos - mean[:, None]) ** 2), axis=1)
+    var = np.divide(sq, nz, out=np.zeros(len(Y)), where=nz > 0)  # population variance of sizes
+    cv2 = np.divide(var, mean**2, out=np.zeros(len(Y)), where=mean > 0)
+    high_adi, high_cv = adi >= ADI_CUTOFF, cv2 >= CV2_CUTOFF
+    cls = np.select(
+        [nz == 0, ~high_adi & ~high_cv, ~high_adi & high_cv, high_adi & ~high_cv],
+        ["no demand", "smooth", "erratic", "intermittent"],
+        "lumpy",
+    )
+    return cls, adi, cv2
+
+
+def holdout_length(periods: int, horizon: int) -> int:
+    """Hold-out periods used to choose and score methods: min(horizon, periods // 4), 0 if under 8."""
+    return 0 if periods < 8 else int(min(horizon, periods // 4))
+
+
+def forecast_series(
+    Y: np.ndarray,
+    horizon: int,
+    season: int,
+    method: str | np.ndarray = "auto",
+    holdout: int | None = None,
+) -> ForecastResult:
+    """Forecast every row of Y (series x periods). ``method`` is one name for all series, or an array of
+    names per series; ``auto`` picks per series the candidate with the smallest hold-out absolute error
+    (MAE), candidates by demand class (intermittent and lumpy series get the Croston family)."""
+    Y = np.asarray(Y, dtype=float)
+    N, P = Y.shape
+    h = holdout_length(P, horizon) if holdout is None else holdout
+    methods = np.broadcast_to(np.asarray(method, dtype=object), (N,))
+    out = ForecastResult(
+        method=np.empty(N, dtype=object),
+        demand_class=np.empty(N, dtype=object),
+        forecast=np.zeros((N, horizon)),
+        sigma=np.zeros(N),
+        wape=np.full(N, np.nan),
+        bias=np.full(N, np.nan),
+        adi=np.zeros(N),
+        cv2=np.zeros(N),
+    )
+    for lo in range(0, N, CHUNK_ROWS):
+        rows = slice(lo, min(lo + CHUNK_ROWS, N))
+        _forecast_block(Y[rows], methods[rows], h, horizon, season, out, rows)
+    return out
+
+
+def _eligible(name: str, Y: np.ndarray, h: int, season: int) -> bool:
+    if name == "holt_winters":
+        return season >= 2 and Y.shape[1] - h >= season + max(4, season // 4)
+    return True
+
+
+def _forecast_block(Y, methods, h, horizon, season, out: ForecastResult, rows: slice) -> None:
+    N, P = Y.shape
+    if not _eligible("holt_winters", Y, h, season):  # too short for a season: Holt is the closest model
+        methods = np.where(methods == "holt_winters", "holt", methods)
+    train_cls = classify_demand(Y[:, : P - h])[0] if h else None
+    cls, adi, cv2 = classify_demand(Y)
+    intermittent = np.isin(train_cls if h else cls, ["intermittent", "lumpy"])
+    auto = methods == "auto"
+    best_err = np.full(N, np.inf)
+    chosen = np.full(N, "mean", dtype=object)
+    fc, sg, ho = np.zeros((N, horizon)), np.zeros(N), np.zeros((N, h))
+    actual = np.nan_to_num(Y[:, P - h :])
+    for name in METHODS:
+        candidate = name in INTERMITTENT_CANDIDATES, name in SMOOTH_CANDIDATES
+        want = (methods == name) | (auto & np.where(intermittent, *candidate))
+        if not want.any() or not _eligible(name, Y, h, season):
+            continue
+        idx = np.flatnonzero(want)
+        fit = MODELS[name](Y[idx], h, horizon, season)
+        err = np.abs(fit.holdout - actual[idx]).sum(1) if h else fit.sigma
+        better = (methods[idx] == name) | (err < best_err[idx] - 1e-12)
+        sel = idx[better]
+        best_err[sel], chosen[sel] = err[better], name
+        fc[sel], sg[sel] = fit.future[better], fit.sigma[better]
+        if h:
+            ho[sel] = fit.holdout[better]
+    none = cls == "no demand"
+    fc[none], sg[none], ho[none] = 0.0, 0.0, 0.0
+    out.method[rows], out.demand_class[rows] = chosen, cls
+    out.forecast[rows], out.sigma[rows] = np.maximum(fc, 0.0), sg
+    out.adi[rows], out.cv2[rows] = adi, cv2
+    if h:
+        a = actual.sum(1)
+        f = np.maximum(ho, 0.0)
+        out.wape[rows] = np.divide(np.abs(f - actual).sum(1), a, out=np.full(N, np.nan), where=a > 0)
+        out.bias[rows] = np.divide((f - actual).sum(1), a, out=np.full(N, np.nan), where=a > 0)

@@ -1,0 +1,202 @@
+"""Inventory policy per SKU-site, vectorised with numpy/scipy: EOQ, order rounding, safety stock with
+lead-time variability, (s, Q) and (R, S) policies, suggested orders, ABC/XYZ and statuses.
+
+Units: quantities in stocking units, demand per day, times in days, money in the workbook's currency.
+Sources: Silver, Pyke & Thomas, *Inventory and Production Management in Supply Chains*, 4th ed. (2017):
+§4.2 (EOQ), §6.7 (safety stock for cycle service and fill rate with the normal loss function G(k)),
+§6.10 (lead-time variability, eq. 6.24 sigma_T² = T sigma_d² + d² sigma_L²), §7.1 (R, S);
+Snyder & Shen, *Fundamentals of Supply Chain Theory*, 2nd ed. (2019), §5.3 ((r, Q) with EOQ + SS).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import elementwise
+from scipy.special import ndtr, ndtri
+
+K_MIN, K_MAX = -8.0, 8.0  # bracket for the fill-rate safety factor
+
+
+def normal_pdf(k: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * np.square(k)) / np.sqrt(2 * np.pi)
+
+
+def normal_loss(k: np.ndarray | float) -> np.ndarray:
+    """Standard normal first-order loss G(k) = phi(k) - k (1 - Phi(k)) = E[(Z - k)+] (SPT eq. B.7)."""
+    k = np.asarray(k, dtype=float)
+    return normal_pdf(k) - k * (1.0 - ndtr(k))
+
+
+def eoq(order_cost, annual_demand, holding_rate, unit_cost) -> np.ndarray:
+    """Economic order quantity sqrt(2 A D / (r v)), units (SPT eq. 4.2): A per order, D units/year,
+    r per year, v per unit. 0 where D is 0; NaN where the holding cost r v is not positive."""
+    h = np.asarray(holding_rate, float) * np.asarray(unit_cost, float)
+    num = 2.0 * np.asarray(order_cost, float) * np.asarray(annual_demand, float)
+    return np.sqrt(np.divide(num, h, out=np.full(np.broadcast(num, h).shape, np.nan), where=h > 0))
+
+
+def round_up(q, moq=0.0, multiple=1.0) -> np.ndarray:
+    """Smallest whole quantity >= max(q, moq) that is a multiple of ``multiple`` (1 when blank or 0).
+
+    Where the moq is not itself a multiple, the result honours both (moq 100, multiple 12 -> 108)."""
+    mult = np.where(np.nan_to_num(np.asarray(multiple, float)) > 0, multiple, 1.0)
+    need = np.maximum(np.nan_to_num(np.asarray(q, float)), np.nan_to_num(np.asarray(moq, float)))
+    # tolerate float noise so that 24.000000001 with multiple 12 stays 24
+    return np.ceil(need / mult - 1e-9) * mult
+
+
+def order_quantity(order_cost, annual_demand, holding_rate, unit_cost, moq=0.0, multiple=1.0):
+    """Q = EOQ rounded up to the order multiple and at least the MOQ (whole units; >= one multiple)."""
+    mult = np.where(np.nan_to_num(np.asarray(multiple, float)) > 0, multiple, 1.0)
+    raw = np.nan_to_num(eoq(order_cost, annual_demand, holding_rate, unit_cost))
+    return round_up(np.maximum(raw, mult), moq, mult)
+
+
+def protection_sd(days, demand_sd_per_day, demand_per_day, lead_time_sd_days) -> np.ndarray:
+    """sigma_T = sqrt(T sigma_d² + d² sigma_L²), units: demand sd over a protection interval T days with
+    a random lead time (SPT eq. 6.24; T = L for (s, Q), R + L for (R, S))."""
+    T = np.asarray(days, float)
+    return np.sqrt(
+        T * np.square(demand_sd_per_day) + np.square(demand_per_day) * np.square(lead_time_sd_days)
+    )
+
+
+def fill_rate_k(target_loss) -> np.ndarray:
+    """k with G(k) = target_loss, solved elementwise (scipy's vectorised bracketing root finder)."""
+    g = np.asarray(target_loss, float)
+    res = elementwise.find_root(lambda k, g: normal_loss(k) - g, (K_MIN, K_MAX), args=(g,))
+    k = np.where(g >= normal_loss(K_MIN), K_MIN, res.x)
+    return np.where(g <= normal_loss(K_MAX), K_MAX, k)
+
+
+def safety_factor(service_level, service_type, sigma_t, order_qty, demand_per_day, review_days, policy):
+    """Unfloored safety factor k. cycle: k = Phi^-1(P1). fill: sigma_T G(k) = (1 - P2) Q for (s, Q) and
+    (1 - P2) d R for (R, S) (SPT eqs. 6.25 and 7.8). Where sigma_T = 0, k = 0."""
+    sl = np.asarray(service_level, float)
+    rs = np.asarray(policy) == "RS"
+    shortage_per_cycle = np.where(rs, np.asarray(demand_per_day) * review_days, order_qty)
+    target = np.divide(
+        (1 - sl) * shortage_per_cycle, sigma_t, out=np.full(np.shape(sl), np.inf), where=sigma_t > 0
+    )
+    k = np.where(np.asarray(service_type) == "fill", fill_rate_k(np.minimum(target, 1e6)), ndtri(sl))
+    return np.where(np.asarray(sigma_t) > 0, k, 0.0)
+
+
+def expected_fill_rate(k, sigma_t, order_qty, demand_per_day, review_days, policy) -> np.ndarray:
+    """Fill rate the policy delivers: 1 - sigma_T G(k) / (Q or d R), clipped to [0, 1]; 1 without demand."""
+    per_cycle = np.where(np.asarray(policy) == "RS", np.asarray(demand_per_day) * review_days, order_qty)
+    short = np.asarray(sigma_t) * normal_loss(k)
+    fr = 1 - np.divide(short, per_cycle, out=np.zeros(np.shape(short)), where=per_cycle > 0)
+    return np.clip(np.where(np.asarray(demand_per_day) > 0, fr, 1.0), 0.0, 1.0)
+
+
+def suggested_order(policy, inventory_position, reorder_point, order_up_to, q, moq, multiple, demand):
+    """(s, Q): if IP <= s, the smallest n Q (n >= 1) with IP + n Q > s, else 0.
+    (R, S): if IP < S, S - IP rounded up to the multiple and at least the MOQ, else 0.
+    Without demand only backorders are covered (IP < 0), so no stock is bought for nothing."""
+    ip = np.asarray(inventory_position, float)
+    n = np.floor((reorder_point - ip) / q) + 1
+    sq = np.where(ip <= reorder_point, n * q, 0.0)
+    rs = np.where(ip < order_up_to, round_up(order_up_to - ip, moq, multiple), 0.0)
+    order = np.where(np.asarray(policy) == "RS", rs, sq)
+    backorder_only = np.where(ip < 0, round_up(-ip, moq, multiple), 0.0)
+    return np.where(np.asarray(demand) > 0, order, backorder_only)
+
+
+def classify_abc(annual_value, a_share: float = 0.80, b_share: float = 0.95) -> np.ndarray:
+    """ABC by annual value D v: sorted descending, A while the cumulative share before the item is below
+    80 %, B below 95 %, else C (SPT §2.5 Pareto). Items without value are C."""
+    v = np.nan_to_num(np.asarray(annual_value, float))
+    order = np.argsort(-v, kind="stable")
+    total = v.sum()
+    before = np.empty_like(v)
+    before[order] = (np.cumsum(v[order]) - v[order]) / total if total > 0 else 1.0
+    return np.where((before < a_share) & (v > 0), "A", np.where((before < b_share) & (v > 0), "B", "C"))
+
+
+def classify_xyz(cv, x_max: float = 0.5, y_max: float = 1.0) -> np.ndarray:
+    """XYZ by coefficient of variation of demand per period: X < 0.5 <= Y < 1.0 <= Z; no demand is Z."""
+    cv = np.asarray(cv, float)
+    return np.where(np.isnan(cv), "Z", np.where(cv < x_max, "X", np.where(cv < y_max, "Y", "Z")))
+
+
+def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timestamp) -> pd.DataFrame:
+    """Apply the contract's formulas to one row per SKU-site. ``df`` needs: demand_per_day,
+    demand_sd_per_day, unit_cost, holding_rate, order_cost, service_level, service_type, policy,
+    review_days, moq, order_multiple, lead_time_days, lead_time_sd_days, on_hand, on_order, backorders.
+    Returns the policy columns, row-aligned with ``df``."""
+    d = df["demand_per_day"].to_numpy(float)
+    sd = df["demand_sd_per_day"].to_numpy(float)
+    L = df["lead_time_days"].to_numpy(float)
+    sL = df["lead_time_sd_days"].to_numpy(float)
+    R = df["review_days"].to_numpy(float)
+    policy = df["policy"].to_numpy(str)
+    stype = df["service_type"].to_numpy(str)
+    moq, mult = df["moq"].to_numpy(float), df["order_multiple"].to_numpy(float)
+    rs = policy == "RS"
+    annual = d * days_per_year
+    q = order_quantity(
+        df["order_cost"].to_numpy(float), annual, df["holding_rate"].to_numpy(float),
+        df["unit_cost"].to_numpy(float), moq, mult,
+    )  # fmt: skip
+    T = np.where(rs, R + L, L)
+    sigma_t = protection_sd(T, sd, d, sL)
+    k_raw = safety_factor(df["service_level"].to_numpy(float), stype, sigma_t, q, d, R, policy)
+    k = np.maximum(k_raw, 0.0)
+    ss = k * sigma_t
+    s = d * L + ss
+    S = d * (R + L) + ss
+    ip = (
+        df["on_hand"].to_numpy(float)
+        + np.nan_to_num(df["on_order"].to_numpy(float))
+        - np.nan_to_num(df["backorders"].to_numpy(float))
+    )
+    order = suggested_order(policy, ip, s, S, q, moq, mult, d)
+    on_hand = df["on_hand"].to_numpy(float)
+    # when nothing is ordered now: (s, Q) orders when IP falls to s, (R, S) at the next review
+    days_to_order = np.where(
+        rs, R, np.divide(ip - s, d, out=np.full(len(d), np.nan), where=(d > 0) & (ip > s))
+    )
+    days_to_order = np.where(order > 0, 0.0, days_to_order)
+    order_date = planning_date + pd.to_timedelta(np.ceil(days_to_order), unit="D")
+    arrival = order_date + pd.to_timedelta(np.ceil(L), unit="D")
+    max_level = np.where(rs, S, s + q)
+    excess = np.maximum(ip - max_level, 0.0) * (d > 0) + np.maximum(on_hand, 0.0) * (d <= 0)
+    return pd.DataFrame(
+        {
+            "annual_demand": annual,
+            "order_quantity": q,
+            "protection_days": T,
+            "protection_sd": sigma_t,
+            "safety_factor": k,
+            "safety_factor_raw": k_raw,
+            "safety_stock": ss,
+            "reorder_point": np.where(rs, np.nan, s),
+            "order_up_to": np.where(rs, S, s + q),
+            "inventory_position": ip,
+            "suggested_order": order,
+            "order_date": order_date,
+            "expected_arrival": arrival,
+            "days_of_cover": np.divide(on_hand, d, out=np.full(len(d), np.nan), where=d > 0),
+            "expected_fill_rate": expected_fill_rate(k, sigma_t, q, d, R, policy),
+            "excess_units": excess,
+            "lead_time_demand": d * L,
+        },
+        index=df.index,
+    )
+
+
+def status(plan: pd.DataFrame, demand_per_day: np.ndarray, checks: np.ndarray) -> np.ndarray:
+    """ORDER NOW (something to order), NO DEMAND, EXCESS (IP above the policy's maximum, s + Q or S),
+    CHECK (input repaired or a result that needs a look), else OK. CHECK wins over OK and EXCESS only."""
+    return np.select(
+        [
+            plan["suggested_order"].to_numpy() > 0,
+            np.asarray(checks, bool),
+            np.asarray(demand_per_day) <= 0,
+            plan["excess_units"].to_numpy() > 0,
+        ],
+        ["ORDER NOW", "CHECK", "NO DEMAND", "EXCESS"],
+        "OK",
+    )

@@ -1,0 +1,146 @@
+"""A realistic, seeded sample data set (pure: returns frames, writes nothing).
+
+About 200 SKUs x 3 sites with two years of weekly history mixing smooth, trending, seasonal, erratic and
+intermittent demand, suppliers with offers, sites with capacities and Settings. The same seed always gives
+the same workbook.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+PLANNING_DATE = pd.Timestamp("2026-11-02")
+SITES = ("DC-North", "DC-South", "Plant-Lyon")
+PATTERNS = ("smooth", "trending", "seasonal", "erratic", "intermittent")
+FAMILIES = ("Bearing", "Valve", "Filter", "Gasket", "Sensor", "Pump", "Cable", "Switch", "Motor", "Seal")
+
+
+def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITES) -> dict[str, pd.DataFrame]:
+    """Input sheets as frames, keyed by contract sheet name."""
+    rng = np.random.default_rng(seed)
+    skus = [f"SKU-{i:04d}" for i in range(1, n_skus + 1)]
+    pattern = rng.choice(PATTERNS, n_skus, p=[0.35, 0.15, 0.2, 0.15, 0.15])
+    unit_cost = np.round(np.exp(rng.normal(3.0, 1.0, n_skus)), 2)
+    policy = np.where(rng.random(n_skus) < 0.7, "sQ", "RS")
+    items = pd.DataFrame(
+        {
+            "sku": skus,
+            "description": [f"{rng.choice(FAMILIES)} {p} #{i}" for i, p in enumerate(pattern, 1)],
+            "unit_cost": unit_cost,
+            "holding_rate": np.where(rng.random(n_skus) < 0.2, 0.3, np.nan),
+            "order_cost": np.where(rng.random(n_skus) < 0.3, 80.0, np.nan),
+            "service_level": np.where(unit_cost < 20, 0.98, np.where(unit_cost > 60, 0.9, np.nan)),
+            "service_type": np.where(rng.random(n_skus) < 0.3, "fill", "cycle"),
+            "policy": policy,
+            "review_days": np.where(policy == "RS", rng.choice([7, 14], n_skus), np.nan),
+            "moq": rng.choice([0, 0, 10, 25, 50], n_skus).astype(float),
+            "order_multiple": rng.choice([1, 1, 6, 12, 24], n_skus).astype(float),
+            "lead_time_days": rng.choice([7, 10, 14, 21, 28], n_skus).astype(float),
+            "lead_time_sd_days": np.round(rng.uniform(0, 4, n_skus), 1),
+            "unit_volume_m3": np.round(rng.uniform(0.0005, 0.05, n_skus), 4),
+            "unit_weight_kg": np.round(rng.uniform(0.1, 20, n_skus), 2),
+        }
+    )
+    dates = [PLANNING_DATE - pd.Timedelta(days=7 * k) for k in range(weeks, 0, -1)]
+    t = np.arange(weeks)
+    demand_parts, stock_rows = [], []
+    for i, sku in enumerate(skus):
+        for j, site in enumerate(sites):
+            level = rng.gamma(2.0, 20.0) * (1.0 if j < 2 else 0.5)
+            y = _pattern(rng, pattern[i], level, t)
+            keep = y > 0
+            demand_parts.append(pd.DataFrame({"sku": sku, "site": site, "date": np.array(dates)[keep],
+                                              "quantity": y[keep]}))  # fmt: skip
+            weekly = max(y[-13:].mean(), 0.1)
+            stock_rows.append(
+                {
+                    "sku": sku,
+                    "site": site,
+                    "on_hand": float(np.round(weekly * rng.uniform(0, 8))),
+                    "on_order": float(np.round(weekly * rng.choice([0, 0, 2, 4]))),
+                    "backorders": float(np.round(weekly * rng.choice([0, 0, 0, 0.5]))),
+                    "forecast_per_day": np.nan,
+                    "forecast_sd_per_day": np.nan,
+                }
+            )
+    stock = pd.DataFrame(stock_rows)
+    given = rng.choice(len(stock), 5, replace=False)  # a few planner overrides
+    stock.loc[given, "forecast_per_day"] = np.round(rng.uniform(1, 10, 5), 1)
+    stock.loc[given, "forecast_sd_per_day"] = np.round(stock.loc[given, "forecast_per_day"] * 0.4, 2)
+    suppliers, offers = _suppliers(rng, skus, unit_cost)
+    sites_df = pd.DataFrame(
+        {"site": list(sites), "type": ["dc", "dc", "plant"][: len(sites)], "capacity_m3": [900.0, 700.0, 1500.0]}
+    )
+    settings = pd.DataFrame(
+        [
+            ("planning_date", PLANNING_DATE.date()),
+            ("period", "week"),
+            ("horizon_periods", 12),
+            ("currency", "EUR"),
+            ("holding_rate", 0.25),
+            ("order_cost", 50),
+            ("service_level", 0.95),
+            ("forecast_method", "auto"),
+        ],
+        columns=["setting", "value"],
+    )
+    return {
+        "Items": items,
+        "Stock": stock,
+        "Demand": pd.concat(demand_parts, ignore_index=True),
+        "Suppliers": suppliers,
+        "Offers": offers,
+        "Sites": sites_df,
+        "Settings": settings,
+    }
+
+
+def _pattern(rng: np.random.Generator, kind: str, level: float, t: np.ndarray) -> np.ndarray:
+    """Weekly demand of one pattern, whole units >= 0."""
+    n = len(t)
+    if kind == "smooth":
+        y = level + rng.normal(0, 0.15 * level, n)
+    elif kind == "trending":
+        y = level * (0.6 + 0.8 * t / n) + rng.normal(0, 0.12 * level, n)
+    elif kind == "seasonal":
+        y = level * (1 + 0.5 * np.sin(2 * np.pi * (t + rng.integers(52)) / 52)) + rng.normal(0, 0.1 * level, n)
+    elif kind == "erratic":
+        y = rng.gamma(0.8, level / 0.8, n)
+    else:  # intermittent: demand in about one week out of three
+        y = np.where(rng.random(n) < 0.3, rng.gamma(2.0, level / 4 + 1, n), 0.0)
+    return np.maximum(np.round(y), 0.0)
+
+
+def _suppliers(rng, skus, unit_cost) -> tuple[pd.DataFrame, pd.DataFrame]:
+    names = ["Acme Industrial", "Borealis Parts", "Castilla Supply", "Danube Components", "Eastwind Trading",
+             "Fjord Metals", "Gallia Fluid", "Hanse Logistics"]  # fmt: skip
+    countries = ["DE", "SE", "ES", "AT", "CN", "NO", "FR", "DE"]
+    suppliers = pd.DataFrame(
+        {
+            "supplier": names,
+            "lead_time_days": rng.choice([7, 10, 14, 21, 35], len(names)).astype(float),
+            "lead_time_sd_days": np.round(rng.uniform(0.5, 5, len(names)), 1),
+            "on_time_rate": np.round(rng.uniform(0.8, 0.99, len(names)), 3),
+            "defect_rate": np.round(rng.uniform(0.001, 0.03, len(names)), 4),
+            "capacity_units": rng.choice([50_000, 100_000, 250_000], len(names)).astype(float),
+            "country": countries,
+            "distance_km": [650, 1500, 1300, 1100, 9000, 2000, 400, 700],
+            "co2_kg_per_unit": np.round(rng.uniform(0.05, 1.5, len(names)), 3),
+        }
+    )
+    rows = []
+    for sku, cost in zip(skus, unit_cost, strict=True):
+        for s in rng.choice(len(names), rng.integers(1, 4), replace=False):
+            rows.append(
+                {
+                    "supplier": names[s],
+                    "sku": sku,
+                    "unit_price": float(np.round(cost * rng.uniform(0.85, 1.15), 2)),
+                    "moq": float(rng.choice([0, 20, 50, 100])),
+                    "order_multiple": float(rng.choice([1, 6, 12])),
+                    "lead_time_days": float(rng.choice([7, 14, 21])) if rng.random() < 0.5 else np.nan,
+                    "capacity_units": float(rng.choice([5_000, 20_000])),
+                }
+            )
+    return suppliers, pd.DataFrame(rows)

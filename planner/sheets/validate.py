@@ -1,0 +1,294 @@
+"""All input checking in one place: raw sheet tables -> typed frames + the Issues log.
+
+Rules (contract, "Bad input"): a missing required sheet or column is structural and raises InputError.
+Row-level problems never stop the run: a bad value in a required column skips the row (error); a bad value
+in an optional column is blanked so the default applies (warning); unknown SKUs and duplicate keys skip the
+row (error), except Demand where duplicate sku/site/date rows are added up (warning). Every problem is
+logged with sheet, Excel row, column, the value found and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from planner.errors import InputError
+from planner.sheets.contract import ISSUE_COLUMNS, SETTINGS, SHEETS, Column, SheetSpec, key
+from planner.sheets.read import RawTable
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+MAX_ISSUES_PER_KIND = 1000  # rows listed per (sheet, column, message); the rest are counted
+
+
+class IssueLog:
+    """Collects data problems; vectorised so a million bad rows cost one frame, not a million calls."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, severity: str, sheet: str, rows, column: str, values, message: str) -> None:
+        rows = np.atleast_1d(np.asarray(rows))
+        if rows.size == 0:
+            return
+        values = np.broadcast_to(np.asarray(values, dtype=object), rows.shape)
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "severity": severity,
+                    "sheet": sheet,
+                    "row": rows,
+                    "column": column,
+                    "value": values,
+                    "message": message,
+                }
+            )
+        )
+
+    def frame(self) -> pd.DataFrame:
+        """All issues, errors first, at most MAX_ISSUES_PER_KIND rows per kind plus a count line."""
+        if not self._parts:
+            return pd.DataFrame(columns=ISSUE_COLUMNS)
+        df = pd.concat(self._parts, ignore_index=True)
+        kinds = ["sheet", "column", "message"]
+        n = df.groupby(kinds, sort=False).cumcount()
+        cut = df[n == MAX_ISSUES_PER_KIND]
+        more = df[n >= MAX_ISSUES_PER_KIND].groupby(kinds, sort=False).size()
+        df = df[n < MAX_ISSUES_PER_KIND]
+        if len(more):
+            extra = cut.drop_duplicates(kinds).set_index(kinds).loc[more.index].reset_index()
+            extra["message"] = [f"... and {c} more rows like this" for c in more.to_numpy()]
+            extra["row"], extra["value"] = None, None
+            df = pd.concat([df, extra[ISSUE_COLUMNS]], ignore_index=True)
+        rank = df["severity"].map({"error": 0, "warning": 1, "info": 2}).fillna(3)
+        return df.assign(_r=rank).sort_values(["_r"], kind="stable").drop(columns="_r")[ISSUE_COLUMNS]
+
+    def count(self, severity: str | None = None) -> int:
+        return sum(len(p) if severity is None else int((p["severity"] == severity).sum()) for p in self._parts)
+
+
+@dataclass
+class Inputs:
+    """Typed input frames with contract column names and an '_row' column (Excel row number)."""
+
+    tables: dict[str, pd.DataFrame]
+    settings: dict[str, object]
+    issues: IssueLog = field(default_factory=IssueLog)
+    sheet_names: dict[str, str] = field(default_factory=dict)  # contract name -> name in workbook
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+# --------------------------------------------------------------------------------------------------------
+# value conversion, vectorised
+
+
+def _is_text(s: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty")
+
+
+def to_text(s: pd.Series) -> pd.Series:
+    """Cell values as stripped text; a whole number typed as a code (1001.0) becomes '1001'."""
+    if _is_text(s):
+        return s.str.strip().replace("", None)
+
+    def one(v):
+        if v is None:
+            return None
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        return str(v).strip() or None
+
+    return s.map(one)
+
+
+def to_number(s: pd.Series) -> pd.Series:
+    """Numbers, and text that reads as a number; anything else (booleans, dates, words) is NaN."""
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("floating", "integer", "mixed-integer-float", "empty"):
+        return pd.to_numeric(s, errors="coerce").astype(float)
+    bad = s.map(lambda v: isinstance(v, (bool, dt.date, dt.time, dt.timedelta)))
+    return pd.to_numeric(s.where(~bad), errors="coerce").astype(float)
+
+
+def to_date(s: pd.Series) -> pd.Series:
+    """Dates from date cells, ISO text (2025-03-31) or Excel serial numbers; anything else is NaT."""
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("date", "datetime", "datetime64"):
+        return pd.to_datetime(s, errors="coerce").dt.normalize()
+
+    def one(v):
+        if isinstance(v, (dt.datetime, dt.date)):
+            return pd.Timestamp(v).normalize()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 2958466:
+            return EXCEL_EPOCH + pd.Timedelta(days=int(v))
+        if isinstance(v, str):
+            try:
+                return pd.Timestamp(dt.date.fromisoformat(v.strip()[:10]))
+            except ValueError:
+                return pd.NaT
+        return pd.NaT
+
+    return pd.to_datetime(s.map(one), errors="coerce")
+
+
+def _describe(col: Column) -> str:
+    if col.kind == "choice":
+        return "one of " + ", ".join(col.choices)
+    if col.kind == "date":
+        return "a date"
+    if col.kind == "text":
+        return "a value"
+    bounds = []
+    if col.minimum is not None:
+        bounds.append(f"{'>' if col.above_minimum else '>='} {col.minimum:g}")
+    if col.maximum is not None:
+        bounds.append(f"<= {col.maximum:g}")
+    return "a number" + (" " + " and ".join(bounds) if bounds else "") + (f" ({col.unit})" if col.unit else "")
+
+
+def _convert(col: Column, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Typed values and a mask of cells that were filled but invalid."""
+    filled = s.notna().to_numpy()
+    if col.kind == "text":
+        v = to_text(s)
+        return v, filled & v.isna().to_numpy()
+    if col.kind == "date":
+        v = to_date(s)
+        return v, filled & v.isna().to_numpy()
+    if col.kind == "choice":
+        lookup = {key(c): c for c in col.choices}
+        v = to_text(s).map(lambda x: lookup.get(key(x)) if x is not None else None)
+        return v, filled & v.isna().to_numpy()
+    v = to_number(s)
+    bad = filled & v.isna().to_numpy()
+    x = v.to_numpy()
+    with np.errstate(invalid="ignore"):
+        if col.minimum is not None:
+            bad |= (x <= col.minimum) if col.above_minimum else (x < col.minimum)
+        if col.maximum is not None:
+            bad |= x > col.maximum
+    return v.where(~bad), bad
+
+
+def validate_table(raw: RawTable | None, spec: SheetSpec, log: IssueLog) -> pd.DataFrame:
+    """Typed frame of one input sheet (columns: the contract's present ones, '_row')."""
+    if raw is None:
+        if spec.required:
+            raise InputError(f"Sheet '{spec.name}' is missing: the workbook needs an '{spec.name}' sheet "
+                             f"with one row per {spec.row}")  # fmt: skip
+        return pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns} | {"_row": []})
+    for col in spec.columns:
+        if col.required and key(col.name) not in raw.columns:
+            found = ", ".join(str(c) for c in raw.data.columns) or "no headers"
+            raise InputError(f"Sheet '{raw.sheet}': required column '{col.name}' is missing (found: {found})")
+    out = pd.DataFrame({"_row": raw.rows})
+    keep = np.ones(len(raw.rows), bool)
+    for col in spec.columns:
+        header = raw.columns.get(key(col.name))
+        if header is None:
+            out[col.name] = pd.Series([None] * len(out), dtype=object) if col.kind != "number" else np.nan
+            continue
+        src = raw.data[header]
+        values, bad = _convert(col, src)
+        out[col.name] = values.to_numpy()
+        sev, what = ("error", "row skipped") if col.required else ("warning", "ignored, default used")
+        if bad.any():
+            log.add(sev, raw.sheet, raw.rows[bad], header, src.to_numpy()[bad],
+                    f"expected {_describe(col)}; {what}")  # fmt: skip
+        if col.required:
+            blank = src.isna().to_numpy()
+            if blank.any():
+                log.add("error", raw.sheet, raw.rows[blank], header, None, "required value is blank; row skipped")
+            keep &= ~bad & ~blank
+    out = out.loc[keep]
+    if spec.name == "Demand":
+        return _sum_duplicates(out, raw, log)
+    dup = out.duplicated(list(spec.key), keep="first").to_numpy()
+    if dup.any():
+        first = out.drop_duplicates(list(spec.key)).set_index(list(spec.key))["_row"]
+        firsts = first.reindex(pd.MultiIndex.from_frame(out.loc[dup, list(spec.key)])).to_numpy() \
+            if len(spec.key) > 1 else first.reindex(out.loc[dup, spec.key[0]]).to_numpy()  # fmt: skip
+        for r, v, f in zip(out.loc[dup, "_row"], out.loc[dup, spec.key[0]], firsts, strict=True):
+            log.add("error", raw.sheet, r, raw.columns[key(spec.key[0])], v,
+                    f"duplicate {'/'.join(spec.key)} (first at row {f}); row skipped")  # fmt: skip
+        out = out.loc[~dup]
+    return out.reset_index(drop=True)
+
+
+def _sum_duplicates(out: pd.DataFrame, raw: RawTable, log: IssueLog) -> pd.DataFrame:
+    k = ["sku", "site", "date"]
+    dup = out.duplicated(k, keep="first").to_numpy()
+    if not dup.any():
+        return out.reset_index(drop=True)
+    log.add("warning", raw.sheet, out.loc[dup, "_row"].to_numpy(), raw.columns["quantity"],
+            out.loc[dup, "quantity"].to_numpy(), "same sku/site/date as an earlier row; quantities added")  # fmt: skip
+    summed = out.groupby(k, sort=False, as_index=False).agg(quantity=("quantity", "sum"), _row=("_row", "first"))
+    return summed
+
+
+def _drop_unknown(df: pd.DataFrame, col: str, known: pd.Index, sheet: str, header: str, log: IssueLog,
+                  what: str, severity: str = "error") -> pd.DataFrame:  # fmt: skip
+    unknown = ~df[col].isin(known).to_numpy()
+    if unknown.any():
+        log.add(severity, sheet, df.loc[unknown, "_row"].to_numpy(), header, df.loc[unknown, col].to_numpy(),
+                what)  # fmt: skip
+        if severity == "error":
+            df = df.loc[~unknown].reset_index(drop=True)
+    return df
+
+
+def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: IssueLog) -> dict[str, object]:
+    """Settings sheet rows -> values (defaults where absent or invalid; invalid ones are logged)."""
+    values: dict[str, object] = {s.name: s.default for s in SETTINGS.values()}
+    for row, name, raw in zip(df["_row"], df["setting"], df["value"], strict=True):
+        spec = SETTINGS.get(key(name))
+        if spec is None:
+            log.add("warning", sheet, row, header.get("setting", "setting"), name,
+                    "unknown setting; ignored (see the Instructions sheet for the list)")  # fmt: skip
+            continue
+        col = Column(spec.name, {"int": "number"}.get(spec.kind, spec.kind), minimum=spec.minimum,
+                     maximum=spec.maximum, choices=spec.choices)  # fmt: skip
+        v, bad = _convert(col, pd.Series([raw], dtype=object))
+        if spec.kind == "int" and not bad[0] and float(v.iloc[0]) != int(v.iloc[0]):
+            bad[0] = True
+        if bad[0] or v.isna().iloc[0]:
+            log.add("warning", sheet, row, header.get("value", "value"), raw,
+                    f"setting '{spec.name}' expects {_describe(col)}; default used")  # fmt: skip
+            continue
+        x = v.iloc[0]
+        values[spec.name] = int(x) if spec.kind == "int" else x
+    if values["planning_date"] is None:
+        values["planning_date"] = pd.Timestamp(dt.date.today())
+    if values["season_length"] is None:
+        values["season_length"] = {"day": 7, "week": 52, "month": 12}[str(values["period"])]
+    values["planning_date"] = pd.Timestamp(values["planning_date"]).normalize()
+    return values
+
+
+def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
+    """Every input sheet validated and cross-checked (SKUs known to Items, suppliers to Suppliers)."""
+    log = IssueLog()
+    tables = {name: validate_table(raw.get(name), spec, log) for name, spec in SHEETS.items()}
+    names = {name: (raw[name].sheet if name in raw else name) for name in SHEETS}
+    hdr = {name: (raw[name].columns if name in raw else {}) for name in SHEETS}
+    skus = pd.Index(tables["Items"]["sku"])
+    for sheet in ("Stock", "Demand", "Offers", "Requirements"):
+        if len(tables[sheet]):
+            tables[sheet] = _drop_unknown(tables[sheet], "sku", skus, names[sheet], hdr[sheet].get("sku", "sku"),
+                                          log, "sku not on the Items sheet; row skipped")  # fmt: skip
+    if len(tables["Offers"]) and len(tables["Suppliers"]):
+        _drop_unknown(tables["Offers"], "supplier", pd.Index(tables["Suppliers"]["supplier"]), names["Offers"],
+                      hdr["Offers"].get("supplier", "supplier"), log,
+                      "supplier not on the Suppliers sheet; its lead time comes from the offer or the item",
+                      severity="warning")  # fmt: skip
+    stock = tables["Stock"]
+    if "Demand" not in raw and stock["forecast_per_day"].isna().any():
+        missing = stock.loc[stock["forecast_per_day"].isna(), "_row"].head(5).tolist()
+        raise InputError("Sheet 'Demand' is missing and Stock rows without forecast_per_day need it "
+                         f"(Stock rows {', '.join(map(str, missing))}{' ...' if len(missing) == 5 else ''})")  # fmt: skip
+    settings = parse_settings(tables["Settings"], names["Settings"], hdr["Settings"], log)
+    return Inputs(tables, settings, log, names)
