@@ -194,7 +194,7 @@ def fit_ses(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
     )
 
 
-HOLT_GRID = _grid((0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9), (0.01, 0.05, 0.1, 0.2))
+HOLT_GRID = _grid((0.01, 0.05, 0.1, 0.2, 0.35, 0.6, 0.9), (0.0, 0.02, 0.1, 0.25))
 
 
 def holt_pass(Y, alpha, beta, level0, trend0, stop=None):
@@ -219,11 +219,26 @@ def holt_pass(Y, alpha, beta, level0, trend0, stop=None):
     return sse, n, level, trend
 
 
+def holt_initial(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares line through the observations of Y (pass the training part): trend0 = its slope,
+    level0 = its value one period before the first observation. Like statsmodels' estimated start, small
+    alpha and beta then reproduce a global trend line."""
+    _, _, start = _prepare(Y)
+    k = Y.shape[1]
+    first = _first_values(Y, start, k)
+    t = np.where(np.isnan(first), np.nan, np.arange(k, dtype=float)[None, :])
+    tm, ym = _nanmean(t), _nanmean(first)
+    dt = np.nan_to_num(t - tm[:, None])
+    sxx = np.sum(dt * dt, axis=1)
+    slope = np.divide(np.sum(dt * np.nan_to_num(first - ym[:, None]), axis=1), sxx, out=np.zeros(len(Y)),
+                      where=sxx > 0)  # fmt: skip
+    return ym - slope * (tm + 1.0), slope
+
+
 def fit_holt(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
-    """Holt's linear trend with (alpha, beta) from HOLT_GRID by training SSE; level0 = mean of the first
-    four observations, trend0 = 0."""
+    """Holt's linear trend with (alpha, beta) from HOLT_GRID by training SSE, started by holt_initial."""
     o = Y.shape[1] - holdout
-    l0, b0 = _ses_level0(Y), np.zeros(len(Y))
+    l0, b0 = holt_initial(Y[:, :o])
     a, b = HOLT_GRID
     sse, _, _, _ = holt_pass(Y, a, b, l0, b0, o)
     best = np.argmin(sse, axis=1)
@@ -237,7 +252,7 @@ def fit_holt(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
     )
 
 
-HW_GRID = _grid((0.05, 0.15, 0.3, 0.5), (0.01, 0.1), (0.05, 0.2, 0.4))
+HW_GRID = _grid((0.02, 0.1, 0.25, 0.5), (0.0, 0.05), (0.02, 0.1, 0.3))
 
 
 def hw_pass(Y, alpha, beta, gamma, level0, trend0, season0, stop=None):
@@ -269,15 +284,28 @@ def hw_pass(Y, alpha, beta, gamma, level0, trend0, season0, stop=None):
     return sse, n, level, trend, seas
 
 
-def hw_initial(Y: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """level0 = mean of the first season, trend0 = 0, s_j = first-season value - level0, by phase."""
+def hw_initial(Y: np.ndarray, m: int, seasons: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classical-decomposition start over the first complete seasons (up to 3; FPP3 §3.4, §8.3):
+    trend0 = (mean of the last used season - mean of the first) / (m x seasons apart), 0 with one season;
+    level0 = first season's mean - trend0 (m + 1) / 2, the level one period before the first observation;
+    s_j = mean over seasons of (value - season mean - trend0 (j - (m - 1) / 2)), placed by phase t mod m."""
     _, _, start = _prepare(Y)
-    first = np.nan_to_num(_first_values(Y, start, m))
-    level0 = first.mean(axis=1)
+    vals = _first_values(Y, start, seasons * m).reshape(len(Y), seasons, m)
+    complete = ~np.isnan(vals).any(axis=2)  # (N, seasons)
+    complete[:, 0] = True  # the first season is always used, zero-filled past the end
+    vals[:, 0, :] = np.nan_to_num(vals[:, 0, :])
+    n_full = np.argmin(np.c_[complete, np.zeros(len(Y), bool)], axis=1)  # leading complete seasons
+    used = np.arange(seasons)[None, :] < n_full[:, None]
+    means = np.where(used, np.nan_to_num(vals).mean(axis=2), 0.0)
+    last = means[np.arange(len(Y)), n_full - 1]
+    trend0 = np.where(n_full > 1, (last - means[:, 0]) / (m * np.maximum(n_full - 1, 1)), 0.0)
+    level0 = means[:, 0] - trend0 * (m + 1) / 2
+    within = trend0[:, None, None] * (np.arange(m) - (m - 1) / 2)[None, None, :]
+    dev = np.where(used[:, :, None], np.nan_to_num(vals) - means[:, :, None] - within, 0.0).sum(1) / n_full[:, None]
     phase = (start[:, None] + np.arange(m)[None, :]) % m
     season0 = np.zeros((len(Y), m))
-    np.put_along_axis(season0, phase, first - level0[:, None], axis=1)
-    return level0, np.zeros(len(Y)), season0
+    np.put_along_axis(season0, phase, dev, axis=1)
+    return level0, trend0, season0
 
 
 def _seasonal_path(level, trend, seas, origin: int, steps: int) -> np.ndarray:
@@ -291,7 +319,7 @@ def fit_holt_winters(Y: np.ndarray, holdout: int, horizon: int, season: int = 52
     """Additive Holt-Winters with (alpha, beta, gamma) from HW_GRID by training SSE."""
     P = Y.shape[1]
     o = P - holdout
-    init = hw_initial(Y, season)
+    init = hw_initial(Y[:, :o], season)
     a, b, g = HW_GRID
     sse = hw_pass(Y, a, b, g, *init, o)[0]
     best = np.argmin(sse, axis=1)

@@ -4,7 +4,6 @@ sheet. With frames (the sample), the tables are filled."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -119,4 +118,3 @@ def _instructions(ws) -> None:
         ws.cell(i, 2, b).alignment = Alignment(wrap_text=True, vertical="top")
     ws["A1"].font = Font(bold=True, size=14)
     ws.cell(9, 1).font = ws.cell(9, 2).font = Font(bold=True)
-    ws.cell(len(lines) + 2, 1, f"Template written {dt.date.today().isoformat()}")

@@ -1,0 +1,53 @@
+"""Shared fixtures: real .xlsx files written to a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from planner.sample import sample_frames
+from planner.sheets.template import write_template
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECK_OUTPUT = ROOT.parent / "shared" / "tools" / "check_output.py"
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory) -> Path:
+    """The sample generator at 20 SKUs x 3 sites, as a real workbook (Excel Tables)."""
+    path = tmp_path_factory.mktemp("sample") / "small.xlsx"
+    write_template(path, sample_frames(n_skus=20))
+    return path
+
+
+def write_blocks(path: Path, sheets: dict[str, list[list]]) -> Path:
+    """A workbook whose sheets are plain A1 blocks (header row first), as a user might type them."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def minimal_sheets(**overrides) -> dict[str, list[list]]:
+    """Two SKUs at one site with 20 weeks of history before 2026-03-02 (a Monday)."""
+    dates = [pd.Timestamp("2026-03-02") - pd.Timedelta(days=7 * k) for k in range(20, 0, -1)]
+    demand = [["sku", "site", "date", "quantity"]]
+    for i, d in enumerate(dates):
+        demand.append(["A", "S1", d.to_pydatetime(), 70 + (7 if i % 2 else -7)])
+        demand.append(["B", "S1", d.to_pydatetime(), 14])
+    sheets = {
+        "Items": [["sku", "unit_cost", "order_cost", "holding_rate"], ["A", 10.0, 50, 0.2], ["B", 4.0, 20, 0.25]],
+        "Stock": [["sku", "site", "on_hand", "on_order", "backorders"], ["A", "S1", 30, 0, 0], ["B", "S1", 500, 0, 0]],
+        "Demand": demand,
+        "Settings": [["setting", "value"], ["planning_date", pd.Timestamp("2026-03-02").to_pydatetime()],
+                     ["lead_time_days", 7], ["forecast_method", "mean"]],
+    }  # fmt: skip
+    sheets.update(overrides)
+    return sheets
