@@ -78,16 +78,16 @@ def build_history(demand: pd.DataFrame, keys: pd.DataFrame, settings: dict, log,
     use = (code >= 0) & ~future
     P = int(back[use].max()) + 1 if use.any() else 1
     col = P - 1 - back[use]
-    flat = np.bincount(code[use] * P + col, weights=demand["quantity"].to_numpy(float)[use], minlength=len(keys) * P)
+    weights = demand["quantity"].to_numpy(float)[use]
+    flat = np.bincount(code[use] * P + col, weights=weights, minlength=len(keys) * P).astype(float)
     Y = flat.reshape(len(keys), P)
     first = np.full(len(keys), P)
     np.minimum.at(first, code[use], col)
     Y[np.arange(P)[None, :] < first[:, None]] = np.nan
     if period == "month":
-        month0 = (pdate - pd.offsets.MonthBegin(1)) if pdate.day != 1 else pdate
+        month0 = pdate.to_period("M").start_time  # the month under way: the first forecast period
         starts = pd.date_range(end=month0 - pd.offsets.MonthBegin(1), periods=P, freq="MS")
-        future_starts = pd.date_range(start=month0 + pd.offsets.MonthBegin(1), periods=settings["horizon_periods"],
-                                      freq="MS")  # fmt: skip
+        future_starts = pd.date_range(start=month0, periods=settings["horizon_periods"], freq="MS")
     else:
         step = pd.Timedelta(days=7 if period == "week" else 1)
         starts = pd.DatetimeIndex([pdate - step * (P - i) for i in range(P)])

@@ -42,7 +42,7 @@ def purchase_orders(plan: pd.DataFrame) -> pd.DataFrame:
     """Lines with suggested_order > 0 grouped by supplier (blank supplier = 'UNASSIGNED'), each group
     followed by a subtotal row, and a grand total row last. value = quantity x unit_price."""
     lines = plan.loc[plan["suggested_order"] > 0].copy()
-    lines["supplier"] = lines["supplier"].fillna("UNASSIGNED").replace("", "UNASSIGNED")
+    lines["supplier"] = lines["supplier"].astype(object).fillna("UNASSIGNED").replace("", "UNASSIGNED")
     lines = lines.assign(
         row_type="line",
         quantity=lines["suggested_order"],

@@ -31,10 +31,10 @@ class RawTable:
 
 def check_workbook_file(path: Path) -> None:
     """Structural check before anything is read: exists, is .xlsx/.xlsm and a valid zip package."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         raise InputError(f"{path}: not an Excel workbook (.xlsx or .xlsm expected, found '{path.suffix}')")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):
         raise InputError(f"{path}: not a valid Excel workbook (the file is not an .xlsx package)")
 
