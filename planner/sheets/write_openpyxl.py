@@ -140,6 +140,7 @@ def build_output_workbook(result: PlanResult) -> Workbook:
 
     ws, _ = write_table(wb, "Run Info", result.run_info.astype({"value": object}), fmts)
     ws.column_dimensions["B"].width = 60
+    ws.freeze_panes = "A2"
     return wb
 
 

@@ -1,0 +1,164 @@
+"""The planned workbook: contract names, formatting, charts, and numbers consistent with the formulas."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import CHECK_OUTPUT, minimal_sheets, write_blocks
+from scipy import stats
+
+from planner.api import plan_workbook
+from planner.inventory import normal_loss
+from planner.sheets.contract import OUTPUT_SHEETS
+
+
+@pytest.fixture(scope="module")
+def planned(small_sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("planned") / "small.planned.xlsx"
+    result = plan_workbook(small_sample, output=out)
+    return out, result
+
+
+def test_conforms_to_the_contract_tool(planned):
+    out, _ = planned
+    proc = subprocess.run([sys.executable, str(CHECK_OUTPUT), str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+    assert "conforms" in proc.stdout
+
+
+def test_every_output_sheet_is_a_formatted_table(planned):
+    out, _ = planned
+    wb = openpyxl.load_workbook(out)
+    for name in OUTPUT_SHEETS:
+        ws = wb[name]
+        assert ws.tables, f"{name} has no Excel Table"
+        assert ws.freeze_panes is not None, f"{name} has no frozen header"
+    rp = wb["Reorder Plan"]
+    header = [c.value for c in rp[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    assert rp.cell(2, col["unit_price"]).number_format == '#,##0.00 "EUR"'
+    assert rp.cell(2, col["order_date"]).number_format == "yyyy-mm-dd"
+    assert rp.cell(2, col["expected_fill_rate"]).number_format == "0.0%"
+    rules = [r for cf in rp.conditional_formatting for r in cf.rules]
+    assert {r.formula[0] for r in rules} >= {'"ORDER NOW"', '"EXCESS"', '"OK"'}
+    kpis = wb["KPIs"]
+    assert any(r.formula[0] == '"RED"' for cf in kpis.conditional_formatting for r in cf.rules)
+    assert rp.column_dimensions["A"].width >= 8
+
+
+def test_kpis_sheet_has_two_native_charts(planned):
+    out, _ = planned
+    with zipfile.ZipFile(out) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]
+        assert len(charts) == 2
+        titles = b"".join(z.read(c) for c in charts)
+    assert b"ABC Pareto" in titles and b"Warehouse occupancy" in titles
+
+
+def test_reorder_numbers_follow_the_contract_formulas(planned):
+    _, res = planned
+    r = res.reorder
+    sq = r[r["policy"] == "sQ"]
+    T = np.where(r["policy"] == "RS", 0, 0)  # noqa: F841 (documenting: T = L for sQ)
+    sigma = np.sqrt(sq["lead_time_days"] * sq["demand_sd_per_day"] ** 2
+                    + sq["demand_per_day"] ** 2 * sq["lead_time_sd_days"] ** 2)  # fmt: skip
+    np.testing.assert_allclose(sq["safety_stock"], sq["safety_factor"] * sigma, rtol=1e-9)
+    np.testing.assert_allclose(sq["reorder_point"], sq["demand_per_day"] * sq["lead_time_days"] + sq["safety_stock"])
+    cyc = sq[(sq["service_type"] == "cycle") & (sigma > 0)]
+    np.testing.assert_allclose(cyc["safety_factor"], np.maximum(stats.norm.ppf(cyc["service_level"]), 0), rtol=1e-9)
+    fill = sq[(sq["service_type"] == "fill") & (sq["safety_factor"] > 0)]
+    fs = np.sqrt(fill["lead_time_days"] * fill["demand_sd_per_day"] ** 2
+                 + fill["demand_per_day"] ** 2 * fill["lead_time_sd_days"] ** 2)  # fmt: skip
+    np.testing.assert_allclose(fs * normal_loss(fill["safety_factor"].to_numpy()),
+                               (1 - fill["service_level"]) * fill["order_quantity"], rtol=1e-6)  # fmt: skip
+    ip = r["on_hand"] + r["on_order"] - r["backorders"]
+    np.testing.assert_allclose(r["inventory_position"], ip)
+    ordered = r[(r["policy"] == "sQ") & (r["suggested_order"] > 0)]
+    n = ordered["suggested_order"] / ordered["order_quantity"]
+    assert np.allclose(n, np.round(n)) and (n >= 1).all()
+    assert (ordered["inventory_position"] + ordered["suggested_order"] > ordered["reorder_point"]).all()
+    assert (r.loc[r["suggested_order"] > 0, "status"] == "ORDER NOW").all()
+
+
+def test_purchase_orders_group_by_supplier_with_subtotals(planned):
+    _, res = planned
+    po, r = res.purchase_orders, res.reorder
+    lines = po[po["row_type"] == "line"]
+    assert len(lines) == int((r["suggested_order"] > 0).sum())
+    for supplier, group in lines.groupby("supplier"):
+        sub = po[(po["row_type"] == "subtotal") & (po["supplier"] == supplier)].iloc[0]
+        assert sub["value"] == pytest.approx((group["quantity"] * group["unit_price"]).sum())
+        assert sub["quantity"] == pytest.approx(group["quantity"].sum())
+    total = po[po["row_type"] == "total"].iloc[0]
+    assert total["value"] == pytest.approx(lines["value"].sum())
+    assert (po.index[po["row_type"] == "total"] == len(po) - 1).all()
+
+
+def test_kpis_recomputed_independently(planned, small_sample):
+    _, res = planned
+    k = res.kpis.set_index("kpi")
+    r = res.reorder
+    live = r["demand_per_day"] > 0
+    assert k.loc["availability", "value"] == pytest.approx(((r["on_hand"] > 0) & live).sum() / live.sum())
+    w = r["demand_per_day"]
+    assert k.loc["expected_fill_rate", "value"] == pytest.approx((r["expected_fill_rate"] * w).sum() / w.sum())
+    risk = (r["inventory_position"] < r["demand_per_day"] * r["lead_time_days"]).sum()
+    assert k.loc["stockout_risk_skus", "value"] == risk
+    items = pd.read_excel(small_sample, sheet_name="Items", engine="calamine").set_index("sku")
+    sites = pd.read_excel(small_sample, sheet_name="Sites", engine="calamine").set_index("site")
+    cost = r["sku"].map(items["unit_cost"])
+    inv_value = (r["on_hand"].clip(lower=0) * cost).sum()
+    assert k.loc["inventory_value", "value"] == pytest.approx(inv_value)
+    assert k.loc["inventory_turns", "value"] == pytest.approx((r["demand_per_day"] * 365 * cost).sum() / inv_value)
+    vol = (r["on_hand"].clip(lower=0) * r["sku"].map(items["unit_volume_m3"])).groupby(r["site"]).sum()
+    for site in sites.index:
+        assert k.loc[f"occupancy {site}", "value"] == pytest.approx(vol[site] / sites.loc[site, "capacity_m3"])
+    assert set(k["status"]) <= {"GREEN", "AMBER", "RED", "INFO"}
+    lights = k.loc["availability"]
+    expected = "GREEN" if lights["value"] >= lights["target"] else ("AMBER" if lights["value"] >= 0.9 * lights["target"] else "RED")
+    assert lights["status"] == expected
+
+
+def test_cheapest_offer_and_lead_time_chain(tmp_path):
+    sheets = minimal_sheets()
+    sheets["Suppliers"] = [["supplier", "lead_time_days", "lead_time_sd_days"], ["Cheap", 30, 2], ["Quick", 5, 1]]
+    sheets["Offers"] = [["supplier", "sku", "unit_price", "lead_time_days", "moq"], ["Cheap", "A", 9.0, None, 100],
+                        ["Quick", "A", 9.5, None, None], ["Cheap", "B", 3.0, 12, None], ["Quick", "B", 3.0, 4, None]]  # fmt: skip
+    r = plan_workbook(write_blocks(tmp_path / "t.xlsx", sheets)).reorder.set_index("sku")
+    assert r.loc["A", "supplier"] == "Cheap" and r.loc["A", "unit_price"] == 9.0
+    assert r.loc["A", "lead_time_days"] == 30 and r.loc["A", "lead_time_sd_days"] == 2  # from the supplier row
+    assert r.loc["A", "order_quantity"] >= 100  # the offer's moq
+    assert r.loc["B", "supplier"] == "Quick" and r.loc["B", "lead_time_days"] == 4  # tie on price: shorter lead
+
+
+def test_formula_like_text_is_written_as_text(tmp_path):
+    sheets = minimal_sheets()
+    sheets["Stock"].append(["=HYPERLINK(\"http://x\")", "S1", 1, 0, 0])
+    out = tmp_path / "t.planned.xlsx"
+    plan_workbook(write_blocks(tmp_path / "t.xlsx", sheets), output=out)
+    ws = openpyxl.load_workbook(out)["Issues"]
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYPER")]
+    assert cells and all(c.data_type == "s" for c in cells)
+    with zipfile.ZipFile(out) as z:
+        issues_xml = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/") and b"HYPERLINK" in z.read(n)]
+    assert issues_xml and all(b"<f>" not in x for x in issues_xml)
+
+
+def test_sample_plan_statuses_and_dates_are_sensible(planned):
+    _, res = planned
+    r = res.reorder
+    assert set(r["status"]) <= {"ORDER NOW", "OK", "EXCESS", "NO DEMAND", "CHECK"}
+    arrive = (r["expected_arrival"] - r["order_date"]).dt.days
+    assert (arrive == np.ceil(r["lead_time_days"])).all()
+    pdate = pd.Timestamp(res.settings["planning_date"])
+    assert (r.loc[r["suggested_order"] > 0, "order_date"] == pdate).all()
+    cover = r["on_hand"] / r["demand_per_day"]
+    np.testing.assert_allclose(r["days_of_cover"].dropna(), cover[r["demand_per_day"] > 0])
+    assert math.isfinite(res.kpis.set_index("kpi").loc["forecast_wape", "value"])
