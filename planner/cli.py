@@ -10,6 +10,7 @@ import traceback
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -90,16 +91,19 @@ def _summary(console: Console, rows) -> None:
             console.print(f"planned {n} SKU-sites of {name} in {secs:.1f} s: {orders} orders to place, "
                           f"{issues} data issues ({errors} errors). Result: {where}")  # fmt: skip
         else:
-            console.print(f"[red]planner: {where}", highlight=False)
+            console.print(f"[red]planner: {escape(where)}", highlight=False, soft_wrap=True)
         return
     table = Table(title="planner run")
     for col in ("workbook", "status", "SKU-sites", "orders", "issues", "errors", "result / problem", "s"):
         table.add_column(col, overflow="fold")
     for name, state, n, orders, issues, errors, where, secs in rows:
         colour = "green" if state == "ok" else "red"
-        table.add_row(name, f"[{colour}]{state}", str(n), str(orders), str(issues), str(errors), where,
+        table.add_row(escape(name), f"[{colour}]{state}", str(n), str(orders), str(issues), str(errors), escape(where),
                       f"{secs:.1f}")  # fmt: skip
     console.print(table)
+    for name, state, *_, where, _secs in rows:
+        if state != "ok":
+            console.print(f"[red]{escape(name)}:[/red] {escape(where)}", highlight=False, soft_wrap=True)
     failed = sum(r[1] != "ok" for r in rows)
     console.print(f"{len(rows) - failed} planned, {failed} failed")
 
@@ -110,7 +114,7 @@ def cmd_validate(args, console: Console) -> int:
         try:
             inputs = load(src)
         except PlannerError as exc:
-            console.print(f"[red]planner: {exc}", highlight=False)
+            console.print(f"[red]planner: {escape(str(exc))}", highlight=False, soft_wrap=True)
             worst = EXIT_INPUT
             continue
         issues = inputs.issues.frame()
@@ -148,7 +152,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="plan workbooks and write the planned copies",
                          description="Plan each workbook (or every workbook in a folder): writes IN.planned.xlsx "
-                         "beside IN unless -o or --in-place says otherwise. Input sheets are never changed.")  # fmt: skip
+                         "beside IN unless -o or --in-place says otherwise. Input sheets are never "
+                         "changed.")  # fmt: skip
     run.add_argument("paths", nargs="+", metavar="PATH", help="workbook(s) or folder(s)")
     where = run.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="OUT", help="output file (one input) or folder (several)")

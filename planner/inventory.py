@@ -57,9 +57,7 @@ def protection_sd(days, demand_sd_per_day, demand_per_day, lead_time_sd_days) ->
     """sigma_T = sqrt(T sigma_d² + d² sigma_L²), units: demand sd over a protection interval T days with
     a random lead time (SPT eq. 6.24; T = L for (s, Q), R + L for (R, S))."""
     T = np.asarray(days, float)
-    return np.sqrt(
-        T * np.square(demand_sd_per_day) + np.square(demand_per_day) * np.square(lead_time_sd_days)
-    )
+    return np.sqrt(T * np.square(demand_sd_per_day) + np.square(demand_per_day) * np.square(lead_time_sd_days))
 
 
 def fill_rate_k(target_loss) -> np.ndarray:
@@ -76,9 +74,7 @@ def safety_factor(service_level, service_type, sigma_t, order_qty, demand_per_da
     sl = np.asarray(service_level, float)
     rs = np.asarray(policy) == "RS"
     shortage_per_cycle = np.where(rs, np.asarray(demand_per_day) * review_days, order_qty)
-    target = np.divide(
-        (1 - sl) * shortage_per_cycle, sigma_t, out=np.full(np.shape(sl), np.inf), where=sigma_t > 0
-    )
+    target = np.divide((1 - sl) * shortage_per_cycle, sigma_t, out=np.full(np.shape(sl), np.inf), where=sigma_t > 0)
     k = np.where(np.asarray(service_type) == "fill", fill_rate_k(np.minimum(target, 1e6)), ndtri(sl))
     return np.where(np.asarray(sigma_t) > 0, k, 0.0)
 
@@ -155,9 +151,7 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     order = suggested_order(policy, ip, s, S, q, moq, mult, d)
     on_hand = df["on_hand"].to_numpy(float)
     # when nothing is ordered now: (s, Q) orders when IP falls to s, (R, S) at the next review
-    days_to_order = np.where(
-        rs, R, np.divide(ip - s, d, out=np.full(len(d), np.nan), where=(d > 0) & (ip > s))
-    )
+    days_to_order = np.where(rs, R, np.divide(ip - s, d, out=np.full(len(d), np.nan), where=(d > 0) & (ip > s)))
     days_to_order = np.where(order > 0, 0.0, days_to_order)
     order_date = planning_date + pd.to_timedelta(np.ceil(days_to_order), unit="D")
     arrival = order_date + pd.to_timedelta(np.ceil(L), unit="D")

@@ -122,15 +122,24 @@ def test_kpis_recomputed_independently(planned, small_sample):
         assert k.loc[f"occupancy {site}", "value"] == pytest.approx(vol[site] / sites.loc[site, "capacity_m3"])
     assert set(k["status"]) <= {"GREEN", "AMBER", "RED", "INFO"}
     lights = k.loc["availability"]
-    expected = "GREEN" if lights["value"] >= lights["target"] else ("AMBER" if lights["value"] >= 0.9 * lights["target"] else "RED")
+    expected = (
+        "GREEN"
+        if lights["value"] >= lights["target"]
+        else ("AMBER" if lights["value"] >= 0.9 * lights["target"] else "RED")
+    )
     assert lights["status"] == expected
 
 
 def test_cheapest_offer_and_lead_time_chain(tmp_path):
     sheets = minimal_sheets()
     sheets["Suppliers"] = [["supplier", "lead_time_days", "lead_time_sd_days"], ["Cheap", 30, 2], ["Quick", 5, 1]]
-    sheets["Offers"] = [["supplier", "sku", "unit_price", "lead_time_days", "moq"], ["Cheap", "A", 9.0, None, 100],
-                        ["Quick", "A", 9.5, None, None], ["Cheap", "B", 3.0, 12, None], ["Quick", "B", 3.0, 4, None]]  # fmt: skip
+    sheets["Offers"] = [
+        ["supplier", "sku", "unit_price", "lead_time_days", "moq"],
+        ["Cheap", "A", 9.0, None, 100],
+        ["Quick", "A", 9.5, None, None],
+        ["Cheap", "B", 3.0, 12, None],
+        ["Quick", "B", 3.0, 4, None],
+    ]
     r = plan_workbook(write_blocks(tmp_path / "t.xlsx", sheets)).reorder.set_index("sku")
     assert r.loc["A", "supplier"] == "Cheap" and r.loc["A", "unit_price"] == 9.0
     assert r.loc["A", "lead_time_days"] == 30 and r.loc["A", "lead_time_sd_days"] == 2  # from the supplier row
@@ -140,7 +149,7 @@ def test_cheapest_offer_and_lead_time_chain(tmp_path):
 
 def test_formula_like_text_is_written_as_text(tmp_path):
     sheets = minimal_sheets()
-    sheets["Stock"].append(["=HYPERLINK(\"http://x\")", "S1", 1, 0, 0])
+    sheets["Stock"].append(['=HYPERLINK("http://x")', "S1", 1, 0, 0])
     out = tmp_path / "t.planned.xlsx"
     plan_workbook(write_blocks(tmp_path / "t.xlsx", sheets), output=out)
     ws = openpyxl.load_workbook(out)["Issues"]

@@ -48,90 +48,168 @@ def _days(name, meaning):
 SHEETS: dict[str, SheetSpec] = {
     s.name: s
     for s in [
-        SheetSpec("Items", True, "SKU", ("sku",), (
-            Column("sku", "text", True, meaning="Stock keeping unit code, unique"),
-            Column("description", "text", meaning="What the item is"),
-            Column("unit_cost", required=True, unit="currency/unit", minimum=0, above_minimum=True,
-                   meaning="Cost of one unit (values stock and holding cost)"),
-            Column("holding_rate", unit="fraction/year", minimum=0, maximum=5,
-                   meaning="Annual holding cost as a fraction of unit cost, e.g. 0.25"),
-            Column("order_cost", unit="currency/order", minimum=0, meaning="Fixed cost of placing one order"),
-            Column("service_level", unit="fraction", minimum=0.5, maximum=0.9999,
-                   meaning="Target service, 0.5 to 0.9999"),
-            Column("service_type", "choice", choices=("cycle", "fill"),
-                   meaning="cycle = no stockout per cycle; fill = share of demand met from stock"),
-            Column("policy", "choice", choices=("sQ", "RS"),
-                   meaning="sQ = reorder point, fixed quantity; RS = periodic review, order up to"),
-            _days("review_days", "Days between reviews (RS policy)"),
-            _qty("moq", "Minimum order quantity"),
-            _qty("order_multiple", "Orders are a multiple of this (pack size)"),
-            _days("lead_time_days", "Mean supplier lead time"),
-            _days("lead_time_sd_days", "Standard deviation of the lead time"),
-            Column("unit_volume_m3", unit="m³", minimum=0, meaning="Volume of one unit"),
-            Column("unit_weight_kg", unit="kg", minimum=0, meaning="Weight of one unit"),
-        )),  # fmt: skip
-        SheetSpec("Stock", True, "SKU x site", ("sku", "site"), (
-            Column("sku", "text", True, meaning="Item code, as on Items"),
-            Column("site", "text", True, meaning="Plant, warehouse or store holding the stock"),
-            Column("on_hand", required=True, unit="units", meaning="Physical stock now (may be negative)"),
-            _qty("on_order", "Ordered, not yet received"),
-            _qty("backorders", "Demand owed to customers"),
-            _qty("forecast_per_day", "Your own forecast; overrides the history for this row"),
-            _qty("forecast_sd_per_day", "Standard deviation of daily forecast error (with forecast_per_day)"),
-        )),  # fmt: skip
-        SheetSpec("Demand", False, "SKU x site x date", ("sku", "site", "date"), (
-            Column("sku", "text", True, meaning="Item code"),
-            Column("site", "text", True, meaning="Site the demand was served from"),
-            Column("date", "date", True, meaning="Day of the demand"),
-            _qty("quantity", "Units demanded that day", required=True),
-        )),  # fmt: skip
-        SheetSpec("Suppliers", False, "supplier", ("supplier",), (
-            Column("supplier", "text", True, meaning="Supplier name, unique"),
-            _days("lead_time_days", "Mean lead time"),
-            _days("lead_time_sd_days", "Standard deviation of the lead time"),
-            Column("on_time_rate", unit="fraction", minimum=0, maximum=1, meaning="Share of orders on time"),
-            Column("defect_rate", unit="fraction", minimum=0, maximum=1, meaning="Share of defective units"),
-            _qty("capacity_units", "Units the supplier can deliver over the horizon"),
-            Column("country", "text", meaning="Country of origin"),
-            Column("distance_km", unit="km", minimum=0, meaning="Distance to our sites"),
-            Column("co2_kg_per_unit", unit="kg CO2e/unit", minimum=0, meaning="Emissions per unit supplied"),
-        )),  # fmt: skip
-        SheetSpec("Offers", False, "supplier x SKU", ("supplier", "sku"), (
-            Column("supplier", "text", True, meaning="Supplier, as on Suppliers"),
-            Column("sku", "text", True, meaning="Item code, as on Items"),
-            Column("unit_price", required=True, unit="currency/unit", minimum=0, meaning="Price per unit"),
-            _qty("moq", "Minimum order quantity of this offer"),
-            _qty("order_multiple", "Pack size of this offer"),
-            _days("lead_time_days", "Lead time of this offer"),
-            _qty("capacity_units", "Units available from this offer"),
-        )),  # fmt: skip
-        SheetSpec("Sites", False, "site", ("site",), (
-            Column("site", "text", True, meaning="Site name, unique"),
-            Column("type", "choice", choices=("plant", "dc", "store"), meaning="plant, dc or store"),
-            Column("capacity_m3", unit="m³", minimum=0, meaning="Storage capacity"),
-        )),  # fmt: skip
-        SheetSpec("Requirements", False, "destination x SKU", ("destination", "sku"), (
-            Column("destination", "text", True, meaning="Site to deliver to"),
-            Column("sku", "text", True, meaning="Item code"),
-            _qty("quantity", "Units required", required=True),
-            Column("due_date", "date", meaning="Date the units are due"),
-            Column("priority", minimum=0, meaning="Higher is served first when stock is short"),
-        )),  # fmt: skip
-        SheetSpec("Lanes", False, "origin x destination", ("origin", "destination"), (
-            Column("origin", "text", True, meaning="Shipping site"),
-            Column("destination", "text", True, meaning="Receiving site"),
-            Column("distance_km", unit="km", minimum=0, meaning="Lane distance"),
-            Column("cost_per_unit", unit="currency/unit", minimum=0, meaning="Transport cost per unit"),
-            _days("transit_days", "Transit time"),
-            Column("mode", "choice", choices=("road", "rail", "sea", "air"), meaning="Transport mode"),
-            Column("truck_capacity_m3", unit="m³", minimum=0, meaning="Volume of one truck"),
-            Column("cost_per_truck", unit="currency/truck", minimum=0, meaning="Cost of one truck"),
-            Column("co2_kg_per_tkm", unit="kg CO2e/t-km", minimum=0, meaning="Emission factor"),
-        )),  # fmt: skip
-        SheetSpec("Settings", False, "setting", ("setting",), (
-            Column("setting", "text", True, meaning="Setting name (see Instructions)"),
-            Column("value", "text", True, meaning="Its value"),
-        )),  # fmt: skip
+        SheetSpec(
+            "Items",
+            True,
+            "SKU",
+            ("sku",),
+            (
+                Column("sku", "text", True, meaning="Stock keeping unit code, unique"),
+                Column("description", "text", meaning="What the item is"),
+                Column(
+                    "unit_cost",
+                    required=True,
+                    unit="currency/unit",
+                    minimum=0,
+                    above_minimum=True,
+                    meaning="Cost of one unit (values stock and holding cost)",
+                ),
+                Column(
+                    "holding_rate",
+                    unit="fraction/year",
+                    minimum=0,
+                    maximum=5,
+                    meaning="Annual holding cost as a fraction of unit cost, e.g. 0.25",
+                ),
+                Column("order_cost", unit="currency/order", minimum=0, meaning="Fixed cost of placing one order"),
+                Column(
+                    "service_level",
+                    unit="fraction",
+                    minimum=0.5,
+                    maximum=0.9999,
+                    meaning="Target service, 0.5 to 0.9999",
+                ),
+                Column(
+                    "service_type",
+                    "choice",
+                    choices=("cycle", "fill"),
+                    meaning="cycle = no stockout per cycle; fill = share of demand met from stock",
+                ),
+                Column(
+                    "policy",
+                    "choice",
+                    choices=("sQ", "RS"),
+                    meaning="sQ = reorder point, fixed quantity; RS = periodic review, order up to",
+                ),
+                _days("review_days", "Days between reviews (RS policy)"),
+                _qty("moq", "Minimum order quantity"),
+                _qty("order_multiple", "Orders are a multiple of this (pack size)"),
+                _days("lead_time_days", "Mean supplier lead time"),
+                _days("lead_time_sd_days", "Standard deviation of the lead time"),
+                Column("unit_volume_m3", unit="m³", minimum=0, meaning="Volume of one unit"),
+                Column("unit_weight_kg", unit="kg", minimum=0, meaning="Weight of one unit"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Stock",
+            True,
+            "SKU x site",
+            ("sku", "site"),
+            (
+                Column("sku", "text", True, meaning="Item code, as on Items"),
+                Column("site", "text", True, meaning="Plant, warehouse or store holding the stock"),
+                Column("on_hand", required=True, unit="units", meaning="Physical stock now (may be negative)"),
+                _qty("on_order", "Ordered, not yet received"),
+                _qty("backorders", "Demand owed to customers"),
+                _qty("forecast_per_day", "Your own forecast; overrides the history for this row"),
+                _qty("forecast_sd_per_day", "Standard deviation of daily forecast error (with forecast_per_day)"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Demand",
+            False,
+            "SKU x site x date",
+            ("sku", "site", "date"),
+            (
+                Column("sku", "text", True, meaning="Item code"),
+                Column("site", "text", True, meaning="Site the demand was served from"),
+                Column("date", "date", True, meaning="Day of the demand"),
+                _qty("quantity", "Units demanded that day", required=True),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Suppliers",
+            False,
+            "supplier",
+            ("supplier",),
+            (
+                Column("supplier", "text", True, meaning="Supplier name, unique"),
+                _days("lead_time_days", "Mean lead time"),
+                _days("lead_time_sd_days", "Standard deviation of the lead time"),
+                Column("on_time_rate", unit="fraction", minimum=0, maximum=1, meaning="Share of orders on time"),
+                Column("defect_rate", unit="fraction", minimum=0, maximum=1, meaning="Share of defective units"),
+                _qty("capacity_units", "Units the supplier can deliver over the horizon"),
+                Column("country", "text", meaning="Country of origin"),
+                Column("distance_km", unit="km", minimum=0, meaning="Distance to our sites"),
+                Column("co2_kg_per_unit", unit="kg CO2e/unit", minimum=0, meaning="Emissions per unit supplied"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Offers",
+            False,
+            "supplier x SKU",
+            ("supplier", "sku"),
+            (
+                Column("supplier", "text", True, meaning="Supplier, as on Suppliers"),
+                Column("sku", "text", True, meaning="Item code, as on Items"),
+                Column("unit_price", required=True, unit="currency/unit", minimum=0, meaning="Price per unit"),
+                _qty("moq", "Minimum order quantity of this offer"),
+                _qty("order_multiple", "Pack size of this offer"),
+                _days("lead_time_days", "Lead time of this offer"),
+                _qty("capacity_units", "Units available from this offer"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Sites",
+            False,
+            "site",
+            ("site",),
+            (
+                Column("site", "text", True, meaning="Site name, unique"),
+                Column("type", "choice", choices=("plant", "dc", "store"), meaning="plant, dc or store"),
+                Column("capacity_m3", unit="m³", minimum=0, meaning="Storage capacity"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Requirements",
+            False,
+            "destination x SKU",
+            ("destination", "sku"),
+            (
+                Column("destination", "text", True, meaning="Site to deliver to"),
+                Column("sku", "text", True, meaning="Item code"),
+                _qty("quantity", "Units required", required=True),
+                Column("due_date", "date", meaning="Date the units are due"),
+                Column("priority", minimum=0, meaning="Higher is served first when stock is short"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Lanes",
+            False,
+            "origin x destination",
+            ("origin", "destination"),
+            (
+                Column("origin", "text", True, meaning="Shipping site"),
+                Column("destination", "text", True, meaning="Receiving site"),
+                Column("distance_km", unit="km", minimum=0, meaning="Lane distance"),
+                Column("cost_per_unit", unit="currency/unit", minimum=0, meaning="Transport cost per unit"),
+                _days("transit_days", "Transit time"),
+                Column("mode", "choice", choices=("road", "rail", "sea", "air"), meaning="Transport mode"),
+                Column("truck_capacity_m3", unit="m³", minimum=0, meaning="Volume of one truck"),
+                Column("cost_per_truck", unit="currency/truck", minimum=0, meaning="Cost of one truck"),
+                Column("co2_kg_per_tkm", unit="kg CO2e/t-km", minimum=0, meaning="Emission factor"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Settings",
+            False,
+            "setting",
+            ("setting",),
+            (
+                Column("setting", "text", True, meaning="Setting name (see Instructions)"),
+                Column("value", "text", True, meaning="Its value"),
+            ),
+        ),  # fmt: skip
     ]
 }
 

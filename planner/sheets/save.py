@@ -32,6 +32,12 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"{path}: not writable (check the file and folder permissions)")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def atomic_save(path: Path, write: Callable[[str], None]) -> Path:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` atomically."""
     path = Path(path)
@@ -42,8 +48,7 @@ def atomic_save(path: Path, write: Callable[[str], None]) -> Path:
         write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
     except PermissionError as exc:
         raise OutputError(f"{path}: cannot be replaced, the file is open in another program or read-only "

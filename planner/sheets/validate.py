@@ -288,7 +288,10 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
     stock = tables["Stock"]
     if "Demand" not in raw and stock["forecast_per_day"].isna().any():
         missing = stock.loc[stock["forecast_per_day"].isna(), "_row"].head(5).tolist()
-        raise InputError("Sheet 'Demand' is missing and Stock rows without forecast_per_day need it "
-                         f"(Stock rows {', '.join(map(str, missing))}{' ...' if len(missing) == 5 else ''})")  # fmt: skip
+        more = " ..." if len(missing) == 5 else ""
+        raise InputError(
+            "Sheet 'Demand' is missing and Stock rows without forecast_per_day need it "
+            f"(Stock rows {', '.join(map(str, missing))}{more})"
+        )
     settings = parse_settings(tables["Settings"], names["Settings"], hdr["Settings"], log)
     return Inputs(tables, settings, log, names)
