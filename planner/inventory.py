@@ -16,6 +16,7 @@ from scipy.optimize import elementwise
 from scipy.special import ndtr, ndtri
 
 K_MIN, K_MAX = -8.0, 8.0  # bracket for the fill-rate safety factor
+MAX_PROJECTION_DAYS = 3650  # an order date further out than 10 years is left blank
 
 
 def normal_pdf(k: np.ndarray) -> np.ndarray:
@@ -74,8 +75,13 @@ def safety_factor(service_level, service_type, sigma_t, order_qty, demand_per_da
     sl = np.asarray(service_level, float)
     rs = np.asarray(policy) == "RS"
     shortage_per_cycle = np.where(rs, np.asarray(demand_per_day) * review_days, order_qty)
-    target = np.divide((1 - sl) * shortage_per_cycle, sigma_t, out=np.full(np.shape(sl), np.inf), where=sigma_t > 0)
-    k = np.where(np.asarray(service_type) == "fill", fill_rate_k(np.minimum(target, 1e6)), ndtri(sl))
+    sigma_t = np.asarray(sigma_t, float)
+    shape = np.broadcast(sl, shortage_per_cycle, sigma_t).shape
+    target = np.divide((1 - sl) * shortage_per_cycle, sigma_t, out=np.full(shape, np.inf), where=sigma_t > 0)
+    fill = np.broadcast_to(np.asarray(service_type) == "fill", np.shape(target))
+    k = np.array(ndtri(np.broadcast_to(sl, np.shape(target))), dtype=float)
+    if fill.any():
+        k[fill] = fill_rate_k(np.minimum(target[fill], 1e6))
     return np.where(np.asarray(sigma_t) > 0, k, 0.0)
 
 
@@ -153,7 +159,8 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     # when nothing is ordered now: (s, Q) orders when IP falls to s, (R, S) at the next review
     days_to_order = np.where(rs, R, np.divide(ip - s, d, out=np.full(len(d), np.nan), where=(d > 0) & (ip > s)))
     days_to_order = np.where(order > 0, 0.0, days_to_order)
-    order_date = planning_date + pd.to_timedelta(np.ceil(days_to_order), unit="D")
+    days_to_order = np.where(days_to_order <= MAX_PROJECTION_DAYS, np.ceil(days_to_order), np.nan)
+    order_date = planning_date + pd.to_timedelta(days_to_order, unit="D")
     arrival = order_date + pd.to_timedelta(np.ceil(L), unit="D")
     max_level = np.where(rs, S, s + q)
     excess = np.maximum(ip - max_level, 0.0) * (d > 0) + np.maximum(on_hand, 0.0) * (d <= 0)

@@ -95,6 +95,15 @@ def build_history(demand: pd.DataFrame, keys: pd.DataFrame, settings: dict, log,
     return History(Y, starts, dpp, future_starts)
 
 
+def demand_cv(Y: np.ndarray) -> np.ndarray:
+    """Coefficient of variation (population sd / mean) of demand per period over each series' observed
+    history; NaN without history or demand."""
+    n = np.sum(~np.isnan(Y), axis=1)
+    mean = np.divide(np.nansum(Y, axis=1), n, out=np.zeros(len(Y)), where=n > 0)
+    var = np.divide(np.nansum((Y - mean[:, None]) ** 2, axis=1), n, out=np.zeros(len(Y)), where=n > 0)
+    return np.divide(np.sqrt(var), mean, out=np.full(len(Y), np.nan), where=mean > 0)
+
+
 def _with_defaults(items: pd.DataFrame, settings: dict) -> pd.DataFrame:
     items = items.copy()
     for col in ITEM_OVERRIDES:
@@ -144,10 +153,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     out = pd.concat([rows, policy], axis=1)
     out["annual_value"] = out["annual_demand"] * out["unit_cost"]
     out["abc"] = classify_abc(out["annual_value"], st["abc_a_share"], st["abc_b_share"])
-    mean_p = np.nanmean(np.where(np.isnan(hist.Y), np.nan, hist.Y), axis=1) if hist.Y.size else np.zeros(len(out))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cv = np.nanstd(hist.Y, axis=1) / mean_p
-    out["xyz"] = classify_xyz(np.where(mean_p > 0, cv, np.nan), st["xyz_x_cv"], st["xyz_y_cv"])
+    out["xyz"] = classify_xyz(demand_cv(hist.Y), st["xyz_x_cv"], st["xyz_y_cv"])
     out["demand_class"] = np.where(override, "override", fc.demand_class)
     out["forecast_method"] = np.where(override, "given", fc.method)
     out["order_value"] = out["suggested_order"] * out["unit_price"]

@@ -167,3 +167,8 @@ def test_vectorised_policy_equals_per_sku_stockpyl_loop():
         r_ref, q_ref = r_q_eoqss_approximation(h[i], p[i], K[i], lam[i], sd[i], L[i])
         assert out["reorder_point"].iloc[i] == pytest.approx(r_ref, abs=1e-6)
         assert out["order_quantity"].iloc[i] == pytest.approx(q_ref, abs=1e-6)
+
+
+def test_far_future_order_date_is_blank_not_an_overflow():
+    out = inv.plan_policy(_frame(demand_per_day=1e-9, demand_sd_per_day=0.0, on_hand=1e6), 365.0, PDATE)
+    assert out["suggested_order"].iloc[0] == 0 and pd.isna(out["order_date"].iloc[0])
