@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -346,19 +347,35 @@ def _drop_filter_names(wb: etree._Element, replaced: list[str]) -> None:
 
 
 def _write_zip(pkg: Package, dest: str) -> None:
+    """Write the package; parts that did not change are copied as their compressed bytes (no inflate and
+    deflate of a million-row sheet), with the same CRC and sizes."""
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as out:
         for name in pkg.names():
             if name in pkg.changed:
                 out.writestr(name, pkg.changed[name])
             else:
-                info = pkg.zf.getinfo(name)
-                with pkg.zf.open(info) as src, out.open(_copy_info(info), "w") as dst:
-                    while chunk := src.read(1 << 20):
-                        dst.write(chunk)
+                _copy_raw(pkg.zf, out, pkg.zf.getinfo(name))
 
 
-def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+def _copy_raw(src: zipfile.ZipFile, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Append one entry's compressed data unchanged (its local header is rebuilt without a data
+    descriptor since sizes and CRC are known). zipfile has no public call for this."""
+    src.fp.seek(info.header_offset)
+    header = src.fp.read(zipfile.sizeFileHeader)
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    src.fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
     new = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    new.compress_type = zipfile.ZIP_DEFLATED
-    new.external_attr = info.external_attr
-    return new
+    new.compress_type, new.CRC = info.compress_type, info.CRC
+    new.compress_size, new.file_size = info.compress_size, info.file_size
+    new.external_attr, new.create_system = info.external_attr, info.create_system
+    new.flag_bits = info.flag_bits & ~0x08 & ~0x01  # sizes in the header; never encrypted here
+    new.header_offset = out.fp.tell()
+    out.fp.write(new.FileHeader(zip64=new.file_size > zipfile.ZIP64_LIMIT or new.compress_size > zipfile.ZIP64_LIMIT))
+    remaining = info.compress_size
+    while remaining:
+        chunk = src.fp.read(min(remaining, 1 << 20))
+        out.fp.write(chunk)
+        remaining -= len(chunk)
+    out.filelist.append(new)
+    out.NameToInfo[new.filename] = new
+    out.start_dir = out.fp.tell()
