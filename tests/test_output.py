@@ -39,6 +39,11 @@ def test_every_output_sheet_is_a_formatted_table(planned):
     for name in OUTPUT_SHEETS:
         ws = wb[name]
         assert ws.tables, f"{name} has no Excel Table"
+        for table in ws.tables.values():  # Excel refuses a table whose columns do not match its header cells
+            first = ws[table.ref.split(":")[0]]
+            header = [ws.cell(first.row, first.column + j).value for j in range(len(table.tableColumns))]
+            assert [c.name for c in table.tableColumns] == [str(h) for h in header]
+            assert table.autoFilter is not None
         assert ws.freeze_panes is not None, f"{name} has no frozen header"
     rp = wb["Reorder Plan"]
     header = [c.value for c in rp[1]]
