@@ -131,7 +131,7 @@ def case_end_to_end(n: int) -> dict:
     from openpyxl import Workbook
 
     from planner.api import plan_workbook
-    from planner.sheets.write_openpyxl import _py
+    from planner.sheets.layout import cell_value as _py
 
     OUT.mkdir(exist_ok=True)
     src = OUT / f"e2e_{n}.xlsx"
