@@ -143,22 +143,39 @@ def _kpi_sheet(result: PlanResult, fmts: dict[str, str]) -> Sheet:
     return sheet
 
 
-def output_sheets(result: PlanResult) -> list[Sheet]:
-    """The output sheets of a plan, in the contract's order of output sheets."""
-    fmts = style.number_formats(str(result.settings.get("currency", "EUR")))
-    reorder = table(result.reorder, TABLE_NAMES["Reorder Plan"], fmts)
-    reorder.lights = ("status", STATUSES)
-    po = table(result.purchase_orders, TABLE_NAMES["Purchase Orders"], fmts)
-    po.emphasis = {i: style.TOTAL_FILL for i, kind in enumerate(result.purchase_orders["row_type"]) if kind != "line"}
-    issues = table(result.issues, TABLE_NAMES["Issues"], fmts)
-    issues.lights = ("severity", ("error", "warning"))
-    run_info = table(result.run_info.astype({"value": object}), TABLE_NAMES["Run Info"], fmts)
-    sheets = {
-        "Reorder Plan": Sheet("Reorder Plan", [reorder], freeze=(2, 3)),
-        "Purchase Orders": Sheet("Purchase Orders", [po]),
-        "Forecast": Sheet("Forecast", [table(result.forecast, TABLE_NAMES["Forecast"], fmts)], freeze=(2, 3)),
-        "KPIs": _kpi_sheet(result, fmts),
-        "Issues": Sheet("Issues", [issues]),
-        "Run Info": Sheet("Run Info", [run_info], widths={2: 60.0}),
+def issues_sheet(issues: pd.DataFrame, currency: str = "EUR") -> Sheet:
+    """The Issues sheet alone (what validation found), severities coloured."""
+    t = table(issues, TABLE_NAMES["Issues"], style.number_formats(currency))
+    t.lights = ("severity", ("error", "warning"))
+    return Sheet("Issues", [t])
+
+
+def output_sheets(result: PlanResult, names: tuple[str, ...] = OUTPUT_SHEETS) -> list[Sheet]:
+    """The output sheets of a plan named in ``names``, in that order (default: all, contract order)."""
+    currency = str(result.settings.get("currency", "EUR"))
+    fmts = style.number_formats(currency)
+
+    def reorder() -> Sheet:
+        t = table(result.reorder, TABLE_NAMES["Reorder Plan"], fmts)
+        t.lights = ("status", STATUSES)
+        return Sheet("Reorder Plan", [t], freeze=(2, 3))
+
+    def purchase_orders() -> Sheet:
+        t = table(result.purchase_orders, TABLE_NAMES["Purchase Orders"], fmts)
+        kinds = result.purchase_orders["row_type"]
+        t.emphasis = {i: style.TOTAL_FILL for i, kind in enumerate(kinds) if kind != "line"}
+        return Sheet("Purchase Orders", [t])
+
+    def run_info() -> Sheet:
+        t = table(result.run_info.astype({"value": object}), TABLE_NAMES["Run Info"], fmts)
+        return Sheet("Run Info", [t], widths={2: 60.0})
+
+    build = {
+        "Reorder Plan": reorder,
+        "Purchase Orders": purchase_orders,
+        "Forecast": lambda: Sheet("Forecast", [table(result.forecast, TABLE_NAMES["Forecast"], fmts)], freeze=(2, 3)),
+        "KPIs": lambda: _kpi_sheet(result, fmts),
+        "Issues": lambda: issues_sheet(result.issues, currency),
+        "Run Info": run_info,
     }
-    return [sheets[name] for name in OUTPUT_SHEETS]
+    return [build[name]() for name in names]

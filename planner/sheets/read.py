@@ -8,6 +8,7 @@ headers (row 1 in the contract's template). Fully blank rows and headerless colu
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def _open(path: Path) -> calamine.CalamineWorkbook:
         raise InputError(f"{path}: cannot be read as a workbook ({exc})") from exc
 
 
-def _frame(header: list, body: list[list], first_row: int) -> tuple[pd.DataFrame, np.ndarray]:
+def table_frame(header: list, body: list[list], first_row: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Header texts + body rows -> (data with one column per named header, Excel row of each data row).
+    ``first_row`` is the Excel row number of the first body row; fully blank rows are dropped."""
     names = [str(h).strip() if h not in (None, "") else "" for h in header]
     keep = [i for i, n in enumerate(names) if n]
     data = pd.DataFrame(body, dtype=object) if body else pd.DataFrame(columns=range(len(names)))
@@ -62,31 +65,37 @@ def _table_for_sheet(wb: calamine.CalamineWorkbook, sheet: str) -> tuple[pd.Data
     for name in wb.table_names:
         table = wb.get_table_by_name(name)
         if table.sheet == sheet:
-            return _frame(list(table.columns), table.to_python(), table.start[0] + 1)
+            return table_frame(list(table.columns), table.to_python(), table.start[0] + 1)
     ws = wb.get_sheet_by_name(sheet)
     values = ws.to_python()  # skips the empty area above and left of the data
     if not values:
         return pd.DataFrame(), np.zeros(0, int)
     # header row's Excel number is start row (0-based) + 1; data begins one below
-    return _frame(values[0], values[1:], ws.start[0] + 2)
+    return table_frame(values[0], values[1:], ws.start[0] + 2)
+
+
+def collect_tables(sheet_names: list[str], table_of: Callable[[str], tuple[pd.DataFrame, np.ndarray]]) -> dict:
+    """Every contract input sheet among ``sheet_names``, matched by name tolerantly, as a RawTable;
+    ``table_of(sheet)`` gives the sheet's table (data, Excel row numbers). Shared by every reader."""
+    by_key = {key(n): n for n in sheet_names}
+    out: dict[str, RawTable] = {}
+    for spec in SHEETS.values():
+        sheet = by_key.get(key(spec.name))
+        if sheet is None:
+            continue
+        data, rows = table_of(sheet)
+        cols: dict[str, str] = {}
+        for header in data.columns:
+            cols.setdefault(key(header), header)
+        out[spec.name] = RawTable(sheet, data, rows, cols)
+    return out
 
 
 def read_inputs(path: Path) -> dict[str, RawTable]:
-    """Every contract input sheet present in the workbook, matched by name tolerantly."""
+    """Every contract input sheet present in the workbook file, read with python-calamine."""
     check_workbook_file(path)
     wb = _open(path)
     try:
-        by_key = {key(n): n for n in wb.sheet_names}
-        out: dict[str, RawTable] = {}
-        for spec in SHEETS.values():
-            sheet = by_key.get(key(spec.name))
-            if sheet is None:
-                continue
-            data, rows = _table_for_sheet(wb, sheet)
-            cols: dict[str, str] = {}
-            for header in data.columns:
-                cols.setdefault(key(header), header)
-            out[spec.name] = RawTable(sheet, data, rows, cols)
-        return out
+        return collect_tables(list(wb.sheet_names), lambda sheet: _table_for_sheet(wb, sheet))
     finally:
         wb.close()

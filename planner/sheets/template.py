@@ -22,17 +22,33 @@ from planner.sheets.style import HEADER_FILL, HEADER_FONT, TABLE_STYLE
 VALIDATION_ROWS = 5000  # empty template rows covered by data validation
 
 
-def _validation(col: Column, ref: str) -> DataValidation | None:
+def validation_rule(col: Column) -> tuple | None:
+    """The data validation an input column gets: ("list", choices), ("decimal", operator, min, max or None)
+    or ("date", "greater_than", 1); None for free text. Shared by the openpyxl and xlwings templates."""
     if col.kind == "choice":
-        dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
-    elif col.kind == "number" and col.minimum is not None:
-        op, f1 = ("between", str(col.minimum)) if col.maximum is not None else ("greaterThanOrEqual", str(col.minimum))
-        dv = DataValidation(type="decimal", operator=op, formula1=f1, allow_blank=True,
-                            formula2=str(col.maximum) if col.maximum is not None else None)  # fmt: skip
-    elif col.kind == "date":
-        dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
-    else:
+        return ("list", col.choices)
+    if col.kind == "number" and col.minimum is not None:
+        if col.maximum is not None:
+            return ("decimal", "between", col.minimum, col.maximum)
+        return ("decimal", "greater_than_or_equal", col.minimum, None)
+    if col.kind == "date":
+        return ("date", "greater_than", 1, None)
+    return None
+
+
+OPENPYXL_OPERATORS = {"between": "between", "greater_than_or_equal": "greaterThanOrEqual", "greater_than": "greaterThan"}
+
+
+def _validation(col: Column, ref: str) -> DataValidation | None:
+    rule = validation_rule(col)
+    if rule is None:
         return None
+    if rule[0] == "list":
+        dv = DataValidation(type="list", formula1='"' + ",".join(rule[1]) + '"', allow_blank=True)
+    else:
+        kind, op, low, high = rule
+        dv = DataValidation(type=kind, operator=OPENPYXL_OPERATORS[op], formula1=str(low), allow_blank=True,
+                            formula2=str(high) if high is not None else None)  # fmt: skip
     dv.error = f"{col.name}: {col.meaning}" + (f" ({col.unit})" if col.unit else "")
     dv.errorTitle = "planner"
     dv.showErrorMessage = True
@@ -72,9 +88,7 @@ def write_template(path: Path, frames: dict[str, pd.DataFrame] | None = None) ->
             head = ws.cell(1, j)
             head.font = Font(bold=True, color=HEADER_FONT)
             head.fill = header_fill
-            text = f"{col.meaning}" + (f"\nUnit: {col.unit}" if col.unit else "")
-            text += "\nRequired." if col.required else "\nOptional: blank uses the default."
-            head.comment = Comment(text, "planner", width=260, height=90)
+            head.comment = Comment(header_note(col), "planner", width=260, height=90)
             ws.column_dimensions[letter].width = max(12, len(col.name) + 4)
             if col.kind == "date":
                 for (c,) in ws.iter_rows(min_row=2, max_row=last, min_col=j, max_col=j):
@@ -90,9 +104,14 @@ def write_template(path: Path, frames: dict[str, pd.DataFrame] | None = None) ->
     return atomic_save(path, wb.save)
 
 
-def _instructions(ws) -> None:
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 100
+def header_note(col: Column) -> str:
+    """The note on an input column's header: meaning, unit, required or not."""
+    text = f"{col.meaning}" + (f"\nUnit: {col.unit}" if col.unit else "")
+    return text + ("\nRequired." if col.required else "\nOptional: blank uses the default.")
+
+
+def instruction_lines() -> list[tuple[str, str]]:
+    """The Instructions sheet, as (topic, text) rows; row 9 is the Settings heading."""
     lines = [
         ("planner: how to use this workbook", ""),
         ("", ""),
@@ -113,7 +132,13 @@ def _instructions(ws) -> None:
             default = "52 weeks / 12 months / 7 days"
         choices = f" ({', '.join(s.choices)})" if s.choices else ""
         lines.append((s.name, f"{s.meaning}{choices} [{default}]"))
-    for i, (a, b) in enumerate(lines, 1):
+    return lines
+
+
+def _instructions(ws) -> None:
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 100
+    for i, (a, b) in enumerate(instruction_lines(), 1):
         ws.cell(i, 1, a)
         ws.cell(i, 2, b).alignment = Alignment(wrap_text=True, vertical="top")
     ws["A1"].font = Font(bold=True, size=14)

@@ -1,0 +1,153 @@
+"""The Planner ribbon's macros. Each plans the open workbook in place: it reads the input sheets through
+xlwings, validates them exactly like the command line, calls the core, and writes the output sheets with
+the same layout as the headless writer. Input sheets are never changed; output sheets are replaced.
+
+- Desktop Excel (Windows, macOS): the ribbon's VBA callbacks call ``RunPython "...; m.plan_reorders()"``;
+  without an argument, a macro plans the workbook that called it (``xw.Book.caller()``).
+- xlwings Server / xlwings Lite: the same functions are registered scripts; xlwings passes the book.
+"""
+
+from __future__ import annotations
+
+import xlwings as xw
+
+from planner.errors import PlannerError
+from planner.plan import PlanResult, plan
+from planner.sheets import style
+from planner.sheets.contract import OUTPUT_SHEETS, SHEETS, key
+from planner.sheets.layout import issues_sheet, output_sheets
+from planner.sheets.read_xlwings import read_book
+from planner.sheets.template import VALIDATION_ROWS, header_note, instruction_lines, validation_rule
+from planner.sheets.validate import Inputs, validate_inputs
+from planner.sheets.write_xlwings import excel_text, write_sheet, write_sheets
+
+TITLE = "Planner"
+REORDER_SHEETS = ("Reorder Plan", "Purchase Orders", "Forecast", "Issues", "Run Info")
+KPI_SHEETS = ("KPIs", "Issues", "Run Info")
+
+
+def _book(book: xw.Book | None) -> xw.Book:
+    return book if book is not None else xw.Book.caller()
+
+
+def _status(book: xw.Book, text: str | bool) -> None:
+    """Progress in Excel's status bar (desktop; False hands it back to Excel). The Office.js add-ins have
+    no status bar: there the closing message is the report."""
+    try:
+        book.app.status_bar = text
+    except NotImplementedError:
+        pass
+
+
+def _tell(book: xw.Book, text: str) -> None:
+    book.app.alert(text, title=TITLE)
+
+
+def _load(book: xw.Book) -> Inputs | None:
+    """Validated inputs, or None after telling the user what is structurally wrong (nothing is written)."""
+    _status(book, f"Planner: reading {book.name}")
+    try:
+        return validate_inputs(read_book(book))
+    except PlannerError as exc:
+        _tell(book, f"Nothing was changed. {exc}")
+        return None
+
+
+def _counts(issues) -> str:
+    errors = int((issues["severity"] == "error").sum())
+    warnings = int((issues["severity"] == "warning").sum())
+    return f"{errors} errors, {warnings} warnings" + (" (see the Issues sheet)" if errors or warnings else "")
+
+
+def _plan_and_write(book: xw.Book, sheets: tuple[str, ...]) -> PlanResult | None:
+    inputs = _load(book)
+    if inputs is None:
+        return None
+    _status(book, "Planner: forecasting and planning")
+    result = plan(inputs, source=book.name)
+    _status(book, "Planner: writing " + ", ".join(sheets))
+    write_sheets(book, output_sheets(result, sheets))
+    _status(book, False)
+    orders = int((result.reorder["suggested_order"] > 0).sum())
+    _tell(book, f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(result.issues)}.")
+    return result
+
+
+@xw.script
+def validate(book: xw.Book | None = None) -> None:
+    """Check the input sheets and write what is wrong to the Issues sheet (nothing else is written)."""
+    book = _book(book)
+    inputs = _load(book)
+    if inputs is None:
+        return
+    issues = inputs.issues.frame()
+    write_sheet(book, issues_sheet(issues, str(inputs.settings.get("currency", "EUR"))))
+    _status(book, False)
+    _tell(book, f"Checked {book.name}: {_counts(issues)}.")
+
+
+@xw.script
+def plan_reorders(book: xw.Book | None = None) -> None:
+    """Forecast demand and plan reorders: Reorder Plan, Purchase Orders, Forecast, Issues, Run Info."""
+    _plan_and_write(_book(book), REORDER_SHEETS)
+
+
+@xw.script
+def refresh_kpis(book: xw.Book | None = None) -> None:
+    """Recompute the KPI dashboard from the current input sheets: KPIs (with charts), Issues, Run Info."""
+    _plan_and_write(_book(book), KPI_SHEETS)
+
+
+@xw.script
+def run_all(book: xw.Book | None = None) -> None:
+    """Plan everything and write every output sheet."""
+    _plan_and_write(_book(book), OUTPUT_SHEETS)
+
+
+@xw.script
+def new_template(book: xw.Book | None = None) -> None:
+    """Add the input sheets this workbook lacks (and Instructions) as empty Excel Tables with a note on
+    each header and data validation; sheets that exist are left as they are."""
+    book = _book(book)
+    have = {key(s.name) for s in book.sheets}
+    added = []
+    if "instructions" not in have:
+        sh = book.sheets.add(name="Instructions", after=book.sheets[len(book.sheets) - 1])
+        sh.range("A1").value = [[excel_text(a), excel_text(b)] for a, b in instruction_lines()]
+        sh.range("A1").font.bold = True
+        sh.range("A1").column_width, sh.range("B1").column_width = 28, 100
+        added.append("Instructions")
+    for spec in SHEETS.values():
+        if key(spec.name) in have:
+            continue
+        sh = book.sheets.add(name=spec.name, after=book.sheets[len(book.sheets) - 1])
+        n = len(spec.columns)
+        sh.range("A1").value = [[c.name for c in spec.columns]]
+        header = sh.range((1, 1), (1, n))
+        header.color = "#" + style.HEADER_FILL
+        header.font.color = "#" + style.HEADER_FONT
+        header.font.bold = True
+        for j, col in enumerate(spec.columns, 1):
+            sh.range((1, j)).add_note(header_note(col))
+            sh.range((1, j)).column_width = max(12, len(col.name) + 4)
+            _validate_column(sh.range((2, j), (VALIDATION_ROWS, j)), col)
+        sh.tables.add(source=sh.range((1, 1), (2, n)), name=spec.name.replace(" ", ""),
+                      table_style_name=style.TABLE_STYLE)  # fmt: skip
+        sh.freeze_panes.freeze_at("1:1")
+        added.append(spec.name)
+    _tell(book, "Added " + ", ".join(added) + "." if added else "Every input sheet is already there.")
+
+
+def _validate_column(cells, col) -> None:
+    rule = validation_rule(col)
+    if rule is None:
+        return
+    if rule[0] == "list":
+        cells.data_validation.set_list(list(rule[1]))
+        return
+    kind, op, low, high = rule
+    if kind == "date":
+        cells.number_format = "yyyy-mm-dd"
+        cells.data_validation.set_date(op, low)
+    else:
+        cells.data_validation.set_decimal(op, low, high)

@@ -1,0 +1,138 @@
+"""Render the output layout (layout.py) into an open workbook through xlwings: desktop Excel, or the remote
+engine of xlwings Server/Lite (where every call becomes an action the add-in replays in Excel). Same
+tables, number formats, widths, emphasis rows, traffic lights, frozen panes and charts as the openpyxl
+renderer; input sheets are never touched, output sheets are replaced where they stand.
+"""
+
+from __future__ import annotations
+
+import re
+
+from openpyxl.utils import get_column_letter
+
+from planner.sheets import style
+from planner.sheets.contract import key
+from planner.sheets.layout import Chart, Sheet, Table
+
+POINTS_PER_CM = 28.35
+# Text Excel would read as something else when written through .value: a formula (=, +, -, @), a number,
+# a date or time, a percentage, a boolean. Such text gets Excel's text prefix, an apostrophe.
+_NOT_PLAIN_TEXT = re.compile(r"^[=+\-@]|^\s*[-+]?[\d.,\s/:%$€£-]+\s*$|^\s*(true|false)\s*$", re.IGNORECASE)
+
+
+def excel_text(v):
+    """A value as written through xlwings: text that Excel would turn into a formula, number, date or
+    boolean gets a leading apostrophe, so it stays the text it is (the contract: text is never a formula)."""
+    if isinstance(v, str) and _NOT_PLAIN_TEXT.search(v):
+        return "'" + v
+    return v
+
+
+def _colour(hex_rgb: str) -> str:
+    return "#" + hex_rgb
+
+
+def replace_sheet(book, name: str):
+    """A fresh, empty sheet called ``name``: where a sheet of that name exists (matched like the contract's
+    names), the new one takes its place; otherwise it is added after the last sheet."""
+    old = next((s for s in book.sheets if key(s.name) == key(name)), None)
+    if old is None:
+        return book.sheets.add(name=name, after=book.sheets[len(book.sheets) - 1])
+    # anchored on the sheet before the old one: the remote engine's add(before=...) lands two places early
+    # when the anchor is not the first sheet (xlwings 0.37); add(after=...) is right on every engine
+    index = old.index  # 1-based
+    tmp = f"~{name}"[:31]
+    new = book.sheets.add(name=tmp, after=book.sheets[index - 2]) if index > 1 else book.sheets.add(name=tmp, before=old)
+    old.delete()
+    new.name = name
+    return new
+
+
+def _table(sh, t: Table) -> None:
+    r0, c0 = t.at
+    sh.range((r0, c0)).value = [[excel_text(v) for v in t.header]] + [[excel_text(v) for v in r] for r in t.rows]
+    sh.range((r0, c0), (r0, t.last_col)).font.bold = True
+    for j, fmt in enumerate(t.formats):
+        if fmt != "General":
+            sh.range((r0 + 1, c0 + j), (t.last_row, c0 + j)).number_format = fmt
+    for j, width in enumerate(t.widths):
+        sh.range((r0, c0 + j)).column_width = width
+    sh.tables.add(source=sh.range((r0, c0), (t.last_row, t.last_col)), name=t.name, table_style_name=style.TABLE_STYLE)
+    for i, fill in t.emphasis.items():
+        row = sh.range((r0 + 1 + i, c0), (r0 + 1 + i, t.last_col))
+        row.color = _colour(fill)
+        row.font.bold = True
+    for (i, j), fmt in t.cell_formats.items():
+        sh.range((r0 + 1 + i, c0 + j)).number_format = fmt
+    if t.lights:
+        column, values = t.lights
+        col = t.col(column)
+        cells = sh.range((r0 + 1, col), (t.last_row, col))
+        for value in values:
+            fill, font = style.STATUS_COLOURS[value]
+            cells.conditional_formats.add_cell_value(
+                "equal_to", f'="{value}"', fill_color=_colour(fill), font_color=_colour(font), font_bold=True
+            )
+
+
+def _chart(sh, c: Chart) -> None:
+    t = c.table
+    series = [t.col(c.bars)] + ([t.col(c.line)] if c.line else [])
+    if series != list(range(series[0], series[0] + len(series))):
+        raise ValueError(f"chart '{c.title}': the bar and line columns must be adjacent")
+    chart = sh.charts.add(
+        anchor=sh.range(c.anchor),
+        width=c.width_cm * POINTS_PER_CM,
+        height=c.height_cm * POINTS_PER_CM,
+        chart_type="column_clustered",
+    )
+    chart.set_source_data(sh.range((t.at[0], series[0]), (t.last_row, series[-1])), plot_by="columns")
+    category = t.col(c.category)
+    chart.set_x_axis_values(sh.range((t.at[0] + 1, category), (t.last_row, category)))
+    chart.title = c.title
+    chart.value_axis.title = c.y_title
+    if c.y_format:
+        chart.value_axis.number_format = c.y_format
+    if c.line:
+        _series(chart, 1).set(chart_type="line_markers", axis_group="secondary")
+        chart.secondary_value_axis.title = c.line_title
+
+
+def _series(chart, index: int):
+    """Series ``index`` (0-based) of a chart just given its source. The remote engine (xlwings Server/Lite)
+    cannot count a chart's series without a round trip to Excel, but the series exist: address it by
+    position, as the engine's own collection would."""
+    try:
+        return chart.series[index]
+    except NotImplementedError:
+        from xlwings.main import ChartSeries
+        from xlwings.pro import _xlremote
+
+        return ChartSeries(impl=_xlremote.ChartSeries(chart.impl, index + 1))
+
+
+def _frozen(row: int, col: int) -> str:
+    """The cells above and left of (row, col), as freeze_at wants them."""
+    if col == 1:
+        return f"1:{row - 1}"
+    if row == 1:
+        return f"A:{get_column_letter(col - 1)}"
+    return f"A1:{get_column_letter(col - 1)}{row - 1}"
+
+
+def write_sheet(book, spec: Sheet):
+    """Replace (or add) one output sheet and render it."""
+    sh = replace_sheet(book, spec.name)
+    for t in spec.tables:
+        _table(sh, t)
+    for col, width in spec.widths.items():
+        sh.range((1, col)).column_width = width
+    sh.freeze_panes.freeze_at(_frozen(*spec.freeze))
+    for c in spec.charts:
+        _chart(sh, c)
+    return sh
+
+
+def write_sheets(book, sheets: list[Sheet]) -> None:
+    for spec in sheets:
+        write_sheet(book, spec)
