@@ -36,7 +36,11 @@ def validation_rule(col: Column) -> tuple | None:
     return None
 
 
-OPENPYXL_OPERATORS = {"between": "between", "greater_than_or_equal": "greaterThanOrEqual", "greater_than": "greaterThan"}
+OPENPYXL_OPERATORS = {
+    "between": "between",
+    "greater_than_or_equal": "greaterThanOrEqual",
+    "greater_than": "greaterThan",
+}
 
 
 def _validation(col: Column, ref: str) -> DataValidation | None:

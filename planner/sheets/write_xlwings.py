@@ -42,7 +42,8 @@ def replace_sheet(book, name: str):
     # when the anchor is not the first sheet (xlwings 0.37); add(after=...) is right on every engine
     index = old.index  # 1-based
     tmp = f"~{name}"[:31]
-    new = book.sheets.add(name=tmp, after=book.sheets[index - 2]) if index > 1 else book.sheets.add(name=tmp, before=old)
+    anchor = {"after": book.sheets[index - 2]} if index > 1 else {"before": old}
+    new = book.sheets.add(name=tmp, **anchor)
     old.delete()
     new.name = name
     return new
