@@ -30,7 +30,7 @@ LIGHTS = ("GREEN", "AMBER", "RED")
 
 
 def cell_value(v):
-    """A plain Python cell value: None for NaN/NaT/inf, datetime for timestamps, int/float for numpy
+    """A plain Python cell value: None for NaN/NaT/inf and empty text, datetime for timestamps, int/float for numpy
     numbers, and text without the control characters a workbook cannot hold."""
     if v is None or v is pd.NaT:
         return None
@@ -41,7 +41,7 @@ def cell_value(v):
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if isinstance(v, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", v)
+        return ILLEGAL_CHARACTERS_RE.sub("", v) or None  # empty text is a blank cell, as Excel stores it
     return v
 
 

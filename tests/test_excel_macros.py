@@ -1,0 +1,193 @@
+"""The ribbon macros through xlwings' remote engine (the xlwings Server/Lite route): each macro is called with
+custom_scripts_call on a real xw.Book(json=...) built from a real workbook's cells; the actions it returns
+are replayed onto a copy of that workbook (excel_replay.py) and compared with the command line's output."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import math
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+import xlwings as xw
+from conftest import CHECK_OUTPUT, minimal_sheets, write_blocks
+from excel_replay import Replay
+from xlwings.server import custom_scripts_call, custom_scripts_meta
+
+from planner.api import load, plan_workbook
+from planner.excel import macros
+from planner.excel.remote import book_json
+from planner.sheets.contract import OUTPUT_SHEETS, SHEETS
+from planner.sheets.template import header_note
+
+INPUTS = {spec.name for spec in SHEETS.values()} | {"Instructions"}
+
+
+def run_macro(name: str, path) -> tuple[Replay, list[dict]]:
+    book = xw.Book(json=book_json(path))
+    result = asyncio.run(custom_scripts_call(macros, name, typehint_to_value={xw.Book: book}))
+    actions = result.json()["actions"]
+    return Replay(path).apply(actions), actions
+
+
+def same_cell(a, b) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(a, dt.datetime) and isinstance(b, dt.datetime):
+        return a == b
+    return a == b
+
+
+def rows_of(ws) -> list[list]:
+    """Cell values by row, without trailing blank rows (a blank row written or not is the same sheet)."""
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    return rows
+
+
+def assert_same_sheet(got, want, skip_rows=()):
+    got_rows, want_rows = rows_of(got), rows_of(want)
+    assert len(got_rows) == len(want_rows), got.title
+    for i, (g, w) in enumerate(zip(got_rows, want_rows, strict=True)):
+        if w and w[0] in skip_rows:
+            continue
+        assert all(same_cell(a, b) for a, b in zip(g, w, strict=True)), (got.title, i + 1, g, w)
+    for j in range(1, want.max_column + 1):  # number formats of the first data row, column by column
+        if want.cell(2, j).value is not None:
+            assert got.cell(2, j).number_format == want.cell(2, j).number_format, (got.title, j)
+
+
+@pytest.fixture(scope="module")
+def headless(small_sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("headless") / "small.planned.xlsx"
+    plan_workbook(small_sample, output=out)
+    return out
+
+
+def test_the_five_macros_register_as_scripts():
+    names = {s["function_name"] for s in custom_scripts_meta(macros)}
+    assert names == {"validate", "plan_reorders", "refresh_kpis", "run_all", "new_template"}
+
+
+def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp_path):
+    replay, _ = run_macro("run_all", small_sample)
+    saved = tmp_path / "excel.xlsx"
+    replay.wb.save(saved)
+    proc = subprocess.run([sys.executable, str(CHECK_OUTPUT), str(saved)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+    want = openpyxl.load_workbook(headless)
+    assert replay.wb.sheetnames == want.sheetnames
+    for name in OUTPUT_SHEETS:
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+        assert replay.wb[name].tables.keys() == want[name].tables.keys()
+        assert replay.wb[name].freeze_panes == want[name].freeze_panes
+    # input sheets: not one action touched them, and they read as before
+    assert replay.touched.isdisjoint(INPUTS)
+    original = openpyxl.load_workbook(small_sample)
+    for name in INPUTS & set(original.sheetnames):
+        assert replay.values(name) == [list(r) for r in original[name].iter_rows(values_only=True)]
+
+
+def test_status_lights_charts_and_report(small_sample):
+    replay, _ = run_macro("run_all", small_sample)
+    lights = {r["formula1"]: r["fill_color"] for r in replay.conditional["Reorder Plan"]}
+    assert lights == {'="ORDER NOW"': "#f8cbad", '="CHECK"': "#ffeb9c", '="EXCESS"': "#bdd7ee",
+                      '="NO DEMAND"': "#ededed", '="OK"': "#c6efce"}  # fmt: skip
+    status_col = [c.value for c in replay.wb["Reorder Plan"][1]].index("status") + 1
+    assert {r["first_cell"] for r in replay.conditional["Reorder Plan"]} == {f"{chr(64 + status_col)}2"} or all(
+        r["rows"] == replay.wb["Reorder Plan"].max_row - 1 for r in replay.conditional["Reorder Plan"]
+    )
+    charts = replay.charts["KPIs"]
+    assert len(charts) == 2
+    abc_calls = dict(charts[0]["calls"])
+    assert abc_calls["setChartSeries"][2] == {"chart_type": "LineMarkers", "axis_group": "Secondary"}
+    assert charts[1]["calls"][-1][1][2] == {"number_format": "0%"}  # occupancy axis in percent
+    result = plan_workbook(small_sample)
+    orders = int((result.reorder["suggested_order"] > 0).sum())
+    assert replay.alerts == [
+        f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; 0 errors, 0 warnings."
+    ]
+
+
+def test_rerun_replaces_output_sheets_where_they_stand(headless, tmp_path):
+    want = openpyxl.load_workbook(headless)
+    replay, actions = run_macro("plan_reorders", headless)
+    assert replay.wb.sheetnames == want.sheetnames  # same order: each replaced in its place
+    assert replay.touched == set(macros.REORDER_SHEETS) | {f"~{n}" for n in macros.REORDER_SHEETS}
+    for name in macros.REORDER_SHEETS:
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+    assert replay.values("KPIs") == [list(r) for r in want["KPIs"].iter_rows(values_only=True)]
+
+
+def test_refresh_kpis_writes_only_the_dashboard(small_sample, headless):
+    replay, _ = run_macro("refresh_kpis", small_sample)
+    assert replay.touched == set(macros.KPI_SHEETS)
+    assert_same_sheet(replay.wb["KPIs"], openpyxl.load_workbook(headless)["KPIs"])
+
+
+def test_validate_writes_the_issues_the_command_line_finds(tmp_path):
+    sheets = minimal_sheets()
+    sheets["Items"] = sheets["Items"] + [["C", "ten", 50, 0.2], ["D", -3.0, 50, 0.2]]
+    sheets["Stock"] = sheets["Stock"] + [["Z", "S1", 5, 0, 0], ["B", "S1", 1, 0, 0]]
+    path = write_blocks(tmp_path / "bad.xlsx", sheets)
+    expected = load(path).issues.frame()
+    assert (expected["severity"] == "error").sum() >= 4
+    replay, _ = run_macro("validate", path)
+    assert replay.touched == {"Issues"}
+    rows = replay.values("Issues")
+    assert rows[0] == list(expected.columns)
+    want = [[None if v != v else v for v in r] for r in expected.itertuples(index=False)]  # NaN -> blank
+    got = [[float(v) if isinstance(v, int) else v for v in r] for r in rows[1:]]
+    assert got == [[float(v) if isinstance(v, int) else v for v in r] for r in want]
+    n_errors = int((expected["severity"] == "error").sum())
+    assert replay.alerts[0].startswith(f"Checked bad.xlsx: {n_errors} errors")
+
+
+def test_structural_problem_is_one_message_and_nothing_written(tmp_path):
+    sheets = minimal_sheets()
+    del sheets["Stock"]
+    path = write_blocks(tmp_path / "nostock.xlsx", sheets)
+    for macro in ("validate", "plan_reorders", "run_all"):
+        replay, actions = run_macro(macro, path)
+        assert [a["func"] for a in actions] == ["alert"]
+        assert "Nothing was changed" in replay.alerts[0] and "Stock" in replay.alerts[0]
+
+
+def test_text_stays_text_never_a_formula_or_number(tmp_path):
+    sheets = minimal_sheets()
+    for name, col in (("Items", 0), ("Stock", 0), ("Demand", 0)):
+        sheets[name] = [sheets[name][0]] + [
+            [{"A": "=1+2", "B": "007"}.get(r[col], r[col])] + r[1:] for r in sheets[name][1:]
+        ]
+    path = write_blocks(tmp_path / "codes.xlsx", sheets)
+    replay, _ = run_macro("run_all", path)
+    ws = replay.wb["Reorder Plan"]
+    skus = {ws.cell(r, 1).value for r in range(2, ws.max_row + 1)}
+    assert skus == {"=1+2", "007"}
+    assert all(ws.cell(r, 1).data_type == "s" for r in range(2, ws.max_row + 1))  # text, not a formula
+
+
+def test_new_template_adds_the_missing_input_sheets(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "My notes"
+    wb.active["A1"] = "keep me"
+    wb.save(path)
+    replay, _ = run_macro("new_template", path)
+    assert replay.wb.sheetnames == ["My notes", "Instructions", *[s.name for s in SHEETS.values()]]
+    assert replay.values("My notes") == [["keep me"]] and "My notes" not in replay.touched
+    for spec in SHEETS.values():
+        ws = replay.wb[spec.name]
+        assert [c.value for c in ws[1]] == [c.name for c in spec.columns]
+        assert replay.notes[spec.name]["A1"] == header_note(spec.columns[0])
+        assert ws.tables and ws.freeze_panes == "A2"
+    lists = {col: rule["values"] for col, rule in replay.validations["Items"] if rule.get("type") == "literal"}
+    assert lists == {7: ["cycle", "fill"], 8: ["sQ", "RS"]}
+    saved = tmp_path / "template.xlsx"
+    replay.wb.save(saved)
+    assert set(load(saved).tables) >= {"Items", "Stock", "Demand"}  # structurally a planner workbook
