@@ -13,9 +13,9 @@ import sys
 import openpyxl
 import pytest
 import xlwings as xw
-from openpyxl.utils import get_column_letter
 from conftest import CHECK_OUTPUT, minimal_sheets, write_blocks
 from excel_replay import Replay
+from openpyxl.utils import get_column_letter
 from xlwings.server import custom_scripts_call, custom_scripts_meta
 
 from planner.api import load, plan_workbook
@@ -101,7 +101,8 @@ def test_status_lights_charts_and_report(small_sample):
                       '="NO DEMAND"': "#ededed", '="OK"': "#c6efce"}  # fmt: skip
     ws = replay.wb["Reorder Plan"]
     status = get_column_letter([c.value for c in ws[1]].index("status") + 1)
-    assert {(r["first_cell"], r["rows"]) for r in replay.conditional["Reorder Plan"]} == {(f"{status}2", ws.max_row - 1)}
+    ranges = {(r["first_cell"], r["rows"]) for r in replay.conditional["Reorder Plan"]}
+    assert ranges == {(f"{status}2", ws.max_row - 1)}
     charts = replay.charts["KPIs"]
     assert len(charts) == 2
     abc_calls = dict(charts[0]["calls"])
