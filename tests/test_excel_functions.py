@@ -1,0 +1,179 @@
+"""The Excel functions through xlwings' Office.js route (custom_functions_call with the arguments as Excel
+sends them, 2-D ranges), checked against textbook examples, stockpyl, and the command line's own output
+for the same inputs."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+import xlwings as xw
+from conftest import minimal_sheets, write_blocks
+from scipy import stats
+from stockpyl.eoq import economic_order_quantity
+from stockpyl.loss_functions import standard_normal_loss
+from xlwings.server import custom_functions_call, custom_functions_meta
+
+from planner.api import load, plan_workbook
+from planner.excel import functions
+from planner.plan import build_history
+
+NAMES = ["ABC", "DEMAND_CLASS", "EOQ", "FILL_RATE", "FORECAST", "NORMAL_LOSS", "ORDER_QTY", "ORDER_UP_TO",
+         "REORDER_POINT", "SAFETY_STOCK"]  # fmt: skip
+
+
+def call(name: str, *args):
+    """One call as Excel's Office.js add-in makes it: every argument a 2-D range (None when omitted)."""
+    data = {"func_name": f"planner_{name.lower()}", "args": list(args), "version": xw.__version__,
+            "client": "Office.js", "runtime": "1.4", "culture_info_name": "en-US", "date_format": "yyyy-mm-dd"}  # fmt: skip
+    return asyncio.run(custom_functions_call(data, functions))
+
+
+def col(values) -> list[list]:
+    """A column range; NaN as a blank cell."""
+    return [[None if isinstance(v, float) and np.isnan(v) else v] for v in values]
+
+
+def flat(block) -> np.ndarray:
+    return np.array([v for row in block for v in row], dtype=object)
+
+
+@pytest.fixture(scope="module")
+def sample(small_sample):
+    """The small sample planned by the command line, with the inputs behind each Reorder Plan row."""
+    result = plan_workbook(small_sample)
+    inputs = load(small_sample)
+    items = inputs["Items"].set_index("sku")
+    rows = result.reorder.copy()
+    rows["review_days"] = rows["sku"].map(items["review_days"]).fillna(inputs.settings["review_days"])
+    rows["unit_cost"] = rows["sku"].map(items["unit_cost"])
+    return result, rows, inputs
+
+
+def test_the_functions_register_in_the_planner_namespace_with_help():
+    meta = custom_functions_meta(functions)["functions"]
+    assert [f["name"] for f in meta] == [f"PLANNER.{n}" for n in NAMES]
+    for f in meta:
+        assert "\n" not in f["description"] and len(f["description"]) > 40
+        assert all(not p["description"].startswith("Positional argument") for p in f["parameters"])
+
+
+def test_eoq_textbook_example_and_stockpyl():
+    # Snyder & Shen, Fundamentals of Supply Chain Theory, Example 3.1: K = 8, h = 0.225, lambda = 1300
+    assert call("EOQ", [[1300]], [[1]], [[8]], [[0.225]])[0][0] == pytest.approx(304.0467, abs=1e-4)
+    D = [[100], [1300], [52000]]
+    got = flat(call("EOQ", D, [[4.0]], [[25]], [[0.2]]))
+    want = [economic_order_quantity(25, 0.2 * 4.0, d[0])[0] for d in D]
+    np.testing.assert_allclose(got.astype(float), want, rtol=1e-12)
+
+
+def test_eoq_defaults_come_from_settings():
+    # order_cost 50 and holding_rate 0.25 when left out: sqrt(2 * 50 * 1000 / (0.25 * 10)) = 200
+    assert call("EOQ", [[1000]], [[10]], None, None) == [[200.0]]
+
+
+def test_normal_loss_against_textbook_values_and_stockpyl():
+    ks = [-1.5, 0.0, 0.5, 1.0, 2.0]
+    got = flat(call("NORMAL_LOSS", [ks])).astype(float)
+    np.testing.assert_allclose(got, [standard_normal_loss(k)[0] for k in ks], atol=1e-12)
+    assert got[1] == pytest.approx(0.3989, abs=1e-4) and got[3] == pytest.approx(0.0833, abs=1e-4)
+
+
+def test_service_functions_equal_the_reorder_plan(sample):
+    _, r, _ = sample
+    args = [col(r["demand_per_day"]), col(r["demand_sd_per_day"]), col(r["lead_time_days"]),
+            col(r["service_level"]), col(r["lead_time_sd_days"]), col(r["service_type"])]  # fmt: skip
+    ss = flat(call("SAFETY_STOCK", *args, col(r["order_quantity"]), col(r["policy"]), col(r["review_days"])))
+    np.testing.assert_allclose(ss.astype(float), r["safety_stock"], rtol=1e-9, atol=1e-9)
+    sq, rs = (r["policy"] == "sQ").to_numpy(), (r["policy"] == "RS").to_numpy()
+    assert sq.sum() > 5 and rs.sum() > 5 and (r["service_type"] == "fill").sum() > 5
+    s = flat(call("REORDER_POINT", *args, col(r["order_quantity"]))).astype(float)
+    np.testing.assert_allclose(s[sq], r["reorder_point"][sq], rtol=1e-9)
+    S = flat(call("ORDER_UP_TO", *args[:3], col(r["review_days"]), *args[3:])).astype(float)
+    np.testing.assert_allclose(S[rs], r["order_up_to"][rs], rtol=1e-9)
+    level = np.where(sq, r["reorder_point"], r["order_up_to"])
+    fr = call("FILL_RATE", col(level), col(r["order_quantity"]), *args[:3], col(r["lead_time_sd_days"]),
+              col(r["policy"]), col(r["review_days"]))  # fmt: skip
+    np.testing.assert_allclose(flat(fr).astype(float), r["expected_fill_rate"], atol=1e-9)
+
+
+def test_safety_stock_by_hand():
+    # cycle service 95 %, d = 10, sd_d = 3, L = 14, sd_L = 2: sigma_T = sqrt(14 * 9 + 100 * 4) = 22.93
+    sigma = np.sqrt(14 * 9 + 100 * 4)
+    got = call("SAFETY_STOCK", [[10]], [[3]], [[14]], [[0.95]], [[2]], None, None, None, None)[0][0]
+    assert got == pytest.approx(stats.norm.ppf(0.95) * sigma, rel=1e-12)
+    # RS protects R + L: review 7 -> T = 21
+    got = call("SAFETY_STOCK", [[10]], [[3]], [[14]], [[0.95]], None, None, None, [["RS"]], [[7]])[0][0]
+    assert got == pytest.approx(stats.norm.ppf(0.95) * 3 * np.sqrt(21), rel=1e-12)
+
+
+def test_order_qty_equals_the_command_line(tmp_path):
+    sheets = minimal_sheets()
+    sheets["Items"] = [["sku", "unit_cost", "order_cost", "holding_rate", "moq", "order_multiple"],
+                       ["A", 10.0, 50, 0.2, 0, 12], ["B", 4.0, 20, 0.25, 400, 0]]  # fmt: skip
+    path = write_blocks(tmp_path / "q.xlsx", sheets)
+    r = plan_workbook(path).reorder.set_index("sku").loc[["A", "B"]]
+    D = col(r["demand_per_day"] * 365)
+    got = flat(call("ORDER_QTY", D, [[10.0], [4.0]], [[50], [20]], [[0.2], [0.25]], [[0], [400]], [[12], [None]]))
+    assert list(got) == list(r["order_quantity"]) and got[0] % 12 == 0 and got[1] == 400
+
+
+def test_forecast_and_demand_class_equal_the_forecast_sheet(sample):
+    result, _, inputs = sample
+    st = inputs.settings
+    Y = build_history(inputs["Demand"], inputs["Stock"], st, inputs.issues, "Demand").Y
+    from_history = np.flatnonzero(result.forecast["method"].to_numpy() != "given")  # not given on Stock
+    pick = from_history[::3]  # every demand pattern of the sample
+    history = [[None if np.isnan(v) else float(v) for v in Y[pick, t]] for t in range(Y.shape[1])]
+    H = int(st["horizon_periods"])
+    got = np.array(call("FORECAST", history, [[H]], [["auto"]], [[int(st["season_length"])]]), dtype=float)
+    periods = result.forecast.columns[-H:]
+    np.testing.assert_allclose(got.T, result.forecast.loc[pick, periods].to_numpy(float), rtol=1e-9, atol=1e-9)
+    classes = call("DEMAND_CLASS", history)[0]
+    assert classes == list(result.forecast.loc[pick, "demand_class"])
+    assert len(set(classes)) >= 3
+
+
+def test_forecast_by_method_and_orientation():
+    y = [5, 6, 7, 5, 6, 7, 5, 6, 7, 5, 6, 7]
+    mean = call("FORECAST", [[v] for v in y], [[3]], [["mean"]], None)
+    assert mean == [[pytest.approx(np.mean(y), rel=1e-12)]] * 3  # the mean of every period, flat
+    row = call("FORECAST", [y], [[3]], [["mean"]], None)
+    assert len(row) == 1 and len(row[0]) == 3 and row[0] == [m[0] for m in mean]
+
+
+def test_abc_equals_the_reorder_plan(sample):
+    _, r, inputs = sample
+    value = r["demand_per_day"] * inputs.settings["days_per_year"] * r["unit_cost"]
+    got = flat(call("ABC", col(value), None, None))
+    assert list(got) == list(r["abc"]) and set(got) == {"A", "B", "C"}
+
+
+def test_bad_cells_give_readable_messages_and_the_rest_is_computed():
+    got = call("EOQ", [[1000], ["lots"], [None], [-5]], [[10], [10], [10], [10]], None, None)
+    assert got[0] == [200.0]
+    assert got[1] == ["#VALUE! annual_demand: found 'lots', expected a number >= 0"]
+    assert got[2] == ["#VALUE! annual_demand: blank, expected a number >= 0"]
+    assert got[3] == ["#VALUE! annual_demand: found -5, expected a number >= 0"]
+    assert call("EOQ", [[1000]], [[-3]], None, None) == [["#VALUE! unit_cost: found -3, expected a number > 0"]]
+    assert call("SAFETY_STOCK", [[1]], [[1]], [[7]], [[1.2]], None, None, None, None, None) == [
+        ["#VALUE! service_level: found 1.2, expected a number >= 0.5 and <= 0.9999"]
+    ]
+    fill = call("SAFETY_STOCK", [[1]], [[1]], [[7]], None, None, [["fill"]], None, None, None)
+    assert fill == [["#VALUE! order_qty: blank, needed for fill service with sQ"]]
+    kind = call("SAFETY_STOCK", [[1]], [[1]], [[7]], None, None, [["both"]], None, None, None)
+    assert kind == [["#VALUE! service_type: found 'both', expected one of cycle, fill"]]
+
+
+def test_argument_level_problems_are_one_message():
+    sizes = call("EOQ", [[1], [2]], [[1], [2], [3]], None, None)
+    assert sizes == [["#VALUE! ranges of different sizes (annual_demand 2x1, unit_cost 3x1): "
+                      "give ranges of one size, or single cells"]]  # fmt: skip
+    assert call("FORECAST", [[1], [2]], [[3, 4]], None, None) == [["#VALUE! horizon: give one cell, found a 1x2 range"]]
+    method = call("FORECAST", [[1], [2]], None, [["magic"]], None)[0][0]
+    assert method.startswith("#VALUE! method: found 'magic', expected one of auto, mean")
+    assert call("FORECAST", [[None], [None]], None, None, None) == [["#VALUE! history: no values"]]
+    bad = call("FORECAST", [[1, 4], ["x", 5], [3, 6]], [[2]], [["mean"]], None)
+    assert [r[0] for r in bad] == ["#VALUE! history: found 'x', expected a number >= 0"] * 2
+    assert [r[1] for r in bad] == [5.0, 5.0]  # the other series is forecast
