@@ -26,7 +26,7 @@ NAMES = ["ABC", "DEMAND_CLASS", "EOQ", "FILL_RATE", "FORECAST", "NORMAL_LOSS", "
 def call(name: str, *args):
     """One call as Excel's Office.js add-in makes it: every argument a 2-D range (None when omitted)."""
     data = {"func_name": f"planner_{name.lower()}", "args": list(args), "version": xw.__version__,
-            "client": "Office.js", "runtime": "1.4", "culture_info_name": "en-US", "date_format": "yyyy-mm-dd"}  # fmt: skip
+            "client": "Office.js", "runtime": "1.4", "culture_info_name": "en-US"}  # fmt: skip
     return asyncio.run(custom_functions_call(data, functions))
 
 
