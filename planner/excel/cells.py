@@ -28,6 +28,10 @@ def grid(value) -> np.ndarray:
         value = [[value]]
     elif not value or not all(isinstance(r, list | tuple) for r in value):
         value = [value]
+    if len({len(r) for r in value}) == 1:  # rectangular, as Excel sends ranges: one C-level copy
+        arr = np.empty((len(value), len(value[0])), dtype=object)
+        arr[:] = value
+        return arr
     arr = np.full((len(value), max(len(r) for r in value)), None, dtype=object)
     for i, row in enumerate(value):
         arr[i, : len(row)] = list(row)
@@ -44,44 +48,52 @@ def _show(v) -> str:
     return repr(v) if isinstance(v, str) else str(v)
 
 
-def _as_number(v) -> float | None:
+def _as_number(v) -> float:
+    """A cell as a number: numbers and numeric text; NaN for anything else (dates, booleans, words)."""
     if isinstance(v, bool) or isinstance(v, dt.date | dt.time | dt.timedelta):
-        return None
+        return np.nan
     if isinstance(v, int | float | np.number):
         return float(v)
     try:
         return float(str(v).strip())
     except ValueError:
-        return None
+        return np.nan
+
+
+_NUMBER_TYPES = {float, int, np.float64, np.int64}
 
 
 def numbers(name: str, value, default: float | None = None, minimum: float | None = None,
             above: bool = False, maximum: float | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(values, errors): floats, and per cell None or the message for a blank (without a default), text,
-    or a number outside [minimum, maximum] (``above``: strictly greater than minimum)."""
+    or a number outside [minimum, maximum] (``above``: strictly greater than minimum). Vectorised: a
+    range of plain numbers is checked without a Python loop over its cells."""
     g = grid(value)
-    out = np.full(g.shape, np.nan)
-    err = np.full(g.shape, None, dtype=object)
-    bound = "a number"
+    types = {type(v) for v in g.flat}
+    if types <= _NUMBER_TYPES:
+        out, blank = g.astype(float), np.zeros(g.shape, bool)
+    else:
+        blank = np.vectorize(_blank, otypes=[bool])(g) if g.size else np.zeros(g.shape, bool)
+        out = np.vectorize(_as_number, otypes=[float])(g) if g.size else np.zeros(g.shape)
+        out[blank] = np.nan if default is None else default
+    bad = ~np.isfinite(out) & ~blank
     if minimum is not None:
-        bound += f" {'>' if above else '>='} {minimum:g}"
+        bad |= (out <= minimum) if above else (out < minimum)
     if maximum is not None:
-        bound += f" and <= {maximum:g}"
-    for idx, v in np.ndenumerate(g):
-        if _blank(v):
-            if default is None:
-                err[idx] = f"{ERROR} {name}: blank, expected {bound}"
-            else:
-                out[idx] = default
-            continue
-        x = _as_number(v)
-        bad = x is None or not np.isfinite(x)
-        bad = bad or (minimum is not None and (x <= minimum if above else x < minimum))
-        bad = bad or (maximum is not None and x > maximum)
-        if bad:
-            err[idx] = f"{ERROR} {name}: found {_show(v)}, expected {bound}"
-        else:
-            out[idx] = x
+        bad |= out > maximum
+    if default is None:
+        bad |= blank
+    err = np.full(g.shape, None, dtype=object)
+    if bad.any():
+        expected = "a number"
+        if minimum is not None:
+            expected += f" {'>' if above else '>='} {minimum:g}"
+        if maximum is not None:
+            expected += f" and <= {maximum:g}"
+        for idx in zip(*np.nonzero(bad), strict=True):
+            found = "blank" if blank[idx] else f"found {_show(g[idx])}"
+            err[idx] = f"{ERROR} {name}: {found}, expected {expected}"
+        out[bad] = np.nan
     return out, err
 
 
@@ -89,16 +101,23 @@ def choices(name: str, value, options: Sequence[str], default: str) -> tuple[np.
     """(values, errors): text matched case-insensitively to one of ``options``; blank is ``default``."""
     g = grid(value)
     lookup = {o.lower(): o for o in options}
-    out = np.full(g.shape, default, dtype=object)
-    err = np.full(g.shape, None, dtype=object)
-    for idx, v in np.ndenumerate(g):
+    meaning: dict = {}  # each distinct cell value once: (value, error)
+    for v in {v if not isinstance(v, list) else str(v) for v in g.flat}:
         if _blank(v):
-            continue
-        hit = lookup.get(str(v).strip().lower())
-        if hit is None:
-            err[idx] = f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}"
+            meaning[v] = (default, None)
         else:
-            out[idx] = hit
+            hit = lookup.get(str(v).strip().lower())
+            meaning[v] = (
+                (hit, None)
+                if hit
+                else (None, f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}")
+            )
+    out = np.empty(g.shape, dtype=object)
+    err = np.empty(g.shape, dtype=object)
+    for idx, v in np.ndenumerate(g) if len(meaning) > 1 else ():
+        out[idx], err[idx] = meaning[v]
+    if len(meaning) == 1:
+        out[:], err[:] = next(iter(meaning.values()))
     return out, err
 
 
@@ -124,15 +143,9 @@ def broadcast(**args: tuple[np.ndarray, np.ndarray]) -> tuple[dict[str, np.ndarr
 
 def result(values: np.ndarray, errors: np.ndarray) -> list[list]:
     """The block Excel spills: numbers (or text), the message where a cell's input was bad, blank for NaN."""
-    out = []
-    for row_v, row_e in zip(values, errors, strict=True):
-        cells = []
-        for v, e in zip(row_v, row_e, strict=True):
-            if e is not None:
-                cells.append(e)
-            elif isinstance(v, float | np.floating):
-                cells.append(None if not np.isfinite(v) else float(v))
-            else:
-                cells.append(v.item() if isinstance(v, np.generic) else v)
-        out.append(cells)
-    return out
+    out = values.astype(object)
+    if values.dtype.kind == "f":
+        out[~np.isfinite(values)] = None
+    bad = errors != None  # noqa: E711 (elementwise on an object array)
+    out[bad] = errors[bad]
+    return out.tolist()

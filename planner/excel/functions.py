@@ -6,7 +6,7 @@ spills (dynamic array). A bad cell gives a readable ``#VALUE! ...`` message in i
 crash. Names: ``PLANNER.EOQ`` and so on in xlwings Server/Lite (Office.js custom functions, namespace
 PLANNER); ``PLANNER_EOQ`` and so on in desktop Excel (VBA cannot have a dot in a name, and PLANNER_
 keeps clear of Excel's own FORECAST). Parameters carry no type hints on purpose: xlwings reads hints
-as converters; every argument is read as a 2-D range (ndim=2) and checked in planner/excel/cells.py.
+as converters; every argument is taken raw and checked in planner/excel/cells.py.
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ DEFAULT = {name: SETTINGS[name].default for name in ("order_cost", "holding_rate
 
 
 def excel_function(name: str):
-    """Register as PLANNER.<name> (Office.js) / PLANNER_<name> (desktop), each argument a 2-D range."""
+    """Register as PLANNER.<name> (Office.js) / PLANNER_<name> (desktop). Arguments come raw (as Excel
+    sends them, no per-cell conversion by xlwings): cells.py checks them, vectorised."""
 
     def wrap(f):
         f.__doc__ = " ".join(f.__doc__.split())  # Excel shows the description on one line
         for arg, doc in f._arg_docs.items():
-            f = xw.arg(arg, ndim=2, doc=doc)(f)
+            f = xw.arg(arg, "raw", doc=doc)(f)
         return xw.func(namespace=NAMESPACE, name=name, category="Planner")(f)
 
     return wrap
