@@ -77,23 +77,33 @@ def _single(name: str, value, kind: str = "number", **kw):
 # order quantity
 
 
-@excel_function("EOQ")
-@docs(
+_COST_DOCS = dict(
     annual_demand="Units per year (>= 0)",
     unit_cost="Cost of one unit (> 0)",
     order_cost="Cost per order [50]",
     holding_rate="Annual holding cost as a fraction of unit cost [0.25]",
 )
+
+
+def _costs(annual_demand, unit_cost, order_cost, holding_rate) -> dict:
+    """The EOQ's four inputs, checked: D >= 0, v > 0, A >= 0 (default 50), r > 0 (default 0.25)."""
+    return dict(
+        annual_demand=numbers("annual_demand", annual_demand, minimum=0),
+        unit_cost=numbers("unit_cost", unit_cost, minimum=0, above=True),
+        order_cost=numbers("order_cost", order_cost, DEFAULT["order_cost"], minimum=0),
+        holding_rate=numbers("holding_rate", holding_rate, DEFAULT["holding_rate"], minimum=0, above=True),
+    )
+
+
+@excel_function("EOQ")
+@docs(**_COST_DOCS)
 def planner_eoq(annual_demand, unit_cost, order_cost=None, holding_rate=None):
     """Economic order quantity sqrt(2 * order_cost * annual_demand / (holding_rate * unit_cost)), units
     (Silver, Pyke & Thomas eq. 4.2)."""
 
     def compute():
         v, err = broadcast(
-            annual_demand=numbers("annual_demand", annual_demand, minimum=0),
-            unit_cost=numbers("unit_cost", unit_cost, minimum=0, above=True),
-            order_cost=numbers("order_cost", order_cost, DEFAULT["order_cost"], minimum=0),
-            holding_rate=numbers("holding_rate", holding_rate, DEFAULT["holding_rate"], minimum=0, above=True),
+            **_costs(annual_demand, unit_cost, order_cost, holding_rate),
         )
         return result(eoq(v["order_cost"], v["annual_demand"], v["holding_rate"], v["unit_cost"]), err)
 
@@ -102,10 +112,7 @@ def planner_eoq(annual_demand, unit_cost, order_cost=None, holding_rate=None):
 
 @excel_function("ORDER_QTY")
 @docs(
-    annual_demand="Units per year (>= 0)",
-    unit_cost="Cost of one unit (> 0)",
-    order_cost="Cost per order [50]",
-    holding_rate="Annual holding cost as a fraction of unit cost [0.25]",
+    **_COST_DOCS,
     moq="Minimum order quantity [0]",
     order_multiple="Orders are a multiple of this [1]",
 )
@@ -115,10 +122,7 @@ def planner_order_qty(annual_demand, unit_cost, order_cost=None, holding_rate=No
 
     def compute():
         v, err = broadcast(
-            annual_demand=numbers("annual_demand", annual_demand, minimum=0),
-            unit_cost=numbers("unit_cost", unit_cost, minimum=0, above=True),
-            order_cost=numbers("order_cost", order_cost, DEFAULT["order_cost"], minimum=0),
-            holding_rate=numbers("holding_rate", holding_rate, DEFAULT["holding_rate"], minimum=0, above=True),
+            **_costs(annual_demand, unit_cost, order_cost, holding_rate),
             moq=numbers("moq", moq, 0.0, minimum=0),
             order_multiple=numbers("order_multiple", order_multiple, 1.0, minimum=0),
         )
