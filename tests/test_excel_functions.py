@@ -162,6 +162,9 @@ def test_bad_cells_give_readable_messages_and_the_rest_is_computed():
     ]
     fill = call("SAFETY_STOCK", [[1]], [[1]], [[7]], None, None, [["fill"]], None, None, None)
     assert fill == [["#VALUE! order_qty: blank, needed for fill service with sQ"]]
+    up_to = call("ORDER_UP_TO", [[10], [10]], [[3], [3]], [[14], [14]], [[7], [None]], None, None, None)
+    assert up_to[0] == [pytest.approx(10 * 21 + stats.norm.ppf(0.95) * 3 * np.sqrt(21))]
+    assert up_to[1] == ["#VALUE! review_days: blank, expected a number >= 0"]  # required: no default
     kind = call("SAFETY_STOCK", [[1]], [[1]], [[7]], None, None, [["both"]], None, None, None)
     assert kind == [["#VALUE! service_type: found 'both', expected one of cycle, fill"]]
 

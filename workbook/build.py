@@ -93,8 +93,12 @@ def vba_project(code_names: list[str], work: Path) -> bytes:
         module.add_file(str(path))
         module.normalize_file()
         project.add_module(module)
+    state = random.getstate()
     random.seed(PROJECT_ID)  # the protection-state encryption's random seed bytes ([MS-OVBA] §2.4.3): fixed
-    ProjectOleFile.write_file(project)  # writes vbaProject.bin into the current folder
+    try:
+        ProjectOleFile.write_file(project)  # writes vbaProject.bin into the current folder
+    finally:
+        random.setstate(state)
     return (work / "vbaProject.bin").read_bytes()
 
 

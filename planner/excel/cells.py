@@ -98,26 +98,18 @@ def numbers(name: str, value, default: float | None = None, minimum: float | Non
 
 
 def choices(name: str, value, options: Sequence[str], default: str) -> tuple[np.ndarray, np.ndarray]:
-    """(values, errors): text matched case-insensitively to one of ``options``; blank is ``default``."""
+    """(values, errors): text matched case-insensitively to one of ``options``; blank is ``default``.
+    Each distinct cell value is read once (a 10,000-row range holds a handful)."""
     g = grid(value)
     lookup = {o.lower(): o for o in options}
-    meaning: dict = {}  # each distinct cell value once: (value, error)
-    for v in {v if not isinstance(v, list) else str(v) for v in g.flat}:
-        if _blank(v):
-            meaning[v] = (default, None)
-        else:
-            hit = lookup.get(str(v).strip().lower())
-            meaning[v] = (
-                (hit, None)
-                if hit
-                else (None, f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}")
-            )
+    meaning = {}
+    for v in set(g.flat):
+        hit = default if _blank(v) else lookup.get(str(v).strip().lower())
+        meaning[v] = (hit, None if hit else f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}")
     out = np.empty(g.shape, dtype=object)
     err = np.empty(g.shape, dtype=object)
-    for idx, v in np.ndenumerate(g) if len(meaning) > 1 else ():
+    for idx, v in np.ndenumerate(g):
         out[idx], err[idx] = meaning[v]
-    if len(meaning) == 1:
-        out[:], err[:] = next(iter(meaning.values()))
     return out, err
 
 

@@ -150,7 +150,7 @@ _SERVICE_DOCS = dict(
 
 
 def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days,
-                service_type, order_qty, policy, review_days) -> tuple:  # fmt: skip
+                service_type, order_qty, policy, review_days, review_default=DEFAULT["review_days"]):  # fmt: skip
     """(inputs broadcast, sigma_T, errors, floored safety factor k) (SPT eqs. 6.24, 6.25, 7.8)."""
     v, err = broadcast(
         demand_per_day=numbers("demand_per_day", demand_per_day, minimum=0),
@@ -161,7 +161,7 @@ def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level
         service_type=choices("service_type", service_type, ("cycle", "fill"), "cycle"),
         order_qty=numbers("order_qty", order_qty, np.nan, minimum=0, above=True),
         policy=choices("policy", policy, ("sQ", "RS"), "sQ"),
-        review_days=numbers("review_days", review_days, DEFAULT["review_days"], minimum=0),
+        review_days=numbers("review_days", review_days, review_default, minimum=0),
     )
     need_q = (v["service_type"] == "fill") & (v["policy"] == "sQ") & np.isnan(v["order_qty"])
     err = np.where((err == None) & need_q, f"{ERROR} order_qty: blank, needed for fill service with sQ", err)  # noqa: E711
@@ -235,10 +235,8 @@ def planner_order_up_to(demand_per_day, demand_sd_per_day, lead_time_days, revie
     """Order-up-to level S = d * (R + L) + SS of an (R, S) policy, units (Silver, Pyke & Thomas §7.1)."""
 
     def compute():
-        if grid(review_days).size == 1 and grid(review_days)[0, 0] is None:
-            raise CellError(f"{ERROR} review_days: blank, expected a number >= 0")
         v, sigma_t, err, k = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
-                                         lead_time_sd_days, service_type, None, "RS", review_days)  # fmt: skip
+                                         lead_time_sd_days, service_type, None, "RS", review_days, None)  # fmt: skip
         return result(v["demand_per_day"] * (v["review_days"] + v["lead_time_days"]) + k * sigma_t, err)
 
     return _guarded(compute)
