@@ -13,7 +13,7 @@ import sys
 import openpyxl
 import pytest
 import xlwings as xw
-from conftest import CHECK_OUTPUT, minimal_sheets, write_blocks
+from conftest import CHECK_OUTPUT, ROOT, minimal_sheets, write_blocks
 from excel_replay import Replay
 from openpyxl.utils import get_column_letter
 from xlwings.server import custom_scripts_call, custom_scripts_meta
@@ -192,3 +192,14 @@ def test_new_template_adds_the_missing_input_sheets(tmp_path):
     saved = tmp_path / "template.xlsx"
     replay.wb.save(saved)
     assert set(load(saved).tables) >= {"Items", "Stock", "Demand"}  # structurally a planner workbook
+
+
+def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
+    sample = ROOT / "workbook" / "sample.xlsx"
+    headless_out = tmp_path / "sample.planned.xlsx"
+    plan_workbook(sample, output=headless_out)
+    replay, _ = run_macro("plan_reorders", sample)
+    want = openpyxl.load_workbook(headless_out)
+    for name in macros.REORDER_SHEETS:
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+    assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 601
