@@ -38,7 +38,8 @@ def grid(value) -> np.ndarray:
     return arr
 
 
-def _blank(v) -> bool:
+def is_blank(v) -> bool:
+    """An empty cell: None, blank text, or NaN."""
     return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and np.isnan(v))
 
 
@@ -73,7 +74,7 @@ def numbers(name: str, value, default: float | None = None, minimum: float | Non
     if types <= _NUMBER_TYPES:
         out, blank = g.astype(float), np.zeros(g.shape, bool)
     else:
-        blank = np.vectorize(_blank, otypes=[bool])(g) if g.size else np.zeros(g.shape, bool)
+        blank = np.vectorize(is_blank, otypes=[bool])(g) if g.size else np.zeros(g.shape, bool)
         out = np.vectorize(_as_number, otypes=[float])(g) if g.size else np.zeros(g.shape)
         out[blank] = np.nan if default is None else default
     bad = ~np.isfinite(out) & ~blank
@@ -104,7 +105,7 @@ def choices(name: str, value, options: Sequence[str], default: str) -> tuple[np.
     lookup = {o.lower(): o for o in options}
     meaning = {}
     for v in set(g.flat):
-        hit = default if _blank(v) else lookup.get(str(v).strip().lower())
+        hit = default if is_blank(v) else lookup.get(str(v).strip().lower())
         meaning[v] = (hit, None if hit else f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}")
     out = np.empty(g.shape, dtype=object)
     err = np.empty(g.shape, dtype=object)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import xlwings as xw
 
-from planner.excel.cells import ERROR, CellError, broadcast, choices, grid, numbers, result
+from planner.excel.cells import ERROR, CellError, broadcast, choices, grid, is_blank, numbers, result
 from planner.forecast import classify_demand, forecast_series
 from planner.inventory import (
     classify_abc,
@@ -305,7 +305,7 @@ def _history(history) -> tuple[np.ndarray, bool, np.ndarray]:
     as_row = g.shape[0] == 1 and g.shape[1] > 1
     if as_row:
         g = g.T
-    filled = ~np.vectorize(lambda x: x is None or (isinstance(x, str) and not x.strip()), otypes=[bool])(g)
+    filled = ~np.vectorize(is_blank, otypes=[bool])(g)
     last = np.flatnonzero(filled.any(axis=1))
     if last.size == 0:
         raise CellError(f"{ERROR} history: no values")

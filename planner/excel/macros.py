@@ -17,7 +17,14 @@ from planner.sheets import style
 from planner.sheets.contract import OUTPUT_SHEETS, SHEETS, key
 from planner.sheets.layout import issues_sheet, output_sheets
 from planner.sheets.read_xlwings import read_book
-from planner.sheets.template import VALIDATION_ROWS, header_note, instruction_lines, validation_rule
+from planner.sheets.template import (
+    VALIDATION_ROWS,
+    header_note,
+    header_width,
+    instruction_lines,
+    table_name,
+    validation_rule,
+)
 from planner.sheets.validate import Inputs, validate_inputs
 from planner.sheets.write_xlwings import excel_text, write_sheet, write_sheets
 
@@ -129,10 +136,9 @@ def new_template(book: xw.Book | None = None) -> None:
         header.font.bold = True
         for j, col in enumerate(spec.columns, 1):
             sh.range((1, j)).add_note(header_note(col))
-            sh.range((1, j)).column_width = max(12, len(col.name) + 4)
+            sh.range((1, j)).column_width = header_width(col)
             _validate_column(sh.range((2, j), (VALIDATION_ROWS, j)), col)
-        sh.tables.add(source=sh.range((1, 1), (2, n)), name=spec.name.replace(" ", ""),
-                      table_style_name=style.TABLE_STYLE)  # fmt: skip
+        sh.tables.add(source=sh.range((1, 1), (2, n)), name=table_name(spec), table_style_name=style.TABLE_STYLE)
         sh.freeze_panes.freeze_at("1:1")
         added.append(spec.name)
     _tell(book, "Added " + ", ".join(added) + "." if added else "Every input sheet is already there.")

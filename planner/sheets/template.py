@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from planner.sheets.contract import SETTINGS, SHEETS, Column
+from planner.sheets.contract import SETTINGS, SHEETS, Column, SheetSpec
 from planner.sheets.save import atomic_save
 from planner.sheets.style import HEADER_FILL, HEADER_FONT, TABLE_STYLE
 
@@ -93,7 +93,7 @@ def write_template(path: Path, frames: dict[str, pd.DataFrame] | None = None) ->
             head.font = Font(bold=True, color=HEADER_FONT)
             head.fill = header_fill
             head.comment = Comment(header_note(col), "planner", width=260, height=90)
-            ws.column_dimensions[letter].width = max(12, len(col.name) + 4)
+            ws.column_dimensions[letter].width = header_width(col)
             if col.kind == "date":
                 for (c,) in ws.iter_rows(min_row=2, max_row=last, min_col=j, max_col=j):
                     c.number_format = "yyyy-mm-dd"
@@ -101,11 +101,21 @@ def write_template(path: Path, frames: dict[str, pd.DataFrame] | None = None) ->
             if dv is not None:
                 ws.add_data_validation(dv)
         ref = f"A1:{get_column_letter(len(names))}{last}"
-        table = Table(displayName=spec.name.replace(" ", ""), ref=ref)
+        table = Table(displayName=table_name(spec), ref=ref)
         table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
         ws.add_table(table)
         ws.freeze_panes = "A2"
     return atomic_save(path, wb.save)
+
+
+def header_width(col: Column) -> int:
+    """Width of an input column: its name plus room for the filter button, at least 12."""
+    return max(12, len(col.name) + 4)
+
+
+def table_name(spec: SheetSpec) -> str:
+    """The Excel Table name of an input sheet (no spaces allowed)."""
+    return spec.name.replace(" ", "")
 
 
 def header_note(col: Column) -> str:
