@@ -30,7 +30,6 @@ from planner.sheets.layout import Chart, Sheet, Table, output_sheets
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _COLS = [get_column_letter(i) for i in range(1, 16385)]
-CM = 1.0  # openpyxl chart sizes are in cm
 
 
 def _ref(t: Table) -> str:
@@ -140,7 +139,7 @@ def _chart(ws, spec: Chart) -> BarChart:
         line.add_data(Reference(ws, min_col=col, min_row=t.at[0], max_row=t.last_row), titles_from_data=True)
         line.y_axis.axId, line.y_axis.title, line.y_axis.crosses = 200, spec.line_title, "max"
         bar += line
-    bar.height, bar.width = spec.height_cm * CM, spec.width_cm * CM
+    bar.height, bar.width = spec.height_cm, spec.width_cm  # openpyxl sizes charts in cm
     return bar
 
 
