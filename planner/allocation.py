@@ -1,0 +1,251 @@
+"""Supplier allocation: split each SKU's requirement over its offers with a mixed-integer programme (HiGHS
+through ``scipy.optimize.milp``). Pure: frames in, frames out.
+
+Model (per offer o of SKU i at supplier j; x_o = m_o · n_o units, m_o the order multiple, n_o integer;
+y_o = 1 when the offer is used; s_i units short; a textbook capacitated supplier-selection MILP, e.g.
+Aissaoui, Haouari & Hassini (2007), "Supplier selection and order lot sizing modeling: a review"):
+
+    minimise   sum_o c_o x_o + P_i s_i + sum_o P_share e_o + sum_i P_min u_i
+    c_o = unit_price + carbon_price_per_t / 1000 x co2_kg_per_unit + risk_cost_rate x (1 - score) x unit_price
+    subject to sum_{o in i} x_o + s_i >= Q_i                       (requirement over the horizon)
+               max(moq_o, m_o) y_o <= x_o <= cap_o y_o              (MOQ, offer capacity; binary y_o)
+               sum_{o at j} x_o <= capacity_j                       (supplier capacity, shared by its SKUs)
+               x_o - share_max sum_{o' in i} x_o' <= e_o            (diversified SKUs: max share per supplier)
+               sum_{o in i} y_o + u_i >= min(min_suppliers, offers_i)   (diversified SKUs)
+
+Shortfall and the diversification slacks are priced, not forbidden, so an instance that cannot be met still
+solves; every unit short or over a share is reported with the SKU and the constraint that binds. P_i (per
+unit short) = shortage_penalty_per_unit + the SKU's dearest c_o, so buying always beats being short; a unit
+over the share costs half of that and a missing supplier P_i x the SKU's largest minimum lot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    carbon_price_per_t: float = 0.0
+    risk_cost_rate: float = 0.1  # currency per unit of (1 - score) per currency of price
+    shortage_penalty_per_unit: float = 1000.0
+    max_supplier_share: float = 0.7
+    min_suppliers: int = 2
+    diversify_classes: tuple[str, ...] = ("A",)
+    time_limit_s: float = 60.0
+    mip_rel_gap: float = 1e-4
+
+
+@dataclass
+class Allocation:
+    lines: pd.DataFrame  # one row per offer of a SKU with a requirement: quantity, share, costs, note
+    skus: pd.DataFrame  # per SKU: requirement, bought, shortfall, suppliers used, HHI, binding constraint
+    problems: list[tuple[str, str, str]]  # (sku, constraint, message) for Issues
+    status: str  # HiGHS outcome in words
+    gap: float  # relative MIP gap reported by HiGHS
+    objective: float
+
+
+def _roundup(q: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return np.ceil(np.maximum(q, 0) / m - 1e-9) * m
+
+
+def allocate(
+    offers: pd.DataFrame,
+    requirement: pd.Series,
+    abc: pd.Series,
+    supplier_capacity: pd.Series,
+    cfg: AllocationSettings,
+) -> Allocation:
+    """Split ``requirement`` (units per SKU) over ``offers`` (scored offers: sku, supplier, unit_price,
+    moq, order_multiple, capacity_units, co2_kg_per_unit, score) under ``supplier_capacity`` (units per
+    supplier, NaN = unlimited). ``abc`` gives each SKU's class for diversification."""
+    req = requirement[requirement > 0].astype(float)
+    o = offers[offers["sku"].isin(req.index)].reset_index(drop=True).copy()
+    no_offer = sorted(set(req.index) - set(o["sku"]))
+    O = len(o)
+    m = o["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy() if O else np.zeros(0)
+    Q = o["sku"].map(req).to_numpy(float) if O else np.zeros(0)
+    moq = o["moq"].astype(float).fillna(0.0).to_numpy() if O else np.zeros(0)
+    low = _roundup(np.maximum(moq, m), m)  # smallest non-zero lot
+    cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy() if O else np.zeros(0)
+    top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(_roundup(Q, m), low))  # never more than needed
+    usable = top >= low
+    price = o["unit_price"].astype(float).to_numpy() if O else np.zeros(0)
+    co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy() if O else np.zeros(0)
+    score = o["score"].astype(float).fillna(0.5).to_numpy() if O else np.zeros(0)
+    carbon = cfg.carbon_price_per_t / 1000.0 * co2
+    risk = cfg.risk_cost_rate * (1.0 - score) * price
+    c = price + carbon + risk
+
+    skus = pd.Index(sorted(set(o["sku"]))) if O else pd.Index([])
+    I = len(skus)
+    si = skus.get_indexer(o["sku"]) if O else np.zeros(0, int)
+    dearest = np.zeros(I)
+    np.maximum.at(dearest, si, c)
+    P = cfg.shortage_penalty_per_unit + dearest
+    n_usable = np.bincount(si[usable], minlength=I) if O else np.zeros(0, int)
+    cls = pd.Series(skus, index=skus).map(abc).fillna("").to_numpy() if I else np.zeros(0, object)
+    diversify = np.isin(cls, list(cfg.diversify_classes))
+    share_on = diversify & (n_usable * cfg.max_supplier_share >= 1.0 - 1e-9)  # enough offers to obey it
+    need_n = np.where(diversify, np.minimum(cfg.min_suppliers, n_usable), 0)
+    share_rows = np.flatnonzero(share_on[si] & usable) if O else np.zeros(0, int)
+    min_skus = np.flatnonzero(need_n > 1)
+    biggest_lot = np.zeros(I)
+    np.maximum.at(biggest_lot, si, np.where(usable, low, 0.0))
+
+    # variables: n (O, integer), y (O, binary), s (I), e (len(share_rows)), u (len(min_skus))
+    E, U = len(share_rows), len(min_skus)
+    nv = 2 * O + I + E + U
+    iy, is_, ie, iu = O, 2 * O, 2 * O + I, 2 * O + I + E
+    cost = np.concatenate([c * m, np.zeros(O), P, 0.5 * P[si[share_rows]], P[min_skus] * biggest_lot[min_skus]])
+    lb = np.zeros(nv)
+    ub = np.concatenate([np.where(usable, top / np.maximum(m, 1), 0), usable.astype(float), _q_by_sku(req, skus),
+                         np.full(E, np.inf), need_n[min_skus].astype(float)])  # fmt: skip
+    integrality = np.concatenate([np.ones(2 * O), np.zeros(I + E + U)])
+    rows, cols, vals, lo, hi = [], [], [], [], []
+    r = 0
+
+    def add(rr, cc, vv):
+        rows.append(np.asarray(rr)), cols.append(np.asarray(cc)), vals.append(np.asarray(vv, float))
+
+    # requirement: sum m n + s >= Q
+    add(si, np.arange(O), m)
+    add(np.arange(I), is_ + np.arange(I), np.ones(I))
+    lo.append(_q_by_sku(req, skus)), hi.append(np.full(I, np.inf))
+    r += I
+    # lots: m n - top y <= 0 and m n - low y >= 0
+    add(r + np.arange(O), np.arange(O), m), add(r + np.arange(O), iy + np.arange(O), -top)
+    lo.append(np.full(O, -np.inf)), hi.append(np.zeros(O))
+    r += O
+    add(r + np.arange(O), np.arange(O), m), add(r + np.arange(O), iy + np.arange(O), -low)
+    lo.append(np.zeros(O)), hi.append(np.full(O, np.inf))
+    r += O
+    # supplier capacity
+    scap = o["supplier"].map(supplier_capacity).astype(float).to_numpy() if O else np.zeros(0)
+    capped = pd.Index(sorted(set(o.loc[np.isfinite(scap), "supplier"]))) if O else pd.Index([])
+    if len(capped):
+        sj = capped.get_indexer(o["supplier"])
+        k = np.flatnonzero(sj >= 0)
+        add(r + sj[k], k, m[k])
+        lo.append(np.full(len(capped), -np.inf)), hi.append(supplier_capacity.reindex(capped).to_numpy(float))
+        r += len(capped)
+    # share: m_o n_o - share * sum_{o' in i} m_o' n_o' - e_o <= 0
+    if E:
+        members = pd.Series(np.arange(O)).groupby(si).apply(list).to_dict()
+        rr, cc, vv = [], [], []
+        for t, oi in enumerate(share_rows):
+            peers = [p for p in members[si[oi]] if usable[p]]
+            rr += [t] * (len(peers) + 1)
+            cc += peers + [ie + t]
+            vv += [m[p] * ((1.0 if p == oi else 0.0) - cfg.max_supplier_share) for p in peers] + [-1.0]
+        add(r + np.array(rr), cc, vv)
+        lo.append(np.full(E, -np.inf)), hi.append(np.zeros(E))
+        r += E
+    # minimum number of suppliers: sum y + u >= need
+    if U:
+        pos = pd.Series(-1, index=range(I))
+        pos[min_skus] = np.arange(U)
+        k = np.flatnonzero(pos.to_numpy()[si] >= 0)
+        add(r + pos.to_numpy()[si[k]], iy + k, np.ones(len(k)))
+        add(r + np.arange(U), iu + np.arange(U), np.ones(U))
+        lo.append(need_n[min_skus].astype(float)), hi.append(np.full(U, np.inf))
+        r += U
+
+    if nv:
+        A = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nv))
+        res = milp(cost, integrality=integrality, bounds=Bounds(lb, ub),
+                   constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)),
+                   options={"time_limit": cfg.time_limit_s, "mip_rel_gap": cfg.mip_rel_gap})  # fmt: skip
+        if res.x is None:
+            raise RuntimeError(f"supplier allocation: HiGHS found no solution ({res.message})")
+        x = np.round(res.x)
+        n_opt, short = x[:O], res.x[is_ : is_ + I]
+        e, u = res.x[ie : ie + E], np.round(res.x[iu : iu + U])
+        gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
+        status, objective = res.message, float(res.fun)
+    else:
+        n_opt, short, e, u, gap, status, objective = np.zeros(0), np.zeros(0), [], [], 0.0, "nothing to allocate", 0.0
+    qty = n_opt * m
+    short = np.maximum(_q_by_sku(req, skus) - np.bincount(si, weights=qty, minlength=I), 0.0) if I else short
+    return _report(o, skus, si, req, qty, short, usable, share_rows, e, min_skus, u, need_n, cfg, no_offer,
+                   price, carbon, risk, capped, supplier_capacity, status, gap, objective)  # fmt: skip
+
+
+def _q_by_sku(req: pd.Series, skus: pd.Index) -> np.ndarray:
+    return req.reindex(skus).to_numpy(float)
+
+
+def _report(o, skus, si, req, qty, short, usable, share_rows, e, min_skus, u, need_n, cfg, no_offer,
+            price, carbon, risk, capped, supplier_capacity, status, gap, objective) -> Allocation:  # fmt: skip
+    lines = o[["sku", "supplier"]].copy()
+    for col in ("rank", "score", "unit_price", "moq", "order_multiple", "capacity_units", "co2_kg_per_unit"):
+        lines[col] = o[col].to_numpy() if col in o else np.nan
+    bought = np.bincount(si, weights=qty, minlength=len(skus)) if len(skus) else np.zeros(0)
+    lines["requirement"] = o["sku"].map(req).to_numpy(float)
+    lines["quantity"] = qty
+    lines["share"] = np.divide(qty, bought[si], out=np.zeros(len(o)), where=bought[si] > 0)
+    lines["purchase_value"] = qty * price
+    lines["co2_kg"] = qty * o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
+    lines["carbon_cost"] = qty * carbon
+    lines["risk_cost"] = qty * risk
+    lines["note"] = np.where(usable, "", "unusable: offer capacity below its minimum lot")
+    problems: list[tuple[str, str, str]] = [
+        (s, "offers", "no offer for this SKU; its requirement cannot be allocated") for s in no_offer
+    ]
+    sup_used = lines[lines["quantity"] > 0].groupby("supplier")["quantity"].sum()
+    full = {s for s in capped if sup_used.get(s, 0.0) >= supplier_capacity[s] - 1e-6}
+    for i in np.flatnonzero(short > 1e-6):
+        k = np.flatnonzero(si == i)
+        offer_cap = float(np.sum(np.where(usable[k], o["capacity_units"].astype(float).fillna(np.inf).to_numpy()[k],
+                                          0.0)))  # fmt: skip
+        at_full = sorted(set(o["supplier"].to_numpy()[k]) & full)
+        if not usable[k].any():
+            why = "offer capacity: no offer can deliver its minimum lot"
+            kind = "offer capacity"
+        elif offer_cap < req[skus[i]] and not at_full:
+            why, kind = f"offer capacity: its offers can deliver {offer_cap:,.0f} units in all", "offer capacity"
+        else:
+            why = "supplier capacity: " + ", ".join(at_full) + " fully used by all their SKUs"
+            kind = "supplier capacity"
+        problems.append((skus[i], kind, f"{short[i]:,.0f} of {req[skus[i]]:,.0f} units cannot be bought ({why})"))
+    notes = lines["note"].to_numpy(object)
+    for t, oi in enumerate(share_rows):
+        if e[t] > 0.5:
+            msg = f"share {lines['share'].iat[oi]:.0%} above the maximum {cfg.max_supplier_share:.0%} (capacity of others)"
+            notes[oi] = msg
+            problems.append((o["sku"].iat[oi], "max supplier share", f"{o['supplier'].iat[oi]}: {msg}"))
+    for t, i in enumerate(min_skus):
+        if u[t] > 0.5:
+            problems.append((skus[i], "min suppliers",
+                             f"{int(need_n[i] - u[t])} supplier(s) used, {int(need_n[i])} required "
+                             "(the others' capacity or minimum lots do not fit the requirement)"))  # fmt: skip
+    lines["note"] = notes
+    shares = lines["share"].to_numpy()
+    per = pd.DataFrame(
+        {
+            "sku": skus,
+            "requirement": _q_by_sku(req, skus),
+            "bought": bought,
+            "shortfall": short,
+            "suppliers_used": np.bincount(si[qty > 0], minlength=len(skus)) if len(skus) else [],
+            "hhi": np.bincount(si, weights=shares**2, minlength=len(skus)) if len(skus) else [],
+        }
+    )
+    if no_offer:
+        extra = pd.DataFrame({"sku": no_offer, "requirement": req.reindex(no_offer).to_numpy(), "bought": 0.0})
+        extra["shortfall"], extra["suppliers_used"], extra["hhi"] = extra["requirement"], 0, np.nan
+        per = pd.concat([per, extra], ignore_index=True)
+    return Allocation(lines, per, problems, status, gap, objective)
+
+
+def spend_hhi(lines: pd.DataFrame) -> float:
+    """Herfindahl-Hirschman index of spend by supplier: sum_j (spend_j / total spend)^2 (1 = one supplier)."""
+    spend = lines.groupby("supplier")["purchase_value"].sum()
+    total = spend.sum()
+    return float(((spend / total) ** 2).sum()) if total > 0 else float("nan")
