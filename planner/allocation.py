@@ -28,6 +28,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+EXACT_MAX_OFFERS = 100  # up to this many offers the exact MILP is tried when rounding leaves a gap
+
 
 @dataclass(frozen=True)
 class AllocationSettings:
@@ -51,6 +53,27 @@ class Allocation:
     objective: float
 
 
+@dataclass
+class _Context:
+    """The model's fixed data, for the report."""
+
+    o: pd.DataFrame
+    skus: pd.Index
+    si: np.ndarray
+    req: pd.Series
+    usable: np.ndarray
+    share_rows: np.ndarray
+    min_skus: np.ndarray
+    need_n: np.ndarray
+    cfg: AllocationSettings
+    no_offer: list
+    price: np.ndarray
+    carbon: np.ndarray
+    risk: np.ndarray
+    capped: pd.Index
+    supplier_capacity: pd.Series
+
+
 def _roundup(q: np.ndarray, m: np.ndarray) -> np.ndarray:
     return np.ceil(np.maximum(q, 0) / m - 1e-9) * m
 
@@ -68,46 +91,46 @@ def allocate(
     req = requirement[requirement > 0].astype(float)
     o = offers[offers["sku"].isin(req.index)].reset_index(drop=True).copy()
     no_offer = sorted(set(req.index) - set(o["sku"]))
-    O = len(o)
-    m = o["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy() if O else np.zeros(0)
-    Q = o["sku"].map(req).to_numpy(float) if O else np.zeros(0)
-    moq = o["moq"].astype(float).fillna(0.0).to_numpy() if O else np.zeros(0)
+    n_off = len(o)
+    m = o["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy() if n_off else np.zeros(0)
+    Q = o["sku"].map(req).to_numpy(float) if n_off else np.zeros(0)
+    moq = o["moq"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
     low = _roundup(np.maximum(moq, m), m)  # smallest non-zero lot
-    cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy() if O else np.zeros(0)
+    cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy() if n_off else np.zeros(0)
     top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(_roundup(Q, m), low))  # never more than needed
     usable = top >= low
-    price = o["unit_price"].astype(float).to_numpy() if O else np.zeros(0)
-    co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy() if O else np.zeros(0)
-    score = o["score"].astype(float).fillna(0.5).to_numpy() if O else np.zeros(0)
+    price = o["unit_price"].astype(float).to_numpy() if n_off else np.zeros(0)
+    co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
+    score = o["score"].astype(float).fillna(0.5).to_numpy() if n_off else np.zeros(0)
     carbon = cfg.carbon_price_per_t / 1000.0 * co2
     risk = cfg.risk_cost_rate * (1.0 - score) * price
     c = price + carbon + risk
 
-    skus = pd.Index(sorted(set(o["sku"]))) if O else pd.Index([])
-    I = len(skus)
-    si = skus.get_indexer(o["sku"]) if O else np.zeros(0, int)
-    dearest = np.zeros(I)
+    skus = pd.Index(sorted(set(o["sku"]))) if n_off else pd.Index([])
+    n_sku = len(skus)
+    si = skus.get_indexer(o["sku"]) if n_off else np.zeros(0, int)
+    dearest = np.zeros(n_sku)
     np.maximum.at(dearest, si, c)
     P = cfg.shortage_penalty_per_unit + dearest
-    n_usable = np.bincount(si[usable], minlength=I) if O else np.zeros(0, int)
-    cls = pd.Series(skus, index=skus).map(abc).fillna("").to_numpy() if I else np.zeros(0, object)
+    n_usable = np.bincount(si[usable], minlength=n_sku) if n_off else np.zeros(0, int)
+    cls = pd.Series(skus, index=skus).map(abc).fillna("").to_numpy() if n_sku else np.zeros(0, object)
     diversify = np.isin(cls, list(cfg.diversify_classes))
     share_on = diversify & (n_usable * cfg.max_supplier_share >= 1.0 - 1e-9)  # enough offers to obey it
     need_n = np.where(diversify, np.minimum(cfg.min_suppliers, n_usable), 0)
-    share_rows = np.flatnonzero(share_on[si] & usable) if O else np.zeros(0, int)
+    share_rows = np.flatnonzero(share_on[si] & usable) if n_off else np.zeros(0, int)
     min_skus = np.flatnonzero(need_n > 1)
-    biggest_lot = np.zeros(I)
+    biggest_lot = np.zeros(n_sku)
     np.maximum.at(biggest_lot, si, np.where(usable, low, 0.0))
 
-    # variables: n (O, integer), y (O, binary), s (I), e (len(share_rows)), u (len(min_skus))
+    # variables: n (n_off, integer), y (n_off, binary), s (n_sku), e (len(share_rows)), u (len(min_skus))
     E, U = len(share_rows), len(min_skus)
-    nv = 2 * O + I + E + U
-    iy, is_, ie, iu = O, 2 * O, 2 * O + I, 2 * O + I + E
-    cost = np.concatenate([c * m, np.zeros(O), P, 0.5 * P[si[share_rows]], P[min_skus] * biggest_lot[min_skus]])
+    nv = 2 * n_off + n_sku + E + U
+    iy, is_, ie, iu = n_off, 2 * n_off, 2 * n_off + n_sku, 2 * n_off + n_sku + E
+    cost = np.concatenate([c * m, np.zeros(n_off), P, 0.5 * P[si[share_rows]], P[min_skus] * biggest_lot[min_skus]])
     lb = np.zeros(nv)
     ub = np.concatenate([np.where(usable, top / np.maximum(m, 1), 0), usable.astype(float), _q_by_sku(req, skus),
                          np.full(E, np.inf), need_n[min_skus].astype(float)])  # fmt: skip
-    integrality = np.concatenate([np.ones(2 * O), np.zeros(I + E + U)])
+    integrality = np.concatenate([np.ones(n_off), np.ones(n_off), np.zeros(n_sku + E + U)])
     rows, cols, vals, lo, hi = [], [], [], [], []
     r = 0
 
@@ -115,20 +138,20 @@ def allocate(
         rows.append(np.asarray(rr)), cols.append(np.asarray(cc)), vals.append(np.asarray(vv, float))
 
     # requirement: sum m n + s >= Q
-    add(si, np.arange(O), m)
-    add(np.arange(I), is_ + np.arange(I), np.ones(I))
-    lo.append(_q_by_sku(req, skus)), hi.append(np.full(I, np.inf))
-    r += I
+    add(si, np.arange(n_off), m)
+    add(np.arange(n_sku), is_ + np.arange(n_sku), np.ones(n_sku))
+    lo.append(_q_by_sku(req, skus)), hi.append(np.full(n_sku, np.inf))
+    r += n_sku
     # lots: m n - top y <= 0 and m n - low y >= 0
-    add(r + np.arange(O), np.arange(O), m), add(r + np.arange(O), iy + np.arange(O), -top)
-    lo.append(np.full(O, -np.inf)), hi.append(np.zeros(O))
-    r += O
-    add(r + np.arange(O), np.arange(O), m), add(r + np.arange(O), iy + np.arange(O), -low)
-    lo.append(np.zeros(O)), hi.append(np.full(O, np.inf))
-    r += O
+    add(r + np.arange(n_off), np.arange(n_off), m), add(r + np.arange(n_off), iy + np.arange(n_off), -top)
+    lo.append(np.full(n_off, -np.inf)), hi.append(np.zeros(n_off))
+    r += n_off
+    add(r + np.arange(n_off), np.arange(n_off), m), add(r + np.arange(n_off), iy + np.arange(n_off), -low)
+    lo.append(np.zeros(n_off)), hi.append(np.full(n_off, np.inf))
+    r += n_off
     # supplier capacity
-    scap = o["supplier"].map(supplier_capacity).astype(float).to_numpy() if O else np.zeros(0)
-    capped = pd.Index(sorted(set(o.loc[np.isfinite(scap), "supplier"]))) if O else pd.Index([])
+    scap = o["supplier"].map(supplier_capacity).astype(float).to_numpy() if n_off else np.zeros(0)
+    capped = pd.Index(sorted(set(o.loc[np.isfinite(scap), "supplier"]))) if n_off else pd.Index([])
     if len(capped):
         sj = capped.get_indexer(o["supplier"])
         k = np.flatnonzero(sj >= 0)
@@ -137,7 +160,7 @@ def allocate(
         r += len(capped)
     # share: m_o n_o - share * sum_{o' in i} m_o' n_o' - e_o <= 0
     if E:
-        members = pd.Series(np.arange(O)).groupby(si).apply(list).to_dict()
+        members = pd.Series(np.arange(n_off)).groupby(si).apply(list).to_dict()
         rr, cc, vv = [], [], []
         for t, oi in enumerate(share_rows):
             peers = [p for p in members[si[oi]] if usable[p]]
@@ -149,7 +172,7 @@ def allocate(
         r += E
     # minimum number of suppliers: sum y + u >= need
     if U:
-        pos = pd.Series(-1, index=range(I))
+        pos = pd.Series(-1, index=range(n_sku))
         pos[min_skus] = np.arange(U)
         k = np.flatnonzero(pos.to_numpy()[si] >= 0)
         add(r + pos.to_numpy()[si[k]], iy + k, np.ones(len(k)))
@@ -157,34 +180,114 @@ def allocate(
         lo.append(need_n[min_skus].astype(float)), hi.append(np.full(U, np.inf))
         r += U
 
-    if nv:
-        A = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nv))
-        res = milp(cost, integrality=integrality, bounds=Bounds(lb, ub),
-                   constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)),
-                   options={"time_limit": cfg.time_limit_s, "mip_rel_gap": cfg.mip_rel_gap})  # fmt: skip
-        if res.x is None:
-            raise RuntimeError(f"supplier allocation: HiGHS found no solution ({res.message})")
-        x = np.round(res.x)
-        n_opt, short = x[:O], res.x[is_ : is_ + I]
-        e, u = res.x[ie : ie + E], np.round(res.x[iu : iu + U])
-        gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-        status, objective = res.message, float(res.fun)
-    else:
-        n_opt, short, e, u, gap, status, objective = np.zeros(0), np.zeros(0), [], [], 0.0, "nothing to allocate", 0.0
-    qty = n_opt * m
-    short = np.maximum(_q_by_sku(req, skus) - np.bincount(si, weights=qty, minlength=I), 0.0) if I else short
-    return _report(o, skus, si, req, qty, short, usable, share_rows, e, min_skus, u, need_n, cfg, no_offer,
-                   price, carbon, risk, capped, supplier_capacity, status, gap, objective)  # fmt: skip
+    ctx = dict(o=o, skus=skus, si=si, req=req, usable=usable, share_rows=share_rows, min_skus=min_skus,
+               need_n=need_n, cfg=cfg, no_offer=no_offer, price=price, carbon=carbon, risk=risk, capped=capped,
+               supplier_capacity=supplier_capacity)  # fmt: skip
+    if not nv:
+        nothing = np.zeros(0)
+        return _report(_Context(**ctx), nothing, nothing, [], [], "nothing to allocate", 0.0, 0.0)
+    A = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nv))
+    cons = LinearConstraint(A, np.concatenate(lo), np.concatenate(hi))
+    Q = _q_by_sku(req, skus)
+    sup_cap = pd.Series(scap, index=o.index).to_numpy(float)
+
+    def evaluate(qty: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Objective of whole-lot quantities, with the shortfall and the slacks they imply."""
+        bought = np.bincount(si, weights=qty, minlength=n_sku)
+        short = np.maximum(Q - bought, 0.0)
+        e = np.maximum(qty[share_rows] - cfg.max_supplier_share * bought[si[share_rows]], 0.0)
+        used = np.bincount(si[qty > 0], minlength=n_sku)
+        u = np.maximum(need_n[min_skus] - used[min_skus], 0)
+        return float(c @ qty + P @ short + cost[ie : ie + E] @ e + cost[iu : iu + U] @ u), short, e, u
+
+    # 1) the MILP with lot counts relaxed (binaries kept): a lower bound and a near-integral plan
+    relaxed = integrality.copy()
+    relaxed[:n_off] = 0
+    res = _solve(cost, relaxed, Bounds(lb, ub), cons, cfg)
+    bound = float(getattr(res, "mip_dual_bound", res.fun))
+    qty = _round_to_lots(res.x[:n_off] * m, res.x[iy : iy + n_off] > 0.5, Q - res.x[is_ : is_ + n_sku], m, low, top,
+                         si, c, o["supplier"].to_numpy(), sup_cap, share_on[si], cfg.max_supplier_share)  # fmt: skip
+    best, how = evaluate(qty)[0], "relaxed lot counts rounded to whole lots"
+    # 2) small instances: the exact MILP when rounding left a gap
+    if n_off <= EXACT_MAX_OFFERS and best - bound > cfg.mip_rel_gap * abs(best):
+        exact = _solve(cost, integrality, Bounds(lb, ub), cons, cfg)
+        if exact.x is not None:
+            bound = max(bound, float(getattr(exact, "mip_dual_bound", exact.fun)))
+            q_exact = np.round(exact.x[:n_off]) * m
+            if evaluate(q_exact)[0] <= best:
+                qty, best, how = q_exact, evaluate(q_exact)[0], "exact MILP"
+    objective, short, e, u = evaluate(qty)
+    gap = max(objective - bound, 0.0) / abs(objective) if objective else 0.0
+    status = f"{how}; HiGHS: {res.message}"
+    return _report(_Context(**ctx), qty, short, e, u, status, gap, objective)
+
+
+def _solve(cost, integrality, bounds, cons, cfg: AllocationSettings):
+    res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons,
+               options={"time_limit": cfg.time_limit_s, "mip_rel_gap": cfg.mip_rel_gap})  # fmt: skip
+    if res.x is None:
+        raise RuntimeError(f"supplier allocation: HiGHS found no solution ({res.message})")
+    return res
+
+
+def _round_to_lots(x, used, target, m, low, top, si, c, supplier, sup_cap, share_on, share) -> np.ndarray:
+    """Whole lots from relaxed quantities: each used offer rounded down to its multiple (never below its
+    minimum lot, which is a multiple), then each SKU topped up to its target, one lot at a time, on the
+    cheapest used offer with room under its capacity, its supplier's capacity and (where it applies) the
+    maximum share, else by opening the cheapest unused offer whose minimum lot fits. What no offer has room
+    for stays short."""
+    used = used.copy()
+    qty = np.where(used, np.floor(x / m + 1e-6) * m, 0.0)
+    room = pd.Series(sup_cap).groupby(supplier).transform("first").to_numpy(float)  # capacity per offer's supplier
+    spent = pd.Series(qty).groupby(supplier).sum()
+    left = {s: float(cap - spent.get(s, 0.0)) for s, cap in zip(supplier, room, strict=True)}
+    bought = np.bincount(si, weights=qty, minlength=len(target))
+    deficit = np.ceil(target - 1e-6) - bought
+    order = np.lexsort((c, si))
+    first = np.searchsorted(si[order], np.arange(len(target)))
+    last = np.searchsorted(si[order], np.arange(len(target)), side="right")
+    for i in np.flatnonzero(deficit > 0):
+        cands = [k for k in order[first[i] : last[i]] if used[k]]
+        while deficit[i] > 0:
+            fits = [k for k in cands if qty[k] + m[k] <= top[k] + 1e-9 and left[supplier[k]] >= m[k] - 1e-9]
+            fair = [k for k in fits if not share_on[k] or qty[k] + m[k] <= share * (bought[i] + m[k]) + 1e-9]
+            pick = (fair or fits or [None])[0]
+            lot = m[pick] if pick is not None else 0.0
+            if pick is None:  # open another offer with room for its minimum lot
+                spare = [k for k in order[first[i] : last[i]] if not used[k] and top[k] >= low[k] > 0
+                         and left[supplier[k]] >= low[k] - 1e-9]  # fmt: skip
+                if not spare:
+                    break
+                pick, lot = spare[0], low[spare[0]]
+                used[pick] = True
+                cands.append(pick)
+            qty[pick] += lot
+            bought[i] += lot
+            deficit[i] -= lot
+            left[supplier[pick]] -= lot
+    return qty
 
 
 def _q_by_sku(req: pd.Series, skus: pd.Index) -> np.ndarray:
     return req.reindex(skus).to_numpy(float)
 
 
-def _report(o, skus, si, req, qty, short, usable, share_rows, e, min_skus, u, need_n, cfg, no_offer,
-            price, carbon, risk, capped, supplier_capacity, status, gap, objective) -> Allocation:  # fmt: skip
+def _report(x: _Context, qty, short, e, u, status: str, gap: float, objective: float) -> Allocation:
+    o, skus, si, req, usable, share_rows, min_skus = x.o, x.skus, x.si, x.req, x.usable, x.share_rows, x.min_skus
+    need_n, cfg, no_offer, price, carbon, risk = x.need_n, x.cfg, x.no_offer, x.price, x.carbon, x.risk
+    capped, supplier_capacity = x.capped, x.supplier_capacity
     lines = o[["sku", "supplier"]].copy()
-    for col in ("rank", "score", "unit_price", "moq", "order_multiple", "capacity_units", "co2_kg_per_unit"):
+    for col in (
+        "rank",
+        "score",
+        "unit_price",
+        "moq",
+        "order_multiple",
+        "capacity_units",
+        "co2_kg_per_unit",
+        "on_time_rate",
+        "lead_time_days",
+    ):
         lines[col] = o[col].to_numpy() if col in o else np.nan
     bought = np.bincount(si, weights=qty, minlength=len(skus)) if len(skus) else np.zeros(0)
     lines["requirement"] = o["sku"].map(req).to_numpy(float)
@@ -217,7 +320,8 @@ def _report(o, skus, si, req, qty, short, usable, share_rows, e, min_skus, u, ne
     notes = lines["note"].to_numpy(object)
     for t, oi in enumerate(share_rows):
         if e[t] > 0.5:
-            msg = f"share {lines['share'].iat[oi]:.0%} above the maximum {cfg.max_supplier_share:.0%} (capacity of others)"
+            msg = f"share {lines['share'].iat[oi]:.0%} above the maximum {cfg.max_supplier_share:.0%}"
+            msg += " (the other offers' capacity or lots do not allow less)"
             notes[oi] = msg
             problems.append((o["sku"].iat[oi], "max supplier share", f"{o['supplier'].iat[oi]}: {msg}"))
     for t, i in enumerate(min_skus):

@@ -43,9 +43,11 @@ def stock_kpis(
     bias: float,
     occupancy: pd.DataFrame | None = None,
     amber_band: float = 0.1,
+    extra: tuple | list = (),
 ) -> pd.DataFrame:
     """The KPI table. ``plan`` needs demand_per_day, unit_cost, on_hand, inventory_position,
-    lead_time_days, expected_fill_rate, excess_units; ``occupancy`` has site, occupancy (fraction)."""
+    lead_time_days, expected_fill_rate, excess_units; ``occupancy`` has site, occupancy and
+    projected_occupancy (fractions); ``extra``: more (kpi, value, unit, higher is better, definition) rows."""
     d = plan["demand_per_day"].to_numpy(float)
     v = plan["unit_cost"].to_numpy(float)
     on_hand = plan["on_hand"].to_numpy(float)
@@ -77,9 +79,13 @@ def stock_kpis(
         for site, occ in zip(occupancy["site"], occupancy["occupancy"], strict=True):
             rows.append((f"occupancy {site}", float(occ), "percent", False,
                          "volume on hand / site capacity_m3"))  # fmt: skip
+        for site, occ in zip(occupancy["site"], occupancy["projected_occupancy"], strict=True):
+            rows.append((f"projected occupancy {site}", float(occ), "percent", False,
+                         "(on hand + inbound orders + inbound - outbound shipments) / capacity_m3"))  # fmt: skip
+    rows += list(extra)
     out = []
     for kpi, value, unit, higher, definition in rows:
-        key = "occupancy" if kpi.startswith("occupancy ") else kpi
+        key = "occupancy" if "occupancy " in kpi else kpi
         target = targets.get(key, np.nan)
         light = _light(value, target, higher, amber_band)
         if key == "forecast_bias":  # bias is good when close to 0 either way
@@ -88,14 +94,37 @@ def stock_kpis(
     return pd.DataFrame(out, columns=KPI_COLUMNS)
 
 
-def occupancy_by_site(plan: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame | None:
-    """Per site with capacity_m3: volume on hand (m³), capacity and occupancy = volume / capacity."""
+def occupancy_by_site(
+    plan: pd.DataFrame,
+    sites: pd.DataFrame,
+    inbound_units: pd.Series | None = None,
+    shipments: pd.DataFrame | None = None,
+    threshold: float = float("nan"),
+) -> pd.DataFrame | None:
+    """Per site with capacity_m3 (volumes in m³):
+    volume_m3 = sum on_hand x unit_volume_m3 (now); occupancy = volume_m3 / capacity_m3;
+    projected_m3 = volume_m3 + inbound purchase orders (on_order + orders suggested now, x unit volume)
+    + inbound shipments - outbound shipments of the distribution plan; projected_occupancy = projected_m3 /
+    capacity_m3; flag = OVER when projected_occupancy is above ``threshold`` (Settings target_occupancy)."""
     if sites.empty or "unit_volume_m3" not in plan or plan["unit_volume_m3"].isna().all():
         return None
     cap = sites.dropna(subset=["capacity_m3"]).set_index("site")["capacity_m3"]
-    vol = (plan["on_hand"].clip(lower=0) * plan["unit_volume_m3"].fillna(0)).groupby(plan["site"]).sum()
+    unit_vol = plan["unit_volume_m3"].fillna(0)
+    vol = (plan["on_hand"].clip(lower=0) * unit_vol).groupby(plan["site"]).sum()
     out = pd.DataFrame({"volume_m3": vol.reindex(cap.index).fillna(0.0), "capacity_m3": cap})
-    out["occupancy"] = out["volume_m3"] / out["capacity_m3"].where(out["capacity_m3"] > 0)
+    inbound = inbound_units if inbound_units is not None else plan["on_order"].fillna(0)
+    po = (inbound.clip(lower=0) * unit_vol).groupby(plan["site"]).sum()
+    out["inbound_po_m3"] = po.reindex(cap.index).fillna(0.0)
+    ins = outs = pd.Series(0.0, index=cap.index)
+    if shipments is not None and len(shipments):
+        ins = shipments.groupby("destination")["volume_m3"].sum().reindex(cap.index).fillna(0.0)
+        outs = shipments.groupby("origin")["volume_m3"].sum().reindex(cap.index).fillna(0.0)
+    out["inbound_shipments_m3"], out["outbound_shipments_m3"] = ins, outs
+    out["projected_m3"] = out["volume_m3"] + out["inbound_po_m3"] + ins - outs
+    room = out["capacity_m3"].where(out["capacity_m3"] > 0)
+    out["occupancy"] = out["volume_m3"] / room
+    out["projected_occupancy"] = out["projected_m3"] / room
+    out["flag"] = np.where(out["projected_occupancy"] > threshold, "OVER", "")
     return out.reset_index(names="site")
 
 

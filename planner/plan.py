@@ -14,9 +14,10 @@ from planner import __version__
 from planner.forecast import ForecastResult, forecast_series, holdout_length
 from planner.inventory import classify_abc, classify_xyz, plan_policy, status
 from planner.kpis import abc_summary, occupancy_by_site, stock_kpis
+from planner.network import NetworkResult, network_kpis, plan_network
 from planner.sheets.contract import KPI_TARGETS, REORDER_COLUMNS, SETTINGS
 from planner.sheets.validate import Inputs
-from planner.suppliers import cheapest_offers, purchase_orders
+from planner.suppliers import cheapest_offers, follow_allocation, purchase_orders
 
 ITEM_OVERRIDES = ("holding_rate", "order_cost", "service_level", "service_type", "policy", "review_days")
 
@@ -42,6 +43,7 @@ class PlanResult:
     issues: pd.DataFrame
     run_info: pd.DataFrame
     settings: dict[str, object] = field(default_factory=dict)
+    network: NetworkResult = field(default_factory=NetworkResult)
 
 
 def days_per_period(period: str, days_per_year: float) -> float:
@@ -167,12 +169,19 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     h = holdout_length(hist.Y.shape[1], H)
     actual = np.nansum(hist.Y[:, hist.Y.shape[1] - h :], axis=1) if h else np.zeros(len(out))
     wape, bias = _aggregate_accuracy(fc, actual)
-    occupancy = occupancy_by_site(out, inputs["Sites"])
+    net = plan_network(inputs, out, st, dpp)
+    po_rows = out
+    if net.allocation is not None:  # purchase orders follow the supplier allocation's split
+        po_rows = follow_allocation(out, net.allocation.lines, net.scorecard)
+    inbound = out["on_order"].fillna(0.0) + po_rows["suggested_order"].reindex(out.index).fillna(0.0)
+    shipments = net.distribution.shipments if net.distribution is not None else None
+    occupancy = occupancy_by_site(out, inputs["Sites"], inbound, shipments, float(st["target_occupancy"]))
     targets = {k: float(st[v]) for k, v in KPI_TARGETS.items()}
-    kpis = stock_kpis(out, targets, float(st["days_per_year"]), wape, bias, occupancy, float(st["kpi_amber_band"]))
+    kpis = stock_kpis(out, targets, float(st["days_per_year"]), wape, bias, occupancy, float(st["kpi_amber_band"]),
+                      network_kpis(net))  # fmt: skip
     return PlanResult(
         reorder=reorder.reset_index(drop=True),
-        purchase_orders=purchase_orders(out),
+        purchase_orders=purchase_orders(po_rows),
         forecast=_forecast_frame(stock, fc, hist, override, d),
         kpis=kpis,
         abc=abc_summary(out, float(st["days_per_year"])),
@@ -180,6 +189,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         issues=log.frame(),
         run_info=_run_info(source, st, out, log),
         settings=st,
+        network=net,
     )
 
 

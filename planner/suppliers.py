@@ -66,3 +66,48 @@ def purchase_orders(plan: pd.DataFrame) -> pd.DataFrame:
     total["value"] = lines["value"].sum()
     parts = [p.astype(object) for p in parts] + [pd.DataFrame([total], dtype=object)]
     return pd.concat(parts, ignore_index=True)[PO_COLUMNS]
+
+
+def quota_suppliers(lines: pd.DataFrame, quota: pd.DataFrame) -> pd.Series:
+    """Supplier of each order line under a quota arrangement (as SAP's MM quota arrangement): the lines of a
+    SKU, in order_date then site order, each go whole to the supplier with the lowest quota rating
+    (units assigned so far / its allocated quantity); ties go to the larger quota, then by name. A line is
+    never split, so no part of it falls below a supplier's MOQ. ``lines``: sku, site, order_date,
+    suggested_order; ``quota``: sku, supplier, quantity (> 0). SKUs without a quota keep NaN."""
+    quota = quota.loc[quota["quantity"] > 0]
+    out = pd.Series(np.nan, index=lines.index, dtype=object)
+    shares = {sku: list(zip(g["supplier"], g["quantity"], strict=True)) for sku, g in quota.groupby("sku")}
+    single = {sku: s[0][0] for sku, s in shares.items() if len(s) == 1}
+    out[:] = lines["sku"].map(single)
+    multi = lines.loc[lines["sku"].isin([s for s, v in shares.items() if len(v) > 1])]
+    for sku, group in multi.sort_values(["order_date", "site"], kind="stable").groupby("sku", sort=False):
+        assigned = {sup: 0.0 for sup, _ in shares[sku]}
+        for idx, qty in zip(group.index, group["suggested_order"], strict=True):
+            sup = min(shares[sku], key=lambda s: (assigned[s[0]] / s[1], -s[1], s[0]))[0]
+            assigned[sup] += float(qty)
+            out[idx] = sup
+    return out
+
+
+def follow_allocation(plan: pd.DataFrame, quota: pd.DataFrame, offers: pd.DataFrame) -> pd.DataFrame:
+    """The plan rows with suggested orders, re-sourced by ``quota_suppliers``: a line moved to another
+    supplier takes that offer's price, lead time (offer, else supplier, else the line's) and lot rules
+    (quantity rounded up to its order_multiple, at least its MOQ); expected_arrival = order_date + lead time."""
+    rows = plan.loc[plan["suggested_order"] > 0].copy()
+    new = quota_suppliers(rows, quota)
+    moved = new.notna() & (new != rows["supplier"])
+    if not moved.any():
+        return rows
+    o = offers.set_index(["sku", "supplier"])
+    keys = pd.MultiIndex.from_arrays([rows.loc[moved, "sku"], new[moved]])
+    take = o.reindex(keys)
+    m = take["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy()
+    moq = take["moq"].astype(float).fillna(0.0).to_numpy()
+    q = rows.loc[moved, "suggested_order"].to_numpy(float)
+    rows.loc[moved, "suggested_order"] = np.maximum(np.ceil(q / m - 1e-9) * m, np.ceil(moq / m - 1e-9) * m)
+    rows.loc[moved, "supplier"] = new[moved].to_numpy()
+    rows.loc[moved, "unit_price"] = take["unit_price"].to_numpy(float)
+    lt = take["lead_time_days"].astype(float).to_numpy()
+    rows.loc[moved, "lead_time_days"] = np.where(np.isnan(lt), rows.loc[moved, "lead_time_days"], lt)
+    rows["expected_arrival"] = rows["order_date"] + pd.to_timedelta(np.ceil(rows["lead_time_days"]), unit="D")
+    return rows

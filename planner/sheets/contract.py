@@ -247,6 +247,34 @@ SETTINGS: dict[str, Setting] = {
         Setting("season_length", None, "int", "Periods per season (52 weeks, 12 months, 7 days)", minimum=1),
         Setting("carbon_price_per_t", 0, "number", "Carbon price per tonne CO2e", minimum=0),
         Setting("shortage_penalty_per_unit", 1000, "number", "Penalty per unit short", minimum=0),
+        Setting("weight_price", 0.4, "number", "Supplier score weight: price (per SKU)", minimum=0),
+        Setting("weight_lead_time", 0.15, "number", "Supplier score weight: lead time", minimum=0),
+        Setting("weight_lead_time_sd", 0.1, "number", "Supplier score weight: lead-time variability", minimum=0),
+        Setting("weight_on_time", 0.15, "number", "Supplier score weight: on-time rate", minimum=0),
+        Setting("weight_quality", 0.1, "number", "Supplier score weight: defect rate", minimum=0),
+        Setting("weight_co2", 0.1, "number", "Supplier score weight: CO2 per unit", minimum=0),
+        Setting("risk_cost_rate", 0.1, "number", "Allocation risk cost: (1 - score) x this x unit price", minimum=0),
+        Setting(
+            "max_supplier_share",
+            0.7,
+            "number",
+            "Largest share of one supplier (diversified SKUs)",
+            minimum=0.01,
+            maximum=1,
+        ),
+        Setting("min_suppliers", 2, "int", "Suppliers a diversified SKU uses where enough offers exist", minimum=1),
+        Setting("diversify_abc", "A", "text", "ABC classes that are diversified, e.g. A or A,B"),
+        Setting("late_penalty_per_unit", 100, "number", "Cost per unit delivered after its due date", minimum=0),
+        Setting(
+            "fair_share_floor",
+            0.5,
+            "number",
+            "Share of its proportional ration every destination gets first",
+            minimum=0,
+            maximum=1,
+        ),
+        Setting("carbon_prices", "0,50,100,200,500", "text", "Carbon prices per t CO2e for the trade-off table"),
+        Setting("solver_time_limit_s", 60, "number", "Time limit of each optimisation, seconds", minimum=1),
         Setting("target_availability", 0.95, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_fill_rate", 0.95, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_days_of_cover", 45, "number", "KPI target (at most)", minimum=0),
@@ -256,6 +284,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("target_forecast_wape", 0.5, "number", "KPI target (at most)", minimum=0),
         Setting("target_forecast_bias", 0.1, "number", "KPI target (|bias| at most)", minimum=0),
         Setting("target_occupancy", 0.9, "number", "KPI target and occupancy flag (at most)", minimum=0),
+        Setting("target_requirement_fill_rate", 0.98, "number", "KPI target", minimum=0, maximum=1),
+        Setting("target_on_time_share", 0.95, "number", "KPI target", minimum=0, maximum=1),
+        Setting("target_spend_hhi", 0.5, "number", "KPI target (at most)", minimum=0, maximum=1),
+        Setting("target_supplier_on_time", 0.9, "number", "KPI target", minimum=0, maximum=1),
         Setting("kpi_amber_band", 0.1, "number", "Amber when within this fraction of target", minimum=0),
         Setting("abc_a_share", 0.8, "number", "Cumulative value share of class A", minimum=0, maximum=1),
         Setting("abc_b_share", 0.95, "number", "Cumulative value share of A + B", minimum=0, maximum=1),
@@ -275,10 +307,16 @@ KPI_TARGETS = {
     "forecast_wape": "target_forecast_wape",
     "forecast_bias": "target_forecast_bias",
     "occupancy": "target_occupancy",
+    "requirement_fill_rate": "target_requirement_fill_rate",
+    "on_time_share": "target_on_time_share",
+    "spend_hhi": "target_spend_hhi",
+    "supplier_on_time_rate": "target_supplier_on_time",
 }
 
 # Output sheets, in the order they are written. Reorder Plan's columns are the contract's, then extras.
 OUTPUT_SHEETS = ("Reorder Plan", "Purchase Orders", "Forecast", "KPIs", "Issues", "Run Info")
+# Network sheets (written when their inputs exist: Offers; Requirements with Lanes).
+NETWORK_SHEETS = ("Supplier Scorecard", "Supplier Allocation", "Distribution Plan", "Shipments", "Carbon")
 REORDER_COLUMNS = [
     "sku", "site", "description", "supplier", "abc", "xyz", "demand_class", "forecast_method",
     "demand_per_day", "demand_sd_per_day", "lead_time_days", "lead_time_sd_days", "policy",

@@ -54,6 +54,8 @@ COLUMN_MEANING = {
     "value_share": "percent", "volume_m3": "units", "capacity_m3": "units", "occupancy": "percent",
 }  # fmt: skip
 
-KPI_UNIT_FORMAT = {"percent": "percent", "money": "money", "days": "days", "ratio": "ratio", "count": "count"}
+KPI_UNIT_FORMAT = {
+    "percent": "percent", "money": "money", "days": "days", "ratio": "ratio", "count": "count", "kg": "units",
+}  # fmt: skip
 
 MIN_WIDTH, MAX_WIDTH = 8, 48

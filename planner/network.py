@@ -1,0 +1,251 @@
+"""The network orchestrator: after the reorder plan, score suppliers, allocate each SKU's horizon requirement
+over its offers, plan distribution to the Requirements, compare with the cost-only plan and a few carbon
+prices, and project warehouse occupancy. No I/O; frames in, frames out.
+
+Quantities (per SKU x site row of the reorder plan, d units/day, horizon H days = horizon_periods x days
+per period): requirement to buy = max(suggested_order, d x H + safety_stock - inventory_position, 0),
+summed over the SKU's sites (the MRP net requirement over the horizon, at least what is ordered now).
+Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_stock, 0)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from planner.allocation import Allocation, AllocationSettings, allocate, spend_hhi
+from planner.distribution import DistributionPlan, DistributionSettings, plan_distribution
+from planner.scorecard import CRITERIA, score_offers, supplier_summary
+
+
+@dataclass
+class NetworkResult:
+    scorecard: pd.DataFrame | None = None
+    supplier_summary: pd.DataFrame | None = None
+    allocation: Allocation | None = None
+    distribution: DistributionPlan | None = None
+    carbon: pd.DataFrame | None = None  # trade-off over carbon prices, cost-only first
+    comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
+
+
+def weights(st: dict) -> dict[str, float]:
+    return {name: float(st[f"weight_{name}"]) for name in CRITERIA}
+
+
+def carbon_prices(st: dict, log, sheet: str) -> list[float]:
+    """Settings carbon_prices ('0,50,100') as numbers, always with 0 and the carbon price in force."""
+    prices = {0.0, float(st["carbon_price_per_t"])}
+    for part in str(st["carbon_prices"]).replace(";", ",").split(","):
+        try:
+            v = float(part)
+        except ValueError:
+            log.add("warning", sheet, [None], "value", part, "carbon_prices: not a number; left out")
+            continue
+        if v >= 0:
+            prices.add(v)
+    return sorted(prices)
+
+
+def horizon_requirement(rows: pd.DataFrame, horizon_days: float) -> pd.Series:
+    """Units to buy per SKU over the horizon (see the module docstring)."""
+    net = rows["demand_per_day"] * horizon_days + rows["safety_stock"] - rows["inventory_position"]
+    need = np.maximum(np.ceil(net.fillna(0.0) - 1e-9), rows["suggested_order"].fillna(0.0)).clip(lower=0.0)
+    return need.groupby(rows["sku"]).sum()
+
+
+def distribution_supply(rows: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """Units each plant or DC may ship: floor(on_hand - safety_stock) where positive. Sites typed 'store'
+    on the Sites sheet do not ship; a site without a type does."""
+    kind = rows["site"].map(sites.set_index("site")["type"]) if len(sites) else pd.Series(np.nan, index=rows.index)
+    ships = (kind != "store").to_numpy()
+    avail = np.floor(np.maximum(rows["on_hand"].to_numpy(float) - rows["safety_stock"].fillna(0).to_numpy(), 0.0))
+    return pd.DataFrame({"site": rows["site"], "sku": rows["sku"], "available": np.where(ships, avail, 0.0)})
+
+
+def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -> NetworkResult:
+    """``inputs``: validated Inputs (Offers, Suppliers, Sites, Requirements, Lanes, Items; its issue log
+    gets the network's problems); ``rows``: the reorder plan per SKU x site with its internal columns."""
+    log, names = inputs.issues, inputs.sheet_names
+    out = NetworkResult()
+    limit = float(st["solver_time_limit_s"])
+    prices = carbon_prices(st, log, names["Settings"])
+    offers, suppliers = inputs["Offers"], inputs["Suppliers"]
+    if len(offers):
+        out.scorecard = score_offers(offers, suppliers, weights(st))
+        out.supplier_summary = supplier_summary(out.scorecard)
+        req = horizon_requirement(rows, float(st["horizon_periods"]) * days_per_period)
+        abc = rows.groupby("sku")["abc"].first()
+        cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
+        classes = tuple(c.strip().upper() for c in str(st["diversify_abc"]).split(",") if c.strip())
+        acfg = AllocationSettings(
+            carbon_price_per_t=float(st["carbon_price_per_t"]),
+            risk_cost_rate=float(st["risk_cost_rate"]),
+            shortage_penalty_per_unit=float(st["shortage_penalty_per_unit"]),
+            max_supplier_share=float(st["max_supplier_share"]),
+            min_suppliers=int(st["min_suppliers"]),
+            diversify_classes=classes,
+            time_limit_s=limit,
+        )
+
+        def run_alloc(price: float) -> Allocation:
+            return allocate(out.scorecard, req, abc, cap, replace(acfg, carbon_price_per_t=price))
+
+        alloc_at = {p: run_alloc(p) for p in prices}
+        out.allocation = alloc_at[acfg.carbon_price_per_t]
+        for sku, constraint, message in out.allocation.problems:
+            log.add("warning", names["Offers"], [None], constraint, sku, f"supplier allocation, {sku}: {message}")
+    else:
+        alloc_at = {}
+
+    reqs, lanes = inputs["Requirements"], inputs["Lanes"]
+    dist_at: dict[float, DistributionPlan] = {}
+    if len(reqs) and len(lanes):
+        lanes = _check_lanes(lanes, inputs["Sites"], log, names["Lanes"])
+        items = inputs["Items"].set_index("sku")
+        supply = distribution_supply(rows, inputs["Sites"])
+        dcfg = DistributionSettings(
+            planning_date=st["planning_date"],
+            carbon_price_per_t=float(st["carbon_price_per_t"]),
+            shortage_penalty_per_unit=float(st["shortage_penalty_per_unit"]),
+            late_penalty_per_unit=float(st["late_penalty_per_unit"]),
+            fair_share_floor=float(st["fair_share_floor"]),
+            time_limit_s=limit,
+        )
+        dist_at = {
+            p: plan_distribution(supply, reqs, lanes, items, replace(dcfg, carbon_price_per_t=p)) for p in prices
+        }
+        out.distribution = dist_at[dcfg.carbon_price_per_t]
+        _report_unmet(out.distribution, lanes, supply, log, names["Requirements"])
+    elif len(reqs):
+        log.add("warning", names["Requirements"], [None], "destination", None,
+                "Requirements given but no Lanes sheet: no distribution plan")  # fmt: skip
+    if alloc_at or dist_at:
+        out.carbon = _tradeoff(prices, alloc_at, dist_at)
+        now = float(st["carbon_price_per_t"])
+        plan_row = out.carbon.loc[out.carbon["carbon_price_per_t"] == now].iloc[0]
+        base = out.carbon.loc[out.carbon["carbon_price_per_t"] == 0.0].iloc[0]
+        out.comparison = {
+            "carbon_price_per_t": now,
+            "co2_kg": float(plan_row["co2_total_kg"]),
+            "co2_kg_cost_only": float(base["co2_total_kg"]),
+            "co2_reduction": _ratio(base["co2_total_kg"] - plan_row["co2_total_kg"], base["co2_total_kg"]),
+            "extra_cost": float(plan_row["total_cost"] - base["total_cost"]),
+        }
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b else float("nan")
+
+
+def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
+    """One row per carbon price: what is bought and shipped, its cost (without the carbon charge) and CO2."""
+    rows = []
+    for p in prices:
+        a, d = alloc_at.get(p), dist_at.get(p)
+        purchase = float(a.lines["purchase_value"].sum()) if a else 0.0
+        co2_supply = float(a.lines["co2_kg"].sum()) if a else 0.0
+        units_bought = float(a.lines["quantity"].sum()) if a else 0.0
+        transport = d.totals["transport_cost"] if d else 0.0
+        co2_transport = d.totals["co2_kg"] if d else 0.0
+        units_shipped = d.totals["units_shipped"] if d else 0.0
+        rows.append({
+            "carbon_price_per_t": p,
+            "purchase_cost": purchase,
+            "transport_cost": transport,
+            "total_cost": purchase + transport,
+            "co2_supply_kg": co2_supply,
+            "co2_transport_kg": co2_transport,
+            "co2_total_kg": co2_supply + co2_transport,
+            "co2_per_unit_bought_kg": _ratio(co2_supply, units_bought),
+            "co2_per_unit_shipped_kg": _ratio(co2_transport, units_shipped),
+            "units_short": (float(a.skus["shortfall"].sum()) if a else 0.0) + (d.totals["units_short"] if d else 0.0),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _check_lanes(lanes: pd.DataFrame, sites: pd.DataFrame, log, sheet: str) -> pd.DataFrame:
+    """Lanes from a site to itself are dropped; sites not on the Sites sheet are reported (kept)."""
+    loop = (lanes["origin"] == lanes["destination"]).to_numpy()
+    if loop.any():
+        log.add("error", sheet, lanes.loc[loop, "_row"].to_numpy(), "destination",
+                lanes.loc[loop, "destination"].to_numpy(), "lane from a site to itself; row skipped")  # fmt: skip
+        lanes = lanes.loc[~loop]
+    if len(sites):
+        known = set(sites["site"])
+        for col in ("origin", "destination"):
+            bad = ~lanes[col].isin(known).to_numpy()
+            log.add("warning", sheet, lanes.loc[bad, "_row"].to_numpy(), col, lanes.loc[bad, col].to_numpy(),
+                    "site not on the Sites sheet (the lane is used; its capacity is unknown)")  # fmt: skip
+    no_cost = lanes["cost_per_unit"].isna() & lanes["cost_per_truck"].isna()
+    log.add("warning", sheet, lanes.loc[no_cost, "_row"].to_numpy(), "cost_per_unit", None,
+            "lane has neither cost_per_unit nor cost_per_truck: treated as free")  # fmt: skip
+    half = lanes["cost_per_truck"].notna() & lanes["truck_capacity_m3"].isna()
+    log.add("warning", sheet, lanes.loc[half, "_row"].to_numpy(), "truck_capacity_m3", None,
+            "cost_per_truck without truck_capacity_m3: the truck cost is ignored")  # fmt: skip
+    return lanes.reset_index(drop=True)
+
+
+def _report_unmet(plan: DistributionPlan, lanes, supply, log, sheet: str) -> None:
+    """Each requirement not fully delivered, and each delivered late, into Issues with the reason."""
+    r = plan.requirements
+    into = set(lanes["destination"])
+    holders = supply.loc[supply["available"] > 0].groupby("sku")["site"].agg(set)
+    for _, row in r.loc[r["short"] > 1e-6].iterrows():
+        origins = set(lanes.loc[lanes["destination"] == row["destination"], "origin"])
+        if row["destination"] not in into:
+            why = "no lane into this destination"
+        elif not origins & holders.get(row["sku"], set()):
+            why = "no lane from a site with stock of this SKU to spare"
+        else:
+            why = "not enough stock above safety stock (shared fairly by priority)"
+        log.add("warning", sheet, row["_row"], "quantity", row["quantity"],
+                f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {why}")  # fmt: skip
+    late = r["delivered"] - r["on_time_units"] > 1e-6
+    for _, row in r.loc[late].iterrows():
+        log.add("info", sheet, row["_row"], "due_date", row["due_date"].date(),
+                f"{row['delivered'] - row['on_time_units']:,.0f} units arrive after the due date (no faster lane "
+                "with stock)")  # fmt: skip
+
+
+def network_kpis(net: NetworkResult) -> list[tuple[str, float, str, bool, str]]:
+    """KPI rows (kpi, value, unit, higher is better, definition) of the network decisions."""
+    rows: list[tuple[str, float, str, bool, str]] = []
+    if net.allocation is not None:
+        lines = net.allocation.lines
+        spend = lines["purchase_value"]
+        on_time = lines["on_time_rate"] if "on_time_rate" in lines else pd.Series(np.nan, index=lines.index)
+        ok = on_time.notna() & (spend > 0)
+        rows += [
+            ("spend_hhi", spend_hhi(lines), "ratio", False,
+             "spend concentration: sum over suppliers of (spend share)^2; 1 = a single supplier"),
+            ("supplier_on_time_rate", _ratio((on_time[ok] * spend[ok]).sum(), spend[ok].sum()), "percent", True,
+             "on-time rate of the allocated suppliers, weighted by spend"),
+        ]  # fmt: skip
+    if net.distribution is not None:
+        t = net.distribution.totals
+        rows += [
+            ("requirement_fill_rate", _ratio(t["units_shipped"], t["units_required"]), "percent", True,
+             "units delivered / units required (Requirements)"),
+            ("on_time_share", _ratio(t["on_time_units"], t["units_shipped"]), "percent", True,
+             "share of delivered units arriving by their due date"),
+            ("avg_delivery_lead_time", t["avg_lead_time_days"], "days", False,
+             "transit days, weighted by units shipped"),
+        ]  # fmt: skip
+    if net.comparison is not None:
+        c = net.comparison
+        rows += [
+            ("co2_total_kg", c["co2_kg"], "kg", False, "supply (co2_kg_per_unit) + transport (t-km x factor)"),
+            ("co2_reduction_vs_cost_only", c["co2_reduction"], "percent", True,
+             "CO2 saved against the same plan with carbon_price_per_t = 0"),
+            ("co2_reduction_extra_cost", c["extra_cost"], "money", False,
+             "purchase + transport cost above the cost-only plan"),
+        ]  # fmt: skip
+        now = net.carbon.loc[net.carbon["carbon_price_per_t"] == c["carbon_price_per_t"]].iloc[0]
+        rows += [
+            ("co2_per_unit_bought_kg", now["co2_per_unit_bought_kg"], "kg", False, "supply CO2 / units bought"),
+            ("co2_per_unit_shipped_kg", now["co2_per_unit_shipped_kg"], "kg", False, "transport CO2 / units shipped"),
+        ]
+    return rows
