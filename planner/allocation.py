@@ -26,8 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
 
+from planner.solver import carbon_price, solve
+
+WHAT = "supplier allocation"
 EXACT_MAX_OFFERS = 100  # up to this many offers the exact MILP is tried when rounding leaves a gap
 
 
@@ -102,7 +105,7 @@ def allocate(
     price = o["unit_price"].astype(float).to_numpy() if n_off else np.zeros(0)
     co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
     score = o["score"].astype(float).fillna(0.5).to_numpy() if n_off else np.zeros(0)
-    carbon = cfg.carbon_price_per_t / 1000.0 * co2
+    carbon = carbon_price(cfg.carbon_price_per_t) * co2
     risk = cfg.risk_cost_rate * (1.0 - score) * price
     c = price + carbon + risk
 
@@ -203,31 +206,23 @@ def allocate(
     # 1) the MILP with lot counts relaxed (binaries kept): a lower bound and a near-integral plan
     relaxed = integrality.copy()
     relaxed[:n_off] = 0
-    res = _solve(cost, relaxed, Bounds(lb, ub), cons, cfg)
+    res = solve(cost, relaxed, Bounds(lb, ub), cons, cfg.time_limit_s, cfg.mip_rel_gap, WHAT)
     bound = float(getattr(res, "mip_dual_bound", res.fun))
     qty = _round_to_lots(res.x[:n_off] * m, res.x[iy : iy + n_off] > 0.5, Q - res.x[is_ : is_ + n_sku], m, low, top,
                          si, c, o["supplier"].to_numpy(), sup_cap, share_on[si], cfg.max_supplier_share)  # fmt: skip
     best, how = evaluate(qty)[0], "relaxed lot counts rounded to whole lots"
     # 2) small instances: the exact MILP when rounding left a gap
     if n_off <= EXACT_MAX_OFFERS and best - bound > cfg.mip_rel_gap * abs(best):
-        exact = _solve(cost, integrality, Bounds(lb, ub), cons, cfg)
-        if exact.x is not None:
-            bound = max(bound, float(getattr(exact, "mip_dual_bound", exact.fun)))
-            q_exact = np.round(exact.x[:n_off]) * m
-            if evaluate(q_exact)[0] <= best:
-                qty, best, how = q_exact, evaluate(q_exact)[0], "exact MILP"
+        exact = solve(cost, integrality, Bounds(lb, ub), cons, cfg.time_limit_s, cfg.mip_rel_gap, WHAT)
+        bound = max(bound, float(getattr(exact, "mip_dual_bound", exact.fun)))
+        q_exact = np.round(exact.x[:n_off]) * m
+        if evaluate(q_exact)[0] <= best:
+            qty, best, how = q_exact, evaluate(q_exact)[0], "exact MILP"
+        res = exact
     objective, short, e, u = evaluate(qty)
     gap = max(objective - bound, 0.0) / abs(objective) if objective else 0.0
     status = f"{how}; HiGHS: {res.message}"
     return _report(_Context(**ctx), qty, short, e, u, status, gap, objective)
-
-
-def _solve(cost, integrality, bounds, cons, cfg: AllocationSettings):
-    res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons,
-               options={"time_limit": cfg.time_limit_s, "mip_rel_gap": cfg.mip_rel_gap})  # fmt: skip
-    if res.x is None:
-        raise RuntimeError(f"supplier allocation: HiGHS found no solution ({res.message})")
-    return res
 
 
 def _round_to_lots(x, used, target, m, low, top, si, c, supplier, sup_cap, share_on, share) -> np.ndarray:

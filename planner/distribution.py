@@ -11,7 +11,7 @@ origin holding the SKU); u_r units short; v_r units below the fair floor; t_l tr
     late_a    = 1 when planning_date + transit_days is after the requirement's due_date
     s.t.      sum_{a from o, SKU i} f_a <= available_{o,i}             (on hand above safety stock)
               sum_{a to r} f_a + u_r = quantity_r
-              sum_{a to r} f_a + v_r >= floor x rho_i x quantity_r     (fair share when SKU i is short)
+              sum_{a to r} f_a + v_r >= floor(fair_share_floor x rho_i x quantity_r)   (when SKU i is short)
               sum_{a on l} unit_volume_m3 x f_a <= truck_capacity_m3_l x t_l,  t_l integer
 
 Fairness: when a SKU's total available stock is below its total requirement (rho_i = available / required
@@ -19,6 +19,9 @@ Fairness: when a SKU's total available stock is below its total requirement (rho
 rho_i x quantity; what is left goes to higher priorities first (higher shortage penalty), then to the
 cheapest lanes. So no destination is starved while another is fully served, unless no lane reaches it.
 F = 2 x the largest shortage penalty, so the floor gives way only where lanes or stock cannot reach it.
+Flows are whole units: with integral data the transportation LP has integral optimal vertices (its matrix is
+totally unimodular), and flows on per-truck lanes are integer variables of the MILP. With carbon_price 0,
+ties are broken by a negligible carbon price (planner.solver.CARBON_TIE_BREAK_PER_T).
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint
+
+from planner.solver import carbon_price, solve
 
 # kg CO2e per tonne-km when a lane gives none: typical well-to-wheel factors (UK DESNZ/DEFRA conversion
 # factors, freighting goods: HGV average, freight train, container ship, long-haul air freight).
@@ -78,8 +83,8 @@ def arcs(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: pd.DataFrame, 
     a["co2_per_unit"] = w / 1000.0 * a["distance_km"].astype(float).fillna(0.0) * a["co2"]
     arrival = cfg.planning_date + pd.to_timedelta(a["transit_days"].astype(float).fillna(0.0), unit="D")
     a["late"] = (a["due_date"].notna() & (arrival.dt.normalize() > a["due_date"])).to_numpy()
-    a["unit_cost"] = (a["cost_per_unit"].astype(float).fillna(0.0) + cfg.carbon_price_per_t / 1000.0 * a["co2_per_unit"]
-                      + cfg.late_penalty_per_unit * a["late"])  # fmt: skip
+    carbon = carbon_price(cfg.carbon_price_per_t) * a["co2_per_unit"]
+    a["unit_cost"] = a["cost_per_unit"].astype(float).fillna(0.0) + carbon + cfg.late_penalty_per_unit * a["late"]
     return a.sort_values(["req", "lane"], kind="stable").reset_index(drop=True)
 
 
@@ -101,8 +106,8 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
     avail_sku = supply.groupby("sku")["available"].sum()
     need_sku = reqs.groupby("sku")["quantity"].sum()
     rho = (avail_sku.reindex(need_sku.index).fillna(0.0) / need_sku).clip(upper=1.0)
-    floor = cfg.fair_share_floor * reqs["sku"].map(rho).to_numpy(float) * q
-    floor = np.where(reqs["sku"].map(rho).to_numpy(float) < 1.0, floor, 0.0)
+    share = reqs["sku"].map(rho).to_numpy(float)
+    floor = np.where(share < 1.0, np.floor(cfg.fair_share_floor * share * q + 1e-9), 0.0)
 
     truck = (lanes["cost_per_truck"].astype(float).fillna(0) > 0) & (lanes["truck_capacity_m3"].astype(float) > 0)
     truck_lanes = np.flatnonzero(truck.to_numpy())
@@ -115,7 +120,8 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
     cost = np.concatenate([a["unit_cost"].to_numpy(float), pen, np.full(R, floor_pen),
                            lanes["cost_per_truck"].astype(float).to_numpy()[truck_lanes]])  # fmt: skip
     ub = np.concatenate([np.full(A, np.inf), q, floor, np.where(used_truck, np.inf, 0.0)])
-    integrality = np.concatenate([np.zeros(A + 2 * R), np.ones(T)])
+    on_truck = np.isin(a["lane"].to_numpy(int), truck_lanes)  # whole units where trucks are counted
+    integrality = np.concatenate([on_truck.astype(float), np.zeros(2 * R), np.ones(T)])
     rows, cols, vals, lo, hi = [], [], [], [], []
     # supply rows: one per (origin, sku) with arcs
     okey = pd.MultiIndex.from_frame(a[["origin", "sku"]]) if A else pd.MultiIndex.from_tuples([], names=["o", "s"])
@@ -150,12 +156,11 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
         lo.append(np.full(T, -np.inf)), hi.append(np.zeros(T))
         r0 += T
     M = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, nv))
-    res = milp(cost, integrality=integrality, bounds=Bounds(np.zeros(nv), ub),
-               constraints=LinearConstraint(M, np.concatenate(lo), np.concatenate(hi)),
-               options={"time_limit": cfg.time_limit_s, "mip_rel_gap": cfg.mip_rel_gap})  # fmt: skip
-    if res.x is None:
-        raise RuntimeError(f"distribution plan: HiGHS found no solution ({res.message})")
-    f = np.where(res.x[:A] > 1e-7, res.x[:A], 0.0)
+    cons = LinearConstraint(M, np.concatenate(lo), np.concatenate(hi))
+    res = solve(
+        cost, integrality, Bounds(np.zeros(nv), ub), cons, cfg.time_limit_s, cfg.mip_rel_gap, "distribution plan"
+    )
+    f = np.round(res.x[:A], 6)  # whole units: integral data give integral LP vertices; truck arcs are integer
     trucks = np.round(res.x[A + 2 * R :])
     gap = float(getattr(res, "mip_gap", 0.0) or 0.0) if T else 0.0
     return _report(a, f, reqs, lanes, truck_lanes, trucks, vol, items, cfg, str(res.message), gap)

@@ -1,7 +1,8 @@
 """A realistic, seeded sample data set (pure: returns frames, writes nothing).
 
 About 200 SKUs x 3 sites with two years of weekly history mixing smooth, trending, seasonal, erratic and
-intermittent demand, suppliers with offers, sites with capacities and Settings. The same seed always gives
+intermittent demand, suppliers with offers, sites with capacities, 12 stores with requirements, lanes by
+road (per unit or per truck), rail and air, and Settings. The same seed always gives
 the same workbook.
 """
 
@@ -72,6 +73,8 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
     sites_df = pd.DataFrame(
         {"site": list(sites), "type": ["dc", "dc", "plant"][: len(sites)], "capacity_m3": [900.0, 700.0, 1500.0]}
     )
+    net = _network(np.random.default_rng(seed + 1000), items, stock, list(sites_df["site"]))
+    sites_df = pd.concat([sites_df, net["Sites"]], ignore_index=True)
     settings = pd.DataFrame(
         [
             ("planning_date", PLANNING_DATE.date()),
@@ -82,6 +85,7 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
             ("order_cost", 50),
             ("service_level", 0.95),
             ("forecast_method", "auto"),
+            ("carbon_price_per_t", 100),
         ],
         columns=["setting", "value"],
     )
@@ -92,6 +96,8 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
         "Suppliers": suppliers,
         "Offers": offers,
         "Sites": sites_df,
+        "Requirements": net["Requirements"],
+        "Lanes": net["Lanes"],
         "Settings": settings,
     }
 
@@ -144,3 +150,48 @@ def _suppliers(rng, skus, unit_cost) -> tuple[pd.DataFrame, pd.DataFrame]:
                 }
             )
     return suppliers, pd.DataFrame(rows)
+
+
+STORES = ("Paris", "Lille", "Nantes", "Bordeaux", "Toulouse", "Marseille", "Nice", "Strasbourg", "Dijon", "Rennes",
+          "Grenoble", "Montpellier")  # fmt: skip
+
+
+def _network(rng: np.random.Generator, items: pd.DataFrame, stock: pd.DataFrame, sites: list[str]) -> dict:
+    """Stores, their requirements for the coming days and the lanes that serve them (drawn from a separate
+    random stream, so the rest of the sample does not change)."""
+    stores = [f"Store-{c}" for c in STORES]
+    new_sites = pd.DataFrame(
+        {"site": stores, "type": "store", "capacity_m3": rng.choice([30.0, 45.0, 60.0], len(stores))}
+    )
+    weekly = stock.groupby("sku")["on_hand"].mean() / 4  # about a week of demand
+    req = []
+    for store in stores:
+        for sku in rng.choice(items["sku"].to_numpy(), 25, replace=False):
+            req.append({
+                "destination": store,
+                "sku": sku,
+                "quantity": float(max(1, np.round(weekly[sku] * rng.uniform(0.2, 0.6)))),
+                "due_date": (PLANNING_DATE + pd.Timedelta(days=int(rng.integers(2, 8)))).date(),
+                "priority": float(rng.choice([1, 1, 2, 3])),
+            })  # fmt: skip
+    dcs, plant = sites[:2], sites[2]
+    lanes = [
+        {"origin": plant, "destination": dc, "distance_km": km, "mode": "rail", "transit_days": 2.0,
+         "cost_per_unit": 0.15, "co2_kg_per_tkm": 0.028}
+        for dc, km in zip(dcs, (560.0, 320.0), strict=True)
+    ]  # fmt: skip
+    for k, store in enumerate(stores):
+        for j, dc in enumerate(dcs):
+            km = float(np.round(rng.uniform(80, 450) if (k + j) % 2 == 0 else rng.uniform(400, 900)))
+            lanes.append({"origin": dc, "destination": store, "distance_km": km, "mode": "road",
+                          "transit_days": 1.0 if km < 450 else 2.0, "truck_capacity_m3": 18.0,
+                          "cost_per_truck": float(np.round(150 + 0.9 * km)), "co2_kg_per_tkm": 0.107})  # fmt: skip
+        km = float(np.round(rng.uniform(200, 900)))
+        if k % 3 == 0:  # an express air lane: fast, dear and carbon-heavy
+            lanes.append({"origin": plant, "destination": store, "distance_km": km, "mode": "air",
+                          "transit_days": 1.0, "cost_per_unit": 1.5, "co2_kg_per_tkm": 1.13})  # fmt: skip
+        else:
+            lanes.append({"origin": plant, "destination": store, "distance_km": km, "mode": "road",
+                          "transit_days": 3.0, "cost_per_unit": float(np.round(0.4 + 0.002 * km, 2)),
+                          "co2_kg_per_tkm": 0.107})  # fmt: skip
+    return {"Sites": new_sites, "Requirements": pd.DataFrame(req), "Lanes": pd.DataFrame(lanes)}
