@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.plan import PlanResult, plan
-from planner.sheets.contract import OUTPUT_SHEETS
+from planner.sheets.layout import sheet_names
 from planner.sheets.package import merge_output
 from planner.sheets.read import read_inputs
 from planner.sheets.save import atomic_save, check_writable
@@ -28,7 +28,7 @@ def write_result(source: str | Path, result: PlanResult, dest: str | Path) -> Pa
     dest = Path(dest)
     check_writable(dest)
     package = output_package(result)
-    return atomic_save(dest, lambda tmp: merge_output(str(source), package, tmp, list(OUTPUT_SHEETS)))
+    return atomic_save(dest, lambda tmp: merge_output(str(source), package, tmp, list(sheet_names(result))))
 
 
 def plan_workbook(path: str | Path, output: str | Path | None = None, in_place: bool = False) -> PlanResult:

@@ -153,12 +153,12 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
         units_shipped = d.totals["units_shipped"] if d else 0.0
         rows.append({
             "carbon_price_per_t": p,
+            "co2_total_kg": co2_supply + co2_transport,
+            "total_cost": purchase + transport,
             "purchase_cost": purchase,
             "transport_cost": transport,
-            "total_cost": purchase + transport,
             "co2_supply_kg": co2_supply,
             "co2_transport_kg": co2_transport,
-            "co2_total_kg": co2_supply + co2_transport,
             "co2_per_unit_bought_kg": _ratio(co2_supply, units_bought),
             "co2_per_unit_shipped_kg": _ratio(co2_transport, units_shipped),
             "units_short": (float(a.skus["shortfall"].sum()) if a else 0.0) + (d.totals["units_short"] if d else 0.0),
@@ -205,7 +205,7 @@ def _report_unmet(plan: DistributionPlan, lanes, supply, log, sheet: str) -> Non
                 f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {why}")  # fmt: skip
     late = r["delivered"] - r["on_time_units"] > 1e-6
     for _, row in r.loc[late].iterrows():
-        log.add("info", sheet, row["_row"], "due_date", row["due_date"].date(),
+        log.add("info", sheet, row["_row"], "due_date", f"{row['due_date']:%Y-%m-%d}",
                 f"{row['delivered'] - row['on_time_units']:,.0f} units arrive after the due date (no faster lane "
                 "with stock)")  # fmt: skip
 

@@ -166,7 +166,7 @@ def _network(rng: np.random.Generator, items: pd.DataFrame, stock: pd.DataFrame,
     weekly = stock.groupby("sku")["on_hand"].mean() / 4  # about a week of demand
     req = []
     for store in stores:
-        for sku in rng.choice(items["sku"].to_numpy(), 25, replace=False):
+        for sku in rng.choice(items["sku"].to_numpy(), min(25, len(items)), replace=False):
             req.append({
                 "destination": store,
                 "sku": sku,

@@ -21,7 +21,7 @@ from xlwings.server import custom_scripts_call, custom_scripts_meta
 from planner.api import load, plan_workbook
 from planner.excel import macros
 from planner.excel.remote import book_json
-from planner.sheets.contract import OUTPUT_SHEETS, SHEETS
+from planner.sheets.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
 from planner.sheets.template import header_note
 
 INPUTS = {spec.name for spec in SHEETS.values()} | {"Instructions"}
@@ -69,9 +69,9 @@ def headless(small_sample, tmp_path_factory):
     return out
 
 
-def test_the_five_macros_register_as_scripts():
+def test_the_six_macros_register_as_scripts():
     names = {s["function_name"] for s in custom_scripts_meta(macros)}
-    assert names == {"validate", "plan_reorders", "refresh_kpis", "run_all", "new_template"}
+    assert names == {"validate", "plan_reorders", "plan_network", "refresh_kpis", "run_all", "new_template"}
 
 
 def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp_path):
@@ -83,7 +83,8 @@ def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp
 
     want = openpyxl.load_workbook(headless)
     assert replay.wb.sheetnames == want.sheetnames
-    for name in OUTPUT_SHEETS:
+    assert set(NETWORK_SHEETS) <= set(want.sheetnames)  # the sample has every network input
+    for name in OUTPUT_SHEETS + NETWORK_SHEETS:
         assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
         assert replay.wb[name].tables.keys() == want[name].tables.keys()
         assert replay.wb[name].freeze_panes == want[name].freeze_panes
@@ -107,12 +108,17 @@ def test_status_lights_charts_and_report(small_sample):
     assert len(charts) == 2
     abc_calls = dict(charts[0]["calls"])
     assert abc_calls["setChartSeries"][2] == {"chart_type": "LineMarkers", "axis_group": "Secondary"}
-    assert charts[1]["calls"][-1][1][2] == {"number_format": "0%"}  # occupancy axis in percent
+    occupancy_calls = [call[1][2] for call in charts[1]["calls"] if len(call[1]) > 2]
+    assert occupancy_calls.count({"number_format": "0%"}) == 2  # both occupancy axes in percent
     result = plan_workbook(small_sample)
     orders = int((result.reorder["suggested_order"] > 0).sum())
-    assert replay.alerts == [
-        f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; 0 errors, 0 warnings."
-    ]
+    warnings = int((result.issues["severity"] == "warning").sum())  # the sample's unmet requirements
+    t = result.network.distribution.totals
+    assert len(replay.alerts) == 1 and replay.alerts[0].startswith(
+        f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; 0 errors, {warnings} warnings "
+        "(see the Issues sheet). Allocation: "
+    )
+    assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
 
 
 def test_rerun_replaces_output_sheets_where_they_stand(headless, tmp_path):

@@ -58,13 +58,16 @@ def test_every_output_sheet_is_a_formatted_table(planned):
     assert rp.column_dimensions["A"].width >= 8
 
 
-def test_kpis_sheet_has_two_native_charts(planned):
+def test_native_charts_on_kpis_scorecard_and_carbon(planned):
     out, _ = planned
+    wb = openpyxl.load_workbook(out)
+    assert len(wb["KPIs"]._charts) == 2 and len(wb["Supplier Scorecard"]._charts) == 1
+    assert len(wb["Carbon"]._charts) == 1
     with zipfile.ZipFile(out) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/") and n.endswith(".xml")]
-        assert len(charts) == 2
         titles = b"".join(z.read(c) for c in charts)
-    assert b"ABC Pareto" in titles and b"Warehouse occupancy" in titles
+    for title in (b"ABC Pareto", b"Warehouse occupancy", b"Supplier score", b"CO2 and cost by carbon price"):
+        assert title in titles
 
 
 def test_reorder_numbers_follow_the_contract_formulas(planned):
@@ -122,9 +125,20 @@ def test_kpis_recomputed_independently(planned, small_sample):
     inv_value = (r["on_hand"].clip(lower=0) * cost).sum()
     assert k.loc["inventory_value", "value"] == pytest.approx(inv_value)
     assert k.loc["inventory_turns", "value"] == pytest.approx((r["demand_per_day"] * 365 * cost).sum() / inv_value)
-    vol = (r["on_hand"].clip(lower=0) * r["sku"].map(items["unit_volume_m3"])).groupby(r["site"]).sum()
+    unit_vol = r["sku"].map(items["unit_volume_m3"])
+    vol = (r["on_hand"].clip(lower=0) * unit_vol).groupby(r["site"]).sum().reindex(sites.index).fillna(0.0)
+    po = res.purchase_orders[res.purchase_orders["row_type"] == "line"]
+    inbound = (r["on_order"] * unit_vol).groupby(r["site"]).sum().reindex(sites.index).fillna(0.0)
+    inbound += (po["quantity"] * po["sku"].map(items["unit_volume_m3"])).groupby(po["site"]).sum().reindex(
+        sites.index).fillna(0.0)  # fmt: skip
+    ship = res.network.distribution.shipments
+    moved = ship.groupby("destination")["volume_m3"].sum().reindex(sites.index).fillna(0.0)
+    moved -= ship.groupby("origin")["volume_m3"].sum().reindex(sites.index).fillna(0.0)
     for site in sites.index:
-        assert k.loc[f"occupancy {site}", "value"] == pytest.approx(vol[site] / sites.loc[site, "capacity_m3"])
+        cap = sites.loc[site, "capacity_m3"]
+        assert k.loc[f"occupancy {site}", "value"] == pytest.approx(vol[site] / cap)
+        projected = (vol[site] + inbound[site] + moved[site]) / cap
+        assert k.loc[f"projected occupancy {site}", "value"] == pytest.approx(projected)
     assert set(k["status"]) <= {"GREEN", "AMBER", "RED", "INFO"}
     lights = k.loc["availability"]
     expected = (

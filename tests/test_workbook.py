@@ -94,7 +94,7 @@ def test_the_ribbon_xml_follows_the_customui_schema():
         assert el.get("size", "normal") in ("normal", "large")
     assert len(ids) == len(set(ids)), "control ids must be unique"
     buttons = root.findall(f".//{{{UI_NS}}}button")
-    assert len(buttons) == 5 and all(b.get("label") and b.get("onAction") for b in buttons)
+    assert len(buttons) == 6 and all(b.get("label") and b.get("onAction") for b in buttons)
 
 
 def test_every_button_callback_exists_in_the_vba_project():
@@ -108,7 +108,7 @@ def test_every_button_callback_exists_in_the_vba_project():
 def test_every_runpython_target_imports_and_is_a_registered_macro():
     code = vba_modules()["Planner"]
     targets = re.findall(r'RunPlanner "import ([\w.]+) as (\w+); \2\.(\w+)\(\)"', code)
-    assert len(targets) == 5
+    assert len(targets) == 6
     for module_name, _, function in targets:
         module = importlib.import_module(module_name)
         fn = getattr(module, function)

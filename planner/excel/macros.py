@@ -14,8 +14,8 @@ import xlwings as xw
 from planner.errors import PlannerError
 from planner.plan import PlanResult, plan
 from planner.sheets import style
-from planner.sheets.contract import OUTPUT_SHEETS, SHEETS, key
-from planner.sheets.layout import issues_sheet, output_sheets
+from planner.sheets.contract import NETWORK_SHEETS, SHEETS, key
+from planner.sheets.layout import issues_sheet, output_sheets, sheet_names
 from planner.sheets.read_xlwings import read_book
 from planner.sheets.template import (
     VALIDATION_ROWS,
@@ -31,6 +31,7 @@ from planner.sheets.write_xlwings import excel_text, write_sheet, write_sheets
 TITLE = "Planner"
 REORDER_SHEETS = ("Reorder Plan", "Purchase Orders", "Forecast", "Issues", "Run Info")
 KPI_SHEETS = ("KPIs", "Issues", "Run Info")
+NETWORK_ALSO = ("Purchase Orders", "KPIs", "Issues", "Run Info")  # plan_network: these follow the network
 
 
 def _book(book: xw.Book | None) -> xw.Book:
@@ -66,18 +67,39 @@ def _counts(issues) -> str:
     return f"{errors} errors, {warnings} warnings" + (" (see the Issues sheet)" if errors or warnings else "")
 
 
-def _plan_and_write(book: xw.Book, sheets: tuple[str, ...]) -> PlanResult | None:
+def _plan_and_write(book: xw.Book, pick) -> PlanResult | None:
+    """Plan the book and write the sheets ``pick(result)`` names (a tuple of sheet names)."""
     inputs = _load(book)
     if inputs is None:
         return None
-    _status(book, "Planner: forecasting and planning")
+    _status(book, "Planner: forecasting, planning and optimising")
     result = plan(inputs, source=book.name)
+    sheets = pick(result)
     _status(book, "Planner: writing " + ", ".join(sheets))
     write_sheets(book, output_sheets(result, sheets))
     _status(book, False)
     orders = int((result.reorder["suggested_order"] > 0).sum())
-    _tell(book, f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(result.issues)}.")
+    text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(result.issues)}."
+    if any(s in NETWORK_SHEETS for s in sheets):
+        text += " " + _network_summary(result)
+    _tell(book, text)
     return result
+
+
+def _network_summary(result: PlanResult) -> str:
+    net = result.network
+    parts = []
+    if net.allocation is not None:
+        a = net.allocation
+        parts.append(f"Allocation: {int((a.lines['quantity'] > 0).sum())} offer lines, "
+                     f"{a.skus['shortfall'].sum():,.0f} units short, gap {a.gap:.2%}.")  # fmt: skip
+    if net.distribution is not None:
+        t = net.distribution.totals
+        parts.append(f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered, "
+                     f"{t['co2_kg']:,.0f} kg CO2e.")  # fmt: skip
+    if not parts:
+        parts.append("No network inputs: add Offers, or Requirements with Lanes, to optimise the network.")
+    return " ".join(parts)
 
 
 @xw.script
@@ -96,19 +118,27 @@ def validate(book: xw.Book | None = None) -> None:
 @xw.script
 def plan_reorders(book: xw.Book | None = None) -> None:
     """Forecast demand and plan reorders: Reorder Plan, Purchase Orders, Forecast, Issues, Run Info."""
-    _plan_and_write(_book(book), REORDER_SHEETS)
+    _plan_and_write(_book(book), lambda _: REORDER_SHEETS)
 
 
 @xw.script
 def refresh_kpis(book: xw.Book | None = None) -> None:
     """Recompute the KPI dashboard from the current input sheets: KPIs (with charts), Issues, Run Info."""
-    _plan_and_write(_book(book), KPI_SHEETS)
+    _plan_and_write(_book(book), lambda _: KPI_SHEETS)
 
 
 @xw.script
 def run_all(book: xw.Book | None = None) -> None:
     """Plan everything and write every output sheet."""
-    _plan_and_write(_book(book), OUTPUT_SHEETS)
+    _plan_and_write(_book(book), sheet_names)
+
+
+@xw.script
+def plan_network(book: xw.Book | None = None) -> None:
+    """Score and allocate suppliers, plan distribution, compare carbon prices: Supplier Scorecard, Supplier
+    Allocation, Distribution Plan, Shipments, Carbon, and the Purchase Orders, KPIs, Issues and Run Info
+    that follow from them."""
+    _plan_and_write(_book(book), lambda r: tuple(s for s in sheet_names(r) if s in NETWORK_SHEETS) + NETWORK_ALSO)
 
 
 @xw.script

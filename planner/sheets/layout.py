@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from planner.plan import PlanResult
 from planner.sheets import style
-from planner.sheets.contract import OUTPUT_SHEETS
+from planner.sheets.contract import NETWORK_SHEETS, OUTPUT_SHEETS
 
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",
@@ -24,6 +24,11 @@ TABLE_NAMES = {
     "KPIs": "KPIs",
     "Issues": "PlanIssues",
     "Run Info": "RunInfo",
+    "Supplier Scorecard": "SupplierScorecard",
+    "Supplier Allocation": "SupplierAllocation",
+    "Distribution Plan": "DistributionPlan",
+    "Shipments": "Shipments",
+    "Carbon": "CarbonTradeoff",
 }
 STATUSES = ("ORDER NOW", "CHECK", "EXCESS", "NO DEMAND", "OK")
 LIGHTS = ("GREEN", "AMBER", "RED")
@@ -85,6 +90,7 @@ class Chart:
     line: str | None = None
     line_title: str = ""
     y_format: str | None = None
+    line_format: str | None = None  # number format of the line's (secondary) axis
     width_cm: float = 14.0
     height_cm: float = 8.0
 
@@ -135,10 +141,12 @@ def _kpi_sheet(result: PlanResult, fmts: dict[str, str]) -> Sheet:
     occ = result.occupancy
     if occ is not None and len(occ):
         occ_table = table(occ, "SiteOccupancy", fmts, at=(len(abc.rows) + 22, start))
+        occ_table.lights = ("flag", ("OVER",))
         sheet.tables.append(occ_table)
         sheet.charts.append(
-            Chart("Warehouse occupancy by site", occ_table, "site", "occupancy", "occupancy",
-                  anchor=(occ_table.last_row + 3, start), y_format="0%")
+            Chart("Warehouse occupancy by site: now (bars) and projected (line)", occ_table, "site", "occupancy",
+                  "occupancy", anchor=(occ_table.last_row + 3, start), y_format="0%", line="projected_occupancy",
+                  line_title="projected occupancy", line_format="0%")
         )  # fmt: skip
     return sheet
 
@@ -150,8 +158,87 @@ def issues_sheet(issues: pd.DataFrame, currency: str = "EUR") -> Sheet:
     return Sheet("Issues", [t])
 
 
-def output_sheets(result: PlanResult, names: tuple[str, ...] = OUTPUT_SHEETS) -> list[Sheet]:
-    """The output sheets of a plan named in ``names``, in that order (default: all, contract order)."""
+SCORECARD_COLUMNS = [
+    "sku", "supplier", "rank", "score", "unit_price", "price_score", "lead_time_days", "lead_time_score",
+    "lead_time_sd_days", "lead_time_sd_score", "on_time_rate", "on_time_score", "defect_rate", "quality_score",
+    "co2_kg_per_unit", "co2_score", "missing",
+]  # fmt: skip
+ALLOCATION_COLUMNS = [
+    "sku", "supplier", "rank", "score", "requirement", "quantity", "share", "unit_price", "purchase_value",
+    "co2_kg", "carbon_cost", "risk_cost", "moq", "order_multiple", "capacity_units", "note",
+]  # fmt: skip
+REQUIREMENT_COLUMNS = [
+    "destination", "sku", "priority", "due_date", "quantity", "delivered", "short", "fill_rate", "on_time_units",
+    "lead_time_days",
+]  # fmt: skip
+
+
+def sheet_names(result: PlanResult) -> tuple[str, ...]:
+    """The sheets a plan writes: the contract's, then the network sheets whose inputs were given."""
+    net = result.network
+    have = {
+        "Supplier Scorecard": net.scorecard is not None,
+        "Supplier Allocation": net.allocation is not None,
+        "Distribution Plan": net.distribution is not None,
+        "Shipments": net.distribution is not None,
+        "Carbon": net.carbon is not None,
+    }
+    return OUTPUT_SHEETS + tuple(name for name in NETWORK_SHEETS if have[name])
+
+
+def _beside(left: Table, gap: int = 2) -> tuple[int, int]:
+    return (1, left.last_col + gap)
+
+
+def _scorecard_sheet(result: PlanResult, fmts) -> Sheet:
+    net = result.network
+    offers = table(net.scorecard[SCORECARD_COLUMNS], TABLE_NAMES["Supplier Scorecard"], fmts)
+    summary = table(net.supplier_summary, "SupplierSummary", fmts, at=_beside(offers))
+    chart = Chart("Supplier score (mean over its offers)", summary, "supplier", "mean_score", "score",
+                  anchor=(summary.last_row + 3, summary.at[1]), line="on_time_rate",
+                  line_title="on-time rate")  # fmt: skip
+    return Sheet("Supplier Scorecard", [offers, summary], [chart], freeze=(2, 3))
+
+
+def _allocation_sheet(result: PlanResult, fmts) -> Sheet:
+    alloc = result.network.allocation
+    lines = table(alloc.lines[ALLOCATION_COLUMNS], TABLE_NAMES["Supplier Allocation"], fmts)
+    per_sku = table(alloc.skus, "AllocationBySku", fmts, at=_beside(lines))
+    return Sheet("Supplier Allocation", [lines, per_sku], freeze=(2, 3))
+
+
+def _distribution_sheet(result: PlanResult, fmts) -> Sheet:
+    dist = result.network.distribution
+    flows = table(dist.flows, TABLE_NAMES["Distribution Plan"], fmts)
+    reqs = table(dist.requirements[REQUIREMENT_COLUMNS], "RequirementStatus", fmts, at=_beside(flows))
+    return Sheet("Distribution Plan", [flows, reqs], freeze=(2, 3))
+
+
+def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
+    net = result.network
+    c, now = net.comparison, net.carbon
+    base = now.loc[now["carbon_price_per_t"] == 0.0].iloc[0]
+    this = now.loc[now["carbon_price_per_t"] == c["carbon_price_per_t"]].iloc[0]
+    measures = ["purchase_cost", "transport_cost", "total_cost", "co2_supply_kg", "co2_transport_kg", "co2_total_kg",
+                "co2_per_unit_bought_kg", "co2_per_unit_shipped_kg", "units_short"]  # fmt: skip
+    compare = pd.DataFrame({"measure": measures, "plan": [float(this[m]) for m in measures],
+                            "cost_only": [float(base[m]) for m in measures]})  # fmt: skip
+    compare["difference"] = compare["plan"] - compare["cost_only"]
+    head = table(compare, "CarbonComparison", fmts)
+    for i, m in enumerate(measures):  # money rows as money
+        if m.endswith("_cost"):
+            for j in (1, 2, 3):
+                head.cell_formats[i, j] = fmts["money"]
+    trade = table(now, TABLE_NAMES["Carbon"], fmts, at=(head.last_row + 3, 1))
+    chart = Chart("CO2 and cost by carbon price", trade, "carbon_price_per_t", "co2_total_kg", "kg CO2e",
+                  anchor=(trade.last_row + 3, 1), line="total_cost",
+                  line_title="purchase + transport cost")  # fmt: skip
+    return Sheet("Carbon", [head, trade], [chart], widths={1: 26.0})
+
+
+def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> list[Sheet]:
+    """The output sheets of a plan named in ``names``, in that order (default: ``sheet_names(result)``)."""
+    names = sheet_names(result) if names is None else names
     currency = str(result.settings.get("currency", "EUR"))
     fmts = style.number_formats(currency)
 
@@ -177,5 +264,12 @@ def output_sheets(result: PlanResult, names: tuple[str, ...] = OUTPUT_SHEETS) ->
         "KPIs": lambda: _kpi_sheet(result, fmts),
         "Issues": lambda: issues_sheet(result.issues, currency),
         "Run Info": run_info,
+        "Supplier Scorecard": lambda: _scorecard_sheet(result, fmts),
+        "Supplier Allocation": lambda: _allocation_sheet(result, fmts),
+        "Distribution Plan": lambda: _distribution_sheet(result, fmts),
+        "Shipments": lambda: Sheet(
+            "Shipments", [table(result.network.distribution.shipments, TABLE_NAMES["Shipments"], fmts)], freeze=(2, 3)
+        ),
+        "Carbon": lambda: _carbon_sheet(result, fmts),
     }
     return [build[name]() for name in names]

@@ -19,6 +19,7 @@ STATUS_COLOURS = {
     "AMBER": ("FFEB9C", "9C5700"),
     "RED": ("FFC7CE", "9C0006"),
     "error": ("FFC7CE", "9C0006"),
+    "OVER": ("FFC7CE", "9C0006"),
     "warning": ("FFEB9C", "9C5700"),
 }
 
@@ -52,6 +53,22 @@ COLUMN_MEANING = {
     "adi": "ratio", "cv2": "ratio", "error_sd_per_period": "rate", "history_periods": "count",
     "target": "general", "row": "count", "sku_sites": "count", "annual_value": "money",
     "value_share": "percent", "volume_m3": "units", "capacity_m3": "units", "occupancy": "percent",
+    # network sheets
+    "rank": "count", "score": "ratio", "mean_score": "ratio", "price_score": "ratio", "lead_time_score": "ratio",
+    "lead_time_sd_score": "ratio", "on_time_score": "ratio", "quality_score": "ratio", "co2_score": "ratio",
+    "on_time_rate": "percent", "defect_rate": "percent", "co2_kg_per_unit": "rate", "skus_offered": "count",
+    "ranked_first": "count", "moq": "whole", "order_multiple": "whole", "capacity_units": "whole",
+    "requirement": "whole", "share": "percent", "purchase_value": "money", "co2_kg": "units",
+    "carbon_cost": "money", "risk_cost": "money", "bought": "whole", "shortfall": "whole",
+    "suppliers_used": "count", "hhi": "ratio", "priority": "count", "weight_kg": "units", "transit_days": "days",
+    "arrival": "date", "due_date": "date", "transport_cost": "money", "units": "whole", "trucks": "count",
+    "truck_capacity_m3": "units", "fill": "percent", "distance_km": "whole", "skus": "count",
+    "delivered": "whole", "short": "whole", "fill_rate": "percent", "on_time_units": "whole",
+    "carbon_price_per_t": "money", "purchase_cost": "money", "total_cost": "money", "co2_supply_kg": "units",
+    "co2_transport_kg": "units", "co2_total_kg": "units", "co2_per_unit_bought_kg": "rate",
+    "co2_per_unit_shipped_kg": "rate", "units_short": "whole", "inbound_po_m3": "units",
+    "inbound_shipments_m3": "units", "outbound_shipments_m3": "units", "projected_m3": "units",
+    "projected_occupancy": "percent", "plan": "units", "cost_only": "units", "difference": "units",
 }  # fmt: skip
 
 KPI_UNIT_FORMAT = {

@@ -138,6 +138,8 @@ def _chart(ws, spec: Chart) -> BarChart:
         col = t.col(spec.line)
         line.add_data(Reference(ws, min_col=col, min_row=t.at[0], max_row=t.last_row), titles_from_data=True)
         line.y_axis.axId, line.y_axis.title, line.y_axis.crosses = 200, spec.line_title, "max"
+        if spec.line_format:
+            line.y_axis.numFmt = spec.line_format
         bar += line
     bar.height, bar.width = spec.height_cm, spec.width_cm  # openpyxl sizes charts in cm
     return bar

@@ -97,6 +97,8 @@ def _chart(sh, c: Chart) -> None:
     if c.line:
         _series(chart, 1).set(chart_type="line_markers", axis_group="secondary")
         chart.secondary_value_axis.title = c.line_title
+        if c.line_format:
+            chart.secondary_value_axis.number_format = c.line_format
 
 
 def _series(chart, index: int):

@@ -12,6 +12,10 @@ Sub PlannerPlanReorders(control As IRibbonControl)
     RunPlanner "import planner.excel.macros as m; m.plan_reorders()"
 End Sub
 
+Sub PlannerPlanNetwork(control As IRibbonControl)
+    RunPlanner "import planner.excel.macros as m; m.plan_network()"
+End Sub
+
 Sub PlannerRefreshKpis(control As IRibbonControl)
     RunPlanner "import planner.excel.macros as m; m.refresh_kpis()"
 End Sub
