@@ -314,7 +314,7 @@ def _report(x: _Context, qty, short, e, u, status: str, gap: float, objective: f
         problems.append((skus[i], kind, f"{short[i]:,.0f} of {req[skus[i]]:,.0f} units cannot be bought ({why})"))
     notes = lines["note"].to_numpy(object)
     for t, oi in enumerate(share_rows):
-        if e[t] > 0.5:
+        if e[t] > 1e-6:
             msg = f"share {lines['share'].iat[oi]:.0%} above the maximum {cfg.max_supplier_share:.0%}"
             msg += " (the other offers' capacity or lots do not allow less)"
             notes[oi] = msg
