@@ -1,0 +1,196 @@
+"""Distribution plan: a textbook transportation problem, fairness under shortage, trucks, lateness, carbon,
+and every constraint on random instances (LP and truck MILP)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+from planner.distribution import MODE_CO2_KG_PER_TKM, DistributionSettings, plan_distribution
+
+DAY0 = pd.Timestamp("2026-03-02")
+CFG = DistributionSettings(planning_date=DAY0)
+LANE_COLUMNS = ["origin", "destination", "distance_km", "cost_per_unit", "transit_days", "mode", "truck_capacity_m3",
+                "cost_per_truck", "co2_kg_per_tkm"]  # fmt: skip
+
+
+def lanes(*rows: dict) -> pd.DataFrame:
+    return pd.DataFrame([{c: r.get(c, np.nan) for c in LANE_COLUMNS} for r in rows])
+
+
+def reqs(*rows: tuple) -> pd.DataFrame:
+    """(destination, sku, quantity[, due_date, priority])"""
+    out = []
+    for r in rows:
+        r = tuple(r) + (None,) * (5 - len(r))
+        out.append({"destination": r[0], "sku": r[1], "quantity": float(r[2]), "due_date": pd.Timestamp(r[3]) if r[3]
+                    else pd.NaT, "priority": r[4] if r[4] is not None else np.nan, "_row": len(out) + 2})  # fmt: skip
+    return pd.DataFrame(out)
+
+
+def supply(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["site", "sku", "available"])
+
+
+def items(**skus: tuple[float, float]) -> pd.DataFrame:
+    """sku=(unit_volume_m3, unit_weight_kg)"""
+    return pd.DataFrame(skus, index=["unit_volume_m3", "unit_weight_kg"]).T.rename_axis("sku")
+
+
+def test_textbook_transportation_problem():
+    """Winston, Operations Research, Powerco (section 7.1): 3 plants, 4 cities, optimal cost 1,020."""
+    cost = [[8, 6, 10, 9], [9, 12, 13, 7], [14, 9, 16, 5]]
+    ln = lanes(*[{"origin": f"P{i}", "destination": f"C{j}", "cost_per_unit": float(cost[i][j]), "distance_km": 1.0}
+                 for i in range(3) for j in range(4)])  # fmt: skip
+    plan = plan_distribution(supply(("P0", "X", 35), ("P1", "X", 50), ("P2", "X", 40)),
+                             reqs(("C0", "X", 45), ("C1", "X", 20), ("C2", "X", 30), ("C3", "X", 30)), ln,
+                             items(X=(0.0, 0.0)), CFG)  # fmt: skip
+    assert plan.totals["transport_cost"] == pytest.approx(1020)
+    assert plan.totals["units_short"] == 0
+    f = plan.flows.groupby("origin")["quantity"].sum()
+    assert list(f) == [35, 50, 40]
+
+
+def test_shortage_is_shared_by_priority_without_starving_anyone():
+    """100 units for 3 stores wanting 100 each (rho = 1/3): each first gets floor(0.5 x 1/3 x 100) = 16, the
+    rest goes to the highest priority, even over a cheaper lane."""
+    ln = lanes({"origin": "DC", "destination": "Hi", "cost_per_unit": 5.0},
+               {"origin": "DC", "destination": "Lo", "cost_per_unit": 1.0},
+               {"origin": "DC", "destination": "Lo2", "cost_per_unit": 1.0})  # fmt: skip
+    plan = plan_distribution(supply(("DC", "X", 100)), reqs(("Hi", "X", 100, None, 3), ("Lo", "X", 100, None, 1),
+                             ("Lo2", "X", 100, None, 1)), ln, items(X=(0.01, 1.0)), CFG)  # fmt: skip
+    got = plan.requirements.set_index("destination")["delivered"]
+    assert got["Lo"] == 16 and got["Lo2"] == 16 and got["Hi"] == 68
+    assert got.sum() == 100
+    # equal priorities: the floor still holds for everyone, however cheap the other lane
+    ln2 = lanes({"origin": "DC", "destination": "A", "cost_per_unit": 1.0},
+                {"origin": "DC", "destination": "B", "cost_per_unit": 50.0})  # fmt: skip
+    plan2 = plan_distribution(supply(("DC", "X", 60)), reqs(("A", "X", 100), ("B", "X", 100)), ln2,
+                              items(X=(0.01, 1.0)), CFG)  # fmt: skip
+    got2 = plan2.requirements.set_index("destination")["delivered"]
+    assert got2["B"] == np.floor(0.5 * 0.3 * 100) and got2["A"] == 60 - got2["B"]
+    # without the floor, the cheap lane takes everything: the floor is what prevents starvation
+    plan3 = plan_distribution(supply(("DC", "X", 60)), reqs(("A", "X", 100), ("B", "X", 100)), ln2,
+                              items(X=(0.01, 1.0)), DistributionSettings(DAY0, fair_share_floor=0.0))  # fmt: skip
+    assert plan3.requirements.set_index("destination")["delivered"]["B"] == 0
+
+
+def test_trucks_whole_and_filled():
+    """0.5 m³ units, 30 m³ trucks at 400 each: 130 units = 65 m³ need 3 trucks (fill 65/90)."""
+    ln = lanes({"origin": "DC", "destination": "S", "truck_capacity_m3": 30.0, "cost_per_truck": 400.0,
+                "distance_km": 100.0, "mode": "road"})  # fmt: skip
+    plan = plan_distribution(supply(("DC", "X", 500)), reqs(("S", "X", 130)), ln, items(X=(0.5, 10.0)), CFG)
+    s = plan.shipments.iloc[0]
+    assert s["trucks"] == 3 and s["fill"] == pytest.approx(65 / 90) and s["transport_cost"] == 1200
+    # CO2 by the tonne-km method with the road default factor: 1.3 t x 100 km x factor
+    assert s["co2_kg"] == pytest.approx(1.3 * 100 * MODE_CO2_KG_PER_TKM["road"])
+
+
+def test_late_lanes_are_penalised_and_reported():
+    ln = lanes({"origin": "Far", "destination": "S", "cost_per_unit": 1.0, "transit_days": 5.0},
+               {"origin": "Near", "destination": "S", "cost_per_unit": 3.0, "transit_days": 1.0})  # fmt: skip
+    r = reqs(("S", "X", 10, DAY0 + pd.Timedelta(days=2)))
+    plan = plan_distribution(supply(("Far", "X", 100), ("Near", "X", 4)), r, ln, items(X=(0.0, 1.0)), CFG)
+    f = plan.flows.set_index("origin")
+    assert f.loc["Near", "quantity"] == 4 and f.loc["Far", "quantity"] == 6  # the fast lane as far as it can
+    assert bool(f.loc["Near", "on_time"]) and not bool(f.loc["Far", "on_time"])
+    assert plan.totals["on_time_units"] == 4
+    cheap = plan_distribution(supply(("Far", "X", 100), ("Near", "X", 4)), r, ln, items(X=(0.0, 1.0)),
+                              DistributionSettings(DAY0, late_penalty_per_unit=1.0))  # fmt: skip
+    assert cheap.flows.set_index("origin").loc["Far", "quantity"] == 10  # late costs less than 2 per unit more
+
+
+def test_carbon_price_moves_flows_to_the_cleaner_lane():
+    """Air: 1/unit, 1.13 kg/tkm; rail: 1.5/unit, 0.028 kg/tkm; 10 kg units over 1,000 km: 11.3 vs 0.28 kg per
+    unit. Rail pays once carbon costs more than 0.5 / 11.02 kg = 45.4 per tonne."""
+    ln = lanes({"origin": "A", "destination": "S", "mode": "air", "cost_per_unit": 1.0, "distance_km": 1000.0},
+               {"origin": "B", "destination": "S", "mode": "rail", "cost_per_unit": 1.5, "distance_km": 1000.0})  # fmt: skip
+    args = (supply(("A", "X", 50), ("B", "X", 50)), reqs(("S", "X", 40)), ln, items(X=(0.0, 10.0)))
+    for price, origin in ((0.0, "A"), (40.0, "A"), (50.0, "B"), (100.0, "B")):
+        plan = plan_distribution(*args, DistributionSettings(DAY0, carbon_price_per_t=price))
+        assert list(plan.flows["origin"]) == [origin], price
+
+
+def check_constraints(plan, sup, rq, ln, it):
+    f = plan.flows
+    assert np.allclose(f["quantity"], np.round(f["quantity"]))  # whole units
+    out = f.groupby(["origin", "sku"])["quantity"].sum()
+    cap = sup.set_index(["site", "sku"])["available"]
+    assert (out <= cap.reindex(out.index) + 1e-6).all()
+    got = plan.requirements["delivered"] + plan.requirements["short"]
+    assert np.allclose(got, rq["quantity"])
+    lanes_used = set(zip(f["origin"], f["destination"], strict=True))
+    assert lanes_used <= set(zip(ln["origin"], ln["destination"], strict=True))
+    trucks = plan.shipments.dropna(subset=["trucks"])
+    assert (trucks["volume_m3"] <= trucks["trucks"] * trucks["truck_capacity_m3"] + 1e-6).all()
+    assert np.allclose(trucks["trucks"], np.round(trucks["trucks"]))
+
+
+def random_network(seed: int, n_o: int = 6, n_d: int = 30, n_sku: int = 4, trucks: bool = False):
+    rng = np.random.default_rng(seed)
+    skus = [f"K{i}" for i in range(n_sku)]
+    sup = supply(*[(f"O{o}", k, float(rng.integers(0, 80))) for o in range(n_o) for k in skus])
+    rq = reqs(*[(f"D{d}", k, float(rng.integers(1, 30)), None, float(rng.integers(0, 3)))
+                for d in range(n_d) for k in rng.choice(skus, 2, replace=False)])  # fmt: skip
+    rows = []
+    for o in range(n_o):
+        for d in range(n_d):
+            if rng.random() < 0.6:
+                row = {"origin": f"O{o}", "destination": f"D{d}", "distance_km": float(rng.integers(50, 900)),
+                       "transit_days": float(rng.integers(1, 4)), "mode": "road"}  # fmt: skip
+                if trucks and rng.random() < 0.7:
+                    row.update(truck_capacity_m3=20.0, cost_per_truck=float(100 + row["distance_km"]))
+                else:
+                    row["cost_per_unit"] = float(np.round(0.2 + row["distance_km"] / 500, 2))
+                rows.append(row)
+    it = pd.DataFrame({"unit_volume_m3": rng.uniform(0.01, 0.3, n_sku), "unit_weight_kg": rng.uniform(1, 20, n_sku)},
+                      index=pd.Index(skus, name="sku"))  # fmt: skip
+    return sup, rq, lanes(*rows), it
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_random_lp_is_feasible_whole_and_optimal(seed):
+    sup, rq, ln, it = random_network(seed)
+    cfg = DistributionSettings(DAY0, fair_share_floor=0.0)
+    plan = plan_distribution(sup, rq, ln, it, cfg)
+    check_constraints(plan, sup, rq, ln, it)
+    # independent optimum: the same transportation LP written densely over (lane, sku) with linprog
+    lane = ln.reset_index(drop=True)
+    pairs = [(li, k) for li in range(len(lane)) for k in it.index]
+    dest_rows = list(rq.itertuples())
+    nv = len(pairs) + len(dest_rows)
+    c = np.array([lane.loc[li, "cost_per_unit"] for li, _ in pairs]
+                 + [1000 * (1 + r.priority) for r in dest_rows])  # fmt: skip
+    A_eq = np.zeros((len(dest_rows), nv))
+    for j, r in enumerate(dest_rows):
+        for v, (li, k) in enumerate(pairs):
+            if lane.loc[li, "destination"] == r.destination and k == r.sku:
+                A_eq[j, v] = 1
+        A_eq[j, len(pairs) + j] = 1
+    keys = list(sup.itertuples())
+    A_ub = np.zeros((len(keys), nv))
+    for j, s in enumerate(keys):
+        for v, (li, k) in enumerate(pairs):
+            if lane.loc[li, "origin"] == s.site and k == s.sku:
+                A_ub[j, v] = 1
+    ref = linprog(c, A_ub=A_ub, b_ub=sup["available"].to_numpy(), A_eq=A_eq, b_eq=rq["quantity"].to_numpy())
+    ours = plan.totals["transport_cost"] + (plan.requirements["short"] * 1000 * (1 + rq["priority"])).sum()
+    assert ours == pytest.approx(ref.fun, rel=1e-6, abs=1e-3)  # no late lanes: no due dates given
+
+
+def test_random_truck_milp_meets_every_constraint():
+    sup, rq, ln, it = random_network(5, trucks=True)
+    plan = plan_distribution(sup, rq, ln, it, CFG)
+    check_constraints(plan, sup, rq, ln, it)
+    assert plan.gap <= 1e-4
+    assert plan.shipments["trucks"].notna().any()
+
+
+def test_unreachable_destination_is_short_not_an_error():
+    ln = lanes({"origin": "DC", "destination": "S1", "cost_per_unit": 1.0})
+    plan = plan_distribution(supply(("DC", "X", 50)), reqs(("S1", "X", 10), ("S9", "X", 5)), ln, items(X=(0, 1)),
+                             CFG)  # fmt: skip
+    r = plan.requirements.set_index("destination")
+    assert r.loc["S1", "delivered"] == 10 and r.loc["S9", "short"] == 5

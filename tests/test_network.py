@@ -1,0 +1,138 @@
+"""The network end to end on real workbooks: sheets written, purchase orders following the allocation, unmet
+requirements and bad network rows in Issues, the carbon comparison, and the command line on the sample."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import CHECK_OUTPUT, ROOT, minimal_sheets, write_blocks
+
+from planner import plan_workbook
+from planner.sheets.contract import NETWORK_SHEETS
+
+
+@pytest.fixture(scope="module")
+def planned(small_sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("net") / "small.planned.xlsx"
+    return out, plan_workbook(small_sample, output=out)
+
+
+def frame(ws, table: str) -> pd.DataFrame:
+    ref = ws.tables[table].ref
+    rows = [[c.value for c in r] for r in ws[ref]]
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+def test_network_sheets_are_tables_with_the_results(planned):
+    out, res = planned
+    wb = openpyxl.load_workbook(out)
+    assert list(wb.sheetnames[-len(NETWORK_SHEETS) :]) == list(NETWORK_SHEETS)
+    alloc = frame(wb["Supplier Allocation"], "SupplierAllocation")
+    want = res.network.allocation.lines
+    assert len(alloc) == len(want) and np.allclose(alloc["quantity"].astype(float), want["quantity"])
+    flows = frame(wb["Distribution Plan"], "DistributionPlan")
+    assert flows["quantity"].sum() == pytest.approx(res.network.distribution.totals["units_shipped"])
+    ships = frame(wb["Shipments"], "Shipments")
+    assert ships["units"].sum() == pytest.approx(flows["quantity"].sum())
+    carbon = frame(wb["Carbon"], "CarbonTradeoff")
+    assert list(carbon["carbon_price_per_t"]) == [0, 50, 100, 200, 500]
+    score = frame(wb["Supplier Scorecard"], "SupplierScorecard")
+    assert score.groupby("sku")["rank"].min().eq(1).all()
+    proc = subprocess.run([sys.executable, str(CHECK_OUTPUT), str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_purchase_orders_follow_the_allocation(planned):
+    _, res = planned
+    alloc = res.network.allocation.lines
+    allocated = set(zip(alloc.loc[alloc["quantity"] > 0, "sku"], alloc.loc[alloc["quantity"] > 0, "supplier"]))
+    po = res.purchase_orders[res.purchase_orders["row_type"] == "line"]
+    assert len(po) and set(zip(po["sku"], po["supplier"], strict=True)) <= allocated
+    price = alloc.set_index(["sku", "supplier"])["unit_price"]
+    assert np.allclose(po["unit_price"].astype(float), [price[k] for k in zip(po["sku"], po["supplier"])])
+
+
+def test_kpis_gain_the_network_measures(planned):
+    _, res = planned
+    k = res.kpis.set_index("kpi")
+    t = res.network.distribution.totals
+    assert k.loc["requirement_fill_rate", "value"] == pytest.approx(t["units_shipped"] / t["units_required"])
+    assert k.loc["on_time_share", "value"] == pytest.approx(t["on_time_units"] / t["units_shipped"])
+    lines = res.network.allocation.lines
+    spend = lines.groupby("supplier")["purchase_value"].sum()
+    assert k.loc["spend_hhi", "value"] == pytest.approx(((spend / spend.sum()) ** 2).sum())
+    carbon = res.network.carbon.set_index("carbon_price_per_t")
+    now = float(res.settings["carbon_price_per_t"])
+    assert k.loc["co2_total_kg", "value"] == pytest.approx(carbon.loc[now, "co2_total_kg"])
+    reduction = 1 - carbon.loc[now, "co2_total_kg"] / carbon.loc[0.0, "co2_total_kg"]
+    assert k.loc["co2_reduction_vs_cost_only", "value"] == pytest.approx(reduction)
+    assert carbon.loc[now, "total_cost"] >= carbon.loc[0.0, "total_cost"] - 1e-6  # cost-only is cheapest
+    assert carbon["co2_total_kg"].is_monotonic_decreasing
+
+
+def test_unmet_requirements_are_in_issues_with_their_row(planned, small_sample):
+    _, res = planned
+    r = res.network.distribution.requirements
+    short = r[r["short"] > 0]
+    assert len(short)
+    issues = res.issues[(res.issues["sheet"] == "Requirements") & (res.issues["column"] == "quantity")]
+    assert set(issues["row"]) == set(short["_row"])
+    wb = openpyxl.load_workbook(small_sample)
+    ws = wb["Requirements"]
+    header = [c.value for c in ws[1]]
+    for _, row in short.head(5).iterrows():  # the row number is the one Excel shows
+        assert ws.cell(int(row["_row"]), header.index("quantity") + 1).value == row["quantity"]
+
+
+def network_sheets(**overrides):
+    sheets = minimal_sheets(
+        Items=[["sku", "unit_cost", "unit_volume_m3", "unit_weight_kg"], ["A", 10.0, 0.1, 5.0], ["B", 4.0, 0.2, 2.0]],
+        Sites=[["site", "type", "capacity_m3"], ["S1", "dc", 100], ["Shop", "store", 10]],
+        Requirements=[["destination", "sku", "quantity", "due_date", "priority"], ["Shop", "B", 40, None, 1],
+                      ["Shop", "A", -3, None, 1], ["Nowhere", "B", 5, None, 1], ["Shop", "Z", 1, None, 1]],
+        Lanes=[["origin", "destination", "distance_km", "cost_per_unit", "transit_days", "mode"],
+               ["S1", "Shop", "far", 1.0, 1, "road"], ["S1", "S1", 0, 0, 0, "road"],
+               ["S1", "Mars", 10, 1, 1, "rocket"]],
+    )  # fmt: skip
+    sheets.update(overrides)
+    return sheets
+
+
+def test_bad_network_rows_are_reported_and_the_rest_planned(tmp_path):
+    res = plan_workbook(write_blocks(tmp_path / "n.xlsx", network_sheets()))
+    iss = res.issues
+    got = {(r.severity, r.sheet, r.row, r.column) for r in iss.itertuples()}
+    assert ("error", "Requirements", 3, "quantity") in got  # negative quantity: row skipped
+    assert ("error", "Requirements", 5, "sku") in got  # unknown sku
+    assert ("warning", "Lanes", 2, "distance_km") in got  # text in a number column: blank, default applies
+    assert ("error", "Lanes", 3, "destination") in got  # a lane from a site to itself
+    assert ("warning", "Lanes", 4, "mode") in got  # not a mode
+    assert ("warning", "Lanes", 4, "destination") in got  # Mars is not on Sites
+    assert ("warning", "Requirements", 4, "quantity") in got  # Nowhere: no lane into it
+    msg = iss[(iss["sheet"] == "Requirements") & (iss["row"] == 4) & (iss["column"] == "quantity")]["message"]
+    assert "no lane into this destination" in msg.iloc[0]
+    flows = res.network.distribution.flows
+    assert flows.loc[flows["sku"] == "B", "quantity"].sum() == 40  # the good row is delivered
+
+
+def test_requirements_without_lanes_say_so(tmp_path):
+    sheets = network_sheets()
+    del sheets["Lanes"]
+    res = plan_workbook(write_blocks(tmp_path / "n.xlsx", sheets))
+    assert res.network.distribution is None
+    assert res.issues["message"].str.contains("no Lanes sheet").any()
+
+
+def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
+    out = tmp_path / "sample.planned.xlsx"
+    proc = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(ROOT / "workbook" / "sample.xlsx"), "-o",
+                           str(out)], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "HighsMip" not in proc.stdout + proc.stderr  # the solver's console noise stays out
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert set(NETWORK_SHEETS) <= set(wb.sheetnames)
