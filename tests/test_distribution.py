@@ -105,8 +105,9 @@ def test_late_lanes_are_penalised_and_reported():
 def test_carbon_price_moves_flows_to_the_cleaner_lane():
     """Air: 1/unit, 1.13 kg/tkm; rail: 1.5/unit, 0.028 kg/tkm; 10 kg units over 1,000 km: 11.3 vs 0.28 kg per
     unit. Rail pays once carbon costs more than 0.5 / 11.02 kg = 45.4 per tonne."""
-    ln = lanes({"origin": "A", "destination": "S", "mode": "air", "cost_per_unit": 1.0, "distance_km": 1000.0},
-               {"origin": "B", "destination": "S", "mode": "rail", "cost_per_unit": 1.5, "distance_km": 1000.0})  # fmt: skip
+    far = {"destination": "S", "distance_km": 1000.0}
+    ln = lanes({"origin": "A", "mode": "air", "cost_per_unit": 1.0, **far},
+               {"origin": "B", "mode": "rail", "cost_per_unit": 1.5, **far})  # fmt: skip
     args = (supply(("A", "X", 50), ("B", "X", 50)), reqs(("S", "X", 40)), ln, items(X=(0.0, 10.0)))
     for price, origin in ((0.0, "A"), (40.0, "A"), (50.0, "B"), (100.0, "B")):
         plan = plan_distribution(*args, DistributionSettings(DAY0, carbon_price_per_t=price))

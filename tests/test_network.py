@@ -50,11 +50,12 @@ def test_network_sheets_are_tables_with_the_results(planned):
 def test_purchase_orders_follow_the_allocation(planned):
     _, res = planned
     alloc = res.network.allocation.lines
-    allocated = set(zip(alloc.loc[alloc["quantity"] > 0, "sku"], alloc.loc[alloc["quantity"] > 0, "supplier"]))
+    used = alloc[alloc["quantity"] > 0]
+    allocated = set(zip(used["sku"], used["supplier"], strict=True))
     po = res.purchase_orders[res.purchase_orders["row_type"] == "line"]
     assert len(po) and set(zip(po["sku"], po["supplier"], strict=True)) <= allocated
     price = alloc.set_index(["sku", "supplier"])["unit_price"]
-    assert np.allclose(po["unit_price"].astype(float), [price[k] for k in zip(po["sku"], po["supplier"])])
+    assert np.allclose(po["unit_price"].astype(float), [price[k] for k in zip(po["sku"], po["supplier"], strict=True)])
 
 
 def test_kpis_gain_the_network_measures(planned):
