@@ -13,6 +13,7 @@ origin holding the SKU); u_r units short; v_r units below the fair floor; t_l tr
               sum_{a to r} f_a + u_r = quantity_r
               sum_{a to r} f_a + v_r >= floor(fair_share_floor x rho_i x quantity_r)   (when SKU i is short)
               sum_{a on l} unit_volume_m3 x f_a <= truck_capacity_m3_l x t_l,  t_l integer
+              f_a <= min(quantity_r, available) x t_l       (strong linking cuts of fixed-charge networks)
 
 Fairness: when a SKU's total available stock is below its total requirement (rho_i = available / required
 < 1), every destination first gets at least ``fair_share_floor`` (default 50 %) of its proportional share
@@ -155,6 +156,15 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
         vals += [vol[k], -lanes["truck_capacity_m3"].astype(float).to_numpy()[truck_lanes]]
         lo.append(np.full(T, -np.inf)), hi.append(np.zeros(T))
         r0 += T
+        # linking cuts f_a <= min(q_r, available) x t_l: redundant for whole trucks, but they make the LP
+        # relaxation charge a truck for any flow (the strong fixed-charge formulation)
+        n_k = len(k)
+        bound = np.minimum(q[ri[k]], cap.reindex(ok).to_numpy(float)[groups[k]])
+        rows += [r0 + np.arange(n_k), r0 + np.arange(n_k)]
+        cols += [k, A + 2 * R + tl[k]]
+        vals += [np.ones(n_k), -bound]
+        lo.append(np.full(n_k, -np.inf)), hi.append(np.zeros(n_k))
+        r0 += n_k
     M = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, nv))
     cons = LinearConstraint(M, np.concatenate(lo), np.concatenate(hi))
     res = solve(

@@ -187,7 +187,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         abc=abc_summary(out, float(st["days_per_year"])),
         occupancy=occupancy,
         issues=log.frame(),
-        run_info=_run_info(source, st, out, log),
+        run_info=_run_info(source, st, out, log, net),
         settings=st,
         network=net,
     )
@@ -247,7 +247,16 @@ def _forecast_frame(stock, fc: ForecastResult, hist: History, override: np.ndarr
     return pd.concat([base, periods], axis=1)
 
 
-def _run_info(source: str, st: dict, out: pd.DataFrame, log) -> pd.DataFrame:
+def _solver_rows(net: NetworkResult) -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    if net.allocation is not None:
+        rows += [("supplier allocation", net.allocation.status), ("supplier allocation gap", net.allocation.gap)]
+    if net.distribution is not None:
+        rows += [("distribution plan", net.distribution.status), ("distribution plan gap", net.distribution.gap)]
+    return rows
+
+
+def _run_info(source: str, st: dict, out: pd.DataFrame, log, net: NetworkResult) -> pd.DataFrame:
     rows = [
         ("planner version", __version__),
         ("run at", dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
@@ -256,6 +265,7 @@ def _run_info(source: str, st: dict, out: pd.DataFrame, log) -> pd.DataFrame:
         ("orders suggested", int((out["suggested_order"] > 0).sum())),
         ("issues: errors", log.count("error")),
         ("issues: warnings", log.count("warning")),
+        *_solver_rows(net),
     ]
     for name in SETTINGS:
         v = st[name]
