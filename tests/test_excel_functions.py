@@ -19,8 +19,8 @@ from planner.api import load, plan_workbook
 from planner.excel import functions
 from planner.plan import build_history
 
-NAMES = ["ABC", "DEMAND_CLASS", "EOQ", "FILL_RATE", "FORECAST", "NORMAL_LOSS", "ORDER_QTY", "ORDER_UP_TO",
-         "REORDER_POINT", "SAFETY_STOCK"]  # fmt: skip
+NAMES = ["ABC", "DEMAND_CLASS", "EOQ", "FILL_RATE", "FORECAST", "HHI", "NORMAL_LOSS", "ORDER_QTY", "ORDER_UP_TO",
+         "REORDER_POINT", "SAFETY_STOCK", "TRANSPORT_CO2"]  # fmt: skip
 
 
 def call(name: str, *args):
@@ -180,3 +180,29 @@ def test_argument_level_problems_are_one_message():
     bad = call("FORECAST", [[1, 4], ["x", 5], [3, 6]], [[2]], [["mean"]], None)
     assert [r[0] for r in bad] == ["#VALUE! history: found 'x', expected a number >= 0"] * 2
     assert [r[1] for r in bad] == [5.0, 5.0]  # the other series is forecast
+
+
+def test_transport_co2_equals_the_distribution_plan(sample):
+    result, _, inputs = sample
+    flows = result.network.distribution.flows
+    lanes = inputs["Lanes"].set_index(["origin", "destination"])
+    keys = list(zip(flows["origin"], flows["destination"], strict=True))
+    weight = flows["weight_kg"]
+    got = call("TRANSPORT_CO2", col(weight), col(lanes.loc[keys, "distance_km"]), col(flows["mode"]),
+               col(lanes.loc[keys, "co2_kg_per_tkm"]))  # fmt: skip
+    np.testing.assert_allclose(flat(got).astype(float), flows["co2_kg"], rtol=1e-9)
+    # by hand: 2 t over 500 km by rail (default 0.028 kg/tkm) = 28 kg; a given factor wins over the mode
+    assert call("TRANSPORT_CO2", [[2000]], [[500]], [["Rail"]], None) == [[pytest.approx(28.0)]]
+    assert call("TRANSPORT_CO2", [[2000]], [[500]], [["rail"]], [[0.05]]) == [[pytest.approx(50.0)]]
+    bad = flat(call("TRANSPORT_CO2", [[1000], [1000]], [[10], [10]], [["ship"], ["sea"]], None))
+    assert bad[0] == "#VALUE! mode: found 'ship', expected one of road, rail, sea, air"
+    assert bad[1] == pytest.approx(0.16)
+
+
+def test_hhi_equals_the_kpi(sample):
+    result, _, _ = sample
+    spend = result.network.allocation.lines.groupby("supplier")["purchase_value"].sum()
+    kpi = result.kpis.set_index("kpi").loc["spend_hhi", "value"]
+    assert call("HHI", col(spend)) == [[pytest.approx(kpi)]]
+    assert call("HHI", [[50, 30, 20]]) == [[pytest.approx(0.25 + 0.09 + 0.04)]]
+    assert call("HHI", [[10], [-1]]) == [["#VALUE! spend: found -1, expected a number >= 0"]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import xlwings as xw
 
+from planner.distribution import MODE_CO2_KG_PER_TKM
 from planner.excel.cells import ERROR, CellError, broadcast, choices, grid, is_blank, numbers, result
 from planner.forecast import classify_demand, forecast_series
 from planner.inventory import (
@@ -374,5 +375,55 @@ def planner_abc(annual_value, a_share=None, b_share=None):
         classes = np.full(values.shape, "", dtype=object)
         classes[ok] = classify_abc(values[ok], a, b)
         return result(classes, err)
+
+    return _guarded(compute)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# network: transport emissions and supplier concentration
+
+
+@excel_function("TRANSPORT_CO2")
+@docs(
+    weight_kg="Weight shipped, kg (>= 0)",
+    distance_km="Lane distance, km (>= 0)",
+    mode='"road", "rail", "sea" or "air": the default emission factor when none is given [road]',
+    co2_kg_per_tkm="Emission factor, kg CO2e per tonne-km [the mode's default]",
+)
+def planner_transport_co2(weight_kg, distance_km, mode=None, co2_kg_per_tkm=None):
+    """Transport emissions, kg CO2e = weight_kg / 1000 x distance_km x co2_kg_per_tkm (tonne-km method, GLEC
+    framework), as the Distribution Plan's co2_kg; the factor defaults by mode (road 0.107, rail 0.028, sea
+    0.016, air 1.13 kg/tkm)."""
+
+    def compute():
+        m, m_err = choices("mode", mode, tuple(MODE_CO2_KG_PER_TKM), "road")
+        factor = np.vectorize(lambda x: MODE_CO2_KG_PER_TKM.get(x, np.nan), otypes=[float])(m)
+        v, err = broadcast(
+            weight_kg=numbers("weight_kg", weight_kg, minimum=0),
+            distance_km=numbers("distance_km", distance_km, minimum=0),
+            by_mode=(factor, m_err),
+            given=numbers("co2_kg_per_tkm", co2_kg_per_tkm, np.nan, minimum=0),
+        )
+        factor = np.where(np.isnan(v["given"]), v["by_mode"], v["given"])
+        return result(v["weight_kg"] / 1000.0 * v["distance_km"] * factor, err)
+
+    return _guarded(compute)
+
+
+@excel_function("HHI")
+@docs(spend="Spend (or volume) per supplier: a range, the suppliers compared together")
+def planner_hhi(spend):
+    """Herfindahl-Hirschman index of concentration: sum over suppliers of (spend / total spend)^2, from
+    1 / n (evenly spread over n suppliers) to 1 (a single supplier), as the KPIs' spend_hhi."""
+
+    def compute():
+        values, err = numbers("spend", spend, minimum=0)
+        bad = err != None  # noqa: E711
+        if bad.any():
+            return [[err[bad][0]]]
+        total = values.sum()
+        if total <= 0:
+            return [[f"{ERROR} spend: the total is 0, nothing to compare"]]
+        return [[float(((values / total) ** 2).sum())]]
 
     return _guarded(compute)
