@@ -58,8 +58,16 @@ def function_cases() -> list[tuple[str, float]]:
         "SAFETY_STOCK (cycle, RS)": [d, sd, L, sl, sL, [["cycle"]] * N, None, [["RS"]] * N, R],
         "FILL_RATE": [col(rng.uniform(10, 400, N)), q, d, sd, L, sL, None, None],
         "ABC": [col(rng.gamma(1, 1000, N)), None, None],
+        "TRANSPORT_CO2": [
+            col(rng.uniform(1, 20000, N)),
+            col(rng.uniform(10, 900, N)),
+            [[m] for m in rng.choice(["road", "rail", "sea", "air"], N)],
+            None,
+        ],
+        "HHI": [col(rng.gamma(1, 1000, N))],
     }
-    names = {"EOQ": "planner_eoq", "FILL_RATE": "planner_fill_rate", "ABC": "planner_abc"}
+    names = {"EOQ": "planner_eoq", "FILL_RATE": "planner_fill_rate", "ABC": "planner_abc",
+             "TRANSPORT_CO2": "planner_transport_co2", "HHI": "planner_hhi"}  # fmt: skip
     out = []
     for label, args in cases.items():
         name = names.get(label, "planner_safety_stock")
