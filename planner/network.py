@@ -102,7 +102,6 @@ def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -
     reqs, lanes = inputs["Requirements"], inputs["Lanes"]
     dist_at: dict[float, DistributionPlan] = {}
     if len(reqs) and len(lanes):
-        lanes = _check_lanes(lanes, inputs["Sites"], log, names["Lanes"])
         items = inputs["Items"].set_index("sku")
         supply = distribution_supply(rows, inputs["Sites"])
         dcfg = DistributionSettings(
@@ -164,28 +163,6 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
             "units_short": (float(a.skus["shortfall"].sum()) if a else 0.0) + (d.totals["units_short"] if d else 0.0),
         })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def _check_lanes(lanes: pd.DataFrame, sites: pd.DataFrame, log, sheet: str) -> pd.DataFrame:
-    """Lanes from a site to itself are dropped; sites not on the Sites sheet are reported (kept)."""
-    loop = (lanes["origin"] == lanes["destination"]).to_numpy()
-    if loop.any():
-        log.add("error", sheet, lanes.loc[loop, "_row"].to_numpy(), "destination",
-                lanes.loc[loop, "destination"].to_numpy(), "lane from a site to itself; row skipped")  # fmt: skip
-        lanes = lanes.loc[~loop]
-    if len(sites):
-        known = set(sites["site"])
-        for col in ("origin", "destination"):
-            bad = ~lanes[col].isin(known).to_numpy()
-            log.add("warning", sheet, lanes.loc[bad, "_row"].to_numpy(), col, lanes.loc[bad, col].to_numpy(),
-                    "site not on the Sites sheet (the lane is used; its capacity is unknown)")  # fmt: skip
-    no_cost = lanes["cost_per_unit"].isna() & lanes["cost_per_truck"].isna()
-    log.add("warning", sheet, lanes.loc[no_cost, "_row"].to_numpy(), "cost_per_unit", None,
-            "lane has neither cost_per_unit nor cost_per_truck: treated as free")  # fmt: skip
-    half = lanes["cost_per_truck"].notna() & lanes["truck_capacity_m3"].isna()
-    log.add("warning", sheet, lanes.loc[half, "_row"].to_numpy(), "truck_capacity_m3", None,
-            "cost_per_truck without truck_capacity_m3: the truck cost is ignored")  # fmt: skip
-    return lanes.reset_index(drop=True)
 
 
 def _report_unmet(plan: DistributionPlan, lanes, supply, log, sheet: str) -> None:

@@ -209,3 +209,24 @@ def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
     for name in macros.REORDER_SHEETS:
         assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
     assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 601
+
+
+def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
+    sample = ROOT / "workbook" / "sample.xlsx"
+    headless_out = tmp_path / "sample.planned.xlsx"
+    result = plan_workbook(sample, output=headless_out)
+    replay, _ = run_macro("plan_network", sample)
+    written = set(NETWORK_SHEETS) | set(macros.NETWORK_ALSO)
+    assert {s for s in replay.touched if not s.startswith("~")} == written
+    want = openpyxl.load_workbook(headless_out)
+    for name in written:
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+    assert len(replay.charts["Carbon"]) == 1 and len(replay.charts["Supplier Scorecard"]) == 1
+    t = result.network.distribution.totals
+    assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
+
+
+def test_plan_network_without_network_inputs_says_so(tmp_path):
+    replay, _ = run_macro("plan_network", write_blocks(tmp_path / "plain.xlsx", minimal_sheets()))
+    assert "No network inputs" in replay.alerts[0]
+    assert not set(NETWORK_SHEETS) & set(replay.wb.sheetnames)

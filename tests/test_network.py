@@ -13,6 +13,7 @@ import pytest
 from conftest import CHECK_OUTPUT, ROOT, minimal_sheets, write_blocks
 
 from planner import plan_workbook
+from planner.api import load
 from planner.sheets.contract import NETWORK_SHEETS
 
 
@@ -119,6 +120,8 @@ def test_bad_network_rows_are_reported_and_the_rest_planned(tmp_path):
     assert "no lane into this destination" in msg.iloc[0]
     flows = res.network.distribution.flows
     assert flows.loc[flows["sku"] == "B", "quantity"].sum() == 40  # the good row is delivered
+    checked = {(r.severity, r.sheet, r.row, r.column) for r in load(tmp_path / "n.xlsx").issues.frame().itertuples()}
+    assert {("error", "Lanes", 3, "destination"), ("warning", "Lanes", 4, "destination")} <= checked  # validate
 
 
 def test_requirements_without_lanes_say_so(tmp_path):

@@ -67,8 +67,9 @@ def _counts(issues) -> str:
     return f"{errors} errors, {warnings} warnings" + (" (see the Issues sheet)" if errors or warnings else "")
 
 
-def _plan_and_write(book: xw.Book, pick) -> PlanResult | None:
-    """Plan the book and write the sheets ``pick(result)`` names (a tuple of sheet names)."""
+def _plan_and_write(book: xw.Book, pick, network: bool = False) -> PlanResult | None:
+    """Plan the book and write the sheets ``pick(result)`` names (a tuple of sheet names); ``network``: the
+    closing message always reports the network (else only when network sheets were written)."""
     inputs = _load(book)
     if inputs is None:
         return None
@@ -80,7 +81,7 @@ def _plan_and_write(book: xw.Book, pick) -> PlanResult | None:
     _status(book, False)
     orders = int((result.reorder["suggested_order"] > 0).sum())
     text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(result.issues)}."
-    if any(s in NETWORK_SHEETS for s in sheets):
+    if network or any(s in NETWORK_SHEETS for s in sheets):
         text += " " + _network_summary(result)
     _tell(book, text)
     return result
@@ -138,7 +139,9 @@ def plan_network(book: xw.Book | None = None) -> None:
     """Score and allocate suppliers, plan distribution, compare carbon prices: Supplier Scorecard, Supplier
     Allocation, Distribution Plan, Shipments, Carbon, and the Purchase Orders, KPIs, Issues and Run Info
     that follow from them."""
-    _plan_and_write(_book(book), lambda r: tuple(s for s in sheet_names(r) if s in NETWORK_SHEETS) + NETWORK_ALSO)
+    _plan_and_write(
+        _book(book), lambda r: tuple(s for s in sheet_names(r) if s in NETWORK_SHEETS) + NETWORK_ALSO, network=True
+    )
 
 
 @xw.script

@@ -241,6 +241,36 @@ def _drop_unknown(df: pd.DataFrame, col: str, known: pd.Index, sheet: str, heade
     return df
 
 
+def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log: IssueLog) -> None:
+    """Lanes and Requirements against Sites: a lane from a site to itself is skipped; sites unknown to a
+    non-empty Sites sheet are reported (kept: their capacity is just unknown); lanes without any cost or
+    with a truck cost but no truck capacity are reported."""
+    lanes, sites = tables["Lanes"], tables["Sites"]
+    sheet, h = names["Lanes"], hdr["Lanes"]
+    if len(lanes):
+        loop = (lanes["origin"] == lanes["destination"]).to_numpy()
+        log.add("error", sheet, lanes.loc[loop, "_row"].to_numpy(), h.get("destination", "destination"),
+                lanes.loc[loop, "destination"].to_numpy(), "lane from a site to itself; row skipped")  # fmt: skip
+        lanes = tables["Lanes"] = lanes.loc[~loop].reset_index(drop=True)
+        no_cost = (lanes["cost_per_unit"].isna() & lanes["cost_per_truck"].isna()).to_numpy()
+        log.add("warning", sheet, lanes.loc[no_cost, "_row"].to_numpy(), h.get("cost_per_unit", "cost_per_unit"),
+                None, "lane has neither cost_per_unit nor cost_per_truck: it is treated as free")  # fmt: skip
+        half = (lanes["cost_per_truck"].notna() & ~(lanes["truck_capacity_m3"] > 0)).to_numpy()
+        log.add("warning", sheet, lanes.loc[half, "_row"].to_numpy(), h.get("truck_capacity_m3", "truck_capacity_m3"),
+                lanes.loc[half, "truck_capacity_m3"].to_numpy(),
+                "cost_per_truck needs a truck_capacity_m3 above 0: the truck cost is ignored")  # fmt: skip
+    if not len(sites):
+        return
+    known = pd.Index(sites["site"])
+    what = "site not on the Sites sheet (used; its type and capacity are unknown)"
+    for col in ("origin", "destination"):
+        if len(lanes):
+            _drop_unknown(lanes, col, known, sheet, h.get(col, col), log, what, severity="warning")
+    if len(tables["Requirements"]):
+        _drop_unknown(tables["Requirements"], "destination", known, names["Requirements"],
+                      hdr["Requirements"].get("destination", "destination"), log, what, severity="warning")  # fmt: skip
+
+
 def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: IssueLog) -> dict[str, object]:
     """Settings sheet rows -> values (defaults where absent or invalid; invalid ones are logged)."""
     values: dict[str, object] = {s.name: s.default for s in SETTINGS.values()}
@@ -285,6 +315,7 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
                       hdr["Offers"].get("supplier", "supplier"), log,
                       "supplier not on the Suppliers sheet; its lead time comes from the offer or the item",
                       severity="warning")  # fmt: skip
+    _check_network(tables, names, hdr, log)
     stock = tables["Stock"]
     if "Demand" not in raw and stock["forecast_per_day"].isna().any():
         missing = stock.loc[stock["forecast_per_day"].isna(), "_row"].head(5).tolist()
