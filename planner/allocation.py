@@ -96,11 +96,11 @@ def allocate(
     no_offer = sorted(set(req.index) - set(o["sku"]))
     n_off = len(o)
     m = o["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy() if n_off else np.zeros(0)
-    Q = o["sku"].map(req).to_numpy(float) if n_off else np.zeros(0)
+    q_offer = o["sku"].map(req).to_numpy(float) if n_off else np.zeros(0)  # the offer's SKU's requirement
     moq = o["moq"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
     low = _roundup(np.maximum(moq, m), m)  # smallest non-zero lot
     cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy() if n_off else np.zeros(0)
-    top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(_roundup(Q, m), low))  # never more than needed
+    top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(_roundup(q_offer, m), low))  # never more than needed
     usable = top >= low
     price = o["unit_price"].astype(float).to_numpy() if n_off else np.zeros(0)
     co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
@@ -112,6 +112,7 @@ def allocate(
     skus = pd.Index(sorted(set(o["sku"]))) if n_off else pd.Index([])
     n_sku = len(skus)
     si = skus.get_indexer(o["sku"]) if n_off else np.zeros(0, int)
+    need = req.reindex(skus).to_numpy(float)  # requirement per SKU
     dearest = np.zeros(n_sku)
     np.maximum.at(dearest, si, c)
     P = cfg.shortage_penalty_per_unit + dearest
@@ -131,7 +132,7 @@ def allocate(
     iy, is_, ie, iu = n_off, 2 * n_off, 2 * n_off + n_sku, 2 * n_off + n_sku + E
     cost = np.concatenate([c * m, np.zeros(n_off), P, 0.5 * P[si[share_rows]], P[min_skus] * biggest_lot[min_skus]])
     lb = np.zeros(nv)
-    ub = np.concatenate([np.where(usable, top / np.maximum(m, 1), 0), usable.astype(float), _q_by_sku(req, skus),
+    ub = np.concatenate([np.where(usable, top / np.maximum(m, 1), 0), usable.astype(float), need,
                          np.full(E, np.inf), need_n[min_skus].astype(float)])  # fmt: skip
     integrality = np.concatenate([np.ones(n_off), np.ones(n_off), np.zeros(n_sku + E + U)])
     rows, cols, vals, lo, hi = [], [], [], [], []
@@ -143,7 +144,7 @@ def allocate(
     # requirement: sum m n + s >= Q
     add(si, np.arange(n_off), m)
     add(np.arange(n_sku), is_ + np.arange(n_sku), np.ones(n_sku))
-    lo.append(_q_by_sku(req, skus)), hi.append(np.full(n_sku, np.inf))
+    lo.append(need), hi.append(np.full(n_sku, np.inf))
     r += n_sku
     # lots: m n - top y <= 0 and m n - low y >= 0
     add(r + np.arange(n_off), np.arange(n_off), m), add(r + np.arange(n_off), iy + np.arange(n_off), -top)
@@ -191,13 +192,12 @@ def allocate(
         return _report(_Context(**ctx), nothing, nothing, [], [], "nothing to allocate", 0.0, 0.0)
     A = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nv))
     cons = LinearConstraint(A, np.concatenate(lo), np.concatenate(hi))
-    Q = _q_by_sku(req, skus)
-    sup_cap = pd.Series(scap, index=o.index).to_numpy(float)
+    sup_cap = np.where(np.isfinite(scap), scap, np.inf)  # the offer's supplier's capacity
 
     def evaluate(qty: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """Objective of whole-lot quantities, with the shortfall and the slacks they imply."""
         bought = np.bincount(si, weights=qty, minlength=n_sku)
-        short = np.maximum(Q - bought, 0.0)
+        short = np.maximum(need - bought, 0.0)
         e = np.maximum(qty[share_rows] - cfg.max_supplier_share * bought[si[share_rows]], 0.0)
         used = np.bincount(si[qty > 0], minlength=n_sku)
         u = np.maximum(need_n[min_skus] - used[min_skus], 0)
@@ -208,7 +208,7 @@ def allocate(
     relaxed[:n_off] = 0
     res = solve(cost, relaxed, Bounds(lb, ub), cons, cfg.time_limit_s, cfg.mip_rel_gap, WHAT)
     bound = float(getattr(res, "mip_dual_bound", res.fun))
-    qty = _round_to_lots(res.x[:n_off] * m, res.x[iy : iy + n_off] > 0.5, Q - res.x[is_ : is_ + n_sku], m, low, top,
+    qty = _round_to_lots(res.x[:n_off] * m, res.x[iy : iy + n_off] > 0.5, need - res.x[is_ : is_ + n_sku], m, low, top,
                          si, c, o["supplier"].to_numpy(), sup_cap, share_on[si], cfg.max_supplier_share)  # fmt: skip
     best, how = evaluate(qty)[0], "relaxed lot counts rounded to whole lots"
     # 2) small instances: the exact MILP when rounding left a gap
@@ -233,9 +233,9 @@ def _round_to_lots(x, used, target, m, low, top, si, c, supplier, sup_cap, share
     for stays short."""
     used = used.copy()
     qty = np.where(used, np.floor(x / m + 1e-6) * m, 0.0)
-    room = pd.Series(sup_cap).groupby(supplier).transform("first").to_numpy(float)  # capacity per offer's supplier
     spent = pd.Series(qty).groupby(supplier).sum()
-    left = {s: float(cap - spent.get(s, 0.0)) for s, cap in zip(supplier, room, strict=True)}
+    caps = pd.Series(sup_cap).groupby(supplier).first()
+    left = (caps - spent.reindex(caps.index)).to_dict()  # room left per supplier (inf: no capacity given)
     bought = np.bincount(si, weights=qty, minlength=len(target))
     deficit = np.ceil(target - 1e-6) - bought
     order = np.lexsort((c, si))
@@ -261,10 +261,6 @@ def _round_to_lots(x, used, target, m, low, top, si, c, supplier, sup_cap, share
             deficit[i] -= lot
             left[supplier[pick]] -= lot
     return qty
-
-
-def _q_by_sku(req: pd.Series, skus: pd.Index) -> np.ndarray:
-    return req.reindex(skus).to_numpy(float)
 
 
 def _report(x: _Context, qty, short, e, u, status: str, gap: float, objective: float) -> Allocation:
@@ -329,7 +325,7 @@ def _report(x: _Context, qty, short, e, u, status: str, gap: float, objective: f
     per = pd.DataFrame(
         {
             "sku": skus,
-            "requirement": _q_by_sku(req, skus),
+            "requirement": req.reindex(skus).to_numpy(float),
             "bought": bought,
             "shortfall": short,
             "suppliers_used": np.bincount(si[qty > 0], minlength=len(skus)) if len(skus) else [],

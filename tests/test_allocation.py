@@ -170,3 +170,13 @@ def test_infeasible_instances_say_which_sku_and_constraint():
     per = a.skus.set_index("sku")
     assert per.loc["A", "shortfall"] == 50 and per.loc["E", "shortfall"] == 10
     assert per.loc[["B", "C"], "bought"].sum() == 100  # S2's capacity is used, not exceeded
+
+
+def test_rounding_tops_up_on_suppliers_without_a_capacity():
+    """97 units of a class-A SKU, at most 70 % per supplier: the relaxed plan is 67.9 + 29.1; whole units
+    are 67 from the cheaper supplier and 30 from the other, with nobody's capacity given."""
+    o = offers_frame([("A", "S1", 10, 0, 1, np.nan, 0), ("A", "S2", 11, 0, 1, np.nan, 0)])
+    cfg = AllocationSettings(risk_cost_rate=0.0, max_supplier_share=0.7, min_suppliers=1)
+    a = allocate(o, pd.Series({"A": 97.0}), pd.Series({"A": "A"}), pd.Series(dtype=float), cfg)
+    assert list(a.lines.sort_values("supplier")["quantity"]) == [67, 30]
+    assert a.problems == [] and a.skus["shortfall"].sum() == 0
