@@ -19,6 +19,15 @@ from planner.allocation import Allocation, AllocationSettings, allocate, spend_h
 from planner.distribution import DistributionPlan, DistributionSettings, plan_distribution
 from planner.scorecard import CRITERIA, score_offers, supplier_summary
 
+# where a binding allocation constraint is set: (contract sheet, column)
+BINDING = {
+    "offers": ("Offers", "sku"),
+    "offer capacity": ("Offers", "capacity_units"),
+    "supplier capacity": ("Suppliers", "capacity_units"),
+    "max supplier share": ("Settings", "max_supplier_share"),
+    "min suppliers": ("Settings", "min_suppliers"),
+}
+
 
 @dataclass
 class NetworkResult:
@@ -95,7 +104,8 @@ def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -
         alloc_at = {p: run_alloc(p) for p in prices}
         out.allocation = alloc_at[acfg.carbon_price_per_t]
         for sku, constraint, message in out.allocation.problems:
-            log.add("warning", names["Offers"], [None], constraint, sku, f"supplier allocation, {sku}: {message}")
+            sheet, column = BINDING[constraint]
+            log.add("warning", names[sheet], [None], column, sku, f"supplier allocation, {sku}: {message}")
     else:
         alloc_at = {}
 
@@ -119,7 +129,7 @@ def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -
         _report_unmet(out.distribution, lanes, supply, log, names["Requirements"])
     elif len(reqs):
         log.add("warning", names["Requirements"], [None], "destination", None,
-                "Requirements given but no Lanes sheet: no distribution plan")  # fmt: skip
+                "Requirements given but no usable Lanes rows: no distribution plan")  # fmt: skip
     if alloc_at or dist_at:
         out.carbon = _tradeoff(prices, alloc_at, dist_at)
         now = float(st["carbon_price_per_t"])

@@ -129,7 +129,23 @@ def test_requirements_without_lanes_say_so(tmp_path):
     del sheets["Lanes"]
     res = plan_workbook(write_blocks(tmp_path / "n.xlsx", sheets))
     assert res.network.distribution is None
-    assert res.issues["message"].str.contains("no Lanes sheet").any()
+    assert res.issues["message"].str.contains("no usable Lanes rows").any()
+
+
+def test_allocation_problems_name_the_sheet_and_column_that_bind(tmp_path):
+    sheets = network_sheets(
+        Suppliers=[["supplier", "capacity_units"], ["Small", 30], ["Big", None]],
+        Offers=[["supplier", "sku", "unit_price", "capacity_units"], ["Small", "A", 5.0, None],
+                ["Big", "A", 9.0, 20], ["Small", "B", 2.0, None]],
+    )  # fmt: skip
+    res = plan_workbook(write_blocks(tmp_path / "n.xlsx", sheets))
+    short = res.network.allocation.skus.set_index("sku")
+    assert short["shortfall"].sum() > 0  # 30 units from Small and 20 from Big cannot cover A and B
+    iss = res.issues[res.issues["message"].str.startswith("supplier allocation")]
+    assert set(zip(iss["sheet"], iss["column"], strict=True)) <= {("Suppliers", "capacity_units"),
+                                                                   ("Offers", "capacity_units")}  # fmt: skip
+    assert ("Suppliers", "capacity_units") in set(zip(iss["sheet"], iss["column"], strict=True))
+    assert set(iss["value"]) == set(short.index[short["shortfall"] > 0])
 
 
 def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
