@@ -17,6 +17,7 @@ from rich.table import Table
 from planner import __version__
 from planner.api import default_output, load, plan_workbook
 from planner.errors import PlannerError
+from planner.network import summary
 from planner.sheets.read import EXCEL_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -70,15 +71,16 @@ def cmd_run(args, console: Console) -> int:
                 n_err = int((res.issues["severity"] == "error").sum())
                 n_orders = int((res.reorder["suggested_order"] > 0).sum())
                 rows.append((src.name, "ok", len(res.reorder), n_orders, len(res.issues), n_err,
-                             str(dest or src), time.perf_counter() - t0))  # fmt: skip
+                             str(dest or src), time.perf_counter() - t0, summary(res.network)))  # fmt: skip
             except PlannerError as exc:
                 worst = max(worst, EXIT_INPUT)
-                rows.append((src.name, "failed", 0, 0, 0, 0, str(exc), time.perf_counter() - t0))
+                rows.append((src.name, "failed", 0, 0, 0, 0, str(exc), time.perf_counter() - t0, ""))
             except Exception as exc:  # an unexpected failure: say so plainly, go on with the next file
                 worst = max(worst, EXIT_FAILED)
                 if args.debug:
                     traceback.print_exc()
-                rows.append((src.name, "failed", 0, 0, 0, 0, f"internal error: {exc!r}", time.perf_counter() - t0))
+                rows.append((src.name, "failed", 0, 0, 0, 0, f"internal error: {exc!r}", time.perf_counter() - t0,
+                             ""))  # fmt: skip
             progress.advance(task)
     _summary(console, rows)
     return worst if worst != EXIT_FAILED else EXIT_FAILED
@@ -86,22 +88,23 @@ def cmd_run(args, console: Console) -> int:
 
 def _summary(console: Console, rows) -> None:
     if len(rows) == 1:
-        name, state, n, orders, issues, errors, where, secs = rows[0]
+        name, state, n, orders, issues, errors, where, secs, network = rows[0]
         if state == "ok":
             console.print(f"planned {n} SKU-sites of {name} in {secs:.1f} s: {orders} orders to place, "
-                          f"{issues} data issues ({errors} errors). Result: {where}")  # fmt: skip
+                          f"{issues} data issues ({errors} errors). {network + ' ' if network else ''}"
+                          f"Result: {where}")  # fmt: skip
         else:
             console.print(f"[red]planner: {escape(where)}", highlight=False, soft_wrap=True)
         return
     table = Table(title="planner run")
     for col in ("workbook", "status", "SKU-sites", "orders", "issues", "errors", "result / problem", "s"):
         table.add_column(col, overflow="fold")
-    for name, state, n, orders, issues, errors, where, secs in rows:
+    for name, state, n, orders, issues, errors, where, secs, _ in rows:
         colour = "green" if state == "ok" else "red"
         table.add_row(escape(name), f"[{colour}]{state}", str(n), str(orders), str(issues), str(errors), escape(where),
                       f"{secs:.1f}")  # fmt: skip
     console.print(table)
-    for name, state, *_, where, _secs in rows:
+    for name, state, *_, where, _secs, _ in rows:
         if state != "ok":
             console.print(f"[red]{escape(name)}:[/red] {escape(where)}", highlight=False, soft_wrap=True)
     failed = sum(r[1] != "ok" for r in rows)

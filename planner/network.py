@@ -145,6 +145,20 @@ def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -
     return out
 
 
+def summary(net: NetworkResult) -> str:
+    """The network in one or two sentences ('' when there was nothing to optimise)."""
+    parts = []
+    if net.allocation is not None:
+        a = net.allocation
+        parts.append(f"Allocation: {int((a.lines['quantity'] > 0).sum())} offer lines, "
+                     f"{a.skus['shortfall'].sum():,.0f} units short, gap {a.gap:.2%}.")  # fmt: skip
+    if net.distribution is not None:
+        t = net.distribution.totals
+        parts.append(f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered, "
+                     f"{t['co2_kg']:,.0f} kg CO2e.")  # fmt: skip
+    return " ".join(parts)
+
+
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b else float("nan")
 

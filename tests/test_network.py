@@ -154,5 +154,7 @@ def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
                            str(out)], capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "HighsMip" not in proc.stdout + proc.stderr  # the solver's console noise stays out
+    said = " ".join(proc.stdout.split())
+    assert "Allocation: " in said and "units delivered" in said and "kg CO2e" in said
     wb = openpyxl.load_workbook(out, read_only=True)
     assert set(NETWORK_SHEETS) <= set(wb.sheetnames)

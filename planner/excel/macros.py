@@ -12,6 +12,7 @@ from __future__ import annotations
 import xlwings as xw
 
 from planner.errors import PlannerError
+from planner.network import summary
 from planner.plan import PlanResult, plan
 from planner.sheets import style
 from planner.sheets.contract import NETWORK_SHEETS, SHEETS, key
@@ -32,6 +33,7 @@ TITLE = "Planner"
 REORDER_SHEETS = ("Reorder Plan", "Purchase Orders", "Forecast", "Issues", "Run Info")
 KPI_SHEETS = ("KPIs", "Issues", "Run Info")
 NETWORK_ALSO = ("Purchase Orders", "KPIs", "Issues", "Run Info")  # plan_network: these follow the network
+NO_NETWORK = "No network inputs: add Offers, or Requirements with Lanes, to optimise the network."
 
 
 def _book(book: xw.Book | None) -> xw.Book:
@@ -82,25 +84,9 @@ def _plan_and_write(book: xw.Book, pick, network: bool = False) -> PlanResult | 
     orders = int((result.reorder["suggested_order"] > 0).sum())
     text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(result.issues)}."
     if network or any(s in NETWORK_SHEETS for s in sheets):
-        text += " " + _network_summary(result)
+        text += " " + (summary(result.network) or NO_NETWORK)
     _tell(book, text)
     return result
-
-
-def _network_summary(result: PlanResult) -> str:
-    net = result.network
-    parts = []
-    if net.allocation is not None:
-        a = net.allocation
-        parts.append(f"Allocation: {int((a.lines['quantity'] > 0).sum())} offer lines, "
-                     f"{a.skus['shortfall'].sum():,.0f} units short, gap {a.gap:.2%}.")  # fmt: skip
-    if net.distribution is not None:
-        t = net.distribution.totals
-        parts.append(f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered, "
-                     f"{t['co2_kg']:,.0f} kg CO2e.")  # fmt: skip
-    if not parts:
-        parts.append("No network inputs: add Offers, or Requirements with Lanes, to optimise the network.")
-    return " ".join(parts)
 
 
 @xw.script
