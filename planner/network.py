@@ -141,6 +141,8 @@ def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -
             "co2_kg_cost_only": float(base["co2_total_kg"]),
             "co2_reduction": _ratio(base["co2_total_kg"] - plan_row["co2_total_kg"], base["co2_total_kg"]),
             "extra_cost": float(plan_row["total_cost"] - base["total_cost"]),
+            "co2_per_unit_bought_kg": float(plan_row["co2_per_unit_bought_kg"]),
+            "co2_per_unit_shipped_kg": float(plan_row["co2_per_unit_shipped_kg"]),
         }
     return out
 
@@ -217,7 +219,7 @@ def network_kpis(net: NetworkResult) -> list[tuple[str, float, str, bool, str]]:
     if net.allocation is not None:
         lines = net.allocation.lines
         spend = lines["purchase_value"]
-        on_time = lines["on_time_rate"] if "on_time_rate" in lines else pd.Series(np.nan, index=lines.index)
+        on_time = lines["on_time_rate"]
         ok = on_time.notna() & (spend > 0)
         rows += [
             ("spend_hhi", spend_hhi(lines), "ratio", False,
@@ -244,9 +246,8 @@ def network_kpis(net: NetworkResult) -> list[tuple[str, float, str, bool, str]]:
             ("co2_reduction_extra_cost", c["extra_cost"], "money", False,
              "purchase + transport cost above the cost-only plan"),
         ]  # fmt: skip
-        now = net.carbon.loc[net.carbon["carbon_price_per_t"] == c["carbon_price_per_t"]].iloc[0]
         rows += [
-            ("co2_per_unit_bought_kg", now["co2_per_unit_bought_kg"], "kg", False, "supply CO2 / units bought"),
-            ("co2_per_unit_shipped_kg", now["co2_per_unit_shipped_kg"], "kg", False, "transport CO2 / units shipped"),
+            ("co2_per_unit_bought_kg", c["co2_per_unit_bought_kg"], "kg", False, "supply CO2 / units bought"),
+            ("co2_per_unit_shipped_kg", c["co2_per_unit_shipped_kg"], "kg", False, "transport CO2 / units shipped"),
         ]
     return rows

@@ -215,21 +215,22 @@ def _distribution_sheet(result: PlanResult, fmts) -> Sheet:
 
 
 def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
+    """The plan against the cost-only plan (carbon price 0), then the trade-off over carbon prices."""
     net = result.network
-    c, now = net.comparison, net.carbon
-    base = now.loc[now["carbon_price_per_t"] == 0.0].iloc[0]
-    this = now.loc[now["carbon_price_per_t"] == c["carbon_price_per_t"]].iloc[0]
+    prices = net.carbon
+    base = prices.loc[prices["carbon_price_per_t"] == 0.0].iloc[0]
+    this = prices.loc[prices["carbon_price_per_t"] == net.comparison["carbon_price_per_t"]].iloc[0]
     measures = ["purchase_cost", "transport_cost", "total_cost", "co2_supply_kg", "co2_transport_kg", "co2_total_kg",
                 "co2_per_unit_bought_kg", "co2_per_unit_shipped_kg", "units_short"]  # fmt: skip
     compare = pd.DataFrame({"measure": measures, "plan": [float(this[m]) for m in measures],
                             "cost_only": [float(base[m]) for m in measures]})  # fmt: skip
     compare["difference"] = compare["plan"] - compare["cost_only"]
     head = table(compare, "CarbonComparison", fmts)
-    for i, m in enumerate(measures):  # money rows as money
-        if m.endswith("_cost"):
-            for j in (1, 2, 3):
-                head.cell_formats[i, j] = fmts["money"]
-    trade = table(now, TABLE_NAMES["Carbon"], fmts, at=(head.last_row + 3, 1))
+    for i, m in enumerate(measures):  # each row in its own unit
+        meaning = "money" if m.endswith("_cost") else "rate" if "_per_unit_" in m else None
+        for j in (1, 2, 3) if meaning else ():
+            head.cell_formats[i, j] = fmts[meaning]
+    trade = table(prices, TABLE_NAMES["Carbon"], fmts, at=(head.last_row + 3, 1))
     chart = Chart("CO2 and cost by carbon price", trade, "carbon_price_per_t", "co2_total_kg", "kg CO2e",
                   anchor=(trade.last_row + 3, 1), line="total_cost",
                   line_title="purchase + transport cost")  # fmt: skip
