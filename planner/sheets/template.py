@@ -124,8 +124,11 @@ def header_note(col: Column) -> str:
     return text + ("\nRequired." if col.required else "\nOptional: blank uses the default.")
 
 
+SETTINGS_HEADING = ("Settings (name)", "Meaning [default]")
+
+
 def instruction_lines() -> list[tuple[str, str]]:
-    """The Instructions sheet, as (topic, text) rows; row 9 is the Settings heading."""
+    """The Instructions sheet, as (topic, text) rows, the Settings listed under SETTINGS_HEADING."""
     lines = [
         ("planner: how to use this workbook", ""),
         ("", ""),
@@ -134,11 +137,14 @@ def instruction_lines() -> list[tuple[str, str]]:
         ("2. Plan", "Command line: planner run THIS.xlsx (writes THIS.planned.xlsx). In Excel: Planner ribbon."),
         ("3. Read the results", "Reorder Plan, Purchase Orders, Forecast, KPIs, Issues and Run Info are written "
          "by the planner and replaced on every run; input sheets are never changed."),
+        ("4. The network", "With Offers: Supplier Scorecard and Supplier Allocation (Purchase Orders follow it). "
+         "With Requirements and Lanes: Distribution Plan and Shipments. Then Carbon: the plan against the "
+         "cost-only plan and a few carbon prices."),
         ("Units", "Quantities in stocking units, money in the Settings currency, times in days, volume in m³, "
          "weight in kg, emissions in kg CO2e."),
         ("Demand", "History in long format: one row per sku, site and date; a missing date means zero demand."),
         ("", ""),
-        ("Settings (name)", "Meaning [default]"),
+        SETTINGS_HEADING,
     ]  # fmt: skip
     for s in SETTINGS.values():
         default = "today" if s.name == "planning_date" else s.default
@@ -152,8 +158,10 @@ def instruction_lines() -> list[tuple[str, str]]:
 def _instructions(ws) -> None:
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
-    for i, (a, b) in enumerate(instruction_lines(), 1):
+    lines = instruction_lines()
+    for i, (a, b) in enumerate(lines, 1):
         ws.cell(i, 1, a)
         ws.cell(i, 2, b).alignment = Alignment(wrap_text=True, vertical="top")
     ws["A1"].font = Font(bold=True, size=14)
-    ws.cell(9, 1).font = ws.cell(9, 2).font = Font(bold=True)
+    heading = lines.index(SETTINGS_HEADING) + 1
+    ws.cell(heading, 1).font = ws.cell(heading, 2).font = Font(bold=True)
