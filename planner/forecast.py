@@ -25,7 +25,7 @@ SMOOTH_CANDIDATES = ("mean", "moving_average", "ses", "holt", "holt_winters")
 INTERMITTENT_CANDIDATES = ("mean", "ses", "croston", "sba", "tsb")
 ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
 CV2_CUTOFF = 0.49
-CHUNK_ROWS = 8192  # series processed together: bounds memory, keeps arrays cache-friendly
+CHUNK_ROWS = 2048  # series processed together: (2048 x grid) arrays stay in cache (8192 ran 1.5x slower)
 
 
 @dataclass
@@ -163,11 +163,14 @@ def ses_pass(Y: np.ndarray, alpha: np.ndarray, level0: np.ndarray, stop: int | N
     level = np.repeat(level0[:, None], alpha.shape[1], 1).astype(float)
     sse = np.zeros_like(level)
     n = np.zeros(len(Y))
+    e, tmp = np.empty_like(level), np.empty_like(level)
     for t in range(int(start.min(initial=stop)), stop):
-        e = (Yf[:, t : t + 1] - level) * M[:, t : t + 1]
-        sse += e * e
+        np.subtract(Yf[:, t : t + 1], level, out=e)
+        if t < start.max():  # some series not started yet: their errors are masked out
+            e *= M[:, t : t + 1]
+        sse += np.multiply(e, e, out=tmp)
         n += M[:, t]
-        level += alpha * e
+        level += np.multiply(alpha, e, out=tmp)
     return sse, n, level
 
 
@@ -209,13 +212,21 @@ def holt_pass(Y, alpha, beta, level0, trend0, stop=None):
     trend = np.repeat(trend0[:, None], G, 1).astype(float)
     sse = np.zeros_like(level)
     n = np.zeros(len(Y))
+    e, tmp = np.empty_like(level), np.empty_like(level)
     for t in range(int(start.min(initial=stop)), stop):
-        m = M[:, t : t + 1]
-        e = (Yf[:, t : t + 1] - level - trend) * m
-        sse += e * e
+        partial = t < start.max()  # some series not started yet: masked (in-place ops, same arithmetic)
+        np.subtract(Yf[:, t : t + 1], level, out=e)
+        e -= trend
+        if partial:
+            e *= M[:, t : t + 1]
+        sse += np.multiply(e, e, out=tmp)
         n += M[:, t]
-        level += (trend + alpha * e) * m  # state frozen before the series starts
-        trend += ab * e
+        np.multiply(alpha, e, out=tmp)
+        tmp += trend
+        if partial:
+            tmp *= M[:, t : t + 1]  # state frozen before the series starts
+        level += tmp
+        trend += np.multiply(ab, e, out=tmp)
     return sse, n, level, trend
 
 
@@ -272,15 +283,24 @@ def hw_pass(Y, alpha, beta, gamma, level0, trend0, season0, stop=None):
     seas = np.repeat(season0.T[:, :, None], G, 2).astype(float)
     sse = np.zeros_like(level)
     n = np.zeros(N)
+    e, tmp = np.empty_like(level), np.empty_like(level)
     for t in range(int(start.min(initial=stop)), stop):
         j = t % m
-        mt = M[:, t : t + 1]
-        e = (Yf[:, t : t + 1] - level - trend - seas[j]) * mt
-        sse += e * e
+        partial = t < start.max()  # some series not started yet: masked (in-place ops, same arithmetic)
+        np.subtract(Yf[:, t : t + 1], level, out=e)
+        e -= trend
+        e -= seas[j]
+        if partial:
+            e *= M[:, t : t + 1]
+        sse += np.multiply(e, e, out=tmp)
         n += M[:, t]
-        level += (trend + alpha * e) * mt
-        trend += ab * e
-        seas[j] += gamma * e
+        np.multiply(alpha, e, out=tmp)
+        tmp += trend
+        if partial:
+            tmp *= M[:, t : t + 1]
+        level += tmp
+        trend += np.multiply(ab, e, out=tmp)
+        seas[j] += np.multiply(gamma, e, out=tmp)
     return sse, n, level, trend, seas
 
 
