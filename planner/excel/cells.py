@@ -26,9 +26,9 @@ def grid(value) -> np.ndarray:
         return arr.reshape(1, -1) if arr.ndim < 2 else arr
     if not isinstance(value, list | tuple):
         value = [[value]]
-    elif not value or not all(isinstance(r, list | tuple) for r in value):
+    elif not value or not set(map(type, value)) <= {list, tuple}:
         value = [value]
-    if len({len(r) for r in value}) == 1:  # rectangular, as Excel sends ranges: one C-level copy
+    if len(set(map(len, value))) == 1:  # rectangular, as Excel sends ranges: one C-level copy
         arr = np.empty((len(value), len(value[0])), dtype=object)
         arr[:] = value
         return arr
@@ -107,10 +107,12 @@ def choices(name: str, value, options: Sequence[str], default: str) -> tuple[np.
     for v in set(g.flat):
         hit = default if is_blank(v) else lookup.get(str(v).strip().lower())
         meaning[v] = (hit, None if hit else f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}")
-    out = np.empty(g.shape, dtype=object)
-    err = np.empty(g.shape, dtype=object)
-    for idx, v in np.ndenumerate(g):
-        out[idx], err[idx] = meaning[v]
+    if len(meaning) == 1:  # one value for the whole range (a column of "fill"): no per-cell work
+        hit, why = next(iter(meaning.values()))
+        return np.full(g.shape, hit, dtype=object), np.full(g.shape, why, dtype=object)
+    pairs = [meaning[v] for v in g.flat]
+    out = np.array([h for h, _ in pairs], dtype=object).reshape(g.shape)
+    err = np.array([w for _, w in pairs], dtype=object).reshape(g.shape)
     return out, err
 
 
