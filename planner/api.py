@@ -7,6 +7,7 @@ from pathlib import Path
 from planner.plan import PlanResult, plan
 from planner.sheets.layout import sheet_names
 from planner.sheets.package import merge_output
+from planner.sheets.package import sheet_names as workbook_sheets
 from planner.sheets.read import read_inputs
 from planner.sheets.save import atomic_save, check_writable
 from planner.sheets.validate import Inputs, validate_inputs
@@ -27,8 +28,9 @@ def write_result(source: str | Path, result: PlanResult, dest: str | Path) -> Pa
     """Write the output sheets into a copy of ``source`` saved atomically at ``dest`` (may be ``source``)."""
     dest = Path(dest)
     check_writable(dest)
-    package = output_package(result)
-    return atomic_save(dest, lambda tmp: merge_output(str(source), package, tmp, list(sheet_names(result))))
+    names = sheet_names(result, existing=workbook_sheets(source))
+    package = output_package(result, names)
+    return atomic_save(dest, lambda tmp: merge_output(str(source), package, tmp, list(names)))
 
 
 def plan_workbook(path: str | Path, output: str | Path | None = None, in_place: bool = False) -> PlanResult:

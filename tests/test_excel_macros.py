@@ -230,3 +230,15 @@ def test_plan_network_without_network_inputs_says_so(tmp_path):
     replay, _ = run_macro("plan_network", write_blocks(tmp_path / "plain.xlsx", minimal_sheets()))
     assert "No network inputs" in replay.alerts[0]
     assert not set(NETWORK_SHEETS) & set(replay.wb.sheetnames)
+
+
+def test_run_all_replaces_a_stale_network_sheet_with_a_note(headless, tmp_path):
+    wb = openpyxl.load_workbook(headless)
+    del wb["Requirements"], wb["Lanes"]
+    path = tmp_path / "stale.xlsx"
+    wb.save(path)
+    replay, _ = run_macro("run_all", path)
+    assert {"Distribution Plan", "Shipments"} <= replay.touched
+    rows = replay.values("Shipments")
+    assert rows[0] == ["note"] and "no Requirements rows with usable Lanes" in rows[1][0]
+    assert replay.wb.sheetnames == wb.sheetnames  # replaced where they stood

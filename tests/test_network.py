@@ -158,3 +158,22 @@ def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
     assert "Allocation: " in said and "units delivered" in said and "kg CO2e" in said
     wb = openpyxl.load_workbook(out, read_only=True)
     assert set(NETWORK_SHEETS) <= set(wb.sheetnames)
+
+
+def test_a_rerun_without_network_inputs_leaves_no_stale_plan(planned, tmp_path):
+    out, _ = planned
+    wb = openpyxl.load_workbook(out)
+    del wb["Requirements"], wb["Lanes"]  # the user drops distribution from this workbook
+    path = tmp_path / "again.xlsx"
+    wb.save(path)
+    res = plan_workbook(path, in_place=True)
+    assert res.network.distribution is None and res.network.allocation is not None
+    again = openpyxl.load_workbook(path)
+    assert again.sheetnames[-5:] == list(NETWORK_SHEETS)  # replaced where they stood, none added or lost
+    for name in ("Distribution Plan", "Shipments"):
+        note = frame(again[name], {"Distribution Plan": "DistributionPlan", "Shipments": "Shipments"}[name])
+        assert list(note.columns) == ["note"] and "no Requirements rows with usable Lanes" in note["note"][0]
+    assert len(frame(again["Supplier Allocation"], "SupplierAllocation")) == len(res.network.allocation.lines)
+    fresh = plan_workbook(write_blocks(tmp_path / "plain.xlsx", minimal_sheets()), output=tmp_path / "p.xlsx")
+    assert not set(NETWORK_SHEETS) & set(openpyxl.load_workbook(tmp_path / "p.xlsx").sheetnames)  # no notes
+    assert fresh.network.carbon is None

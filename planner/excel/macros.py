@@ -117,7 +117,8 @@ def refresh_kpis(book: xw.Book | None = None) -> None:
 @xw.script
 def run_all(book: xw.Book | None = None) -> None:
     """Plan everything and write every output sheet."""
-    _plan_and_write(_book(book), sheet_names)
+    book = _book(book)
+    _plan_and_write(book, lambda r: sheet_names(r, [s.name for s in book.sheets]))
 
 
 @xw.script
@@ -125,8 +126,10 @@ def plan_network(book: xw.Book | None = None) -> None:
     """Score and allocate suppliers, plan distribution, compare carbon prices: Supplier Scorecard, Supplier
     Allocation, Distribution Plan, Shipments, Carbon, and the Purchase Orders, KPIs, Issues and Run Info
     that follow from them."""
+    book = _book(book)
+    names = [s.name for s in book.sheets]
     _plan_and_write(
-        _book(book), lambda r: tuple(s for s in sheet_names(r) if s in NETWORK_SHEETS) + NETWORK_ALSO, network=True
+        book, lambda r: tuple(s for s in sheet_names(r, names) if s in NETWORK_SHEETS) + NETWORK_ALSO, network=True
     )
 
 

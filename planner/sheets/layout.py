@@ -7,6 +7,7 @@ the two channels produce the same sheets.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from planner.plan import PlanResult
 from planner.sheets import style
-from planner.sheets.contract import NETWORK_SHEETS, OUTPUT_SHEETS
+from planner.sheets.contract import NETWORK_SHEETS, OUTPUT_SHEETS, key
 
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",
@@ -173,17 +174,40 @@ REQUIREMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def sheet_names(result: PlanResult) -> tuple[str, ...]:
-    """The sheets a plan writes: the contract's, then the network sheets whose inputs were given."""
+NOT_COMPUTED = {  # why a network sheet is missing from a plan
+    "Supplier Scorecard": "the workbook has no Offers rows",
+    "Supplier Allocation": "the workbook has no Offers rows",
+    "Distribution Plan": "the workbook has no Requirements rows with usable Lanes",
+    "Shipments": "the workbook has no Requirements rows with usable Lanes",
+    "Carbon": "the workbook has neither Offers nor Requirements with Lanes",
+}
+
+
+def _computed(result: PlanResult, name: str) -> bool:
     net = result.network
-    have = {
+    return {
         "Supplier Scorecard": net.scorecard is not None,
         "Supplier Allocation": net.allocation is not None,
         "Distribution Plan": net.distribution is not None,
         "Shipments": net.distribution is not None,
         "Carbon": net.carbon is not None,
-    }
-    return OUTPUT_SHEETS + tuple(name for name in NETWORK_SHEETS if have[name])
+    }[name]
+
+
+def sheet_names(result: PlanResult, existing: Iterable[str] = ()) -> tuple[str, ...]:
+    """The sheets a plan writes: the contract's, then the network sheets it computed, and those it did not
+    compute but ``existing`` (the workbook's sheet names) holds from an earlier run: those are replaced by
+    a note saying why, so no stale plan is left standing."""
+    there = {key(n) for n in existing}
+    return OUTPUT_SHEETS + tuple(n for n in NETWORK_SHEETS if _computed(result, n) or key(n) in there)
+
+
+def _not_computed_sheet(result: PlanResult, name: str) -> Sheet:
+    when = result.settings.get("planning_date")
+    note = (f"Not computed in the run of {when:%Y-%m-%d}: {NOT_COMPUTED[name]}. The earlier plan that stood "
+            "here was removed.") if when is not None else f"Not computed: {NOT_COMPUTED[name]}."  # fmt: skip
+    t = table(pd.DataFrame({"note": [note]}), TABLE_NAMES[name], style.number_formats("EUR"))
+    return Sheet(name, [t], widths={1: 100.0})
 
 
 def _beside(left: Table, gap: int = 2) -> tuple[int, int]:
@@ -273,4 +297,6 @@ def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> l
         ),
         "Carbon": lambda: _carbon_sheet(result, fmts),
     }
-    return [build[name]() for name in names]
+    return [
+        build[n]() if n not in NETWORK_SHEETS or _computed(result, n) else _not_computed_sheet(result, n) for n in names
+    ]

@@ -16,6 +16,7 @@ import struct
 import zipfile
 from copy import deepcopy
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 
@@ -185,6 +186,13 @@ def _restyle(sheet_xml: bytes, xf_map: dict[int, int], dxf_offset: int) -> bytes
     out = _COL_STYLE.sub(sub, _CELL_STYLE.sub(sub, sheet_xml))
     out = _DXF.sub(lambda m: m.group(1) + str(int(m.group(2)) + dxf_offset).encode() + m.group(3), out)
     return out.replace(b' tabSelected="1"', b"")
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """The sheet names of a workbook, in order, from its workbook.xml (nothing else is read)."""
+    with zipfile.ZipFile(path) as z:
+        pkg = Package(z)
+        return [s.get("name") for s in _xml(pkg.read(pkg.workbook_part())).find(_q("sheets"))]
 
 
 def merge_output(original: str, generated: bytes, dest: str, output_sheets: list[str]) -> None:

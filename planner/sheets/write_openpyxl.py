@@ -163,11 +163,12 @@ def _cell_xml(row: int, col: int, v, sid: int) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_escape(str(v))}</t></is></c>'
 
 
-def output_package(result: PlanResult) -> bytes:
-    """The output sheets as an .xlsx package in memory: openpyxl writes each sheet's structure (tables,
-    widths, panes, conditional formats, drawings) and the styles; the cells are spliced into <sheetData>."""
+def output_package(result: PlanResult, names: tuple[str, ...] | None = None) -> bytes:
+    """The output sheets (``names``, default layout.sheet_names) as an .xlsx package in memory: openpyxl
+    writes each sheet's structure (tables, widths, panes, conditional formats, drawings) and the styles;
+    the cells are spliced into <sheetData>."""
     wb = Workbook(write_only=True)
-    writers = [SheetWriter(wb, sheet) for sheet in output_sheets(result)]
+    writers = [SheetWriter(wb, sheet) for sheet in output_sheets(result, names)]
     cells = []
     for w in writers:
         w.structure()
