@@ -164,15 +164,16 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     checks = (out["on_hand"] < 0).to_numpy() | notes.str.contains("input repaired").to_numpy()
     out["status"] = status(policy, d, checks)
     out["note"] = notes
+    net = plan_network(inputs, out, st, dpp)
+    po_rows = out
+    if net.allocation is not None:  # purchase orders follow the supplier allocation's split
+        po_rows = follow_allocation(out, net.allocation.lines, net.scorecard)
+        out["note"] = _note_resourced(out, po_rows)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
 
     h = holdout_length(hist.Y.shape[1], H)
     actual = np.nansum(hist.Y[:, hist.Y.shape[1] - h :], axis=1) if h else np.zeros(len(out))
     wape, bias = _aggregate_accuracy(fc, actual)
-    net = plan_network(inputs, out, st, dpp)
-    po_rows = out
-    if net.allocation is not None:  # purchase orders follow the supplier allocation's split
-        po_rows = follow_allocation(out, net.allocation.lines, net.scorecard)
     inbound = out["on_order"].fillna(0.0) + po_rows["suggested_order"].reindex(out.index).fillna(0.0)
     shipments = net.distribution.shipments if net.distribution is not None else None
     occupancy = occupancy_by_site(out, inputs["Sites"], inbound, shipments, float(st["target_occupancy"]))
@@ -216,6 +217,16 @@ def _notes(out: pd.DataFrame, inputs: Inputs, override: np.ndarray) -> pd.Series
     for mask, words in parts:
         text = text.where(~mask.to_numpy(), np.where(text == "", words, text + "; " + words))
     return text
+
+
+def _note_resourced(out: pd.DataFrame, po_rows: pd.DataFrame) -> pd.Series:
+    """The note, plus where the supplier allocation sends the order to another supplier than the row's."""
+    to = po_rows["supplier"].reindex(out.index)
+    moved = to.notna() & (to != out["supplier"])
+    words = "ordered from " + to.astype(str) + " (supplier allocation), " + po_rows["suggested_order"].reindex(
+        out.index).map("{:,.0f}".format) + " units"  # fmt: skip
+    note = out["note"]
+    return note.where(~moved, np.where(note == "", words, note + "; " + words))
 
 
 def _aggregate_accuracy(fc: ForecastResult, actual: np.ndarray) -> tuple[float, float]:

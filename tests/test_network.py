@@ -57,6 +57,14 @@ def test_purchase_orders_follow_the_allocation(planned):
     assert len(po) and set(zip(po["sku"], po["supplier"], strict=True)) <= allocated
     price = alloc.set_index(["sku", "supplier"])["unit_price"]
     assert np.allclose(po["unit_price"].astype(float), [price[k] for k in zip(po["sku"], po["supplier"], strict=True)])
+    plan = res.reorder.set_index(["sku", "site"])
+    planned_supplier = plan.loc[list(zip(po["sku"], po["site"], strict=True)), "supplier"].to_numpy()
+    moved = po[po["supplier"].to_numpy() != planned_supplier]
+    assert len(moved)  # the small sample has orders the allocation sends elsewhere
+    for line in moved.itertuples():  # the Reorder Plan says where its order went
+        assert f"ordered from {line.supplier} (supplier allocation)" in plan.loc[(line.sku, line.site), "note"]
+    kept = po[~po.index.isin(moved.index)]
+    assert not plan.loc[list(zip(kept["sku"], kept["site"], strict=True)), "note"].str.contains("ordered from").any()
 
 
 def test_kpis_gain_the_network_measures(planned):
