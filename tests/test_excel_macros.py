@@ -109,7 +109,8 @@ def test_status_lights_charts_and_report(small_sample):
     abc_calls = dict(charts[0]["calls"])
     assert abc_calls["setChartSeries"][2] == {"chart_type": "LineMarkers", "axis_group": "Secondary"}
     occupancy_calls = [call[1][2] for call in charts[1]["calls"] if len(call[1]) > 2]
-    assert occupancy_calls.count({"number_format": "0%"}) == 2  # both occupancy axes in percent
+    assert {"number_format": "0%"} in occupancy_calls  # occupancy in percent
+    assert {"chart_type": "LineMarkers"} in occupancy_calls  # projected: a line on the same axis
     result = plan_workbook(small_sample)
     orders = int((result.reorder["suggested_order"] > 0).sum())
     warnings = int((result.issues["severity"] == "warning").sum())  # the sample's unmet requirements

@@ -12,6 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import CHECK_OUTPUT, minimal_sheets, write_blocks
+from openpyxl.utils import get_column_letter
 from scipy import stats
 
 from planner.api import plan_workbook
@@ -68,6 +69,12 @@ def test_native_charts_on_kpis_scorecard_and_carbon(planned):
         titles = b"".join(z.read(c) for c in charts)
     for title in (b"ABC Pareto", b"Warehouse occupancy", b"Supplier score", b"CO2 and cost by carbon price"):
         assert title in titles
+    with zipfile.ZipFile(out) as z:
+        xml = {c: z.read(c) for c in charts}
+    occupancy = next(x for x in xml.values() if b"Warehouse occupancy" in x)
+    pareto = next(x for x in xml.values() if b"ABC Pareto" in x)
+    assert occupancy.count(b"<valAx>") == 1  # now and projected on one percent scale
+    assert pareto.count(b"<valAx>") == 2  # value in money, share in percent on the right
 
 
 def test_reorder_numbers_follow_the_contract_formulas(planned):
@@ -190,3 +197,21 @@ def test_sample_plan_statuses_and_dates_are_sensible(planned):
     cover = r["on_hand"] / r["demand_per_day"]
     np.testing.assert_allclose(r["days_of_cover"].dropna(), cover[r["demand_per_day"] > 0])
     assert math.isfinite(res.kpis.set_index("kpi").loc["forecast_wape", "value"])
+
+
+def test_columns_are_wide_enough_for_values_as_excel_shows_them(planned):
+    """No '###': a money column fits '22,345,678.12 EUR', a KPI value column its widest formatted value."""
+    out, res = planned
+    ws = openpyxl.load_workbook(out)["KPIs"]
+
+    def width_of(table: str, column: str) -> float:
+        t = ws.tables[table]
+        first = openpyxl.utils.cell.range_boundaries(t.ref)[0]
+        header = [c.value for c in ws[t.ref][0]]
+        letter = get_column_letter(first + header.index(column))
+        return ws.column_dimensions[letter].width
+
+    top = res.abc["annual_value"].max()
+    assert width_of("AbcPareto", "annual_value") >= len(f"{top:,.2f} EUR")
+    k = res.kpis.set_index("kpi")
+    assert width_of("KPIs", "value") >= len(f"{k.loc['inventory_value', 'value']:,.2f} EUR")

@@ -91,7 +91,7 @@ class Chart:
     line: str | None = None
     line_title: str = ""
     y_format: str | None = None
-    line_format: str | None = None  # number format of the line's (secondary) axis
+    line_secondary: bool = True  # the line on its own (right) axis; False: on the bars' axis, same scale
     width_cm: float = 14.0
     height_cm: float = 8.0
 
@@ -104,13 +104,22 @@ class Sheet:
     freeze: tuple[int, int] = (2, 1)  # first cell that scrolls (Excel's "freeze panes" at that cell)
     widths: dict[int, float] = field(default_factory=dict)  # column number -> width, overriding the tables'
 
+    def column_widths(self) -> dict[int, float]:
+        """Width of each used column: the widest its tables need (tables may share columns), then the
+        sheet's overrides."""
+        out: dict[int, float] = {}
+        for t in self.tables:
+            for j, width in enumerate(t.widths):
+                out[t.at[1] + j] = max(out.get(t.at[1] + j, 0.0), width)
+        return out | self.widths
+
 
 def table(df: pd.DataFrame, name: str, fmts: dict[str, str], at: tuple[int, int] = (1, 1)) -> Table:
     """A Table with formats by column meaning (style.COLUMN_MEANING) and widths from the first 200 rows."""
     header = [str(c) for c in df.columns]
     rows = [[cell_value(v) for v in row] for row in df.itertuples(index=False, name=None)]
     rows = rows or [[None] * len(header)]
-    formats, widths = [], []
+    formats = []
     for j, c in enumerate(header):
         meaning = style.COLUMN_MEANING.get(c)
         if meaning is None and c[:2].isdigit() and "-" in c:  # forecast period columns (dates as names)
@@ -118,9 +127,39 @@ def table(df: pd.DataFrame, name: str, fmts: dict[str, str], at: tuple[int, int]
         if isinstance(rows[0][j], dt.datetime | dt.date):
             meaning = "date"
         formats.append(fmts[meaning or "general"])
-        width = max([len(c)] + [len(str(r[j])) for r in rows[:200] if r[j] is not None] + [style.MIN_WIDTH])
-        widths.append(11.0 if meaning == "date" else float(min(width + 2, style.MAX_WIDTH)))
-    return Table(name, header, rows, at, formats, widths)
+    return fit_widths(Table(name, header, rows, at, formats, []))
+
+
+def fit_widths(t: Table) -> Table:
+    """Each column as wide as its header and the first 200 values as Excel shows them (per-cell formats
+    included), within style.MIN_WIDTH and MAX_WIDTH; dates 11."""
+    t.widths = []
+    for j, c in enumerate(t.header):
+        if isinstance(t.rows[0][j], dt.datetime | dt.date):
+            t.widths.append(11.0)
+            continue
+        shown_len = [len(shown(r[j], t.cell_formats.get((i, j), t.formats[j])))
+                     for i, r in enumerate(t.rows[:200]) if r[j] is not None]  # fmt: skip
+        t.widths.append(float(min(max([len(c), style.MIN_WIDTH, *shown_len]) + 2, style.MAX_WIDTH)))
+    return t
+
+
+def shown(v, fmt: str) -> str:
+    """About what Excel shows for ``v`` under number format ``fmt`` (for column widths): thousands
+    separators, the format's decimals, its quoted suffix (the currency) and percent; General numbers
+    at most 11 characters, as Excel's General does."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    number = fmt.split('"')[0].strip()
+    decimals = len(number.split(".")[1].rstrip("%")) if "." in number else 0
+    if number.endswith("%"):
+        return f"{v * 100:.{decimals}f}%"
+    if number.startswith("#,##0"):
+        suffix = fmt.split('"')[1] if '"' in fmt else ""
+        return f"{v:,.{decimals}f}" + (f" {suffix}" if suffix else "")
+    if number.startswith("0"):
+        return f"{v:.{decimals}f}"
+    return str(v)[:11]
 
 
 def _kpi_sheet(result: PlanResult, fmts: dict[str, str]) -> Sheet:
@@ -132,6 +171,7 @@ def _kpi_sheet(result: PlanResult, fmts: dict[str, str]) -> Sheet:
     for i, unit in enumerate(k["unit"]):
         for j in (1, 2):
             kpis.cell_formats[i, j] = fmts[style.KPI_UNIT_FORMAT.get(unit, "general")]
+    fit_widths(kpis)
     start = len(k.columns) + 2  # one blank column after the KPI table
     abc = table(result.abc, "AbcPareto", fmts, at=(1, start))
     sheet = Sheet("KPIs", [kpis, abc], widths={kpis.col("definition"): 60.0})
@@ -147,7 +187,7 @@ def _kpi_sheet(result: PlanResult, fmts: dict[str, str]) -> Sheet:
         sheet.charts.append(
             Chart("Warehouse occupancy by site: now (bars) and projected (line)", occ_table, "site", "occupancy",
                   "occupancy", anchor=(occ_table.last_row + 3, start), y_format="0%", line="projected_occupancy",
-                  line_title="projected occupancy", line_format="0%")
+                  line_secondary=False)
         )  # fmt: skip
     return sheet
 
@@ -254,6 +294,7 @@ def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
         meaning = "money" if m.endswith("_cost") else "rate" if "_per_unit_" in m else None
         for j in (1, 2, 3) if meaning else ():
             head.cell_formats[i, j] = fmts[meaning]
+    fit_widths(head)
     trade = table(prices, TABLE_NAMES["Carbon"], fmts, at=(head.last_row + 3, 1))
     chart = Chart("CO2 and cost by carbon price", trade, "carbon_price_per_t", "co2_total_kg", "kg CO2e",
                   anchor=(trade.last_row + 3, 1), line="total_cost",

@@ -68,9 +68,9 @@ class SheetWriter:
     def structure(self) -> None:
         """Tables, widths, traffic lights, frozen panes and charts (everything but the cells)."""
         ws = self.ws
+        for col, width in self.sheet.column_widths().items():
+            ws.column_dimensions[_COLS[col - 1]].width = width
         for t in self.sheet.tables:
-            for j, width in enumerate(t.widths):
-                ws.column_dimensions[_COLS[t.at[1] + j - 1]].width = width
             ref = _ref(t)
             xt = XlTable(displayName=t.name, ref=ref, autoFilter=AutoFilter(ref=ref))
             xt.tableColumns = [TableColumn(id=j + 1, name=c) for j, c in enumerate(t.header)]  # write-only: by hand
@@ -86,8 +86,6 @@ class SheetWriter:
                     fill, font = style.STATUS_COLOURS[value]
                     fills = {"fill": PatternFill("solid", bgColor=fill), "font": Font(color=font, bold=True)}
                     ws.conditional_formatting.add(rng, CellIsRule(operator="equal", formula=[f'"{value}"'], **fills))
-        for col, width in self.sheet.widths.items():
-            ws.column_dimensions[_COLS[col - 1]].width = width
         row, col = self.sheet.freeze
         ws.freeze_panes = f"{_COLS[col - 1]}{row}"
         for chart in self.sheet.charts:
@@ -137,9 +135,8 @@ def _chart(ws, spec: Chart) -> BarChart:
         line = LineChart()
         col = t.col(spec.line)
         line.add_data(Reference(ws, min_col=col, min_row=t.at[0], max_row=t.last_row), titles_from_data=True)
-        line.y_axis.axId, line.y_axis.title, line.y_axis.crosses = 200, spec.line_title, "max"
-        if spec.line_format:
-            line.y_axis.numFmt = spec.line_format
+        if spec.line_secondary:
+            line.y_axis.axId, line.y_axis.title, line.y_axis.crosses = 200, spec.line_title, "max"
         bar += line
     bar.height, bar.width = spec.height_cm, spec.width_cm  # openpyxl sizes charts in cm
     return bar

@@ -56,8 +56,6 @@ def _table(sh, t: Table) -> None:
     for j, fmt in enumerate(t.formats):
         if fmt != "General":
             sh.range((r0 + 1, c0 + j), (t.last_row, c0 + j)).number_format = fmt
-    for j, width in enumerate(t.widths):
-        sh.range((r0, c0 + j)).column_width = width
     sh.tables.add(source=sh.range((r0, c0), (t.last_row, t.last_col)), name=t.name, table_style_name=style.TABLE_STYLE)
     for i, fill in t.emphasis.items():
         row = sh.range((r0 + 1 + i, c0), (r0 + 1 + i, t.last_col))
@@ -95,10 +93,11 @@ def _chart(sh, c: Chart) -> None:
     if c.y_format:
         chart.value_axis.number_format = c.y_format
     if c.line:
-        _series(chart, 1).set(chart_type="line_markers", axis_group="secondary")
-        chart.secondary_value_axis.title = c.line_title
-        if c.line_format:
-            chart.secondary_value_axis.number_format = c.line_format
+        if c.line_secondary:
+            _series(chart, 1).set(chart_type="line_markers", axis_group="secondary")
+            chart.secondary_value_axis.title = c.line_title
+        else:
+            _series(chart, 1).set(chart_type="line_markers")
 
 
 def _series(chart, index: int):
@@ -128,7 +127,7 @@ def write_sheet(book, spec: Sheet):
     sh = replace_sheet(book, spec.name)
     for t in spec.tables:
         _table(sh, t)
-    for col, width in spec.widths.items():
+    for col, width in spec.column_widths().items():
         sh.range((1, col)).column_width = width
     sh.freeze_panes.freeze_at(_frozen(*spec.freeze))
     for c in spec.charts:
