@@ -135,6 +135,9 @@ def _chart(ws, spec: Chart) -> BarChart:
         line = LineChart()
         col = t.col(spec.line)
         line.add_data(Reference(ws, min_col=col, min_row=t.at[0], max_row=t.last_row), titles_from_data=True)
+        for series in line.series:  # straight segments with markers, as the xlwings writer's line_markers
+            series.smooth = False
+            series.marker.symbol = "circle"
         if spec.line_secondary:
             line.y_axis.axId, line.y_axis.title, line.y_axis.crosses = 200, spec.line_title, "max"
         bar += line
