@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint
 
+from planner.inventory import round_up
 from planner.solver import carbon_price, solve
 
 WHAT = "supplier allocation"
@@ -77,10 +78,6 @@ class _Context:
     supplier_capacity: pd.Series
 
 
-def _roundup(q: np.ndarray, m: np.ndarray) -> np.ndarray:
-    return np.ceil(np.maximum(q, 0) / m - 1e-9) * m
-
-
 def allocate(
     offers: pd.DataFrame,
     requirement: pd.Series,
@@ -98,9 +95,9 @@ def allocate(
     m = o["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy() if n_off else np.zeros(0)
     q_offer = o["sku"].map(req).to_numpy(float) if n_off else np.zeros(0)  # the offer's SKU's requirement
     moq = o["moq"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
-    low = _roundup(np.maximum(moq, m), m)  # smallest non-zero lot
+    low = round_up(m, moq, m)  # smallest non-zero lot: the MOQ rounded up to the multiple, at least one
     cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy() if n_off else np.zeros(0)
-    top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(_roundup(q_offer, m), low))  # never more than needed
+    top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(round_up(q_offer, 0.0, m), low))  # never more than needed
     usable = top >= low
     price = o["unit_price"].astype(float).to_numpy() if n_off else np.zeros(0)
     co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)

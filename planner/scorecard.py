@@ -30,7 +30,6 @@ CRITERIA = {  # criterion -> (source column, higher is better, compared per SKU)
     "quality": ("defect_rate", False, False),
     "co2": ("co2_kg_per_unit", False, False),
 }
-DEFAULT_WEIGHTS = {"price": 0.4, "lead_time": 0.15, "lead_time_sd": 0.1, "on_time": 0.15, "quality": 0.1, "co2": 0.1}
 SUPPLIER_FIELDS = ("lead_time_days", "lead_time_sd_days", "on_time_rate", "defect_rate", "co2_kg_per_unit")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.inventory import round_up
+
 OFFER_FIELDS = ["supplier", "unit_price", "moq", "order_multiple", "lead_time_days", "capacity_units"]
 
 
@@ -101,10 +103,8 @@ def follow_allocation(plan: pd.DataFrame, quota: pd.DataFrame, offers: pd.DataFr
     o = offers.set_index(["sku", "supplier"])
     keys = pd.MultiIndex.from_arrays([rows.loc[moved, "sku"], new[moved]])
     take = o.reindex(keys)
-    m = take["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy()
-    moq = take["moq"].astype(float).fillna(0.0).to_numpy()
-    q = rows.loc[moved, "suggested_order"].to_numpy(float)
-    rows.loc[moved, "suggested_order"] = np.maximum(np.ceil(q / m - 1e-9) * m, np.ceil(moq / m - 1e-9) * m)
+    lots = take["moq"].to_numpy(float), take["order_multiple"].to_numpy(float)
+    rows.loc[moved, "suggested_order"] = round_up(rows.loc[moved, "suggested_order"].to_numpy(float), *lots)
     rows.loc[moved, "supplier"] = new[moved].to_numpy()
     rows.loc[moved, "unit_price"] = take["unit_price"].to_numpy(float)
     lt = take["lead_time_days"].astype(float).to_numpy()
