@@ -132,6 +132,19 @@ def test_bad_network_rows_are_reported_and_the_rest_planned(tmp_path):
     assert {("error", "Lanes", 3, "destination"), ("warning", "Lanes", 4, "destination")} <= checked  # validate
 
 
+def test_shipped_items_without_weight_or_volume_are_reported(tmp_path):
+    sheets = network_sheets(
+        Items=[["sku", "unit_cost", "unit_volume_m3", "unit_weight_kg"], ["A", 10.0, None, 5.0], ["B", 4.0, 0.2, None]],
+        Lanes=[["origin", "destination", "truck_capacity_m3", "cost_per_truck"], ["S1", "Shop", 10, 100]],
+        Requirements=[["destination", "sku", "quantity"], ["Shop", "A", 3], ["Shop", "B", 4]],
+    )  # fmt: skip
+    res = plan_workbook(write_blocks(tmp_path / "w.xlsx", sheets))
+    items = {(r.row, r.column) for r in res.issues[res.issues["sheet"] == "Items"].itertuples()}
+    assert items == {(3, "unit_weight_kg"), (2, "unit_volume_m3")}  # B has no weight, A no volume
+    full = plan_workbook(write_blocks(tmp_path / "n.xlsx", network_sheets()))
+    assert not (full.issues["sheet"] == "Items").any()  # weights and volumes given: nothing to say
+
+
 def test_requirements_without_lanes_say_so(tmp_path):
     sheets = network_sheets()
     del sheets["Lanes"]
