@@ -113,7 +113,6 @@ def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -
     dist_at: dict[float, DistributionPlan] = {}
     if len(reqs) and len(lanes):
         items = inputs["Items"].set_index("sku")
-        _check_shipped_items(inputs["Items"], reqs, lanes, log, names["Items"])
         supply = distribution_supply(rows, inputs["Sites"])
         dcfg = DistributionSettings(
             planning_date=st["planning_date"],
@@ -190,18 +189,6 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
             "units_short": (float(a.skus["shortfall"].sum()) if a else 0.0) + (d.totals["units_short"] if d else 0.0),
         })  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def _check_shipped_items(items: pd.DataFrame, reqs: pd.DataFrame, lanes: pd.DataFrame, log, sheet: str) -> None:
-    """Items to be shipped without the weight (transport CO2) or, where lanes count trucks, the volume."""
-    shipped = items[items["sku"].isin(reqs["sku"])]
-    no_weight = shipped["unit_weight_kg"].isna().to_numpy()
-    log.add("warning", sheet, shipped.loc[no_weight, "_row"].to_numpy(), "unit_weight_kg", None,
-            "blank, and the item is shipped (Requirements): its transport CO2 counts as 0")  # fmt: skip
-    if (lanes["truck_capacity_m3"] > 0).any():
-        no_volume = shipped["unit_volume_m3"].isna().to_numpy()
-        log.add("warning", sheet, shipped.loc[no_volume, "_row"].to_numpy(), "unit_volume_m3", None,
-                "blank, and the item travels on lanes priced per truck: it takes no room in a truck")  # fmt: skip
 
 
 def _report_unmet(plan: DistributionPlan, lanes, supply, log, sheet: str) -> None:

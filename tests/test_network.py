@@ -141,6 +141,8 @@ def test_shipped_items_without_weight_or_volume_are_reported(tmp_path):
     res = plan_workbook(write_blocks(tmp_path / "w.xlsx", sheets))
     items = {(r.row, r.column) for r in res.issues[res.issues["sheet"] == "Items"].itertuples()}
     assert items == {(3, "unit_weight_kg"), (2, "unit_volume_m3")}  # B has no weight, A no volume
+    checked = load(tmp_path / "w.xlsx").issues.frame()  # planner validate says the same
+    assert {(r.row, r.column) for r in checked[checked["sheet"] == "Items"].itertuples()} == items
     full = plan_workbook(write_blocks(tmp_path / "n.xlsx", network_sheets()))
     assert not (full.issues["sheet"] == "Items").any()  # weights and volumes given: nothing to say
 

@@ -244,7 +244,8 @@ def _drop_unknown(df: pd.DataFrame, col: str, known: pd.Index, sheet: str, heade
 def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log: IssueLog) -> None:
     """Lanes and Requirements against Sites: a lane from a site to itself is skipped; sites unknown to a
     non-empty Sites sheet are reported (kept: their capacity is just unknown); lanes without any cost or
-    with a truck cost but no truck capacity are reported."""
+    with a truck cost but no truck capacity are reported; so are shipped items without a weight, or
+    without a volume where lanes count trucks."""
     lanes, sites = tables["Lanes"], tables["Sites"]
     sheet, h = names["Lanes"], hdr["Lanes"]
     if len(lanes):
@@ -259,6 +260,19 @@ def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log:
         log.add("warning", sheet, lanes.loc[half, "_row"].to_numpy(), h.get("truck_capacity_m3", "truck_capacity_m3"),
                 lanes.loc[half, "truck_capacity_m3"].to_numpy(),
                 "cost_per_truck needs a truck_capacity_m3 above 0: the truck cost is ignored")  # fmt: skip
+    reqs, items = tables["Requirements"], tables["Items"]
+    if len(reqs) and len(lanes):  # items that will be shipped
+        shipped = items[items["sku"].isin(reqs["sku"])]
+        hi = hdr["Items"]
+        no_weight = shipped["unit_weight_kg"].isna().to_numpy()
+        log.add("warning", names["Items"], shipped.loc[no_weight, "_row"].to_numpy(),
+                hi.get("unit_weight_kg", "unit_weight_kg"), None,
+                "blank, and the item is shipped (Requirements): its transport CO2 counts as 0")  # fmt: skip
+        if (lanes["truck_capacity_m3"] > 0).any():
+            no_volume = shipped["unit_volume_m3"].isna().to_numpy()
+            log.add("warning", names["Items"], shipped.loc[no_volume, "_row"].to_numpy(),
+                    hi.get("unit_volume_m3", "unit_volume_m3"), None,
+                    "blank, and the item travels on lanes priced per truck: it takes no room in a truck")  # fmt: skip
     if not len(sites):
         return
     known = pd.Index(sites["site"])
