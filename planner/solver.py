@@ -7,29 +7,43 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 CARBON_TIE_BREAK_PER_T = 1e-3  # a cost-only plan still prefers the lower-CO2 plan among equal-cost ones
 
 
+_lock = threading.Lock()
+_quiet = {"depth": 0, "saved": -1}  # nested or concurrent solves share one redirection
+
+
 @contextlib.contextmanager
 def _quiet_stdout():
-    """Send file descriptor 1 to /dev/null while HiGHS runs (Python's own sys.stdout is untouched)."""
+    """Send file descriptor 1 to /dev/null while HiGHS runs (Python's own sys.stdout object is untouched).
+    Solves in several threads (xlwings Server) share one redirection: the first one in saves the real
+    descriptor, the last one out puts it back, so stdout is never left pointing at /dev/null."""
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # no real stdout (e.g. inside Excel): nothing to hide
         yield
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
+    with _lock:
+        if _quiet["depth"] == 0:
+            sys.stdout.flush()
+            _quiet["saved"] = os.dup(fd)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+        _quiet["depth"] += 1
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
-            yield
+        yield
     finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+        with _lock:
+            _quiet["depth"] -= 1
+            if _quiet["depth"] == 0:
+                os.dup2(_quiet["saved"], fd)
+                os.close(_quiet["saved"])
 
 
 def solve(cost, integrality, bounds: Bounds, constraints: LinearConstraint, time_limit_s: float, gap: float,
