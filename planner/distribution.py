@@ -173,7 +173,13 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
     f = np.round(res.x[:A], 6)  # whole units: integral data give integral LP vertices; truck arcs are integer
     trucks = np.round(res.x[A + 2 * R :])
     gap = float(getattr(res, "mip_gap", 0.0) or 0.0) if T else 0.0
-    return _report(a, f, reqs, lanes, truck_lanes, trucks, vol, items, cfg, str(res.message), gap)
+    plan = _report(a, f, reqs, lanes, truck_lanes, trucks, vol, items, cfg, str(res.message), gap)
+    # the objective's service part: shortages by priority, late units, units below the fair floor
+    t = plan.totals
+    t["penalty_cost"] = float(res.fun) - t["transport_cost"] - carbon_price(cfg.carbon_price_per_t) * t["co2_kg"]
+    t["late_units"] = float(f[a["late"].to_numpy(bool)].sum())
+    t["objective"] = float(res.fun)
+    return plan
 
 
 def _report(a, f, reqs, lanes, truck_lanes, trucks, vol, items, cfg, status, gap) -> DistributionPlan:
@@ -230,7 +236,7 @@ def _report(a, f, reqs, lanes, truck_lanes, trucks, vol, items, cfg, status, gap
         "avg_lead_time_days": float(lt.sum() / total_units) if total_units else float("nan"),
         "trucks": float(shipments["trucks"].sum()),
     }
-    flows = flows.rename(columns={"due_date": "due_date"})[
+    flows = flows[
         ["origin", "destination", "sku", "mode", "priority", "quantity", "volume_m3", "weight_kg", "transit_days",
          "arrival", "due_date", "on_time", "transport_cost", "co2_kg"]
     ].reset_index(drop=True)  # fmt: skip

@@ -10,7 +10,7 @@ Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ class NetworkResult:
     allocation: Allocation | None = None
     distribution: DistributionPlan | None = None
     carbon: pd.DataFrame | None = None  # trade-off over carbon prices, cost-only first
+    by_price: dict[float, tuple[Allocation | None, DistributionPlan | None]] = field(default_factory=dict)
     comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
 
 
@@ -131,6 +132,7 @@ def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -
         log.add("warning", names["Requirements"], [None], "destination", None,
                 "Requirements given but no usable Lanes rows: no distribution plan")  # fmt: skip
     if alloc_at or dist_at:
+        out.by_price = {p: (alloc_at.get(p), dist_at.get(p)) for p in prices}
         out.carbon = _tradeoff(prices, alloc_at, dist_at)
         now = float(st["carbon_price_per_t"])
         plan_row = out.carbon.loc[out.carbon["carbon_price_per_t"] == now].iloc[0]
@@ -166,7 +168,10 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
-    """One row per carbon price: what is bought and shipped, its cost (without the carbon charge) and CO2."""
+    """One row per carbon price: what is bought and shipped, its cost without the carbon charge (total_cost
+    = purchase + transport; risk_cost and penalty_cost, the objectives' other terms, beside it), its CO2 and
+    its service (units short, units late). A greener plan can be cheaper in total_cost only by serving
+    worse, which penalty_cost, units_short and late_units then show."""
     rows = []
     for p in prices:
         a, d = alloc_at.get(p), dist_at.get(p)
@@ -174,6 +179,11 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
         co2_supply = float(a.lines["co2_kg"].sum()) if a else 0.0
         units_bought = float(a.lines["quantity"].sum()) if a else 0.0
         transport = d.totals["transport_cost"] if d else 0.0
+        risk = float(a.lines["risk_cost"].sum()) if a else 0.0
+        # service penalties (shortage, lateness, shares, fair floor) as the objectives price them
+        penalty = (a.objective - purchase - risk - float(a.lines["carbon_cost"].sum()) if a else 0.0) + (
+            d.totals["penalty_cost"] if d else 0.0
+        )
         co2_transport = d.totals["co2_kg"] if d else 0.0
         units_shipped = d.totals["units_shipped"] if d else 0.0
         rows.append({
@@ -182,11 +192,14 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
             "total_cost": purchase + transport,
             "purchase_cost": purchase,
             "transport_cost": transport,
+            "risk_cost": risk,
+            "penalty_cost": penalty,
             "co2_supply_kg": co2_supply,
             "co2_transport_kg": co2_transport,
             "co2_per_unit_bought_kg": _ratio(co2_supply, units_bought),
             "co2_per_unit_shipped_kg": _ratio(co2_transport, units_shipped),
             "units_short": (float(a.skus["shortfall"].sum()) if a else 0.0) + (d.totals["units_short"] if d else 0.0),
+            "late_units": d.totals["late_units"] if d else 0.0,
         })  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -157,8 +157,8 @@ STORES = ("Paris", "Lille", "Nantes", "Bordeaux", "Toulouse", "Marseille", "Nice
 
 
 def _network(rng: np.random.Generator, items: pd.DataFrame, stock: pd.DataFrame, sites: list[str]) -> dict:
-    """Stores, their requirements for the coming days and the lanes that serve them (drawn from a separate
-    random stream, so the rest of the sample does not change)."""
+    """Stores and their requirements for the coming days, the DCs' replenishment from the plant, and the
+    lanes that serve them (drawn from a separate random stream, so the rest of the sample does not change)."""
     stores = [f"Store-{c}" for c in STORES]
     new_sites = pd.DataFrame(
         {"site": stores, "type": "store", "capacity_m3": rng.choice([30.0, 45.0, 60.0], len(stores))}
@@ -175,6 +175,18 @@ def _network(rng: np.random.Generator, items: pd.DataFrame, stock: pd.DataFrame,
                 "priority": float(rng.choice([1, 1, 2, 3])),
             })  # fmt: skip
     dcs, plant = sites[:2], sites[2]
+    for dc in dcs:  # DC replenishment from the plant: the DCs' lowest-cover SKUs, about two weeks' worth
+        cover = stock[stock["site"] == dc].assign(
+            days=lambda s: s["on_hand"] / (weekly[s["sku"]].to_numpy() / 7 + 1e-9)
+        )
+        for sku in cover.nsmallest(min(15, len(cover)), "days")["sku"]:
+            req.append({
+                "destination": dc,
+                "sku": sku,
+                "quantity": float(max(1, np.round(2 * weekly[sku]))),
+                "due_date": (PLANNING_DATE + pd.Timedelta(days=int(rng.integers(3, 8)))).date(),
+                "priority": 2.0,
+            })  # fmt: skip
     lanes = [
         {"origin": plant, "destination": dc, "distance_km": km, "mode": "rail", "transit_days": 2.0,
          "cost_per_unit": 0.15, "co2_kg_per_tkm": 0.028}

@@ -64,6 +64,8 @@ def test_shortage_is_shared_by_priority_without_starving_anyone():
     got = plan.requirements.set_index("destination")["delivered"]
     assert got["Lo"] == 16 and got["Lo2"] == 16 and got["Hi"] == 68
     assert got.sum() == 100
+    # service penalty: 32 short at priority 3, 2 x 84 at priority 1, at 1,000 x (1 + priority)
+    assert plan.totals["penalty_cost"] == pytest.approx(32 * 4000 + 2 * 84 * 2000)
     # equal priorities: the floor still holds for everyone, however cheap the other lane
     ln2 = lanes({"origin": "DC", "destination": "A", "cost_per_unit": 1.0},
                 {"origin": "DC", "destination": "B", "cost_per_unit": 50.0})  # fmt: skip
@@ -97,6 +99,7 @@ def test_late_lanes_are_penalised_and_reported():
     assert f.loc["Near", "quantity"] == 4 and f.loc["Far", "quantity"] == 6  # the fast lane as far as it can
     assert bool(f.loc["Near", "on_time"]) and not bool(f.loc["Far", "on_time"])
     assert plan.totals["on_time_units"] == 4
+    assert plan.totals["late_units"] == 6 and plan.totals["penalty_cost"] == pytest.approx(6 * 100)
     cheap = plan_distribution(supply(("Far", "X", 100), ("Near", "X", 4)), r, ln, items(X=(0.0, 1.0)),
                               DistributionSettings(DAY0, late_penalty_per_unit=1.0))  # fmt: skip
     assert cheap.flows.set_index("origin").loc["Far", "quantity"] == 10  # late costs less than 2 per unit more

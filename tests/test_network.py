@@ -81,7 +81,12 @@ def test_kpis_gain_the_network_measures(planned):
     assert k.loc["co2_total_kg", "value"] == pytest.approx(carbon.loc[now, "co2_total_kg"])
     reduction = 1 - carbon.loc[now, "co2_total_kg"] / carbon.loc[0.0, "co2_total_kg"]
     assert k.loc["co2_reduction_vs_cost_only", "value"] == pytest.approx(reduction)
-    assert carbon.loc[now, "total_cost"] >= carbon.loc[0.0, "total_cost"] - 1e-6  # cost-only is cheapest
+    # the cost-only plan is the cheapest in everything the objectives price but carbon, up to the gaps its
+    # solves report and the carbon tie-break (1e-6 per kg)
+    alloc0, dist0 = res.network.by_price[0.0]
+    slack = alloc0.gap * alloc0.objective + dist0.gap * dist0.totals["objective"] + 1e-6 * carbon["co2_total_kg"].max()
+    priced = carbon["total_cost"] + carbon["risk_cost"] + carbon["penalty_cost"]
+    assert (priced >= priced[0.0] - slack - 1e-6).all()
     assert carbon["co2_total_kg"].is_monotonic_decreasing
 
 

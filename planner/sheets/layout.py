@@ -284,8 +284,9 @@ def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
     prices = net.carbon
     base = prices.loc[prices["carbon_price_per_t"] == 0.0].iloc[0]
     this = prices.loc[prices["carbon_price_per_t"] == net.comparison["carbon_price_per_t"]].iloc[0]
-    measures = ["purchase_cost", "transport_cost", "total_cost", "co2_supply_kg", "co2_transport_kg", "co2_total_kg",
-                "co2_per_unit_bought_kg", "co2_per_unit_shipped_kg", "units_short"]  # fmt: skip
+    measures = ["purchase_cost", "transport_cost", "total_cost", "risk_cost", "penalty_cost", "co2_supply_kg",
+                "co2_transport_kg", "co2_total_kg", "co2_per_unit_bought_kg", "co2_per_unit_shipped_kg", "units_short",
+                "late_units"]  # fmt: skip
     compare = pd.DataFrame({"measure": measures, "plan": [float(this[m]) for m in measures],
                             "cost_only": [float(base[m]) for m in measures]})  # fmt: skip
     compare["difference"] = compare["plan"] - compare["cost_only"]

@@ -69,6 +69,7 @@ COLUMN_MEANING = {
     "co2_per_unit_shipped_kg": "rate", "units_short": "whole", "inbound_po_m3": "units",
     "inbound_shipments_m3": "units", "outbound_shipments_m3": "units", "projected_m3": "units",
     "projected_occupancy": "percent", "plan": "units", "cost_only": "units", "difference": "units",
+    "penalty_cost": "money", "late_units": "whole",
 }  # fmt: skip
 
 KPI_UNIT_FORMAT = {
