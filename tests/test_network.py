@@ -205,3 +205,22 @@ def test_a_rerun_without_network_inputs_leaves_no_stale_plan(planned, tmp_path):
     fresh = plan_workbook(write_blocks(tmp_path / "plain.xlsx", minimal_sheets()), output=tmp_path / "p.xlsx")
     assert not set(NETWORK_SHEETS) & set(openpyxl.load_workbook(tmp_path / "p.xlsx").sheetnames)  # no notes
     assert fresh.network.carbon is None
+
+
+def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
+    """Allocation requirement per SKU = sum over sites of max(suggested order, ceil(d x H + SS - IP), 0) with
+    H = 12 weeks; stock leaving a site <= floor(on hand - safety stock)."""
+    _, res = planned
+    r = res.reorder
+    horizon_days = res.settings["horizon_periods"] * 7
+    net = np.ceil(r["demand_per_day"] * horizon_days + r["safety_stock"] - r["inventory_position"] - 1e-9)
+    want = np.maximum(np.maximum(net, r["suggested_order"]), 0).groupby(r["sku"]).sum()
+    got = res.network.allocation.skus.set_index("sku")["requirement"]
+    pd.testing.assert_series_equal(got.sort_index(), want[want > 0].sort_index(), check_names=False)
+    flows = res.network.distribution.flows
+    shipped = flows.groupby(["origin", "sku"])["quantity"].sum()
+    room = np.floor((r["on_hand"] - r["safety_stock"]).clip(lower=0)).set_axis(
+        pd.MultiIndex.from_frame(r[["site", "sku"]])
+    )
+    assert (shipped <= room.reindex(shipped.index)).all()
+    assert (shipped == room.reindex(shipped.index)).any()  # some stock runs out: the bound binds
