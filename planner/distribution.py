@@ -129,8 +129,9 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
     groups, ok = pd.factorize(okey) if A else (np.zeros(0, int), [])
     cap = supply.set_index(["site", "sku"])["available"].groupby(level=[0, 1]).sum()
     n_sup = len(ok)
+    stock = cap.reindex(ok).to_numpy(float) if n_sup else np.zeros(0)  # available per (origin, SKU) row
     rows.append(groups), cols.append(np.arange(A)), vals.append(np.ones(A))
-    lo.append(np.full(n_sup, -np.inf)), hi.append(cap.reindex(ok).to_numpy(float) if n_sup else np.zeros(0))
+    lo.append(np.full(n_sup, -np.inf)), hi.append(stock)
     r0 = n_sup
     # demand rows: sum f + u = q
     ri = a["req"].to_numpy(int)
@@ -159,7 +160,7 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
         # linking cuts f_a <= min(q_r, available) x t_l: redundant for whole trucks, but they make the LP
         # relaxation charge a truck for any flow (the strong fixed-charge formulation)
         n_k = len(k)
-        bound = np.minimum(q[ri[k]], cap.reindex(ok).to_numpy(float)[groups[k]])
+        bound = np.minimum(q[ri[k]], stock[groups[k]])
         rows += [r0 + np.arange(n_k), r0 + np.arange(n_k)]
         cols += [k, A + 2 * R + tl[k]]
         vals += [np.ones(n_k), -bound]

@@ -118,7 +118,8 @@ def refresh_kpis(book: xw.Book | None = None) -> None:
 def run_all(book: xw.Book | None = None) -> None:
     """Plan everything and write every output sheet."""
     book = _book(book)
-    _plan_and_write(book, lambda r: sheet_names(r, [s.name for s in book.sheets]))
+    names = [s.name for s in book.sheets]  # so that stale network sheets are replaced too
+    _plan_and_write(book, lambda r: sheet_names(r, names))
 
 
 @xw.script

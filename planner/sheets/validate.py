@@ -280,8 +280,8 @@ def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log:
     for col in ("origin", "destination"):
         if len(lanes):
             _drop_unknown(lanes, col, known, sheet, h.get(col, col), log, what, severity="warning")
-    if len(tables["Requirements"]):
-        _drop_unknown(tables["Requirements"], "destination", known, names["Requirements"],
+    if len(reqs):
+        _drop_unknown(reqs, "destination", known, names["Requirements"],
                       hdr["Requirements"].get("destination", "destination"), log, what, severity="warning")  # fmt: skip
 
 
