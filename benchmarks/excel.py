@@ -25,9 +25,9 @@ import numpy as np  # noqa: E402
 import xlwings as xw  # noqa: E402
 from xlwings.server import custom_functions_call, custom_scripts_call  # noqa: E402
 
-from planner.api import plan_workbook  # noqa: E402
-from planner.excel import functions, macros  # noqa: E402
-from planner.excel.remote import book_json  # noqa: E402
+from planner.channels.api import plan_workbook  # noqa: E402
+from planner.channels.excel import functions, macros  # noqa: E402
+from planner.channels.excel.remote import book_json  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "workbook" / "sample.xlsx"
 N = 10_000

@@ -23,8 +23,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planner.allocation import AllocationSettings, allocate  # noqa: E402
-from planner.distribution import DistributionSettings, plan_distribution  # noqa: E402
+from planner.core.optimize.allocation import AllocationSettings, allocate  # noqa: E402
+from planner.core.optimize.distribution import DistributionSettings, plan_distribution  # noqa: E402
 
 DAY0 = pd.Timestamp("2026-11-02")
 

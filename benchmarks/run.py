@@ -28,7 +28,7 @@ OUT = Path(__file__).parent / "out"
 
 def _frames(n: int, weeks: int = 104, seed: int = 1):
     """n SKU-sites (n/2 SKUs x 2 sites) with the sample's demand patterns, as input frames."""
-    from planner.sample import PLANNING_DATE, _pattern
+    from planner.workbook.sample import PLANNING_DATE, _pattern
 
     rng = np.random.default_rng(seed)
     skus = n // 2
@@ -69,9 +69,9 @@ def _write_fast(path: Path, frames) -> None:
 
 
 def case_core(n: int) -> dict:
-    from planner.forecast import forecast_series
-    from planner.inventory import plan_policy
-    from planner.sample import PLANNING_DATE
+    from planner.core.forecast import forecast_series
+    from planner.core.inventory import plan_policy
+    from planner.workbook.sample import PLANNING_DATE
 
     f = _frames(n)
     Y = f["Demand"]["quantity"].to_numpy(float).reshape(n, 104)
@@ -96,8 +96,8 @@ def case_policy(n: int) -> dict:
     from stockpyl.loss_functions import standard_normal_loss
     from stockpyl.rq import r_q_eoqss_approximation
 
-    from planner.inventory import plan_policy
-    from planner.sample import PLANNING_DATE
+    from planner.core.inventory import plan_policy
+    from planner.workbook.sample import PLANNING_DATE
 
     rng = np.random.default_rng(5)
     lam, sd = rng.uniform(100, 5000, n), rng.uniform(10, 500, n)
@@ -130,8 +130,8 @@ def case_end_to_end(n: int) -> dict:
     import python_calamine as calamine
     from openpyxl import Workbook
 
-    from planner.api import plan_workbook
-    from planner.sheets.layout import cell_value as _py
+    from planner.channels.api import plan_workbook
+    from planner.workbook.layout import cell_value as _py
 
     OUT.mkdir(exist_ok=True)
     src = OUT / f"e2e_{n}.xlsx"

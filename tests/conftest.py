@@ -15,8 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner.sample import sample_frames
-from planner.sheets.template import write_template
+from planner.workbook.sample import sample_frames
+from planner.workbook.template import write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECK_OUTPUT = ROOT.parent / "shared" / "tools" / "check_output.py"

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.allocation import EXACT_MAX_OFFERS, AllocationSettings, allocate, spend_hhi
-from planner.scorecard import minmax_score, score_offers
-from planner.suppliers import follow_allocation, quota_suppliers
+from planner.core.optimize.allocation import EXACT_MAX_OFFERS, AllocationSettings, allocate, spend_hhi
+from planner.core.scorecard import minmax_score, score_offers
+from planner.core.suppliers import follow_allocation, quota_suppliers
 
 NO_RISK = AllocationSettings(risk_cost_rate=0.0, diversify_classes=())
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import minimal_sheets, write_blocks
 
-PLANNER = [sys.executable, "-m", "planner.cli"]
+PLANNER = [sys.executable, "-m", "planner"]
 
 
 def run(*args, cwd=None):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from planner.distribution import MODE_CO2_KG_PER_TKM, DistributionSettings, plan_distribution
+from planner.core.optimize.distribution import MODE_CO2_KG_PER_TKM, DistributionSettings, plan_distribution
 
 DAY0 = pd.Timestamp("2026-03-02")
 CFG = DistributionSettings(planning_date=DAY0)

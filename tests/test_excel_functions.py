@@ -15,9 +15,9 @@ from stockpyl.eoq import economic_order_quantity
 from stockpyl.loss_functions import standard_normal_loss
 from xlwings.server import custom_functions_call, custom_functions_meta
 
-from planner.api import load, plan_workbook
-from planner.excel import functions
-from planner.plan import build_history
+from planner.channels.api import load, plan_workbook
+from planner.channels.excel import functions
+from planner.pipeline.plan import build_history
 
 NAMES = ["ABC", "DEMAND_CLASS", "EOQ", "FILL_RATE", "FORECAST", "HHI", "NORMAL_LOSS", "ORDER_QTY", "ORDER_UP_TO",
          "REORDER_POINT", "SAFETY_STOCK", "TRANSPORT_CO2"]  # fmt: skip

@@ -18,11 +18,11 @@ from excel_replay import Replay
 from openpyxl.utils import get_column_letter
 from xlwings.server import custom_scripts_call, custom_scripts_meta
 
-from planner.api import load, plan_workbook
-from planner.excel import macros
-from planner.excel.remote import book_json
-from planner.sheets.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
-from planner.sheets.template import header_note
+from planner.channels.api import load, plan_workbook
+from planner.channels.excel import macros
+from planner.channels.excel.remote import book_json
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
+from planner.workbook.template import header_note
 
 INPUTS = {spec.name for spec in SHEETS.values()} | {"Instructions"}
 

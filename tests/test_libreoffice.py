@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from planner.api import plan_workbook
+from planner.channels.api import plan_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 

@@ -13,8 +13,8 @@ import pytest
 from conftest import CHECK_OUTPUT, ROOT, minimal_sheets, write_blocks
 
 from planner import plan_workbook
-from planner.api import load
-from planner.sheets.contract import NETWORK_SHEETS
+from planner.channels.api import load
+from planner.workbook.contract import NETWORK_SHEETS
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_allocation_problems_name_the_sheet_and_column_that_bind(tmp_path):
 
 def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
     out = tmp_path / "sample.planned.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "planner.cli", "run", str(ROOT / "workbook" / "sample.xlsx"), "-o",
+    proc = subprocess.run([sys.executable, "-m", "planner", "run", str(ROOT / "workbook" / "sample.xlsx"), "-o",
                            str(out)], capture_output=True, text=True)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "HighsMip" not in proc.stdout + proc.stderr  # the solver's console noise stays out

@@ -15,9 +15,9 @@ from conftest import CHECK_OUTPUT, minimal_sheets, write_blocks
 from openpyxl.utils import get_column_letter
 from scipy import stats
 
-from planner.api import plan_workbook
-from planner.inventory import normal_loss
-from planner.sheets.contract import OUTPUT_SHEETS
+from planner.channels.api import plan_workbook
+from planner.core.inventory import normal_loss
+from planner.workbook.contract import OUTPUT_SHEETS
 
 
 @pytest.fixture(scope="module")

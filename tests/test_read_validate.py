@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from conftest import minimal_sheets, write_blocks
 
-from planner.api import load, plan_workbook
-from planner.errors import InputError
+from planner.channels.api import load, plan_workbook
+from planner.model.errors import InputError
 
 
 def _issues(result_or_inputs) -> pd.DataFrame:

@@ -18,13 +18,13 @@ import xlwings
 from conftest import minimal_sheets, write_blocks
 from openpyxl.workbook.defined_name import DefinedName
 
-from planner.api import plan_workbook
-from planner.errors import OutputError
-from planner.sample import sample_frames
-from planner.sheets.contract import OUTPUT_SHEETS
-from planner.sheets.template import write_template
+from planner.channels.api import plan_workbook
+from planner.model.errors import OutputError
+from planner.workbook.contract import OUTPUT_SHEETS
+from planner.workbook.sample import sample_frames
+from planner.workbook.template import write_template
 
-PLANNER = [sys.executable, "-m", "planner.cli"]
+PLANNER = [sys.executable, "-m", "planner"]
 
 
 def digest(path: Path) -> str:

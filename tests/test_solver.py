@@ -18,7 +18,7 @@ def test_overlapping_solves_give_stdout_back():
     proc = run(
         """
         import os, threading
-        from planner.solver import _quiet_stdout
+        from planner.core.optimize.solver import _quiet_stdout
         a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
 
         def a():
@@ -52,7 +52,7 @@ def test_solve_hides_highs_and_returns_the_optimum():
         """
         import numpy as np
         from scipy.optimize import Bounds, LinearConstraint
-        from planner.solver import solve
+        from planner.core.optimize.solver import solve
         cons = LinearConstraint(np.array([[1.0, 1.0]]), [3.0], [np.inf])
         res = solve(np.array([1.0, 2.0]), np.ones(2), Bounds([0, 0], [10, 10]), cons, 10, 1e-4, "test")
         print(res.fun)

@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from planner.forecast import classify_demand
-from planner.sample import sample_frames
-from planner.sheets.contract import SHEETS
+from planner.core.forecast import classify_demand
+from planner.workbook.contract import SHEETS
+from planner.workbook.sample import sample_frames
 
 
 def test_template_has_every_input_sheet_as_a_table_with_notes_and_validation(tmp_path):
     path = tmp_path / "template.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "planner.cli", "new", str(path)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "planner", "new", str(path)], capture_output=True, text=True)
     assert proc.returncode == 0
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Instructions"

@@ -1,6 +1,6 @@
 """workbook/planner.xlsm, the file desktop Excel users open: built from workbook/src by workbook/build.py,
 with a valid Planner ribbon whose callbacks exist in its VBA project (read back with oletools) and call
-macros that exist in planner.excel.macros."""
+macros that exist in planner.channels.excel.macros."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
     python workbook/build.py            (needs the test extras: pip install -e '.[test]')
 
 - the bundled sample (workbook/sample.xlsx) as its sheets,
-- an ``xlwings.conf`` sheet: ``UDF Modules = planner.excel.functions``, so the xlwings add-in's
+- an ``xlwings.conf`` sheet: ``UDF Modules = planner.channels.excel.functions``, so the xlwings add-in's
   "Import Functions" brings in the PLANNER_* functions,
 - the Planner ribbon tab (workbook/src/customUI14.xml),
 - the VBA project compiled from workbook/src/*.bas by ms_ovba (source only: Excel compiles it on open),
@@ -43,7 +43,7 @@ UI_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibilit
 WORKBOOK_GUID = uuid.UUID("00020819-0000-0000-C000-000000000046")  # Excel's Workbook class
 WORKSHEET_GUID = uuid.UUID("00020820-0000-0000-C000-000000000046")  # Excel's Worksheet class
 PROJECT_ID = "{6C1D2E8A-5B0F-4C4E-9E57-2A7C0B6D9F13}"
-UDF_MODULES = "planner.excel.functions"
+UDF_MODULES = "planner.channels.excel.functions"
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -51,7 +51,7 @@ def _config_sheet(base: Path, dest: Path) -> None:
     """base + an xlwings.conf sheet (merged at the package level, as planner writes output sheets)."""
     from openpyxl import Workbook
 
-    from planner.sheets.package import merge_output
+    from planner.workbook.package import merge_output
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("xlwings.conf")

@@ -24,9 +24,9 @@ from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 
-from planner.plan import PlanResult
-from planner.sheets import style
-from planner.sheets.layout import Chart, Sheet, Table, output_sheets
+from planner.model.results import PlanResult
+from planner.workbook import style
+from planner.workbook.layout import Chart, Sheet, Table, output_sheets
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _COLS = [get_column_letter(i) for i in range(1, 16385)]

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import python_calamine as calamine
 
-from planner.errors import InputError
-from planner.sheets.contract import SHEETS, key
+from planner.model.errors import InputError
+from planner.workbook.contract import SHEETS, key
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 

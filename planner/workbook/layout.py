@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from planner.plan import PlanResult
-from planner.sheets import style
-from planner.sheets.contract import NETWORK_SHEETS, OUTPUT_SHEETS, key
+from planner.model.results import PlanResult
+from planner.workbook import style
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, key
 
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",

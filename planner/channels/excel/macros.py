@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import xlwings as xw
 
-from planner.errors import PlannerError
-from planner.network import summary
-from planner.plan import PlanResult, plan
-from planner.sheets import style
-from planner.sheets.contract import NETWORK_SHEETS, SHEETS, key
-from planner.sheets.layout import issues_sheet, output_sheets, sheet_names
-from planner.sheets.read_xlwings import read_book
-from planner.sheets.template import (
+from planner.model.errors import PlannerError
+from planner.model.inputs import Inputs
+from planner.model.results import PlanResult
+from planner.pipeline.network import summary
+from planner.pipeline.plan import plan
+from planner.workbook import style
+from planner.workbook.contract import NETWORK_SHEETS, SHEETS, key
+from planner.workbook.layout import issues_sheet, output_sheets, sheet_names
+from planner.workbook.read_xlwings import read_book
+from planner.workbook.template import (
     VALIDATION_ROWS,
     header_note,
     header_width,
@@ -26,8 +28,8 @@ from planner.sheets.template import (
     table_name,
     validation_rule,
 )
-from planner.sheets.validate import Inputs, validate_inputs
-from planner.sheets.write_xlwings import excel_text, write_sheet, write_sheets
+from planner.workbook.validate import validate_inputs
+from planner.workbook.write_xlwings import excel_text, write_sheet, write_sheets
 
 TITLE = "Planner"
 REORDER_SHEETS = ("Reorder Plan", "Purchase Orders", "Forecast", "Issues", "Run Info")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.plan import PlanResult, plan
-from planner.sheets.layout import sheet_names
-from planner.sheets.package import merge_output
-from planner.sheets.package import sheet_names as workbook_sheets
-from planner.sheets.read import read_inputs
-from planner.sheets.save import atomic_save, check_writable
-from planner.sheets.validate import Inputs, validate_inputs
-from planner.sheets.write_openpyxl import output_package
+from planner.model.inputs import Inputs
+from planner.model.results import PlanResult
+from planner.pipeline.plan import plan
+from planner.workbook.layout import sheet_names
+from planner.workbook.package import merge_output
+from planner.workbook.package import sheet_names as workbook_sheets
+from planner.workbook.read import read_inputs
+from planner.workbook.save import atomic_save, check_writable
+from planner.workbook.validate import validate_inputs
+from planner.workbook.write_openpyxl import output_package
 
 
 def default_output(path: Path) -> Path:

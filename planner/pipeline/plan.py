@@ -5,45 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from planner import __version__
-from planner.forecast import ForecastResult, forecast_series, holdout_length
-from planner.inventory import classify_abc, classify_xyz, plan_policy, status
-from planner.kpis import abc_summary, occupancy_by_site, stock_kpis
-from planner.network import NetworkResult, network_kpis, plan_network
-from planner.sheets.contract import KPI_TARGETS, REORDER_COLUMNS, SETTINGS
-from planner.sheets.validate import Inputs
-from planner.suppliers import cheapest_offers, follow_allocation, purchase_orders
+from planner._version import __version__
+from planner.core.forecast import ForecastResult, forecast_series, holdout_length
+from planner.core.inventory import classify_abc, classify_xyz, plan_policy, status
+from planner.core.kpis import abc_summary, occupancy_by_site, stock_kpis
+from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_orders
+from planner.model.inputs import Inputs
+from planner.model.results import REORDER_COLUMNS, History, NetworkResult, PlanResult
+from planner.model.settings import KPI_TARGETS, SETTINGS
+from planner.pipeline.network import network_kpis, plan_network
 
 ITEM_OVERRIDES = ("holding_rate", "order_cost", "service_level", "service_type", "policy", "review_days")
-
-
-@dataclass
-class History:
-    """Demand per period for each Stock row: Y (rows x periods, NaN before the first record)."""
-
-    Y: np.ndarray
-    period_starts: pd.DatetimeIndex  # first day of each history period
-    days_per_period: float
-    future_starts: pd.DatetimeIndex  # first day of each forecast period
-
-
-@dataclass
-class PlanResult:
-    reorder: pd.DataFrame
-    purchase_orders: pd.DataFrame
-    forecast: pd.DataFrame
-    kpis: pd.DataFrame
-    abc: pd.DataFrame
-    occupancy: pd.DataFrame | None
-    issues: pd.DataFrame
-    run_info: pd.DataFrame
-    settings: dict[str, object] = field(default_factory=dict)
-    network: NetworkResult = field(default_factory=NetworkResult)
 
 
 def days_per_period(period: str, days_per_year: float) -> float:

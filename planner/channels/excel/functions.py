@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 import xlwings as xw
 
-from planner.distribution import MODE_CO2_KG_PER_TKM
-from planner.excel.cells import ERROR, CellError, broadcast, choices, grid, is_blank, numbers, result
-from planner.forecast import classify_demand, forecast_series
-from planner.inventory import (
+from planner.channels.excel.cells import ERROR, CellError, broadcast, choices, grid, is_blank, numbers, result
+from planner.core.forecast import classify_demand, forecast_series
+from planner.core.inventory import (
     classify_abc,
     eoq,
     expected_fill_rate,
@@ -26,7 +25,8 @@ from planner.inventory import (
     protection_sd,
     safety_factor,
 )
-from planner.sheets.contract import FORECAST_METHODS, SETTINGS
+from planner.core.optimize.distribution import MODE_CO2_KG_PER_TKM
+from planner.model.settings import FORECAST_METHODS, SETTINGS
 
 NAMESPACE = "PLANNER"
 DEFAULT = {name: SETTINGS[name].default for name in ("order_cost", "holding_rate", "service_level", "review_days")}

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from planner.errors import OutputError
+from planner.model.errors import OutputError
 
 
 def lock_file(path: Path) -> Path | None:

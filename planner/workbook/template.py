@@ -15,9 +15,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from planner.sheets.contract import SETTINGS, SHEETS, Column, SheetSpec
-from planner.sheets.save import atomic_save
-from planner.sheets.style import HEADER_FILL, HEADER_FONT, TABLE_STYLE
+from planner.model.settings import SETTINGS
+from planner.workbook.contract import SHEETS, Column, SheetSpec
+from planner.workbook.save import atomic_save
+from planner.workbook.style import HEADER_FILL, HEADER_FONT, TABLE_STYLE
 
 VALIDATION_ROWS = 5000  # empty template rows covered by data validation
 

@@ -10,14 +10,15 @@ Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from planner.allocation import Allocation, AllocationSettings, allocate, spend_hhi
-from planner.distribution import DistributionPlan, DistributionSettings, plan_distribution
-from planner.scorecard import CRITERIA, score_offers, supplier_summary
+from planner.core.optimize.allocation import Allocation, AllocationSettings, allocate, spend_hhi
+from planner.core.optimize.distribution import DistributionPlan, DistributionSettings, plan_distribution
+from planner.core.scorecard import CRITERIA, score_offers, supplier_summary
+from planner.model.results import NetworkResult
 
 # where a binding allocation constraint is set: (contract sheet, column)
 BINDING = {
@@ -27,17 +28,6 @@ BINDING = {
     "max supplier share": ("Settings", "max_supplier_share"),
     "min suppliers": ("Settings", "min_suppliers"),
 }
-
-
-@dataclass
-class NetworkResult:
-    scorecard: pd.DataFrame | None = None
-    supplier_summary: pd.DataFrame | None = None
-    allocation: Allocation | None = None
-    distribution: DistributionPlan | None = None
-    carbon: pd.DataFrame | None = None  # trade-off over carbon prices, cost-only first
-    by_price: dict[float, tuple[Allocation | None, DistributionPlan | None]] = field(default_factory=dict)
-    comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
 
 
 def weights(st: dict) -> dict[str, float]:

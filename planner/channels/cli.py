@@ -14,11 +14,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from planner import __version__
-from planner.api import default_output, load, plan_workbook
-from planner.errors import PlannerError
-from planner.network import summary
-from planner.sheets.read import EXCEL_SUFFIXES
+from planner._version import __version__
+from planner.channels.api import default_output, load, plan_workbook
+from planner.model.errors import PlannerError
+from planner.pipeline.network import summary
+from planner.workbook.read import EXCEL_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -135,8 +135,8 @@ def cmd_validate(args, console: Console) -> int:
 
 
 def cmd_new(args, console: Console) -> int:
-    from planner.sample import sample_frames
-    from planner.sheets.template import write_template
+    from planner.workbook.sample import sample_frames
+    from planner.workbook.template import write_template
 
     frames = sample_frames(n_skus=args.skus, seed=args.seed) if args.sample else None
     path = write_template(Path(args.path), frames)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from planner.sheets.contract import key
+from planner.workbook.contract import key
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/package/2006/relationships"

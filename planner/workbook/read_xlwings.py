@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.sheets.read import RawTable, collect_tables, table_frame
+from planner.workbook.read import RawTable, collect_tables, table_frame
 
 
 def _blank(v) -> bool:

@@ -22,44 +22,23 @@ cheapest lanes. So no destination is starved while another is fully served, unle
 F = 2 x the largest shortage penalty, so the floor gives way only where lanes or stock cannot reach it.
 Flows are whole units: with integral data the transportation LP has integral optimal vertices (its matrix is
 totally unimodular), and flows on per-truck lanes are integer variables of the MILP. With carbon_price 0,
-ties are broken by a negligible carbon price (planner.solver.CARBON_TIE_BREAK_PER_T).
+ties are broken by a negligible carbon price (planner.core.optimize.solver.CARBON_TIE_BREAK_PER_T).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint
 
-from planner.solver import carbon_price, solve
+from planner.core.optimize.solver import carbon_price, solve
+from planner.model.results import DistributionPlan
+from planner.model.settings import DistributionSettings
 
 # kg CO2e per tonne-km when a lane gives none: typical well-to-wheel factors (UK DESNZ/DEFRA conversion
 # factors, freighting goods: HGV average, freight train, container ship, long-haul air freight).
 MODE_CO2_KG_PER_TKM = {"road": 0.107, "rail": 0.028, "sea": 0.016, "air": 1.13}
-
-
-@dataclass(frozen=True)
-class DistributionSettings:
-    planning_date: pd.Timestamp
-    carbon_price_per_t: float = 0.0
-    shortage_penalty_per_unit: float = 1000.0
-    late_penalty_per_unit: float = 100.0
-    fair_share_floor: float = 0.5
-    time_limit_s: float = 60.0
-    mip_rel_gap: float = 1e-4
-
-
-@dataclass
-class DistributionPlan:
-    flows: pd.DataFrame  # per lane x requirement with flow > 0
-    shipments: pd.DataFrame  # per lane used: units, volume, weight, trucks, fill, cost, CO2
-    requirements: pd.DataFrame  # per requirement: delivered, short, fill rate, on time, lead time
-    totals: dict[str, float]
-    status: str
-    gap: float
 
 
 def lane_co2_factor(lanes: pd.DataFrame) -> pd.Series:

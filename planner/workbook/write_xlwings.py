@@ -10,9 +10,9 @@ import re
 
 from openpyxl.utils import get_column_letter
 
-from planner.sheets import style
-from planner.sheets.contract import key
-from planner.sheets.layout import Chart, Sheet, Table
+from planner.workbook import style
+from planner.workbook.contract import key
+from planner.workbook.layout import Chart, Sheet, Table
 
 POINTS_PER_CM = 28.35
 # Text Excel would read as something else when written through .value: a formula (=, +, -, @), a number,

@@ -28,33 +28,13 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint
 
-from planner.inventory import round_up
-from planner.solver import carbon_price, solve
+from planner.core.inventory import round_up
+from planner.core.optimize.solver import carbon_price, solve
+from planner.model.results import Allocation
+from planner.model.settings import AllocationSettings
 
 WHAT = "supplier allocation"
 EXACT_MAX_OFFERS = 100  # up to this many offers the exact MILP is tried when rounding leaves a gap
-
-
-@dataclass(frozen=True)
-class AllocationSettings:
-    carbon_price_per_t: float = 0.0
-    risk_cost_rate: float = 0.1  # currency per unit of (1 - score) per currency of price
-    shortage_penalty_per_unit: float = 1000.0
-    max_supplier_share: float = 0.7
-    min_suppliers: int = 2
-    diversify_classes: tuple[str, ...] = ("A",)
-    time_limit_s: float = 60.0
-    mip_rel_gap: float = 1e-4
-
-
-@dataclass
-class Allocation:
-    lines: pd.DataFrame  # one row per offer of a SKU with a requirement: quantity, share, costs, note
-    skus: pd.DataFrame  # per SKU: requirement, bought, shortfall, suppliers used, HHI, binding constraint
-    problems: list[tuple[str, str, str]]  # (sku, constraint, message) for Issues
-    status: str  # HiGHS outcome in words
-    gap: float  # relative MIP gap reported by HiGHS
-    objective: float
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.inventory import round_up
+from planner.core.inventory import round_up
 
 OFFER_FIELDS = ["supplier", "unit_price", "moq", "order_multiple", "lead_time_days", "capacity_units"]
 

@@ -1,0 +1,73 @@
+"""What a plan returns: frames per output sheet and the network's solutions. Types only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+# The Reorder Plan's columns: the contract's, then extras.
+REORDER_COLUMNS = [
+    "sku", "site", "description", "supplier", "abc", "xyz", "demand_class", "forecast_method",
+    "demand_per_day", "demand_sd_per_day", "lead_time_days", "lead_time_sd_days", "policy",
+    "service_type", "service_level", "safety_factor", "safety_stock", "reorder_point", "order_up_to",
+    "order_quantity", "on_hand", "on_order", "backorders", "inventory_position", "suggested_order",
+    "unit_price", "order_value", "order_date", "expected_arrival", "days_of_cover", "expected_fill_rate",
+    "excess_units", "status", "note",
+]  # fmt: skip
+
+
+@dataclass
+class Allocation:
+    lines: pd.DataFrame  # one row per offer of a SKU with a requirement: quantity, share, costs, note
+    skus: pd.DataFrame  # per SKU: requirement, bought, shortfall, suppliers used, HHI, binding constraint
+    problems: list[tuple[str, str, str]]  # (sku, constraint, message) for Issues
+    status: str  # HiGHS outcome in words
+    gap: float  # relative MIP gap reported by HiGHS
+    objective: float
+
+
+@dataclass
+class DistributionPlan:
+    flows: pd.DataFrame  # per lane x requirement with flow > 0
+    shipments: pd.DataFrame  # per lane used: units, volume, weight, trucks, fill, cost, CO2
+    requirements: pd.DataFrame  # per requirement: delivered, short, fill rate, on time, lead time
+    totals: dict[str, float]
+    status: str
+    gap: float
+
+
+@dataclass
+class History:
+    """Demand per period for each Stock row: Y (rows x periods, NaN before the first record)."""
+
+    Y: np.ndarray
+    period_starts: pd.DatetimeIndex  # first day of each history period
+    days_per_period: float
+    future_starts: pd.DatetimeIndex  # first day of each forecast period
+
+
+@dataclass
+class NetworkResult:
+    scorecard: pd.DataFrame | None = None
+    supplier_summary: pd.DataFrame | None = None
+    allocation: Allocation | None = None
+    distribution: DistributionPlan | None = None
+    carbon: pd.DataFrame | None = None  # trade-off over carbon prices, cost-only first
+    by_price: dict[float, tuple[Allocation | None, DistributionPlan | None]] = field(default_factory=dict)
+    comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
+
+
+@dataclass
+class PlanResult:
+    reorder: pd.DataFrame
+    purchase_orders: pd.DataFrame
+    forecast: pd.DataFrame
+    kpis: pd.DataFrame
+    abc: pd.DataFrame
+    occupancy: pd.DataFrame | None
+    issues: pd.DataFrame
+    run_info: pd.DataFrame
+    settings: dict[str, object] = field(default_factory=dict)
+    network: NetworkResult = field(default_factory=NetworkResult)

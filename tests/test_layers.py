@@ -1,0 +1,29 @@
+"""The tree reads as layers and the dependencies point one way (pyproject.toml, [tool.importlinter])."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_linter_contracts_are_kept():
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    proc = subprocess.run([str(lint_imports), "--config", str(ROOT / "pyproject.toml")], capture_output=True,
+                          text=True, cwd=ROOT)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 broken" in proc.stdout
+
+
+@pytest.mark.parametrize("module", ["planner.model.settings", "planner.core.forecast", "planner.pipeline.plan"])
+def test_the_pure_layers_load_no_spreadsheet_library(module):
+    """Importing the model, the core or the pipeline really leaves openpyxl, calamine, lxml and xlwings out of
+    sys.modules (the static contract above, checked at run time)."""
+    code = (f"import sys, {module}; heavy = {{'openpyxl', 'python_calamine', 'lxml', 'xlwings', 'rich'}}; "
+            "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
