@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from statsmodels.tsa.holtwinters import ExponentialSmoothing, Holt, SimpleExpSmoothing
 
-from planner import forecast as F
+from planner.core import forecast as F
 
 RNG = np.random.default_rng(42)
 T = np.arange(104)

@@ -12,7 +12,7 @@ from stockpyl.eoq import economic_order_quantity
 from stockpyl.loss_functions import standard_normal_loss
 from stockpyl.rq import r_q_eoqss_approximation
 
-from planner import inventory as inv
+from planner.core import inventory as inv
 
 PDATE = pd.Timestamp("2026-03-02")
 
