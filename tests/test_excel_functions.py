@@ -46,7 +46,7 @@ def sample(small_sample):
     inputs = load(small_sample)
     items = inputs["Items"].set_index("sku")
     rows = result.reorder.copy()
-    rows["review_days"] = rows["sku"].map(items["review_days"]).fillna(inputs.settings["review_days"])
+    rows["review_days"] = rows["sku"].map(items["review_days"]).fillna(inputs.settings.review_days)
     rows["unit_cost"] = rows["sku"].map(items["unit_cost"])
     return result, rows, inputs
 
@@ -123,11 +123,11 @@ def test_forecast_and_demand_class_equal_the_forecast_sheet(sample):
     result, _, inputs = sample
     st = inputs.settings
     Y = build_history(inputs["Demand"], inputs["Stock"], st, inputs.issues, "Demand").Y
-    from_history = np.flatnonzero(result.forecast["method"].to_numpy() != "given")  # not given on Stock
+    from_history = np.flatnonzero(result.forecast.method.to_numpy() != "given")  # not given on Stock
     pick = from_history[::3]  # every demand pattern of the sample
     history = [[None if np.isnan(v) else float(v) for v in Y[pick, t]] for t in range(Y.shape[1])]
-    H = int(st["horizon_periods"])
-    got = np.array(call("FORECAST", history, [[H]], [["auto"]], [[int(st["season_length"])]]), dtype=float)
+    H = int(st.horizon_periods)
+    got = np.array(call("FORECAST", history, [[H]], [["auto"]], [[int(st.season_length)]]), dtype=float)
     periods = result.forecast.columns[-H:]
     np.testing.assert_allclose(got.T, result.forecast.loc[pick, periods].to_numpy(float), rtol=1e-9, atol=1e-9)
     classes = call("DEMAND_CLASS", history)[0]
@@ -145,7 +145,7 @@ def test_forecast_by_method_and_orientation():
 
 def test_abc_equals_the_reorder_plan(sample):
     _, r, inputs = sample
-    value = r["demand_per_day"] * inputs.settings["days_per_year"] * r["unit_cost"]
+    value = r["demand_per_day"] * inputs.settings.days_per_year * r["unit_cost"]
     got = flat(call("ABC", col(value), None, None))
     assert list(got) == list(r["abc"]) and set(got) == {"A", "B", "C"}
 

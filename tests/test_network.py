@@ -77,13 +77,13 @@ def test_kpis_gain_the_network_measures(planned):
     spend = lines.groupby("supplier")["purchase_value"].sum()
     assert k.loc["spend_hhi", "value"] == pytest.approx(((spend / spend.sum()) ** 2).sum())
     carbon = res.network.carbon.set_index("carbon_price_per_t")
-    now = float(res.settings["carbon_price_per_t"])
+    now = float(res.settings.carbon_price_per_t)
     assert k.loc["co2_total_kg", "value"] == pytest.approx(carbon.loc[now, "co2_total_kg"])
     reduction = 1 - carbon.loc[now, "co2_total_kg"] / carbon.loc[0.0, "co2_total_kg"]
     assert k.loc["co2_reduction_vs_cost_only", "value"] == pytest.approx(reduction)
     # the cost-only plan is the cheapest in everything the objectives price but carbon, up to the gaps its
     # solves report and the carbon tie-break (1e-6 per kg)
-    alloc0, dist0 = res.network.by_price[0.0]
+    alloc0, dist0 = res.network.by_price[0.0].allocation, res.network.by_price[0.0].distribution
     slack = alloc0.gap * alloc0.objective + dist0.gap * dist0.totals["objective"] + 1e-6 * carbon["co2_total_kg"].max()
     priced = carbon["total_cost"] + carbon["risk_cost"] + carbon["penalty_cost"]
     assert (priced >= priced[0.0] - slack - 1e-6).all()
@@ -212,7 +212,7 @@ def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
     H = 12 weeks; stock leaving a site <= floor(on hand - safety stock)."""
     _, res = planned
     r = res.reorder
-    horizon_days = res.settings["horizon_periods"] * 7
+    horizon_days = res.settings.horizon_periods * 7
     net = np.ceil(r["demand_per_day"] * horizon_days + r["safety_stock"] - r["inventory_position"] - 1e-9)
     want = np.maximum(np.maximum(net, r["suggested_order"]), 0).groupby(r["sku"]).sum()
     got = res.network.allocation.skus.set_index("sku")["requirement"]

@@ -192,7 +192,7 @@ def test_sample_plan_statuses_and_dates_are_sensible(planned):
     assert set(r["status"]) <= {"ORDER NOW", "OK", "EXCESS", "NO DEMAND", "CHECK"}
     arrive = (r["expected_arrival"] - r["order_date"]).dt.days
     assert (arrive == np.ceil(r["lead_time_days"])).all()
-    pdate = pd.Timestamp(res.settings["planning_date"])
+    pdate = pd.Timestamp(res.settings.planning_date)
     assert (r.loc[r["suggested_order"] > 0, "order_date"] == pdate).all()
     cover = r["on_hand"] / r["demand_per_day"]
     np.testing.assert_allclose(r["days_of_cover"].dropna(), cover[r["demand_per_day"] > 0])

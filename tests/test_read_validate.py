@@ -103,8 +103,8 @@ def test_settings_defaults_overrides_and_bad_values(tmp_path):
     sheets["Settings"] += [["service level", 0.9], ["horizon_periods", "many"], ["colour", "blue"]]
     inputs = load(write_blocks(tmp_path / "t.xlsx", sheets))
     st = inputs.settings
-    assert st["service_level"] == 0.9 and st["horizon_periods"] == 12 and st["holding_rate"] == 0.25
-    assert st["planning_date"] == pd.Timestamp("2026-03-02") and st["season_length"] == 52
+    assert st.service_level == 0.9 and st.horizon_periods == 12 and st.holding_rate == 0.25
+    assert st.planning_date == pd.Timestamp("2026-03-02") and st.season_length == 52
     msgs = _issues(inputs)["message"].tolist()
     assert any("horizon_periods" in m for m in msgs) and any("unknown setting" in m for m in msgs)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from planner.model.settings import Settings
 
 # The Reorder Plan's columns: the contract's, then extras.
 REORDER_COLUMNS = [
@@ -48,6 +51,24 @@ class History:
     future_starts: pd.DatetimeIndex  # first day of each forecast period
 
 
+class KpiRow(NamedTuple):
+    """One KPI before its target and traffic light are added."""
+
+    kpi: str
+    value: float
+    unit: str  # percent | money | days | count | ratio | kg
+    higher_is_better: bool
+    definition: str
+
+
+@dataclass(frozen=True)
+class PricedPlan:
+    """The network's solutions at one carbon price (None where the model had nothing to plan)."""
+
+    allocation: Allocation | None
+    distribution: DistributionPlan | None
+
+
 @dataclass
 class NetworkResult:
     scorecard: pd.DataFrame | None = None
@@ -55,7 +76,7 @@ class NetworkResult:
     allocation: Allocation | None = None
     distribution: DistributionPlan | None = None
     carbon: pd.DataFrame | None = None  # trade-off over carbon prices, cost-only first
-    by_price: dict[float, tuple[Allocation | None, DistributionPlan | None]] = field(default_factory=dict)
+    by_price: dict[float, PricedPlan] = field(default_factory=dict)  # every solve of the trade-off
     comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
 
 
@@ -69,5 +90,5 @@ class PlanResult:
     occupancy: pd.DataFrame | None
     issues: pd.DataFrame
     run_info: pd.DataFrame
-    settings: dict[str, object] = field(default_factory=dict)
+    settings: Settings | None = None
     network: NetworkResult = field(default_factory=NetworkResult)

@@ -1,9 +1,14 @@
-"""The Settings sheet as data: every setting's name, default, kind, bounds and meaning (the one place a
-default is defined), and the KPI targets they set."""
+"""The Settings sheet as data and as a typed value.
+
+``SETTINGS`` lists every setting's name, default, kind, bounds and meaning: the one place a default is
+defined. ``Settings`` is the frozen, typed value a run uses, parsed once from the Settings sheet by the
+workbook layer (``Settings.from_values``), with the derived lists (carbon prices, diversified classes) already
+parsed; the models' own settings (``AllocationSettings``, ``DistributionSettings``) are built from it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, fields
 
 import pandas as pd
 
@@ -12,7 +17,7 @@ import pandas as pd
 class Setting:
     name: str
     default: object  # None = computed (planning_date = today, season_length by period)
-    kind: str  # number | int | text | date | choice
+    kind: str  # number | int | text | date | choice | numbers (comma list) | classes (comma list of A/B/C)
     meaning: str
     choices: tuple[str, ...] = ()
     minimum: float | None = None
@@ -57,7 +62,7 @@ SETTINGS: dict[str, Setting] = {
             maximum=1,
         ),
         Setting("min_suppliers", 2, "int", "Suppliers a diversified SKU uses where enough offers exist", minimum=1),
-        Setting("diversify_abc", "A", "text", "ABC classes that are diversified, e.g. A or A,B"),
+        Setting("diversify_abc", ("A",), "classes", "ABC classes that are diversified, e.g. A or A,B"),
         Setting("late_penalty_per_unit", 100, "number", "Cost per unit delivered after its due date", minimum=0),
         Setting(
             "fair_share_floor",
@@ -67,7 +72,13 @@ SETTINGS: dict[str, Setting] = {
             minimum=0,
             maximum=1,
         ),
-        Setting("carbon_prices", "0,50,100,200,500", "text", "Carbon prices per t CO2e for the trade-off table"),
+        Setting(
+            "carbon_prices",
+            (0.0, 50.0, 100.0, 200.0, 500.0),
+            "numbers",
+            "Carbon prices per t CO2e for the trade-off table",
+            minimum=0,
+        ),
         Setting("solver_time_limit_s", 60, "number", "Time limit of each optimisation, seconds", minimum=1),
         Setting("target_availability", 0.95, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_fill_rate", 0.95, "number", "KPI target", minimum=0, maximum=1),
@@ -108,24 +119,171 @@ KPI_TARGETS = {
 }
 
 
+MIP_REL_GAP = 1e-4  # relative MIP gap at which HiGHS stops
+DAYS_PER_PERIOD = {"day": 1.0, "week": 7.0}  # a month is days_per_year / 12
+SEASON_LENGTH = {"day": 7, "week": 52, "month": 12}  # periods per season when season_length is not set
+WEIGHTS = ("price", "lead_time", "lead_time_sd", "on_time", "quality", "co2")  # supplier score criteria
+
+
+def _default(name: str):
+    return SETTINGS[name].default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One run's settings, typed; build it with ``Settings.from_values`` (defaults from ``SETTINGS``)."""
+
+    planning_date: pd.Timestamp
+    period: str
+    horizon_periods: int
+    days_per_year: float
+    currency: str
+    holding_rate: float
+    order_cost: float
+    service_level: float
+    service_type: str
+    policy: str
+    review_days: float
+    lead_time_days: float
+    lead_time_sd_days: float
+    forecast_method: str
+    season_length: int
+    carbon_price_per_t: float
+    shortage_penalty_per_unit: float
+    weight_price: float
+    weight_lead_time: float
+    weight_lead_time_sd: float
+    weight_on_time: float
+    weight_quality: float
+    weight_co2: float
+    risk_cost_rate: float
+    max_supplier_share: float
+    min_suppliers: int
+    diversify_abc: tuple[str, ...]
+    late_penalty_per_unit: float
+    fair_share_floor: float
+    carbon_prices: tuple[float, ...]
+    solver_time_limit_s: float
+    target_availability: float
+    target_fill_rate: float
+    target_days_of_cover: float
+    target_inventory_turns: float
+    target_excess_stock_value: float
+    target_stockout_risk_skus: float
+    target_forecast_wape: float
+    target_forecast_bias: float
+    target_occupancy: float
+    target_requirement_fill_rate: float
+    target_on_time_share: float
+    target_spend_hhi: float
+    target_supplier_on_time: float
+    kpi_amber_band: float
+    abc_a_share: float
+    abc_b_share: float
+    xyz_x_cv: float
+    xyz_y_cv: float
+
+    @classmethod
+    def from_values(cls, values: dict[str, object] | None = None, **overrides: object) -> Settings:
+        """Settings from already-valid values by name; anything not given takes its ``SETTINGS`` default
+        (planning_date: today; season_length: by period, 7 days, 52 weeks or 12 months)."""
+        given = {**(values or {}), **overrides}
+        unknown = set(given) - set(SETTINGS)
+        if unknown:
+            raise ValueError(f"unknown settings {sorted(unknown)}; allowed: {', '.join(SETTINGS)}")
+        v = {name: given.get(name, spec.default) for name, spec in SETTINGS.items()}
+        v["planning_date"] = pd.Timestamp(v["planning_date"] or dt.date.today()).normalize()
+        v["season_length"] = v["season_length"] or SEASON_LENGTH[str(v["period"])]
+        for name, spec in SETTINGS.items():
+            if spec.kind == "number":
+                v[name] = float(v[name])
+            elif spec.kind == "int":
+                v[name] = int(v[name])
+            elif spec.kind in ("numbers", "classes"):
+                v[name] = tuple(v[name])
+        return cls(**v)
+
+    @property
+    def days_per_period(self) -> float:
+        """Days in one forecast period: 1, 7 or days_per_year / 12."""
+        return DAYS_PER_PERIOD.get(self.period, self.days_per_year / 12.0)
+
+    @property
+    def horizon_days(self) -> float:
+        return self.horizon_periods * self.days_per_period
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Supplier score weights by criterion."""
+        return {name: getattr(self, f"weight_{name}") for name in WEIGHTS}
+
+    @property
+    def tradeoff_prices(self) -> list[float]:
+        """Carbon prices of the trade-off table: carbon_prices with 0 (cost only) and the price in force."""
+        return sorted({0.0, self.carbon_price_per_t, *self.carbon_prices})
+
+    @property
+    def kpi_targets(self) -> dict[str, float]:
+        return {kpi: getattr(self, name) for kpi, name in KPI_TARGETS.items()}
+
+    def allocation(self) -> AllocationSettings:
+        """The supplier allocation's parameters at the carbon price in force."""
+        return AllocationSettings(
+            carbon_price_per_t=self.carbon_price_per_t,
+            risk_cost_rate=self.risk_cost_rate,
+            shortage_penalty_per_unit=self.shortage_penalty_per_unit,
+            max_supplier_share=self.max_supplier_share,
+            min_suppliers=self.min_suppliers,
+            diversify_classes=self.diversify_abc,
+            time_limit_s=self.solver_time_limit_s,
+        )
+
+    def distribution(self) -> DistributionSettings:
+        """The distribution plan's parameters at the carbon price in force."""
+        return DistributionSettings(
+            planning_date=self.planning_date,
+            carbon_price_per_t=self.carbon_price_per_t,
+            shortage_penalty_per_unit=self.shortage_penalty_per_unit,
+            late_penalty_per_unit=self.late_penalty_per_unit,
+            fair_share_floor=self.fair_share_floor,
+            time_limit_s=self.solver_time_limit_s,
+        )
+
+    def rows(self) -> list[tuple[str, object]]:
+        """(name, value) per setting, as the Run Info sheet lists them (dates as ISO text, lists joined)."""
+        out = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, pd.Timestamp):
+                v = v.date().isoformat()
+            elif isinstance(v, tuple):
+                v = ",".join(f"{x:g}" if isinstance(x, float) else str(x) for x in v)
+            out.append((f.name, v))
+        return out
+
+
 @dataclass(frozen=True)
 class AllocationSettings:
-    carbon_price_per_t: float = 0.0
-    risk_cost_rate: float = 0.1  # currency per unit of (1 - score) per currency of price
-    shortage_penalty_per_unit: float = 1000.0
-    max_supplier_share: float = 0.7
-    min_suppliers: int = 2
-    diversify_classes: tuple[str, ...] = ("A",)
-    time_limit_s: float = 60.0
-    mip_rel_gap: float = 1e-4
+    """The supplier allocation's parameters (defaults: the Settings sheet's)."""
+
+    carbon_price_per_t: float = _default("carbon_price_per_t")
+    risk_cost_rate: float = _default("risk_cost_rate")  # currency per unit of (1 - score) per currency of price
+    shortage_penalty_per_unit: float = _default("shortage_penalty_per_unit")
+    max_supplier_share: float = _default("max_supplier_share")
+    min_suppliers: int = _default("min_suppliers")
+    diversify_classes: tuple[str, ...] = _default("diversify_abc")
+    time_limit_s: float = _default("solver_time_limit_s")
+    mip_rel_gap: float = MIP_REL_GAP
 
 
 @dataclass(frozen=True)
 class DistributionSettings:
+    """The distribution plan's parameters (defaults: the Settings sheet's)."""
+
     planning_date: pd.Timestamp
-    carbon_price_per_t: float = 0.0
-    shortage_penalty_per_unit: float = 1000.0
-    late_penalty_per_unit: float = 100.0
-    fair_share_floor: float = 0.5
-    time_limit_s: float = 60.0
-    mip_rel_gap: float = 1e-4
+    carbon_price_per_t: float = _default("carbon_price_per_t")
+    shortage_penalty_per_unit: float = _default("shortage_penalty_per_unit")
+    late_penalty_per_unit: float = _default("late_penalty_per_unit")
+    fair_share_floor: float = _default("fair_share_floor")
+    time_limit_s: float = _default("solver_time_limit_s")
+    mip_rel_gap: float = MIP_REL_GAP

@@ -15,10 +15,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from planner.core.optimize.allocation import Allocation, AllocationSettings, allocate, spend_hhi
-from planner.core.optimize.distribution import DistributionPlan, DistributionSettings, plan_distribution
-from planner.core.scorecard import CRITERIA, score_offers, supplier_summary
-from planner.model.results import NetworkResult
+from planner.core.optimize.allocation import allocate, spend_hhi
+from planner.core.optimize.distribution import DistributionPlan, plan_distribution
+from planner.core.scorecard import score_offers, supplier_summary
+from planner.model.inputs import Inputs
+from planner.model.issues import Reason
+from planner.model.results import KpiRow, NetworkResult, PricedPlan
 
 # where a binding allocation constraint is set: (contract sheet, column)
 BINDING = {
@@ -28,24 +30,6 @@ BINDING = {
     "max supplier share": ("Settings", "max_supplier_share"),
     "min suppliers": ("Settings", "min_suppliers"),
 }
-
-
-def weights(st: dict) -> dict[str, float]:
-    return {name: float(st[f"weight_{name}"]) for name in CRITERIA}
-
-
-def carbon_prices(st: dict, log, sheet: str) -> list[float]:
-    """Settings carbon_prices ('0,50,100') as numbers, always with 0 and the carbon price in force."""
-    prices = {0.0, float(st["carbon_price_per_t"])}
-    for part in str(st["carbon_prices"]).replace(";", ",").split(","):
-        try:
-            v = float(part)
-        except ValueError:
-            log.add("warning", sheet, [None], "value", part, "carbon_prices: not a number; left out")
-            continue
-        if v >= 0:
-            prices.add(v)
-    return sorted(prices)
 
 
 def horizon_requirement(rows: pd.DataFrame, horizon_days: float) -> pd.Series:
@@ -64,79 +48,73 @@ def distribution_supply(rows: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame({"site": rows["site"], "sku": rows["sku"], "available": np.where(ships, avail, 0.0)})
 
 
-def plan_network(inputs, rows: pd.DataFrame, st: dict, days_per_period: float) -> NetworkResult:
+def plan_network(inputs: Inputs, rows: pd.DataFrame) -> NetworkResult:
     """``inputs``: validated Inputs (Offers, Suppliers, Sites, Requirements, Lanes, Items; its issue log
-    gets the network's problems); ``rows``: the reorder plan per SKU x site with its internal columns."""
-    log, names = inputs.issues, inputs.sheet_names
+    gets the network's problems); ``rows``: the reorder plan per SKU x site with its internal columns.
+    Every model is solved at each carbon price of the trade-off; the plan is the one at the price in force."""
+    st = inputs.settings
+    prices = st.tradeoff_prices
     out = NetworkResult()
-    limit = float(st["solver_time_limit_s"])
-    prices = carbon_prices(st, log, names["Settings"])
-    offers, suppliers = inputs["Offers"], inputs["Suppliers"]
-    if len(offers):
-        out.scorecard = score_offers(offers, suppliers, weights(st))
-        out.supplier_summary = supplier_summary(out.scorecard)
-        req = horizon_requirement(rows, float(st["horizon_periods"]) * days_per_period)
-        abc = rows.groupby("sku")["abc"].first()
-        cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
-        classes = tuple(c.strip().upper() for c in str(st["diversify_abc"]).split(",") if c.strip())
-        acfg = AllocationSettings(
-            carbon_price_per_t=float(st["carbon_price_per_t"]),
-            risk_cost_rate=float(st["risk_cost_rate"]),
-            shortage_penalty_per_unit=float(st["shortage_penalty_per_unit"]),
-            max_supplier_share=float(st["max_supplier_share"]),
-            min_suppliers=int(st["min_suppliers"]),
-            diversify_classes=classes,
-            time_limit_s=limit,
-        )
-
-        def run_alloc(price: float) -> Allocation:
-            return allocate(out.scorecard, req, abc, cap, replace(acfg, carbon_price_per_t=price))
-
-        alloc_at = {p: run_alloc(p) for p in prices}
-        out.allocation = alloc_at[acfg.carbon_price_per_t]
-        for sku, constraint, message in out.allocation.problems:
-            sheet, column = BINDING[constraint]
-            log.add("warning", names[sheet], [None], column, sku, f"supplier allocation, {sku}: {message}")
-    else:
-        alloc_at = {}
-
-    reqs, lanes = inputs["Requirements"], inputs["Lanes"]
-    dist_at: dict[float, DistributionPlan] = {}
-    if len(reqs) and len(lanes):
-        items = inputs["Items"].set_index("sku")
-        supply = distribution_supply(rows, inputs["Sites"])
-        dcfg = DistributionSettings(
-            planning_date=st["planning_date"],
-            carbon_price_per_t=float(st["carbon_price_per_t"]),
-            shortage_penalty_per_unit=float(st["shortage_penalty_per_unit"]),
-            late_penalty_per_unit=float(st["late_penalty_per_unit"]),
-            fair_share_floor=float(st["fair_share_floor"]),
-            time_limit_s=limit,
-        )
-        dist_at = {
-            p: plan_distribution(supply, reqs, lanes, items, replace(dcfg, carbon_price_per_t=p)) for p in prices
-        }
-        out.distribution = dist_at[dcfg.carbon_price_per_t]
-        _report_unmet(out.distribution, lanes, supply, log, names["Requirements"])
-    elif len(reqs):
-        log.add("warning", names["Requirements"], [None], "destination", None,
-                "Requirements given but no usable Lanes rows: no distribution plan")  # fmt: skip
+    alloc_at = _allocations(inputs, rows, out, prices)
+    dist_at = _distributions(inputs, rows, out, prices)
     if alloc_at or dist_at:
-        out.by_price = {p: (alloc_at.get(p), dist_at.get(p)) for p in prices}
+        out.by_price = {p: PricedPlan(alloc_at.get(p), dist_at.get(p)) for p in prices}
         out.carbon = _tradeoff(prices, alloc_at, dist_at)
-        now = float(st["carbon_price_per_t"])
-        plan_row = out.carbon.loc[out.carbon["carbon_price_per_t"] == now].iloc[0]
-        base = out.carbon.loc[out.carbon["carbon_price_per_t"] == 0.0].iloc[0]
-        out.comparison = {
-            "carbon_price_per_t": now,
-            "co2_kg": float(plan_row["co2_total_kg"]),
-            "co2_kg_cost_only": float(base["co2_total_kg"]),
-            "co2_reduction": _ratio(base["co2_total_kg"] - plan_row["co2_total_kg"], base["co2_total_kg"]),
-            "extra_cost": float(plan_row["total_cost"] - base["total_cost"]),
-            "co2_per_unit_bought_kg": float(plan_row["co2_per_unit_bought_kg"]),
-            "co2_per_unit_shipped_kg": float(plan_row["co2_per_unit_shipped_kg"]),
-        }
+        out.comparison = _comparison(out.carbon, st.carbon_price_per_t)
     return out
+
+
+def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices: list[float]) -> dict:
+    """Supplier scores and the allocation of each SKU's horizon requirement, per carbon price."""
+    st, offers, suppliers = inputs.settings, inputs["Offers"], inputs["Suppliers"]
+    if not len(offers):
+        return {}
+    out.scorecard = score_offers(offers, suppliers, st.weights)
+    out.supplier_summary = supplier_summary(out.scorecard)
+    req = horizon_requirement(rows, st.horizon_days)
+    abc = rows.groupby("sku")["abc"].first()
+    cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
+    cfg = st.allocation()
+    alloc_at = {p: allocate(out.scorecard, req, abc, cap, replace(cfg, carbon_price_per_t=p)) for p in prices}
+    out.allocation = alloc_at[cfg.carbon_price_per_t]
+    for sku, constraint, message in out.allocation.problems:
+        sheet, column = BINDING[constraint]
+        inputs.issues.add(Reason.ALLOCATION_BINDS, inputs.sheet_names[sheet], [None], column, sku,
+                          f"supplier allocation, {sku}: {message}")  # fmt: skip
+    return alloc_at
+
+
+def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices: list[float]) -> dict:
+    """The distribution plan of the Requirements over the Lanes, per carbon price."""
+    reqs, lanes, names = inputs["Requirements"], inputs["Lanes"], inputs.sheet_names
+    if not len(reqs):
+        return {}
+    if not len(lanes):
+        inputs.issues.add(Reason.NO_USABLE_LANES, names["Requirements"], [None], "destination", None,
+                          "Requirements given but no usable Lanes rows: no distribution plan")  # fmt: skip
+        return {}
+    items = inputs["Items"].set_index("sku")
+    supply = distribution_supply(rows, inputs["Sites"])
+    cfg = inputs.settings.distribution()
+    dist_at = {p: plan_distribution(supply, reqs, lanes, items, replace(cfg, carbon_price_per_t=p)) for p in prices}
+    out.distribution = dist_at[cfg.carbon_price_per_t]
+    _report_unmet(out.distribution, lanes, supply, inputs.issues, names["Requirements"])
+    return dist_at
+
+
+def _comparison(carbon: pd.DataFrame, now: float) -> dict[str, float]:
+    """The plan at the carbon price in force against the cost-only plan (price 0)."""
+    plan_row = carbon.loc[carbon["carbon_price_per_t"] == now].iloc[0]
+    base = carbon.loc[carbon["carbon_price_per_t"] == 0.0].iloc[0]
+    return {
+        "carbon_price_per_t": now,
+        "co2_kg": float(plan_row["co2_total_kg"]),
+        "co2_kg_cost_only": float(base["co2_total_kg"]),
+        "co2_reduction": _ratio(base["co2_total_kg"] - plan_row["co2_total_kg"], base["co2_total_kg"]),
+        "extra_cost": float(plan_row["total_cost"] - base["total_cost"]),
+        "co2_per_unit_bought_kg": float(plan_row["co2_per_unit_bought_kg"]),
+        "co2_per_unit_shipped_kg": float(plan_row["co2_per_unit_shipped_kg"]),
+    }
 
 
 def summary(net: NetworkResult) -> str:
@@ -207,17 +185,17 @@ def _report_unmet(plan: DistributionPlan, lanes, supply, log, sheet: str) -> Non
             why = "no lane from a site with stock of this SKU to spare"
         else:
             why = "not enough stock above safety stock (shared fairly by priority)"
-        log.add("warning", sheet, row["_row"], "quantity", row["quantity"],
+        log.add(Reason.UNDELIVERABLE, sheet, row["_row"], "quantity", row["quantity"],
                 f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {why}")  # fmt: skip
     late = r["delivered"] - r["on_time_units"] > 1e-6
     for _, row in r.loc[late].iterrows():
-        log.add("info", sheet, row["_row"], "due_date", f"{row['due_date']:%Y-%m-%d}",
+        log.add(Reason.LATE_DELIVERY, sheet, row["_row"], "due_date", f"{row['due_date']:%Y-%m-%d}",
                 f"{row['delivered'] - row['on_time_units']:,.0f} units arrive after the due date (no faster lane "
                 "with stock)")  # fmt: skip
 
 
-def network_kpis(net: NetworkResult) -> list[tuple[str, float, str, bool, str]]:
-    """KPI rows (kpi, value, unit, higher is better, definition) of the network decisions."""
+def network_kpis(net: NetworkResult) -> list[KpiRow]:
+    """KPI rows of the network decisions."""
     rows: list[tuple[str, float, str, bool, str]] = []
     if net.allocation is not None:
         lines = net.allocation.lines
@@ -253,4 +231,4 @@ def network_kpis(net: NetworkResult) -> list[tuple[str, float, str, bool, str]]:
             ("co2_per_unit_bought_kg", c["co2_per_unit_bought_kg"], "kg", False, "supply CO2 / units bought"),
             ("co2_per_unit_shipped_kg", c["co2_per_unit_shipped_kg"], "kg", False, "transport CO2 / units shipped"),
         ]
-    return rows
+    return [KpiRow(*row) for row in rows]

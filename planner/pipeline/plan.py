@@ -15,153 +15,40 @@ from planner.core.inventory import classify_abc, classify_xyz, plan_policy, stat
 from planner.core.kpis import abc_summary, occupancy_by_site, stock_kpis
 from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_orders
 from planner.model.inputs import Inputs
+from planner.model.issues import IssueLog
 from planner.model.results import REORDER_COLUMNS, History, NetworkResult, PlanResult
-from planner.model.settings import KPI_TARGETS, SETTINGS
+from planner.model.settings import Settings
+from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.network import network_kpis, plan_network
 
 ITEM_OVERRIDES = ("holding_rate", "order_cost", "service_level", "service_type", "policy", "review_days")
-
-
-def days_per_period(period: str, days_per_year: float) -> float:
-    return {"day": 1.0, "week": 7.0, "month": days_per_year / 12.0}[period]
-
-
-def period_index(dates: pd.Series, planning_date: pd.Timestamp, period: str) -> np.ndarray:
-    """Periods back from the planning date: 0 = the last complete period before it. Days and weeks are
-    counted in whole 1- or 7-day blocks ending the day before the planning date; months are calendar
-    months before the planning date's month (the month under way is not complete and is left out)."""
-    if period == "month":
-        pm = planning_date.year * 12 + planning_date.month
-        return (pm - (dates.dt.year * 12 + dates.dt.month) - 1).to_numpy()
-    days = (planning_date - dates).dt.days.to_numpy()
-    return np.where(days > 0, (days - 1) // (7 if period == "week" else 1), -1)
-
-
-def build_history(demand: pd.DataFrame, keys: pd.DataFrame, settings: dict, log, sheet: str) -> History:
-    """Aggregate Demand rows into a (Stock rows x periods) matrix of demand per period."""
-    pdate, period = settings["planning_date"], settings["period"]
-    dpp = days_per_period(period, settings["days_per_year"])
-    back = period_index(demand["date"], pdate, period) if len(demand) else np.zeros(0, int)
-    future = back < 0
-    if future.any():
-        log.add("warning", sheet, demand.loc[future, "_row"].to_numpy(), "date",
-                demand.loc[future, "date"].dt.date.to_numpy(),
-                "date on or after the planning date (or in its unfinished month); not used as history")  # fmt: skip
-    series = pd.MultiIndex.from_frame(keys[["sku", "site"]])
-    code = series.get_indexer(pd.MultiIndex.from_frame(demand[["sku", "site"]])) if len(demand) else back
-    stray = (code < 0) & ~future
-    if stray.any():
-        log.add("info", sheet, demand.loc[stray, "_row"].to_numpy(), "site", demand.loc[stray, "site"].to_numpy(),
-                "no Stock row for this sku/site; history not used")  # fmt: skip
-    use = (code >= 0) & ~future
-    P = int(back[use].max()) + 1 if use.any() else 1
-    col = P - 1 - back[use]
-    weights = demand["quantity"].to_numpy(float)[use]
-    flat = np.bincount(code[use] * P + col, weights=weights, minlength=len(keys) * P).astype(float)
-    Y = flat.reshape(len(keys), P)
-    first = np.full(len(keys), P)
-    np.minimum.at(first, code[use], col)
-    Y[np.arange(P)[None, :] < first[:, None]] = np.nan
-    if period == "month":
-        month0 = pdate.to_period("M").start_time  # the month under way: the first forecast period
-        starts = pd.date_range(end=month0 - pd.offsets.MonthBegin(1), periods=P, freq="MS")
-        future_starts = pd.date_range(start=month0, periods=settings["horizon_periods"], freq="MS")
-    else:
-        step = pd.Timedelta(days=7 if period == "week" else 1)
-        starts = pd.DatetimeIndex([pdate - step * (P - i) for i in range(P)])
-        future_starts = pd.DatetimeIndex([pdate + step * i for i in range(settings["horizon_periods"])])
-    return History(Y, starts, dpp, future_starts)
-
-
-def demand_cv(Y: np.ndarray) -> np.ndarray:
-    """Coefficient of variation (population sd / mean) of demand per period over each series' observed
-    history; NaN without history or demand."""
-    n = np.sum(~np.isnan(Y), axis=1)
-    mean = np.divide(np.nansum(Y, axis=1), n, out=np.zeros(len(Y)), where=n > 0)
-    var = np.divide(np.nansum((Y - mean[:, None]) ** 2, axis=1), n, out=np.zeros(len(Y)), where=n > 0)
-    return np.divide(np.sqrt(var), mean, out=np.full(len(Y), np.nan), where=mean > 0)
-
-
-def _with_defaults(items: pd.DataFrame, settings: dict) -> pd.DataFrame:
-    items = items.copy()
-    for col in ITEM_OVERRIDES:
-        items[col] = items[col].astype(object).where(items[col].notna(), settings[col])
-    for col in ("holding_rate", "order_cost", "service_level", "review_days"):
-        items[col] = items[col].astype(float)
-    return items
-
-
-def _warned_rows(issues: pd.DataFrame, sheet: str) -> set:
-    w = issues[(issues["sheet"] == sheet) & (issues["severity"] == "warning")]
-    return set(w["row"].dropna().astype(int))
+OFFER_TERMS = ("moq", "order_multiple", "lead_time_days", "lead_time_sd_days")
+STATUS_ORDER = {"ORDER NOW": 0, "CHECK": 1, "EXCESS": 2, "OK": 3, "NO DEMAND": 4}
 
 
 def plan(inputs: Inputs, source: str = "") -> PlanResult:
-    """Plan every Stock row (SKU x site) of validated inputs."""
-    st = inputs.settings
-    log = inputs.issues
-    items = _with_defaults(inputs["Items"], st)
-    stock = inputs["Stock"]
-    rows = stock.merge(items.drop(columns="_row").rename(columns={}), on="sku", how="left", suffixes=("", "_item"))
-    rows["_item_row"] = stock["sku"].map(inputs["Items"].set_index("sku")["_row"]).to_numpy()
-
+    """Plan every Stock row (SKU x site) of validated inputs: forecast, policy, supplier terms, status and
+    notes, the network, purchase orders and KPIs."""
+    st, log, stock = inputs.settings, inputs.issues, inputs["Stock"]
     hist = build_history(inputs["Demand"], stock, st, log, inputs.sheet_names["Demand"])
-    H, season = int(st["horizon_periods"]), int(st["season_length"])
-    fc: ForecastResult = forecast_series(hist.Y, H, season, str(st["forecast_method"]))
-    dpp = hist.days_per_period
-    override = stock["forecast_per_day"].notna().to_numpy()
-    d = np.where(override, stock["forecast_per_day"].to_numpy(float), fc.forecast[:, 0] / dpp)
-    sd_hist = fc.sigma / math.sqrt(dpp)
-    sd_given = stock["forecast_sd_per_day"].to_numpy(float)
-    sd = np.where(override, np.where(np.isnan(sd_given), sd_hist, sd_given), sd_hist)
-    rows["demand_per_day"], rows["demand_sd_per_day"] = d, sd
-
-    offers = cheapest_offers(inputs["Offers"], inputs["Suppliers"])
-    chosen = offers.set_index("sku")
-    for col in ("supplier", "unit_price"):
-        rows[col] = rows["sku"].map(chosen[col]) if len(chosen) else np.nan
-    rows["unit_price"] = rows["unit_price"].astype(float).fillna(rows["unit_cost"])
-    for col in ("moq", "order_multiple", "lead_time_days", "lead_time_sd_days"):
-        from_offer = rows["sku"].map(chosen[col]).astype(float) if len(chosen) else np.nan
-        rows[col] = pd.Series(from_offer, index=rows.index).fillna(rows[col].astype(float))
-    rows["lead_time_days"] = rows["lead_time_days"].fillna(float(st["lead_time_days"]))
-    rows["lead_time_sd_days"] = rows["lead_time_sd_days"].fillna(float(st["lead_time_sd_days"]))
-
-    policy = plan_policy(rows, float(st["days_per_year"]), st["planning_date"])
-    out = pd.concat([rows, policy], axis=1)
-    out["annual_value"] = out["annual_demand"] * out["unit_cost"]
-    out["abc"] = classify_abc(out["annual_value"], st["abc_a_share"], st["abc_b_share"])
-    out["xyz"] = classify_xyz(demand_cv(hist.Y), st["xyz_x_cv"], st["xyz_y_cv"])
-    out["demand_class"] = np.where(override, "override", fc.demand_class)
-    out["forecast_method"] = np.where(override, "given", fc.method)
-    out["order_value"] = out["suggested_order"] * out["unit_price"]
-
-    notes = _notes(out, inputs, override)
-    checks = (out["on_hand"] < 0).to_numpy() | notes.str.contains("input repaired").to_numpy()
-    out["status"] = status(policy, d, checks)
-    out["note"] = notes
-    net = plan_network(inputs, out, st, dpp)
+    fc = forecast_series(hist.Y, st.horizon_periods, st.season_length, st.forecast_method)
+    rows = _sku_site_rows(inputs)
+    override = _demand_rates(rows, stock, fc, hist.days_per_period)
+    _supplier_terms(rows, cheapest_offers(inputs["Offers"], inputs["Suppliers"]), st)
+    out = _policy_rows(rows, hist, fc, override, st)
+    net = plan_network(inputs, out)
     po_rows = out
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
         po_rows = follow_allocation(out, net.allocation.lines, net.scorecard)
         out["note"] = _note_resourced(out, po_rows)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
-
-    h = holdout_length(hist.Y.shape[1], H)
-    actual = np.nansum(hist.Y[:, hist.Y.shape[1] - h :], axis=1) if h else np.zeros(len(out))
-    wape, bias = _aggregate_accuracy(fc, actual)
-    inbound = out["on_order"].fillna(0.0) + po_rows["suggested_order"].reindex(out.index).fillna(0.0)
-    shipments = net.distribution.shipments if net.distribution is not None else None
-    occupancy = occupancy_by_site(out, inputs["Sites"], inbound, shipments, float(st["target_occupancy"]))
-    targets = {k: float(st[v]) for k, v in KPI_TARGETS.items()}
-    kpis = stock_kpis(out, targets, float(st["days_per_year"]), wape, bias, occupancy, float(st["kpi_amber_band"]),
-                      network_kpis(net))  # fmt: skip
+    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net)
     return PlanResult(
         reorder=reorder.reset_index(drop=True),
         purchase_orders=purchase_orders(po_rows),
-        forecast=_forecast_frame(stock, fc, hist, override, d),
+        forecast=_forecast_frame(stock, fc, hist, override, out["demand_per_day"].to_numpy()),
         kpis=kpis,
-        abc=abc_summary(out, float(st["days_per_year"])),
+        abc=abc_summary(out, st.days_per_year),
         occupancy=occupancy,
         issues=log.frame(),
         run_info=_run_info(source, st, out, log, net),
@@ -170,28 +57,93 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     )
 
 
-STATUS_ORDER = {"ORDER NOW": 0, "CHECK": 1, "EXCESS": 2, "OK": 3, "NO DEMAND": 4}
+def _sku_site_rows(inputs: Inputs) -> pd.DataFrame:
+    """One row per Stock row with its item's columns (Settings defaults where the item leaves them blank)
+    and the per-row flags of both rows (``_repaired`` for the stock row, ``_item_repaired`` for the item)."""
+    items = inputs["Items"].copy()
+    for col in ITEM_OVERRIDES:
+        items[col] = items[col].astype(object).where(items[col].notna(), getattr(inputs.settings, col))
+    for col in ("holding_rate", "order_cost", "service_level", "review_days"):
+        items[col] = items[col].astype(float)
+    items = items.rename(columns={"_row": "_item_row", "_repaired": "_item_repaired"})
+    return inputs["Stock"].merge(items, on="sku", how="left", suffixes=("", "_item"))
+
+
+def _demand_rates(rows: pd.DataFrame, stock: pd.DataFrame, fc: ForecastResult, days_per_period: float) -> np.ndarray:
+    """demand_per_day = next period's forecast / days per period, sd = error sd / sqrt(days per period);
+    a forecast given on Stock overrides both. Returns the override mask."""
+    override = stock["forecast_per_day"].notna().to_numpy()
+    d = np.where(override, stock["forecast_per_day"].to_numpy(float), fc.forecast[:, 0] / days_per_period)
+    sd_hist = fc.sigma / math.sqrt(days_per_period)
+    sd_given = stock["forecast_sd_per_day"].to_numpy(float)
+    rows["demand_per_day"] = d
+    rows["demand_sd_per_day"] = np.where(override, np.where(np.isnan(sd_given), sd_hist, sd_given), sd_hist)
+    return override
+
+
+def _supplier_terms(rows: pd.DataFrame, offers: pd.DataFrame, st: Settings) -> None:
+    """Supplier, price, MOQ, multiple and lead time from each SKU's cheapest offer; the item's own values,
+    then Settings, where there is no offer."""
+    chosen = offers.set_index("sku")
+    for col in ("supplier", "unit_price"):
+        rows[col] = rows["sku"].map(chosen[col]) if len(chosen) else np.nan
+    rows["unit_price"] = rows["unit_price"].astype(float).fillna(rows["unit_cost"])
+    for col in OFFER_TERMS:
+        from_offer = rows["sku"].map(chosen[col]).astype(float) if len(chosen) else np.nan
+        rows[col] = pd.Series(from_offer, index=rows.index).fillna(rows[col].astype(float))
+    rows["lead_time_days"] = rows["lead_time_days"].fillna(st.lead_time_days)
+    rows["lead_time_sd_days"] = rows["lead_time_sd_days"].fillna(st.lead_time_sd_days)
+
+
+def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override: np.ndarray,
+                 st: Settings) -> pd.DataFrame:  # fmt: skip
+    """The inventory policy per row, its classes, order value, notes and status. A row is CHECK when its
+    on hand is negative or validation repaired its stock or item row (the per-row flags, not the log)."""
+    policy = plan_policy(rows, st.days_per_year, st.planning_date)
+    out = pd.concat([rows, policy], axis=1)
+    out["annual_value"] = out["annual_demand"] * out["unit_cost"]
+    out["abc"] = classify_abc(out["annual_value"], st.abc_a_share, st.abc_b_share)
+    out["xyz"] = classify_xyz(demand_cv(hist.Y), st.xyz_x_cv, st.xyz_y_cv)
+    out["demand_class"] = np.where(override, "override", fc.demand_class)
+    out["forecast_method"] = np.where(override, "given", fc.method)
+    out["order_value"] = out["suggested_order"] * out["unit_price"]
+    repaired = out["_repaired"].to_numpy(bool) | out["_item_repaired"].fillna(False).to_numpy(bool)
+    out["note"] = _notes(out, override, repaired)
+    out["status"] = status(policy, out["demand_per_day"].to_numpy(), (out["on_hand"] < 0).to_numpy() | repaired)
+    return out
+
+
+def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: History, fc: ForecastResult,
+          net: NetworkResult) -> tuple[pd.DataFrame | None, pd.DataFrame]:  # fmt: skip
+    """Occupancy per site and the KPI table (forecast accuracy on the hold-out of the history)."""
+    st = inputs.settings
+    h = holdout_length(hist.Y.shape[1], st.horizon_periods)
+    actual = np.nansum(hist.Y[:, hist.Y.shape[1] - h :], axis=1) if h else np.zeros(len(out))
+    wape, bias = _aggregate_accuracy(fc, actual)
+    inbound = out["on_order"].fillna(0.0) + po_rows["suggested_order"].reindex(out.index).fillna(0.0)
+    shipments = net.distribution.shipments if net.distribution is not None else None
+    occupancy = occupancy_by_site(out, inputs["Sites"], inbound, shipments, st.target_occupancy)
+    kpis = stock_kpis(out, st.kpi_targets, st.days_per_year, wape, bias, occupancy, st.kpi_amber_band,
+                      network_kpis(net))  # fmt: skip
+    return occupancy, kpis
 
 
 def _status_order(col: pd.Series) -> pd.Series:
     return col.map(STATUS_ORDER) if col.name == "status" else col
 
 
-def _notes(out: pd.DataFrame, inputs: Inputs, override: np.ndarray) -> pd.Series:
+def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray) -> pd.Series:
     """Why a row looks the way it does, in words (joined with '; ')."""
-    issues = inputs.issues.frame()
-    warned_items = _warned_rows(issues, inputs.sheet_names["Items"])
-    warned_stock = _warned_rows(issues, inputs.sheet_names["Stock"])
     parts = [
         (out["safety_factor_raw"] < 0, "service target met without safety stock (k < 0 floored at 0)"),
         (out["on_hand"] < 0, "negative on hand"),
-        (pd.Series(override, index=out.index), "forecast given on Stock"),
+        (override, "forecast given on Stock"),
         (out["supplier"].isna(), "no offer: lead time and price from the item or Settings"),
-        (out["_item_row"].isin(warned_items) | out["_row"].isin(warned_stock), "input repaired, see Issues"),
+        (repaired, "input repaired, see Issues"),
     ]
     text = pd.Series("", index=out.index)
     for mask, words in parts:
-        text = text.where(~mask.to_numpy(), np.where(text == "", words, text + "; " + words))
+        text = text.where(~np.asarray(mask, bool), np.where(text == "", words, text + "; " + words))
     return text
 
 
@@ -243,7 +195,7 @@ def _solver_rows(net: NetworkResult) -> list[tuple[str, object]]:
     return rows
 
 
-def _run_info(source: str, st: dict, out: pd.DataFrame, log, net: NetworkResult) -> pd.DataFrame:
+def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: NetworkResult) -> pd.DataFrame:
     rows = [
         ("planner version", __version__),
         ("run at", dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
@@ -253,8 +205,6 @@ def _run_info(source: str, st: dict, out: pd.DataFrame, log, net: NetworkResult)
         ("issues: errors", log.count("error")),
         ("issues: warnings", log.count("warning")),
         *_solver_rows(net),
+        *((f"setting {name}", value) for name, value in st.rows()),
     ]
-    for name in SETTINGS:
-        v = st[name]
-        rows.append((f"setting {name}", v.date().isoformat() if isinstance(v, pd.Timestamp) else v))
     return pd.DataFrame(rows, columns=["item", "value"])

@@ -243,7 +243,7 @@ def sheet_names(result: PlanResult, existing: Iterable[str] = ()) -> tuple[str, 
 
 
 def _not_computed_sheet(result: PlanResult, name: str) -> Sheet:
-    when = result.settings.get("planning_date")
+    when = result.settings.planning_date if result.settings is not None else None
     note = (f"Not computed in the run of {when:%Y-%m-%d}: {NOT_COMPUTED[name]}. The earlier plan that stood "
             "here was removed.") if when is not None else f"Not computed: {NOT_COMPUTED[name]}."  # fmt: skip
     t = table(pd.DataFrame({"note": [note]}), TABLE_NAMES[name], style.number_formats("EUR"))
@@ -306,7 +306,7 @@ def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
 def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> list[Sheet]:
     """The output sheets of a plan named in ``names``, in that order (default: ``sheet_names(result)``)."""
     names = sheet_names(result) if names is None else names
-    currency = str(result.settings.get("currency", "EUR"))
+    currency = result.settings.currency if result.settings is not None else "EUR"
     fmts = style.number_formats(currency)
 
     def reorder() -> Sheet:

@@ -16,8 +16,8 @@ import pandas as pd
 
 from planner.model.errors import InputError
 from planner.model.inputs import Inputs
-from planner.model.issues import IssueLog
-from planner.model.settings import SETTINGS
+from planner.model.issues import IssueLog, Reason
+from planner.model.settings import SETTINGS, WEIGHTS, Settings
 from planner.workbook.contract import SHEETS, Column, SheetSpec, key
 from planner.workbook.read import RawTable
 
@@ -116,19 +116,22 @@ def _convert(col: Column, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return v.where(~bad), bad
 
 
-def validate_table(raw: RawTable | None, spec: SheetSpec, log: IssueLog) -> pd.DataFrame:
-    """Typed frame of one input sheet (columns: the contract's present ones, '_row')."""
+def validate_table(raw: RawTable | None, spec: SheetSpec, log: IssueLog) -> tuple[pd.DataFrame, np.ndarray]:
+    """Typed frame of one input sheet (columns: the contract's, then '_row' and '_repaired') and the Excel
+    rows skipped."""
     if raw is None:
         if spec.required:
             raise InputError(f"Sheet '{spec.name}' is missing: the workbook needs an '{spec.name}' sheet "
                              f"with one row per {spec.row}")  # fmt: skip
-        return pd.DataFrame({c.name: pd.Series(dtype=object) for c in spec.columns} | {"_row": []})
+        empty = {c.name: pd.Series(dtype=object) for c in spec.columns}
+        return pd.DataFrame(empty | {"_row": pd.Series(dtype=int), "_repaired": pd.Series(dtype=bool)}), _NO_ROWS
     for col in spec.columns:
         if col.required and key(col.name) not in raw.columns:
             found = ", ".join(str(c) for c in raw.data.columns) or "no headers"
             raise InputError(f"Sheet '{raw.sheet}': required column '{col.name}' is missing (found: {found})")
     out = pd.DataFrame({"_row": raw.rows})
     keep = np.ones(len(raw.rows), bool)
+    repaired = np.zeros(len(raw.rows), bool)
     for col in spec.columns:
         header = raw.columns.get(key(col.name))
         if header is None:
@@ -137,28 +140,35 @@ def validate_table(raw: RawTable | None, spec: SheetSpec, log: IssueLog) -> pd.D
         src = raw.data[header]
         values, bad = _convert(col, src)
         out[col.name] = values.to_numpy()
-        sev, what = ("error", "row skipped") if col.required else ("warning", "ignored, default used")
+        reason, what = (Reason.BAD_REQUIRED_VALUE, "row skipped") if col.required else \
+            (Reason.BAD_OPTIONAL_VALUE, "ignored, default used")  # fmt: skip
         if bad.any():
-            log.add(sev, raw.sheet, raw.rows[bad], header, src.to_numpy()[bad],
+            log.add(reason, raw.sheet, raw.rows[bad], header, src.to_numpy()[bad],
                     f"expected {_describe(col)}; {what}")  # fmt: skip
         if col.required:
             blank = src.isna().to_numpy()
             if blank.any():
-                log.add("error", raw.sheet, raw.rows[blank], header, None, "required value is blank; row skipped")
+                log.add(Reason.BLANK_REQUIRED_VALUE, raw.sheet, raw.rows[blank], header, None,
+                        "required value is blank; row skipped")  # fmt: skip
             keep &= ~bad & ~blank
+        else:
+            repaired |= bad
+    out["_repaired"] = repaired
+    skipped = raw.rows[~keep]
     out = out.loc[keep]
     if spec.name == "Demand":
-        return _sum_duplicates(out, raw, log)
+        return _sum_duplicates(out, raw, log), skipped
     dup = out.duplicated(list(spec.key), keep="first").to_numpy()
     if dup.any():
         first = out.drop_duplicates(list(spec.key)).set_index(list(spec.key))["_row"]
         firsts = first.reindex(pd.MultiIndex.from_frame(out.loc[dup, list(spec.key)])).to_numpy() \
             if len(spec.key) > 1 else first.reindex(out.loc[dup, spec.key[0]]).to_numpy()  # fmt: skip
         for r, v, f in zip(out.loc[dup, "_row"], out.loc[dup, spec.key[0]], firsts, strict=True):
-            log.add("error", raw.sheet, r, raw.columns[key(spec.key[0])], v,
+            log.add(Reason.DUPLICATE_KEY, raw.sheet, r, raw.columns[key(spec.key[0])], v,
                     f"duplicate {'/'.join(spec.key)} (first at row {f}); row skipped")  # fmt: skip
+        skipped = np.concatenate([skipped, out.loc[dup, "_row"].to_numpy()])
         out = out.loc[~dup]
-    return out.reset_index(drop=True)
+    return out.reset_index(drop=True), skipped
 
 
 def _sum_duplicates(out: pd.DataFrame, raw: RawTable, log: IssueLog) -> pd.DataFrame:
@@ -166,24 +176,25 @@ def _sum_duplicates(out: pd.DataFrame, raw: RawTable, log: IssueLog) -> pd.DataF
     dup = out.duplicated(k, keep="first").to_numpy()
     if not dup.any():
         return out.reset_index(drop=True)
-    log.add("warning", raw.sheet, out.loc[dup, "_row"].to_numpy(), raw.columns["quantity"],
+    log.add(Reason.DUPLICATE_DEMAND, raw.sheet, out.loc[dup, "_row"].to_numpy(), raw.columns["quantity"],
             out.loc[dup, "quantity"].to_numpy(), "same sku/site/date as an earlier row; quantities added")  # fmt: skip
-    summed = out.groupby(k, sort=False, as_index=False).agg(quantity=("quantity", "sum"), _row=("_row", "first"))
+    summed = out.groupby(k, sort=False, as_index=False).agg(
+        quantity=("quantity", "sum"), _row=("_row", "first"), _repaired=("_repaired", "any")
+    )
     return summed
 
 
-def _drop_unknown(df: pd.DataFrame, col: str, known: pd.Index, sheet: str, header: str, log: IssueLog,
-                  what: str, severity: str = "error") -> pd.DataFrame:  # fmt: skip
+def _unknown(df: pd.DataFrame, col: str, known: pd.Index, sheet: str, header: str, log: IssueLog,
+             reason: Reason, what: str) -> np.ndarray:  # fmt: skip
+    """Mask of the rows whose ``col`` is not in ``known``, each logged."""
     unknown = ~df[col].isin(known).to_numpy()
     if unknown.any():
-        log.add(severity, sheet, df.loc[unknown, "_row"].to_numpy(), header, df.loc[unknown, col].to_numpy(),
-                what)  # fmt: skip
-        if severity == "error":
-            df = df.loc[~unknown].reset_index(drop=True)
-    return df
+        log.add(reason, sheet, df.loc[unknown, "_row"].to_numpy(), header, df.loc[unknown, col].to_numpy(), what)
+    return unknown
 
 
-def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log: IssueLog) -> None:
+def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log: IssueLog,
+                   skipped: dict[str, np.ndarray]) -> None:  # fmt: skip
     """Lanes and Requirements against Sites: a lane from a site to itself is skipped; sites unknown to a
     non-empty Sites sheet are reported (kept: their capacity is just unknown); lanes without any cost or
     with a truck cost but no truck capacity are reported; so are shipped items without a weight, or
@@ -192,14 +203,17 @@ def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log:
     sheet, h = names["Lanes"], hdr["Lanes"]
     if len(lanes):
         loop = (lanes["origin"] == lanes["destination"]).to_numpy()
-        log.add("error", sheet, lanes.loc[loop, "_row"].to_numpy(), h.get("destination", "destination"),
+        log.add(Reason.LANE_TO_ITSELF, sheet, lanes.loc[loop, "_row"].to_numpy(), h.get("destination", "destination"),
                 lanes.loc[loop, "destination"].to_numpy(), "lane from a site to itself; row skipped")  # fmt: skip
+        skipped["Lanes"] = np.concatenate([skipped["Lanes"], lanes.loc[loop, "_row"].to_numpy()])
         lanes = tables["Lanes"] = lanes.loc[~loop].reset_index(drop=True)
         no_cost = (lanes["cost_per_unit"].isna() & lanes["cost_per_truck"].isna()).to_numpy()
-        log.add("warning", sheet, lanes.loc[no_cost, "_row"].to_numpy(), h.get("cost_per_unit", "cost_per_unit"),
+        log.add(Reason.LANE_WITHOUT_COST, sheet, lanes.loc[no_cost, "_row"].to_numpy(),
+                h.get("cost_per_unit", "cost_per_unit"),
                 None, "lane has neither cost_per_unit nor cost_per_truck: it is treated as free")  # fmt: skip
         half = (lanes["cost_per_truck"].notna() & ~(lanes["truck_capacity_m3"] > 0)).to_numpy()
-        log.add("warning", sheet, lanes.loc[half, "_row"].to_numpy(), h.get("truck_capacity_m3", "truck_capacity_m3"),
+        log.add(Reason.TRUCK_WITHOUT_CAPACITY, sheet, lanes.loc[half, "_row"].to_numpy(),
+                h.get("truck_capacity_m3", "truck_capacity_m3"),
                 lanes.loc[half, "truck_capacity_m3"].to_numpy(),
                 "cost_per_truck needs a truck_capacity_m3 above 0: the truck cost is ignored")  # fmt: skip
     reqs, items = tables["Requirements"], tables["Items"]
@@ -207,12 +221,12 @@ def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log:
         shipped = items[items["sku"].isin(reqs["sku"])]
         hi = hdr["Items"]
         no_weight = shipped["unit_weight_kg"].isna().to_numpy()
-        log.add("warning", names["Items"], shipped.loc[no_weight, "_row"].to_numpy(),
+        log.add(Reason.SHIPPED_WITHOUT_WEIGHT, names["Items"], shipped.loc[no_weight, "_row"].to_numpy(),
                 hi.get("unit_weight_kg", "unit_weight_kg"), None,
                 "blank, and the item is shipped (Requirements): its transport CO2 counts as 0")  # fmt: skip
         if (lanes["truck_capacity_m3"] > 0).any():
             no_volume = shipped["unit_volume_m3"].isna().to_numpy()
-            log.add("warning", names["Items"], shipped.loc[no_volume, "_row"].to_numpy(),
+            log.add(Reason.SHIPPED_WITHOUT_VOLUME, names["Items"], shipped.loc[no_volume, "_row"].to_numpy(),
                     hi.get("unit_volume_m3", "unit_volume_m3"), None,
                     "blank, and the item travels on lanes priced per truck: it takes no room in a truck")  # fmt: skip
     if not len(sites):
@@ -221,57 +235,102 @@ def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log:
     what = "site not on the Sites sheet (used; its type and capacity are unknown)"
     for col in ("origin", "destination"):
         if len(lanes):
-            _drop_unknown(lanes, col, known, sheet, h.get(col, col), log, what, severity="warning")
+            _unknown(lanes, col, known, sheet, h.get(col, col), log, Reason.UNKNOWN_SITE, what)
     if len(reqs):
-        _drop_unknown(reqs, "destination", known, names["Requirements"],
-                      hdr["Requirements"].get("destination", "destination"), log, what, severity="warning")  # fmt: skip
+        _unknown(reqs, "destination", known, names["Requirements"],
+                 hdr["Requirements"].get("destination", "destination"), log, Reason.UNKNOWN_SITE, what)  # fmt: skip
 
 
-def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: IssueLog) -> dict[str, object]:
-    """Settings sheet rows -> values (defaults where absent or invalid; invalid ones are logged)."""
-    values: dict[str, object] = {s.name: s.default for s in SETTINGS.values()}
+def _setting_list(spec, raw: object) -> tuple[tuple, list[str]]:
+    """A comma (or semicolon) list setting: the valid parts and the parts that are not."""
+    parts = [x.strip() for x in str(raw).replace(";", ",").split(",") if x.strip()]
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        parts = [f"{raw:g}"]
+    if spec.kind == "classes":
+        good = tuple(dict.fromkeys(x.upper() for x in parts if x.upper() in ABC_CLASSES))
+        return good, [x for x in parts if x.upper() not in ABC_CLASSES]
+    values = pd.to_numeric(pd.Series(parts, dtype=object), errors="coerce").to_numpy(float)
+    ok = np.isfinite(values) & (values >= (spec.minimum or 0.0))
+    return tuple(float(v) for v in values[ok]), [x for x, good in zip(parts, ok, strict=True) if not good]
+
+
+def _setting_value(spec, raw: object) -> tuple[object, bool]:
+    """One Settings cell as its typed value, and whether it was valid."""
+    if spec.kind in ("numbers", "classes"):
+        good, bad = _setting_list(spec, raw)
+        return good, not bad
+    col = _setting_column(spec)
+    v, bad = _convert(col, pd.Series([raw], dtype=object))
+    if spec.kind == "int" and not bad[0] and float(v.iloc[0]) != int(v.iloc[0]):
+        bad[0] = True
+    if bad[0] or v.isna().iloc[0]:
+        return None, False
+    return (int(v.iloc[0]) if spec.kind == "int" else v.iloc[0]), True
+
+
+def _setting_column(spec) -> Column:
+    kind = {"int": "number", "numbers": "text", "classes": "text"}.get(spec.kind, spec.kind)
+    return Column(spec.name, kind, minimum=spec.minimum, maximum=spec.maximum, choices=spec.choices)
+
+
+def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: IssueLog) -> Settings:
+    """Settings sheet rows -> typed Settings (defaults where absent or invalid; invalid ones are logged)."""
+    values: dict[str, object] = {}
     for row, name, raw in zip(df["_row"], df["setting"], df["value"], strict=True):
         spec = SETTINGS.get(key(name))
         if spec is None:
-            log.add("warning", sheet, row, header.get("setting", "setting"), name,
+            log.add(Reason.UNKNOWN_SETTING, sheet, row, header.get("setting", "setting"), name,
                     "unknown setting; ignored (see the Instructions sheet for the list)")  # fmt: skip
             continue
-        col = Column(spec.name, {"int": "number"}.get(spec.kind, spec.kind), minimum=spec.minimum,
-                     maximum=spec.maximum, choices=spec.choices)  # fmt: skip
-        v, bad = _convert(col, pd.Series([raw], dtype=object))
-        if spec.kind == "int" and not bad[0] and float(v.iloc[0]) != int(v.iloc[0]):
-            bad[0] = True
-        if bad[0] or v.isna().iloc[0]:
-            log.add("warning", sheet, row, header.get("value", "value"), raw,
-                    f"setting '{spec.name}' expects {_describe(col)}; default used")  # fmt: skip
-            continue
-        x = v.iloc[0]
-        values[spec.name] = int(x) if spec.kind == "int" else x
-    if values["planning_date"] is None:
-        values["planning_date"] = pd.Timestamp(dt.date.today())
-    if values["season_length"] is None:
-        values["season_length"] = {"day": 7, "week": 52, "month": 12}[str(values["period"])]
-    values["planning_date"] = pd.Timestamp(values["planning_date"]).normalize()
-    return values
+        value, ok = _setting_value(spec, raw)
+        if not ok:
+            expects = _LIST_WORDS.get(spec.kind) or _describe(_setting_column(spec))
+            kept = "the valid ones used" if spec.kind in _LIST_WORDS and value else "default used"
+            log.add(Reason.BAD_SETTING, sheet, row, header.get("value", "value"), raw,
+                    f"setting '{spec.name}' expects {expects}; {kept}")  # fmt: skip
+        if ok or (spec.kind in _LIST_WORDS and value):
+            values[spec.name] = value
+    return Settings.from_values(values)
+
+
+_LIST_WORDS = {
+    "numbers": "numbers >= 0 separated by commas, e.g. 0,50,100",
+    "classes": "ABC classes separated by commas, e.g. A or A,B",
+}
+ABC_CLASSES = ("A", "B", "C")
+
+
+def _check_weights(settings: Settings, offers: pd.DataFrame, sheet: str) -> None:
+    """Supplier scores need a weight above 0 somewhere: all at 0 is a structural problem when Offers exist."""
+    if len(offers) and not any(w > 0 for w in settings.weights.values()):
+        names = ", ".join(f"weight_{w}" for w in WEIGHTS)
+        raise InputError(f"Sheet '{sheet}': the supplier score weights ({names}) are all 0; set at least one "
+                         "above 0, e.g. weight_price = 1")  # fmt: skip
+
+
+_NO_ROWS = np.zeros(0, dtype=int)
 
 
 def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
     """Every input sheet validated and cross-checked (SKUs known to Items, suppliers to Suppliers)."""
     log = IssueLog()
-    tables = {name: validate_table(raw.get(name), spec, log) for name, spec in SHEETS.items()}
+    tables, skipped = {}, {}
+    for name, spec in SHEETS.items():
+        tables[name], skipped[name] = validate_table(raw.get(name), spec, log)
     names = {name: (raw[name].sheet if name in raw else name) for name in SHEETS}
     hdr = {name: (raw[name].columns if name in raw else {}) for name in SHEETS}
     skus = pd.Index(tables["Items"]["sku"])
     for sheet in ("Stock", "Demand", "Offers", "Requirements"):
-        if len(tables[sheet]):
-            tables[sheet] = _drop_unknown(tables[sheet], "sku", skus, names[sheet], hdr[sheet].get("sku", "sku"),
-                                          log, "sku not on the Items sheet; row skipped")  # fmt: skip
+        df = tables[sheet]
+        unknown = _unknown(df, "sku", skus, names[sheet], hdr[sheet].get("sku", "sku"), log, Reason.UNKNOWN_SKU,
+                           "sku not on the Items sheet; row skipped")  # fmt: skip
+        skipped[sheet] = np.concatenate([skipped[sheet], df.loc[unknown, "_row"].to_numpy()])
+        tables[sheet] = df.loc[~unknown].reset_index(drop=True)
     if len(tables["Offers"]) and len(tables["Suppliers"]):
-        _drop_unknown(tables["Offers"], "supplier", pd.Index(tables["Suppliers"]["supplier"]), names["Offers"],
-                      hdr["Offers"].get("supplier", "supplier"), log,
-                      "supplier not on the Suppliers sheet; its lead time comes from the offer or the item",
-                      severity="warning")  # fmt: skip
-    _check_network(tables, names, hdr, log)
+        _unknown(tables["Offers"], "supplier", pd.Index(tables["Suppliers"]["supplier"]), names["Offers"],
+                 hdr["Offers"].get("supplier", "supplier"), log, Reason.UNKNOWN_SUPPLIER,
+                 "supplier not on the Suppliers sheet; its lead time comes from the offer or the item")  # fmt: skip
+    _check_network(tables, names, hdr, log, skipped)
     stock = tables["Stock"]
     if "Demand" not in raw and stock["forecast_per_day"].isna().any():
         missing = stock.loc[stock["forecast_per_day"].isna(), "_row"].head(5).tolist()
@@ -281,4 +340,5 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
             f"(Stock rows {', '.join(map(str, missing))}{more})"
         )
     settings = parse_settings(tables["Settings"], names["Settings"], hdr["Settings"], log)
-    return Inputs(tables, settings, log, names)
+    _check_weights(settings, tables["Offers"], names["Settings"])
+    return Inputs(tables, settings, log, names, {k: np.sort(v).astype(int) for k, v in skipped.items()})

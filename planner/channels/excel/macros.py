@@ -99,7 +99,7 @@ def validate(book: xw.Book | None = None) -> None:
     if inputs is None:
         return
     issues = inputs.issues.frame()
-    write_sheet(book, issues_sheet(issues, str(inputs.settings.get("currency", "EUR"))))
+    write_sheet(book, issues_sheet(issues, inputs.settings.currency))
     _status(book, False)
     _tell(book, f"Checked {book.name}: {_counts(issues)}.")
 
