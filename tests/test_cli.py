@@ -68,7 +68,7 @@ def test_validate_lists_issues_and_writes_nothing(tmp_path):
     src = write_blocks(tmp_path / "v.xlsx", sheets)
     proc = run("validate", src)
     assert proc.returncode == 1
-    assert "Items!unit_cost row 4: 'cheap'" in proc.stdout
+    assert "Items row 4, column unit_cost (found 'cheap'): expected a number > 0" in proc.stdout
     assert list(tmp_path.iterdir()) == [src]
     assert run("validate", write_blocks(tmp_path / "ok.xlsx", minimal_sheets())).returncode == 0
 

@@ -7,8 +7,11 @@ import argparse
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -16,7 +19,7 @@ from rich.table import Table
 
 from planner._version import __version__
 from planner.channels.api import default_output, load, plan_workbook
-from planner.model.errors import PlannerError
+from planner.model.errors import OutputError, PlannerError
 from planner.pipeline.network import summary
 from planner.workbook.read import EXCEL_SUFFIXES
 
@@ -39,14 +42,61 @@ def _workbooks(paths: list[str]) -> list[Path]:
 
 
 def _destination(src: Path, args, many: bool) -> Path | None:
+    """Where the planned copy of ``src`` goes: None (in place), beside it, into the -o folder, or -o itself."""
     if args.in_place:
         return None
     if args.output is None:
         return default_output(src)
     out = Path(args.output)
-    if many or out.is_dir():
+    if many or out.is_dir() or args.output.endswith(("/", "\\")):
         return out / default_output(src).name
     return out
+
+
+def _prepare_output_folder(args, files: list[Path]) -> None:
+    """With several inputs (or -o ending in a separator) -o is a folder: created when missing."""
+    if not args.output or not (len(files) > 1 or args.output.endswith(("/", "\\"))):
+        return
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"-o {folder}: is a file; with {len(files)} workbooks -o must be a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"-o {folder}: the folder cannot be created ({exc.strerror or exc})") from exc
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One workbook's line in the run summary."""
+
+    workbook: str
+    ok: bool
+    where: str  # the result's path, or the problem in words
+    seconds: float
+    sku_sites: int = 0
+    orders: int = 0
+    data_issues: int = 0
+    errors: int = 0
+    plan_exceptions: int = 0
+    network: str = ""
+
+
+def _plan_one(src: Path, args, many: bool) -> tuple[RunRow, int]:
+    t0 = time.perf_counter()
+    try:
+        dest = _destination(src, args, many)
+        res = plan_workbook(src, output=dest, in_place=args.in_place)
+    except PlannerError as exc:
+        return RunRow(src.name, False, str(exc), time.perf_counter() - t0), EXIT_INPUT
+    except Exception as exc:  # an unexpected failure: say so plainly, go on with the next file
+        if args.debug:
+            traceback.print_exc()
+        return RunRow(src.name, False, f"internal error: {exc!r}", time.perf_counter() - t0), EXIT_FAILED
+    data = res.issues[res.issues["category"] == "data"]
+    return RunRow(src.name, True, str(dest or src), time.perf_counter() - t0, len(res.reorder),
+                  int((res.reorder["suggested_order"] > 0).sum()), len(data), int((data["severity"] == "error").sum()),
+                  int((res.issues["category"] == "plan").sum()), summary(res.network)), EXIT_OK  # fmt: skip
 
 
 def cmd_run(args, console: Console) -> int:
@@ -54,9 +104,7 @@ def cmd_run(args, console: Console) -> int:
     if not files:
         console.print("[red]planner: no workbook found in " + ", ".join(args.paths))
         return EXIT_INPUT
-    if args.output and len(files) > 1 and not Path(args.output).is_dir():
-        console.print(f"[red]planner: -o must be an existing folder when planning {len(files)} workbooks")
-        return EXIT_INPUT
+    _prepare_output_folder(args, files)
     rows, worst = [], EXIT_OK
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=console, disable=args.quiet or len(files) == 1)  # fmt: skip
@@ -64,51 +112,57 @@ def cmd_run(args, console: Console) -> int:
         task = progress.add_task("planning", total=len(files))
         for src in files:
             progress.update(task, description=f"planning {src.name}")
-            t0 = time.perf_counter()
-            dest = _destination(src, args, len(files) > 1)
-            try:
-                res = plan_workbook(src, output=dest, in_place=args.in_place)
-                n_err = int((res.issues["severity"] == "error").sum())
-                n_orders = int((res.reorder["suggested_order"] > 0).sum())
-                rows.append((src.name, "ok", len(res.reorder), n_orders, len(res.issues), n_err,
-                             str(dest or src), time.perf_counter() - t0, summary(res.network)))  # fmt: skip
-            except PlannerError as exc:
-                worst = max(worst, EXIT_INPUT)
-                rows.append((src.name, "failed", 0, 0, 0, 0, str(exc), time.perf_counter() - t0, ""))
-            except Exception as exc:  # an unexpected failure: say so plainly, go on with the next file
-                worst = max(worst, EXIT_FAILED)
-                if args.debug:
-                    traceback.print_exc()
-                rows.append((src.name, "failed", 0, 0, 0, 0, f"internal error: {exc!r}", time.perf_counter() - t0,
-                             ""))  # fmt: skip
+            row, code = _plan_one(src, args, len(files) > 1)
+            rows.append(row)
+            worst = max(worst, code)
             progress.advance(task)
-    _summary(console, rows)
-    return worst if worst != EXIT_FAILED else EXIT_FAILED
+    _summary(console, rows, args.quiet)
+    return worst
 
 
-def _summary(console: Console, rows) -> None:
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _one_line(r: RunRow) -> str:
+    plan = f", {_count(r.plan_exceptions, 'plan exception')}" if r.plan_exceptions else ""
+    return (f"planned {r.sku_sites:,} SKU-sites of {r.workbook} in {r.seconds:.1f} s: {_count(r.orders, 'order')} "
+            f"to place; {_count(r.data_issues, 'data issue')} ({_count(r.errors, 'error')}){plan}. "
+            f"{r.network + ' ' if r.network else ''}"
+            f"Result: {r.where}")  # fmt: skip
+
+
+def _summary(console: Console, rows: list[RunRow], quiet: bool = False) -> None:
     if len(rows) == 1:
-        name, state, n, orders, issues, errors, where, secs, network = rows[0]
-        if state == "ok":
-            console.print(f"planned {n} SKU-sites of {name} in {secs:.1f} s: {orders} orders to place, "
-                          f"{issues} data issues ({errors} errors). {network + ' ' if network else ''}"
-                          f"Result: {where}")  # fmt: skip
-        else:
-            console.print(f"[red]planner: {escape(where)}", highlight=False, soft_wrap=True)
+        r = rows[0]
+        if r.ok and not quiet:
+            console.print(_one_line(r))
+        elif not r.ok:
+            console.print(f"[red]planner: {escape(r.where)}", highlight=False, soft_wrap=True)
         return
-    table = Table(title="planner run")
-    for col in ("workbook", "status", "SKU-sites", "orders", "issues", "errors", "result / problem", "s"):
-        table.add_column(col, overflow="fold")
-    for name, state, n, orders, issues, errors, where, secs, _ in rows:
-        colour = "green" if state == "ok" else "red"
-        table.add_row(escape(name), f"[{colour}]{state}", str(n), str(orders), str(issues), str(errors), escape(where),
-                      f"{secs:.1f}")  # fmt: skip
-    console.print(table)
-    for name, state, *_, where, _secs, _ in rows:
-        if state != "ok":
-            console.print(f"[red]{escape(name)}:[/red] {escape(where)}", highlight=False, soft_wrap=True)
-    failed = sum(r[1] != "ok" for r in rows)
+    if not quiet:
+        table = Table(title="planner run")
+        for col in ("workbook", "status", "SKU-sites", "orders", "data issues", "errors", "plan exceptions",
+                    "result / problem", "s"):  # fmt: skip
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            state = "[green]ok" if r.ok else "[red]failed"
+            table.add_row(escape(r.workbook), state, str(r.sku_sites), str(r.orders), str(r.data_issues),
+                          str(r.errors), str(r.plan_exceptions), escape(r.where), f"{r.seconds:.1f}")  # fmt: skip
+        console.print(table)
+    for r in rows:
+        if not r.ok:
+            console.print(f"[red]{escape(r.workbook)}:[/red] {escape(r.where)}", highlight=False, soft_wrap=True)
+    failed = sum(not r.ok for r in rows)
     console.print(f"{len(rows) - failed} planned, {failed} failed")
+
+
+def _issue_line(r) -> str:
+    """One issue as a sentence: where, what was found, what happened."""
+    where = f"{r.sheet}" + (f" row {int(r.row)}" if pd.notna(r.row) else "") + (f", column {r.column}" if r.column
+                                                                                 else "")  # fmt: skip
+    found = "" if r.value is None or (isinstance(r.value, float) and np.isnan(r.value)) else f" (found {r.value!r})"
+    return f"  {r.severity:7} {where}{found}: {r.message}"
 
 
 def cmd_validate(args, console: Console) -> int:
@@ -122,11 +176,16 @@ def cmd_validate(args, console: Console) -> int:
             continue
         issues = inputs.issues.frame()
         n_err = int((issues["severity"] == "error").sum())
-        sizes = ", ".join(f"{k} {len(v)}" for k, v in inputs.tables.items() if len(v))
-        console.print(f"{src.name}: {sizes} rows; {len(issues)} issues ({n_err} errors)", highlight=False)
+        sizes = ", ".join(f"{k} {len(v):,}" for k, v in inputs.tables.items() if len(v))
+        if not len(inputs["Stock"]):
+            console.print(f"[red]{escape(src.name)}: nothing to plan, sheet '{inputs.sheet_names['Stock']}' has "
+                          f"no usable rows[/red] ({sizes or 'every sheet is empty'})", highlight=False)  # fmt: skip
+            worst = EXIT_INPUT
+        else:
+            console.print(f"{src.name}: rows read: {sizes}; {_count(len(issues), 'issue')} "
+                          f"({_count(n_err, 'error')})", highlight=False)  # fmt: skip
         for r in issues.head(args.show).itertuples(index=False):
-            console.print(f"  {r.severity:7} {r.sheet}!{r.column} row {r.row}: {r.value!r} - {r.message}",
-                          highlight=False, markup=False)  # fmt: skip
+            console.print(_issue_line(r), highlight=False, markup=False, soft_wrap=True)
         if len(issues) > args.show:
             console.print(f"  ... {len(issues) - args.show} more (all of them on the Issues sheet after a run)")
         if n_err:
@@ -138,8 +197,14 @@ def cmd_new(args, console: Console) -> int:
     from planner.workbook.sample import sample_frames
     from planner.workbook.template import write_template
 
+    target = Path(args.path)
+    if target.suffix.lower() not in EXCEL_SUFFIXES:
+        raise OutputError(f"{target}: a new workbook must be named .xlsx or .xlsm")
+    if target.exists() and not args.force:
+        raise OutputError(f"{target} already exists; planner new does not replace a workbook (use --force to "
+                          "overwrite it)")  # fmt: skip
     frames = sample_frames(n_skus=args.skus, seed=args.seed) if args.sample else None
-    path = write_template(Path(args.path), frames)
+    path = write_template(target, frames)
     console.print(f"wrote {'sample' if args.sample else 'template'} {path}")
     return EXIT_OK
 
@@ -159,7 +224,9 @@ def parser() -> argparse.ArgumentParser:
                          "changed.")  # fmt: skip
     run.add_argument("paths", nargs="+", metavar="PATH", help="workbook(s) or folder(s)")
     where = run.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", metavar="OUT", help="output file (one input) or folder (several)")
+    where.add_argument("-o", "--output", metavar="OUT",
+                       help="output file (one input; .xlsx or .xlsm like the input) or folder (several inputs, "
+                       "created when missing)")  # fmt: skip
     where.add_argument("--in-place", action="store_true", help="replace only the output sheets inside IN")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     run.add_argument("--debug", action="store_true", help="show tracebacks of unexpected failures")
@@ -168,6 +235,7 @@ def parser() -> argparse.ArgumentParser:
     val.add_argument("--show", type=int, default=20, metavar="N", help="issues listed per workbook (20)")
     new = sub.add_parser("new", help="write an empty template (or the sample with --sample)")
     new.add_argument("path", metavar="PATH")
+    new.add_argument("--force", action="store_true", help="replace PATH if it exists")
     new.add_argument("--sample", action="store_true", help="fill it with the seeded sample data set")
     new.add_argument("--seed", type=int, default=7, help="sample seed (7 gives workbook/sample.xlsx)")
     new.add_argument("--skus", type=int, default=200, help="sample SKUs (200)")

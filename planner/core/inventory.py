@@ -188,6 +188,12 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     )
 
 
+def order_cover_days(order_qty, demand_per_day) -> np.ndarray:
+    """Days of demand an order covers: Q / d (days; NaN without an order or without demand)."""
+    q, d = np.asarray(order_qty, float), np.asarray(demand_per_day, float)
+    return np.divide(q, d, out=np.full(q.shape, np.nan), where=(q > 0) & (d > 0))
+
+
 def status(plan: pd.DataFrame, demand_per_day: np.ndarray, checks: np.ndarray) -> np.ndarray:
     """ORDER NOW (something to order), NO DEMAND, EXCESS (IP above the policy's maximum, s + Q or S),
     CHECK (input repaired or a result that needs a look), else OK. CHECK wins over OK and EXCESS only."""

@@ -21,6 +21,7 @@ class Reason(Enum):
     BAD_REQUIRED_VALUE = ("error", "data", "a required cell is not valid: the row is skipped")
     BLANK_REQUIRED_VALUE = ("error", "data", "a required cell is blank: the row is skipped")
     BAD_OPTIONAL_VALUE = ("warning", "data", "an optional cell is not valid: it is blanked, the default applies")
+    NEGATIVE_ON_HAND = ("warning", "data", "a negative on hand: planned as a shortfall, worth a stock count")
     # rows against rows
     DUPLICATE_KEY = ("error", "data", "a key seen on an earlier row: the row is skipped")
     DUPLICATE_DEMAND = ("warning", "data", "the same sku/site/date as an earlier Demand row: quantities added")

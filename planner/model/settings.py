@@ -22,6 +22,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
+    aliases: tuple[tuple[str, str], ...] = ()  # other spellings accepted for a choice: (spelling, choice)
 
 
 FORECAST_METHODS = ("auto", "mean", "moving_average", "ses", "holt", "holt_winters", "croston", "sba", "tsb")
@@ -30,15 +31,43 @@ SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in [
         Setting("planning_date", None, "date", "Date the plan is made for (default: today)"),
-        Setting("period", "week", "choice", "Forecast bucket", ("day", "week", "month")),
+        Setting(
+            "period",
+            "week",
+            "choice",
+            "Forecast bucket",
+            ("day", "week", "month"),
+            aliases=(
+                ("daily", "day"),
+                ("days", "day"),
+                ("weekly", "week"),
+                ("weeks", "week"),
+                ("monthly", "month"),
+                ("months", "month"),
+            ),
+        ),
         Setting("horizon_periods", 12, "int", "Periods forecast ahead", minimum=1, maximum=520),
         Setting("days_per_year", 365, "number", "Days in a planning year", minimum=1, maximum=366),
         Setting("currency", "EUR", "text", "Currency code shown on money columns"),
         Setting("holding_rate", 0.25, "number", "Annual holding cost fraction", minimum=0, maximum=5),
         Setting("order_cost", 50, "number", "Cost per order", minimum=0),
         Setting("service_level", 0.95, "number", "Target service", minimum=0.5, maximum=0.9999),
-        Setting("service_type", "cycle", "choice", "cycle or fill", ("cycle", "fill")),
-        Setting("policy", "sQ", "choice", "sQ or RS", ("sQ", "RS")),
+        Setting(
+            "service_type",
+            "cycle",
+            "choice",
+            "cycle or fill",
+            ("cycle", "fill"),
+            aliases=(("cycle service", "cycle"), ("alpha", "cycle"), ("fill rate", "fill"), ("beta", "fill")),
+        ),
+        Setting(
+            "policy",
+            "sQ",
+            "choice",
+            "sQ or RS",
+            ("sQ", "RS"),
+            aliases=(("s,Q", "sQ"), ("(s,Q)", "sQ"), ("s Q", "sQ"), ("R,S", "RS"), ("(R,S)", "RS"), ("R S", "RS")),
+        ),
         Setting("review_days", 7, "number", "Review interval for RS", minimum=0),
         Setting("lead_time_days", 14, "number", "Lead time when nothing else gives one", minimum=0),
         Setting("lead_time_sd_days", 0, "number", "Lead-time sd when nothing else gives one", minimum=0),
@@ -98,6 +127,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("abc_b_share", 0.95, "number", "Cumulative value share of A + B", minimum=0, maximum=1),
         Setting("xyz_x_cv", 0.5, "number", "Demand CV below which an item is X", minimum=0),
         Setting("xyz_y_cv", 1.0, "number", "Demand CV below which an item is Y", minimum=0),
+        Setting(
+            "max_cover_days", 365, "number", "An order covering more days of demand than this is flagged", minimum=1
+        ),
     ]
 }
 
@@ -182,6 +214,7 @@ class Settings:
     abc_b_share: float
     xyz_x_cv: float
     xyz_y_cv: float
+    max_cover_days: float
 
     @classmethod
     def from_values(cls, values: dict[str, object] | None = None, **overrides: object) -> Settings:

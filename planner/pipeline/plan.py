@@ -11,12 +11,13 @@ import pandas as pd
 
 from planner._version import __version__
 from planner.core.forecast import ForecastResult, forecast_series, holdout_length
-from planner.core.inventory import classify_abc, classify_xyz, plan_policy, status
+from planner.core.inventory import classify_abc, classify_xyz, order_cover_days, plan_policy, status
 from planner.core.kpis import abc_summary, occupancy_by_site, stock_kpis
 from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_orders
+from planner.model.errors import InputError
 from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog
-from planner.model.results import REORDER_COLUMNS, History, NetworkResult, PlanResult
+from planner.model.results import REORDER_COLUMNS, History, KpiRow, NetworkResult, PlanResult
 from planner.model.settings import Settings
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.network import network_kpis, plan_network
@@ -30,6 +31,12 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     """Plan every Stock row (SKU x site) of validated inputs: forecast, policy, supplier terms, status and
     notes, the network, purchase orders and KPIs."""
     st, log, stock = inputs.settings, inputs.issues, inputs["Stock"]
+    if not len(stock):
+        skipped = len(inputs.skipped_rows.get("Stock", ()))
+        raise InputError(
+            f"Nothing to plan: sheet '{inputs.sheet_names['Stock']}' has no usable rows"
+            + (f" ({skipped} skipped: run 'planner validate' to see why)" if skipped else "")
+        )
     hist = build_history(inputs["Demand"], stock, st, log, inputs.sheet_names["Demand"])
     fc = forecast_series(hist.Y, st.horizon_periods, st.season_length, st.forecast_method)
     rows = _sku_site_rows(inputs)
@@ -108,7 +115,8 @@ def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override
     out["forecast_method"] = np.where(override, "given", fc.method)
     out["order_value"] = out["suggested_order"] * out["unit_price"]
     repaired = out["_repaired"].to_numpy(bool) | out["_item_repaired"].fillna(False).to_numpy(bool)
-    out["note"] = _notes(out, override, repaired)
+    out["order_cover_days"] = order_cover_days(out["suggested_order"], out["demand_per_day"])
+    out["note"] = _notes(out, override, repaired, st.max_cover_days)
     out["status"] = status(policy, out["demand_per_day"].to_numpy(), (out["on_hand"] < 0).to_numpy() | repaired)
     return out
 
@@ -123,8 +131,15 @@ def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: Histor
     inbound = out["on_order"].fillna(0.0) + po_rows["suggested_order"].reindex(out.index).fillna(0.0)
     shipments = net.distribution.shipments if net.distribution is not None else None
     occupancy = occupancy_by_site(out, inputs["Sites"], inbound, shipments, st.target_occupancy)
+    long_orders = KpiRow(
+        "orders_over_max_cover",
+        float((out["order_cover_days"] > st.max_cover_days).sum()),
+        "count",
+        False,
+        "orders covering more than max_cover_days of demand (MOQ or multiple)",
+    )
     kpis = stock_kpis(out, st.kpi_targets, st.days_per_year, wape, bias, occupancy, st.kpi_amber_band,
-                      network_kpis(net))  # fmt: skip
+                      [long_orders, *network_kpis(net)])  # fmt: skip
     return occupancy, kpis
 
 
@@ -132,14 +147,19 @@ def _status_order(col: pd.Series) -> pd.Series:
     return col.map(STATUS_ORDER) if col.name == "status" else col
 
 
-def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray) -> pd.Series:
+def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_cover_days: float) -> pd.Series:
     """Why a row looks the way it does, in words (joined with '; ')."""
+    cover = out["order_cover_days"]
+    long_cover = (cover > max_cover_days).to_numpy()
+    cover_words = np.where(long_cover, "order covers " + cover.map("{:,.0f}".format) + " days of demand (over "
+                           f"max_cover_days {max_cover_days:,.0f}): check the MOQ and order multiple", "")  # fmt: skip
     parts = [
         (out["safety_factor_raw"] < 0, "service target met without safety stock (k < 0 floored at 0)"),
         (out["on_hand"] < 0, "negative on hand"),
         (override, "forecast given on Stock"),
         (out["supplier"].isna(), "no offer: lead time and price from the item or Settings"),
         (repaired, "input repaired, see Issues"),
+        (long_cover, cover_words),
     ]
     text = pd.Series("", index=out.index)
     for mask, words in parts:

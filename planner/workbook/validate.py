@@ -121,7 +121,7 @@ def validate_table(raw: RawTable | None, spec: SheetSpec, log: IssueLog) -> tupl
     rows skipped."""
     if raw is None:
         if spec.required:
-            raise InputError(f"Sheet '{spec.name}' is missing: the workbook needs an '{spec.name}' sheet "
+            raise InputError(f"Sheet '{spec.name}' is missing: the workbook needs a sheet named '{spec.name}' "
                              f"with one row per {spec.row}")  # fmt: skip
         empty = {c.name: pd.Series(dtype=object) for c in spec.columns}
         return pd.DataFrame(empty | {"_row": pd.Series(dtype=int), "_repaired": pd.Series(dtype=bool)}), _NO_ROWS
@@ -193,6 +193,15 @@ def _unknown(df: pd.DataFrame, col: str, known: pd.Index, sheet: str, header: st
     return unknown
 
 
+def _check_stock(stock: pd.DataFrame, sheet: str, hdr: dict, log: IssueLog) -> None:
+    """A negative on hand is planned as it stands (a shortfall the order makes up) but is listed: it usually
+    means a stock count or a booking is wrong."""
+    negative = (stock["on_hand"] < 0).to_numpy()
+    log.add(Reason.NEGATIVE_ON_HAND, sheet, stock.loc[negative, "_row"].to_numpy(), hdr.get("on_hand", "on_hand"),
+            stock.loc[negative, "on_hand"].to_numpy(),
+            "on hand is negative: planned as a shortfall to make up; check the stock count")  # fmt: skip
+
+
 def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log: IssueLog,
                    skipped: dict[str, np.ndarray]) -> None:  # fmt: skip
     """Lanes and Requirements against Sites: a lane from a site to itself is skipped; sites unknown to a
@@ -260,6 +269,8 @@ def _setting_value(spec, raw: object) -> tuple[object, bool]:
         good, bad = _setting_list(spec, raw)
         return good, not bad
     col = _setting_column(spec)
+    if spec.kind == "choice":
+        raw = dict((key(a), c) for a, c in spec.aliases).get(key(raw), raw)
     v, bad = _convert(col, pd.Series([raw], dtype=object))
     if spec.kind == "int" and not bad[0] and float(v.iloc[0]) != int(v.iloc[0]):
         bad[0] = True
@@ -283,6 +294,8 @@ def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: Is
                     "unknown setting; ignored (see the Instructions sheet for the list)")  # fmt: skip
             continue
         value, ok = _setting_value(spec, raw)
+        if not ok and spec.kind == "choice":
+            raise InputError(_bad_choice(spec, sheet, row, raw))
         if not ok:
             expects = _LIST_WORDS.get(spec.kind) or _describe(_setting_column(spec))
             kept = "the valid ones used" if spec.kind in _LIST_WORDS and value else "default used"
@@ -291,6 +304,14 @@ def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: Is
         if ok or (spec.kind in _LIST_WORDS and value):
             values[spec.name] = value
     return Settings.from_values(values)
+
+
+def _bad_choice(spec, sheet: str, row: int, raw: object) -> str:
+    """One line: a choice setting that is none of its values stops the run (planning weekly from monthly data,
+    say, would be quietly wrong)."""
+    also = f" (also {', '.join(a for a, _ in spec.aliases)})" if spec.aliases else ""
+    return (f"Sheet '{sheet}' row {row}: setting '{spec.name}' is '{raw}', which is not one of "
+            f"{', '.join(spec.choices)}{also}; change the value and run again")  # fmt: skip
 
 
 _LIST_WORDS = {
@@ -331,6 +352,7 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
                  hdr["Offers"].get("supplier", "supplier"), log, Reason.UNKNOWN_SUPPLIER,
                  "supplier not on the Suppliers sheet; its lead time comes from the offer or the item")  # fmt: skip
     _check_network(tables, names, hdr, log, skipped)
+    _check_stock(tables["Stock"], names["Stock"], hdr["Stock"], log)
     stock = tables["Stock"]
     if "Demand" not in raw and stock["forecast_per_day"].isna().any():
         missing = stock.loc[stock["forecast_per_day"].isna(), "_row"].head(5).tolist()
