@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -100,13 +101,22 @@ def test_demand_duplicates_are_added_up(tmp_path):
 
 def test_settings_defaults_overrides_and_bad_values(tmp_path):
     sheets = minimal_sheets()
-    sheets["Settings"] += [["service level", 0.9], ["horizon_periods", "many"], ["colour", "blue"]]
+    sheets["Settings"] += [["service level", 0.9], ["colour", "blue"]]
     inputs = load(write_blocks(tmp_path / "t.xlsx", sheets))
     st = inputs.settings
     assert st.service_level == 0.9 and st.horizon_periods == 12 and st.holding_rate == 0.25
     assert st.planning_date == pd.Timestamp("2026-03-02") and st.season_length == 52
     msgs = _issues(inputs)["message"].tolist()
-    assert any("horizon_periods" in m for m in msgs) and any("unknown setting" in m for m in msgs)
+    assert any("unknown setting" in m for m in msgs)
+    # a setting that is not valid stops the run (a default would quietly plan something else)
+    for name, bad, expects in [("horizon_periods", "many", "<= 520"), ("order_cost", 1e308, "<= 1e+09"),
+                               ("planning_date", "next monday", "a date from 1900 to 2199"),
+                               ("planning_date", "9999-12-31", "a date from 1900 to 2199"),
+                               ("lead_time_days", 1e12, "<= 3,650")]:  # fmt: skip
+        sheets = minimal_sheets()
+        sheets["Settings"] = [r for r in sheets["Settings"] if r[0] != name] + [[name, bad]]
+        with pytest.raises(InputError, match=f"setting '{name}' is .* expected .*{re.escape(expects)}"):
+            load(write_blocks(tmp_path / "t.xlsx", sheets))
 
 
 def test_history_gives_forecast_per_day_and_error_sd(tmp_path):

@@ -57,7 +57,7 @@ def test_every_issue_carries_a_reason_code_severity_and_category(tmp_path):
     sheets = minimal_sheets()
     sheets["Items"] += [["C", "twelve", 5, 0.2], ["A", 99.0, 5, 0.2], ["D", 3.0, "lots", 0.2]]
     sheets["Stock"] += [["Z", "S1", 5, 0, 0]]
-    sheets["Settings"] += [["no_such_setting", 1], ["service_level", 2]]
+    sheets["Settings"] += [["no_such_setting", 1], ["carbon_prices", "10,x"]]
     issues = plan_workbook(write_blocks(tmp_path / "t.xlsx", sheets)).issues
     by_code = {r.code: r for r in Reason}
     assert len(issues) >= 6 and issues["code"].isin(by_code).all()

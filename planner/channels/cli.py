@@ -4,7 +4,9 @@ the API, and reports; a user never sees a traceback (``--debug`` shows one)."""
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -157,11 +159,22 @@ def _summary(console: Console, rows: list[RunRow], quiet: bool = False) -> None:
     console.print(f"{len(rows) - failed} planned, {failed} failed")
 
 
+def _shown(value: object) -> str:
+    """A cell value as a planner would type it: text quoted, dates in ISO, numbers plainly."""
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _issue_line(r) -> str:
     """One issue as a sentence: where, what was found, what happened."""
     where = f"{r.sheet}" + (f" row {int(r.row)}" if pd.notna(r.row) else "") + (f", column {r.column}" if r.column
                                                                                  else "")  # fmt: skip
-    found = "" if r.value is None or (isinstance(r.value, float) and np.isnan(r.value)) else f" (found {r.value!r})"
+    found = (
+        "" if r.value is None or (isinstance(r.value, float) and np.isnan(r.value)) else f" (found {_shown(r.value)})"
+    )
     return f"  {r.severity:7} {where}{found}: {r.message}"
 
 
@@ -242,9 +255,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (kill, a service manager stopping) ends a run like Ctrl-C: the save in progress is abandoned,
+    its temporary removed, the workbook untouched."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     console = Console(stderr=False, highlight=False)
+    _stop_on_sigterm()
     try:
         return {"run": cmd_run, "validate": cmd_validate, "new": cmd_new}[args.command](args, console)
     except PlannerError as exc:

@@ -22,6 +22,8 @@ class Reason(Enum):
     BLANK_REQUIRED_VALUE = ("error", "data", "a required cell is blank: the row is skipped")
     BAD_OPTIONAL_VALUE = ("warning", "data", "an optional cell is not valid: it is blanked, the default applies")
     NEGATIVE_ON_HAND = ("warning", "data", "a negative on hand: planned as a shortfall, worth a stock count")
+    ROWS_BELOW_TABLE = ("warning", "data", "rows typed below an Excel Table: not part of it, not read")
+    FAR_CELLS = ("warning", "data", "cells far to the right of an input table: left out")
     # rows against rows
     DUPLICATE_KEY = ("error", "data", "a key seen on an earlier row: the row is skipped")
     DUPLICATE_DEMAND = ("warning", "data", "the same sku/site/date as an earlier Demand row: quantities added")
@@ -39,6 +41,7 @@ class Reason(Enum):
     # history
     FUTURE_DEMAND = ("warning", "data", "Demand on or after the planning date: not used as history")
     DEMAND_WITHOUT_STOCK = ("info", "data", "Demand for an sku/site without a Stock row: not used")
+    DEMAND_TOO_OLD = ("warning", "data", "Demand older than max_history_years before the planning date: not used")
     # the plan
     ALLOCATION_BINDS = ("warning", "plan", "the supplier allocation cannot buy everything required")
     NO_USABLE_LANES = ("warning", "plan", "Requirements without usable Lanes: no distribution plan")

@@ -12,6 +12,10 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+MAX_NUMBER = 1e9  # the largest value of a number setting without a maximum of its own
+MAX_DAYS = 3650  # ten years: the longest lead time, review interval or transit time accepted
+FIRST_DATE, LAST_DATE = "1900-01-01", "2199-12-31"  # dates outside these are not valid
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -23,6 +27,11 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # other spellings accepted for a choice: (spelling, choice)
+
+    @property
+    def upper(self) -> float:
+        """The largest value accepted: the maximum, else a sane bound (finite numbers only, ever)."""
+        return self.maximum if self.maximum is not None else MAX_NUMBER
 
 
 FORECAST_METHODS = ("auto", "mean", "moving_average", "ses", "holt", "holt_winters", "croston", "sba", "tsb")
@@ -68,11 +77,15 @@ SETTINGS: dict[str, Setting] = {
             ("sQ", "RS"),
             aliases=(("s,Q", "sQ"), ("(s,Q)", "sQ"), ("s Q", "sQ"), ("R,S", "RS"), ("(R,S)", "RS"), ("R S", "RS")),
         ),
-        Setting("review_days", 7, "number", "Review interval for RS", minimum=0),
-        Setting("lead_time_days", 14, "number", "Lead time when nothing else gives one", minimum=0),
-        Setting("lead_time_sd_days", 0, "number", "Lead-time sd when nothing else gives one", minimum=0),
+        Setting("review_days", 7, "number", "Review interval for RS", minimum=0, maximum=MAX_DAYS),
+        Setting("lead_time_days", 14, "number", "Lead time when nothing else gives one", minimum=0, maximum=MAX_DAYS),
+        Setting(
+            "lead_time_sd_days", 0, "number", "Lead-time sd when nothing else gives one", minimum=0, maximum=MAX_DAYS
+        ),
         Setting("forecast_method", "auto", "choice", "Forecast method for all series", FORECAST_METHODS),
-        Setting("season_length", None, "int", "Periods per season (52 weeks, 12 months, 7 days)", minimum=1),
+        Setting(
+            "season_length", None, "int", "Periods per season (52 weeks, 12 months, 7 days)", minimum=1, maximum=520
+        ),
         Setting("carbon_price_per_t", 0, "number", "Carbon price per tonne CO2e", minimum=0),
         Setting("shortage_penalty_per_unit", 1000, "number", "Penalty per unit short", minimum=0),
         Setting("weight_price", 0.4, "number", "Supplier score weight: price (per SKU)", minimum=0),
@@ -90,7 +103,14 @@ SETTINGS: dict[str, Setting] = {
             minimum=0.01,
             maximum=1,
         ),
-        Setting("min_suppliers", 2, "int", "Suppliers a diversified SKU uses where enough offers exist", minimum=1),
+        Setting(
+            "min_suppliers",
+            2,
+            "int",
+            "Suppliers a diversified SKU uses where enough offers exist",
+            minimum=1,
+            maximum=100,
+        ),
         Setting("diversify_abc", ("A",), "classes", "ABC classes that are diversified, e.g. A or A,B"),
         Setting("late_penalty_per_unit", 100, "number", "Cost per unit delivered after its due date", minimum=0),
         Setting(
@@ -108,7 +128,9 @@ SETTINGS: dict[str, Setting] = {
             "Carbon prices per t CO2e for the trade-off table",
             minimum=0,
         ),
-        Setting("solver_time_limit_s", 60, "number", "Time limit of each optimisation, seconds", minimum=1),
+        Setting(
+            "solver_time_limit_s", 60, "number", "Time limit of each optimisation, seconds", minimum=1, maximum=86_400
+        ),
         Setting("target_availability", 0.95, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_fill_rate", 0.95, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_days_of_cover", 45, "number", "KPI target (at most)", minimum=0),
@@ -127,11 +149,16 @@ SETTINGS: dict[str, Setting] = {
         Setting("abc_b_share", 0.95, "number", "Cumulative value share of A + B", minimum=0, maximum=1),
         Setting("xyz_x_cv", 0.5, "number", "Demand CV below which an item is X", minimum=0),
         Setting("xyz_y_cv", 1.0, "number", "Demand CV below which an item is Y", minimum=0),
-        Setting(
-            "max_cover_days", 365, "number", "An order covering more days of demand than this is flagged", minimum=1
-        ),
+        Setting("max_cover_days", 365, "number", "An order covering more days of demand than this is flagged",
+                minimum=1),
+        Setting("max_history_years", 10, "number", "Demand older than this before the planning date is not used",
+                minimum=1, maximum=100),
+        Setting("max_input_mb", 1000, "number", "Largest input sheet read, MB of uncompressed XML", minimum=1,
+                maximum=100_000),
+        Setting("max_input_cells", 30_000_000, "number", "Largest used range of an input sheet, in cells",
+                minimum=1, maximum=1e10),
     ]
-}
+}  # fmt: skip
 
 KPI_TARGETS = {
     "availability": "target_availability",
@@ -215,6 +242,9 @@ class Settings:
     xyz_x_cv: float
     xyz_y_cv: float
     max_cover_days: float
+    max_history_years: float
+    max_input_mb: float
+    max_input_cells: float
 
     @classmethod
     def from_values(cls, values: dict[str, object] | None = None, **overrides: object) -> Settings:

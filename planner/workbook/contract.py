@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from planner.model.settings import MAX_DAYS
+
+MAX_QUANTITY = 1e12  # the largest quantity, price or size accepted in an input cell
+
 
 def key(text: object) -> str:
     """Matching key for sheet and column names: case-insensitive; spaces, '-' and '_' are equivalent."""
@@ -23,6 +27,18 @@ class Column:
     maximum: float | None = None
     above_minimum: bool = False  # strict lower bound (e.g. a cost must be > 0)
     choices: tuple[str, ...] = ()
+
+    @property
+    def upper(self) -> float:
+        """The largest value accepted: the maximum, else a sane bound by unit (10 years for days, 1e12
+        otherwise): a number beyond it is a typing slip or a broken export, never a plan input."""
+        if self.maximum is not None:
+            return self.maximum
+        return MAX_DAYS if self.unit == "days" else MAX_QUANTITY
+
+    @property
+    def lower(self) -> float:
+        return self.minimum if self.minimum is not None else -MAX_QUANTITY
 
 
 @dataclass(frozen=True)

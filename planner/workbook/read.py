@@ -3,23 +3,51 @@
 python-calamine reads the cells (Rust, several times faster than openpyxl on large sheets). A sheet's table
 is its first Excel Table (ListObject) when it has one, else the block whose first non-empty row holds the
 headers (row 1 in the contract's template). Fully blank rows and headerless columns are dropped.
-"""
+
+Reading is bounded before calamine sees a byte (calamine holds a sheet as one dense rectangle, so one stray
+cell at XFD20000 would cost gigabytes): the package is checked for what it is (an encrypted or old-format
+file, Strict Open XML), each input sheet's uncompressed size is checked against ``max_input_mb``, and its
+cells are scanned for the extent actually used; cells far to the right of the data (beyond column
+``MAX_COLUMN``) are left out and reported, and a sheet whose used rectangle still holds more than
+``max_input_cells`` cells is refused. The file is read once: the bytes planned are the bytes merged."""
 
 from __future__ import annotations
 
+import io
+import posixpath
+import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import python_calamine as calamine
+from lxml import etree
 
 from planner.model.errors import InputError
+from planner.model.issues import Reason
+from planner.model.settings import SETTINGS
 from planner.workbook.contract import SHEETS, key
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or an encrypted .xlsx
+ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+STRICT_NS = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+MAX_COLUMN = 702  # column ZZ: cells beyond it on an input sheet are left out (the contract's widest has 15)
+SCAN_CHUNK = 1 << 24
+
+
+@dataclass
+class ReadProblem:
+    """Something the reader left out, for the issue log."""
+
+    reason: Reason
+    rows: list
+    column: str
+    values: list
+    message: str
 
 
 @dataclass
@@ -28,23 +56,51 @@ class RawTable:
     data: pd.DataFrame  # columns = original header texts, object values, None for blank
     rows: np.ndarray  # Excel row number of each data row
     columns: dict[str, str]  # contract column key -> header text found
+    problems: list[ReadProblem] = field(default_factory=list)
 
 
-def check_workbook_file(path: Path) -> None:
-    """Structural check before anything is read: exists, is .xlsx/.xlsm and a valid zip package."""
+@dataclass(frozen=True)
+class Limits:
+    """Reading limits (Settings max_input_mb and max_input_cells)."""
+
+    max_bytes: float = SETTINGS["max_input_mb"].default * 1e6
+    max_cells: float = SETTINGS["max_input_cells"].default
+
+
+def check_workbook_file(path: Path) -> bytes:
+    """Structural check before anything is parsed; returns the file's bytes (read once)."""
     if path.suffix.lower() not in EXCEL_SUFFIXES:
         raise InputError(f"{path}: not an Excel workbook (.xlsx or .xlsm expected, found '{path.suffix}')")
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    if not zipfile.is_zipfile(path):
-        raise InputError(f"{path}: not a valid Excel workbook (the file is not an .xlsx package)")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a workbook")
+    data = path.read_bytes()
+    check_workbook_bytes(path, data)
+    return data
 
 
-def _open(path: Path) -> calamine.CalamineWorkbook:
+def check_workbook_bytes(path: Path, data: bytes) -> None:
+    if data.startswith(CFB_MAGIC):
+        if ENCRYPTED_MARK in data[: 1 << 20] or ENCRYPTED_MARK in data:
+            raise InputError(f"{path}: the workbook is password-protected (encrypted); save a copy without a "
+                             "password (File > Info > Protect Workbook) and plan that")  # fmt: skip
+        raise InputError(f"{path}: an old-format Excel file (.xls) named {path.suffix}; open it in Excel and "
+                         "save it as Excel Workbook (.xlsx)")  # fmt: skip
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise InputError(f"{path}: not a valid Excel workbook (the file is not an .xlsx package, or it is cut "
+                         "short)")  # fmt: skip
+
+
+def _open(path: Path, data: bytes) -> calamine.CalamineWorkbook:
     try:
-        return calamine.CalamineWorkbook.from_path(str(path), load_tables=True)
+        return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data), load_tables=True)
     except Exception as exc:  # calamine raises several types for broken packages
-        raise InputError(f"{path}: cannot be read as a workbook ({exc})") from exc
+        raise InputError(f"{path}: cannot be read as a workbook ({_short(exc)})") from exc
+
+
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def table_frame(header: list, body: list[list], first_row: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -61,41 +117,245 @@ def table_frame(header: list, body: list[list], first_row: int) -> tuple[pd.Data
     return data.loc[nonblank].reset_index(drop=True), rows[nonblank]
 
 
-def _table_for_sheet(wb: calamine.CalamineWorkbook, sheet: str) -> tuple[pd.DataFrame, np.ndarray]:
+def _table_for_sheet(wb: calamine.CalamineWorkbook, sheet: str) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """The sheet's Excel Table (and what is typed below it, reported), else its block from the first row."""
+    ws = wb.get_sheet_by_name(sheet)
     for name in wb.table_names:
         table = wb.get_table_by_name(name)
         if table.sheet == sheet:
-            return table_frame(list(table.columns), table.to_python(), table.start[0] + 1)
-    ws = wb.get_sheet_by_name(sheet)
+            data, rows = table_frame(list(table.columns), table.to_python(), table.start[0] + 1)
+            below = _below_table(ws, table.end[0], name) if ws.end[0] > table.end[0] else []
+            return data, rows, below
     values = ws.to_python()  # skips the empty area above and left of the data
     if not values:
-        return pd.DataFrame(), np.zeros(0, int)
+        return pd.DataFrame(), np.zeros(0, int), []
     # header row's Excel number is start row (0-based) + 1; data begins one below
-    return table_frame(values[0], values[1:], ws.start[0] + 2)
+    data, rows = table_frame(values[0], values[1:], ws.start[0] + 2)
+    return data, rows, []
 
 
-def collect_tables(sheet_names: list[str], table_of: Callable[[str], tuple[pd.DataFrame, np.ndarray]]) -> dict:
+def _below_table(ws: calamine.CalamineSheet, table_end: int, table: str) -> list[ReadProblem]:
+    """Non-blank rows typed below an Excel Table: not part of it, so not read; reported."""
+    top = ws.start[0]
+    below = [top + i + 1 for i, row in enumerate(ws.iter_rows()) if top + i > table_end
+             and any(v not in (None, "") for v in row)]  # fmt: skip
+    if not below:
+        return []
+    return [ReadProblem(Reason.ROWS_BELOW_TABLE, below, "", [None] * len(below),
+                        f"typed below the Excel Table '{table}', so not part of it: not read (extend the table "
+                        "to include the row)")]  # fmt: skip
+
+
+def collect_tables(sheet_names: list[str], table_of: Callable[[str], tuple]) -> dict:
     """Every contract input sheet among ``sheet_names``, matched by name tolerantly, as a RawTable;
-    ``table_of(sheet)`` gives the sheet's table (data, Excel row numbers). Shared by every reader."""
-    by_key = {key(n): n for n in sheet_names}
+    ``table_of(sheet)`` gives the sheet's table (data, Excel row numbers[, problems]). Shared by every reader.
+    Two sheets matching one input name, or two headers matching one column, are structural problems."""
+    by_key: dict[str, str] = {}
+    for n in sheet_names:
+        if key(n) in by_key and key(n) in {key(s) for s in SHEETS}:
+            raise InputError(f"Sheets '{by_key[key(n)]}' and '{n}' both match the input sheet "
+                             f"'{SHEETS_BY_KEY[key(n)]}': rename or delete one of them")  # fmt: skip
+        by_key.setdefault(key(n), n)
     out: dict[str, RawTable] = {}
     for spec in SHEETS.values():
         sheet = by_key.get(key(spec.name))
         if sheet is None:
             continue
-        data, rows = table_of(sheet)
-        cols: dict[str, str] = {}
-        for header in data.columns:
-            cols.setdefault(key(header), header)
-        out[spec.name] = RawTable(sheet, data, rows, cols)
+        data, rows, *more = table_of(sheet)
+        out[spec.name] = RawTable(sheet, data, rows, _columns(sheet, data), more[0] if more else [])
     return out
 
 
-def read_inputs(path: Path) -> dict[str, RawTable]:
-    """Every contract input sheet present in the workbook file, read with python-calamine."""
-    check_workbook_file(path)
-    wb = _open(path)
+SHEETS_BY_KEY = {key(s): s for s in SHEETS}
+
+
+def _columns(sheet: str, data: pd.DataFrame) -> dict[str, str]:
+    """Contract column key -> header; two headers with one key ('Unit Cost' and 'unit_cost') are refused."""
+    cols: dict[str, str] = {}
+    for header in data.columns:
+        k = key(header)
+        if k in cols:
+            raise InputError(f"Sheet '{sheet}': the columns '{cols[k]}' and '{header}' are the same column "
+                             "(names match ignoring case, spaces and '_'); keep one of them")  # fmt: skip
+        cols[k] = header
+    return cols
+
+
+def read_inputs(path: Path, data: bytes | None = None) -> dict[str, RawTable]:
+    """Every contract input sheet present in the workbook, read with python-calamine from ``data`` (the
+    file's bytes; read from ``path`` when not given), within the reading limits."""
+    if data is None:
+        data = check_workbook_file(path)
+    else:
+        check_workbook_bytes(path, data)
+    parts = _input_parts(path, data)
+    settings = {n: p for n, p in parts.items() if key(n) == "settings"}
+    data, problems = _bounded(path, data, settings, Limits())
+    limits = _limits(path, data, settings)
+    data, more = _bounded(path, data, {n: p for n, p in parts.items() if n not in settings}, limits)
+    problems |= more
+    wb = _open(path, data)
     try:
-        return collect_tables(list(wb.sheet_names), lambda sheet: _table_for_sheet(wb, sheet))
+        tables = collect_tables(list(wb.sheet_names), lambda sheet: _read_sheet(path, wb, sheet))
     finally:
         wb.close()
+    for table in tables.values():
+        table.problems += problems.get(table.sheet, [])
+    return tables
+
+
+def _read_sheet(path: Path, wb: calamine.CalamineWorkbook, sheet: str) -> tuple:
+    try:
+        return _table_for_sheet(wb, sheet)
+    except (InputError, MemoryError):
+        raise
+    except Exception as exc:  # a corrupt sheet part: one line naming the sheet
+        raise InputError(f"{path}: sheet '{sheet}' cannot be read ({_short(exc)})") from exc
+
+
+def _input_parts(path: Path, data: bytes) -> dict[str, str]:
+    """Input sheet name -> its part in the package. Strict Open XML is refused here."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            workbook = zf.read("xl/workbook.xml")
+            if STRICT_NS in workbook[:4096]:
+                raise InputError(f"{path}: saved as Strict Open XML, which planner does not read; save it as "
+                                 "Excel Workbook (.xlsx)")  # fmt: skip
+            parts = sheet_parts(workbook, zf.read("xl/_rels/workbook.xml.rels"))
+            shared = next((i for i in zf.infolist() if i.filename == "xl/sharedStrings.xml"), None)
+    except (zipfile.BadZipFile, KeyError, EOFError, etree.XMLSyntaxError) as exc:
+        raise InputError(f"{path}: the workbook package is damaged ({_short(exc)})") from exc
+    if shared is not None and shared.file_size > Limits().max_bytes:
+        raise InputError(_too_big(path, "shared strings", f"{shared.file_size / 1e6:,.0f} MB of text",
+                                  "max_input_mb", Limits().max_bytes / 1e6))  # fmt: skip
+    return {name: part for name, part in parts.items() if key(name) in SHEETS_BY_KEY}
+
+
+def sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    """Sheet name -> part name (xl/worksheets/sheetN.xml), from workbook.xml and its relationships."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}  # fmt: skip
+    target = {r.get("Id"): r.get("Target") for r in _safe_xml(rels_xml).iterfind("p:Relationship", ns)}
+    out = {}
+    for sheet in _safe_xml(workbook_xml).iterfind("m:sheets/m:sheet", ns):
+        t = target.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        out[sheet.get("name")] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(f"xl/{t}")
+    return out
+
+
+def _safe_xml(data: bytes) -> etree._Element:
+    """Parse without resolving entities or reaching the network (no billion laughs, no XXE)."""
+    return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+
+
+def _bounded(path: Path, data: bytes, parts: dict[str, str], limits: Limits) -> tuple[bytes, dict]:
+    """Check each sheet part against the limits; return the package with far cells left out and the
+    problems to report per sheet."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            scans = {name: _scan_sheet(path, zf, name, part, limits) for name, part in parts.items()}
+    except (zipfile.BadZipFile, KeyError, EOFError) as exc:
+        raise InputError(f"{path}: the workbook package is damaged ({_short(exc)})") from exc
+    far = {parts[name]: scan for name, scan in scans.items() if scan.far_cells}
+    problems = {name: scan.problems() for name, scan in scans.items() if scan.far_cells}
+    if far:
+        data = rewrite_parts(data, {part: _without_far_cells for part in far})
+    return data, problems
+
+
+def rewrite_parts(data: bytes, edit: dict[str, Callable[[bytes], bytes]]) -> bytes:
+    """A copy of the package with the named parts passed through their edit function."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            dst.writestr(info, edit[info.filename](body) if info.filename in edit else body)
+    return out.getvalue()
+
+
+def _limits(path: Path, data: bytes, settings: dict[str, str]) -> Limits:
+    """The reading limits: the Settings sheet's max_input_mb and max_input_cells (read under the default
+    limits), else the defaults."""
+    if not settings:
+        return Limits()
+    wb = _open(path, data)
+    try:
+        table = collect_tables(list(wb.sheet_names), lambda sheet: _read_sheet(path, wb, sheet)).get("Settings")
+    finally:
+        wb.close()
+    found: dict[str, float] = {}
+    if table is not None and {"setting", "value"} <= set(table.columns):
+        names = table.data[table.columns["setting"]].map(key)
+        values = pd.to_numeric(table.data[table.columns["value"]], errors="coerce")
+        found = {n: float(v) for n, v in zip(names, values, strict=True) if n in LIMIT_SETTINGS and np.isfinite(v)}
+    return Limits(max(found.get("max_input_mb", Limits().max_bytes / 1e6), 1.0) * 1e6,
+                  max(found.get("max_input_cells", Limits().max_cells), 1.0))  # fmt: skip
+
+
+LIMIT_SETTINGS = ("max_input_mb", "max_input_cells")
+
+
+@dataclass
+class SheetScan:
+    sheet: str
+    size: int
+    last_row: int = 0
+    widest: int = 26  # columns the used range spans at most (26 when no cell lies beyond column Z)
+    far_cells: list[str] = field(default_factory=list)  # columns with cells beyond MAX_COLUMN (ZZ)
+
+    def problems(self) -> list[ReadProblem]:
+        columns = ", ".join(self.far_cells[:3]) + (" ..." if len(self.far_cells) > 3 else "")
+        return [ReadProblem(Reason.FAR_CELLS, [None], "", [columns],
+                            f"cells in columns beyond ZZ ({columns}) left out: the input tables are narrower, and a "
+                            "stray value far to the right would make the sheet huge")]  # fmt: skip
+
+
+def _scan_sheet(path: Path, zf: zipfile.ZipFile, sheet: str, part: str, limits: Limits) -> SheetScan:
+    """Size, last row, width and far cells of one sheet part, streamed in chunks (a chunk overlaps the
+    previous one by 64 bytes so no reference is cut). Refuses a part over the size or cell limit."""
+    info = zf.getinfo(part)
+    if info.file_size > limits.max_bytes:
+        raise InputError(_too_big(path, sheet, f"{info.file_size / 1e6:,.0f} MB of XML", "max_input_mb",
+                                  limits.max_bytes / 1e6))  # fmt: skip
+    scan, tail, wide = SheetScan(sheet, info.file_size), b"", set()
+    with zf.open(part) as fh:
+        while chunk := fh.read(SCAN_CHUNK):
+            window = tail + chunk
+            wide.update(WIDE_CELL.findall(window))
+            last = window.rfind(b'<row r="')
+            found = ROW_NUMBER.match(window, last) if last >= 0 else None
+            scan.last_row = int(found.group(1)) if found else scan.last_row
+            tail = window[-64:]
+    columns = {_column_number(c) for c in wide}
+    scan.widest = max([26, *(c for c in columns if c <= MAX_COLUMN)])
+    scan.far_cells = sorted({c.decode() for c in wide if _column_number(c) > MAX_COLUMN})
+    cells = scan.last_row * scan.widest
+    if cells > limits.max_cells:
+        raise InputError(_too_big(path, sheet, f"a used range of {cells:,.0f} cells", "max_input_cells",
+                                  limits.max_cells))  # fmt: skip
+    return scan
+
+
+WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})\d')  # a cell in column AA or beyond
+ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _too_big(path: Path, sheet: str, what: str, setting: str, limit: float) -> str:
+    return (f"{path}: sheet '{sheet}' holds {what}, above the limit {setting} = {limit:,.0f} (Settings); raise "
+            "the limit if the workbook is genuine")  # fmt: skip
+
+
+FAR_CELL_ELEMENT = re.compile(rb'<c r="[A-Z]{3}\d+"[^>]*?(?:/>|>.*?</c>)', re.S)  # a cell beyond column ZZ
+
+
+def _without_far_cells(xml: bytes) -> bytes:
+    """The sheet XML without its cells beyond column ZZ."""
+    return FAR_CELL_ELEMENT.sub(b"", xml)

@@ -4,8 +4,10 @@ one, never a half-written workbook."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +34,37 @@ def check_writable(path: Path) -> None:
         raise OutputError(f"{path}: not writable (check the file and folder permissions)")
 
 
+TEMP_PREFIX = ".~planner-"
+STALE_AFTER_S = 3600  # a temporary without a live owner, or older than this, is left from a killed save
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete temporaries an earlier save of ``path`` left behind when it was killed (kill -9, power cut):
+    those whose process is gone, or, for a name without a process id, older than an hour."""
+    removed = []
+    for tmp in Path(path.parent or ".").glob(f"{TEMP_PREFIX}{path.stem}-*{path.suffix}"):
+        pid = tmp.name[len(TEMP_PREFIX) + len(path.stem) + 1 :].split("-", 1)[0]
+        alive = pid.isdigit() and _process_alive(int(pid))
+        old = time.time() - tmp.stat().st_mtime > STALE_AFTER_S
+        if (pid.isdigit() and not alive) or (not pid.isdigit() and old):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -42,7 +75,9 @@ def atomic_save(path: Path, write: Callable[[str], None]) -> Path:
     """Call ``write(tmp_path)`` then move the temporary file onto ``path`` atomically."""
     path = Path(path)
     check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".~planner-{path.stem}-", suffix=path.suffix, dir=path.parent or ".")
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}-{os.getpid()}-", suffix=path.suffix,
+                               dir=path.parent or ".")  # fmt: skip
     os.close(fd)
     try:
         write(tmp)

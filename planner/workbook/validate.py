@@ -17,7 +17,7 @@ import pandas as pd
 from planner.model.errors import InputError
 from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog, Reason
-from planner.model.settings import SETTINGS, WEIGHTS, Settings
+from planner.model.settings import FIRST_DATE, LAST_DATE, SETTINGS, WEIGHTS, Settings
 from planner.workbook.contract import SHEETS, Column, SheetSpec, key
 from planner.workbook.read import RawTable
 
@@ -57,38 +57,43 @@ def to_number(s: pd.Series) -> pd.Series:
 
 
 def to_date(s: pd.Series) -> pd.Series:
-    """Dates from date cells, ISO text (2025-03-31) or Excel serial numbers; anything else is NaT."""
+    """Dates from date cells, ISO text (2025-03-31) or Excel serial numbers, between FIRST_DATE and
+    LAST_DATE; anything else is NaT."""
     kind = pd.api.types.infer_dtype(s, skipna=True)
     if kind in ("date", "datetime", "datetime64"):
-        return pd.to_datetime(s, errors="coerce").dt.normalize()
+        out = pd.to_datetime(s, errors="coerce").dt.normalize()
+    else:
+        out = pd.to_datetime(s.map(_one_date), errors="coerce")
+    return out.where((out >= pd.Timestamp(FIRST_DATE)) & (out <= pd.Timestamp(LAST_DATE)))
 
-    def one(v):
+
+def _one_date(v: object) -> pd.Timestamp:
+    try:
         if isinstance(v, (dt.datetime, dt.date)):
             return pd.Timestamp(v).normalize()
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 2958466:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < LAST_SERIAL:
             return EXCEL_EPOCH + pd.Timedelta(days=int(v))
         if isinstance(v, str):
-            try:
-                return pd.Timestamp(dt.date.fromisoformat(v.strip()[:10]))
-            except ValueError:
-                return pd.NaT
-        return pd.NaT
+            return pd.Timestamp(dt.date.fromisoformat(v.strip()[:10]))
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        pass
+    return pd.NaT
 
-    return pd.to_datetime(s.map(one), errors="coerce")
+
+LAST_SERIAL = (pd.Timestamp(LAST_DATE) - EXCEL_EPOCH).days + 1
 
 
 def _describe(col: Column) -> str:
     if col.kind == "choice":
         return "one of " + ", ".join(col.choices)
     if col.kind == "date":
-        return "a date"
+        return f"a date from {FIRST_DATE[:4]} to {LAST_DATE[:4]}"
     if col.kind == "text":
         return "a value"
     bounds = []
     if col.minimum is not None:
         bounds.append(f"{'>' if col.above_minimum else '>='} {col.minimum:g}")
-    if col.maximum is not None:
-        bounds.append(f"<= {col.maximum:g}")
+    bounds.append(f"<= {col.upper:,g}")
     return "a number" + (" " + " and ".join(bounds) if bounds else "") + (f" ({col.unit})" if col.unit else "")
 
 
@@ -106,13 +111,11 @@ def _convert(col: Column, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         v = to_text(s).map(lambda x: lookup.get(key(x)) if x is not None else None)
         return v, filled & v.isna().to_numpy()
     v = to_number(s)
-    bad = filled & v.isna().to_numpy()
     x = v.to_numpy()
+    bad = filled & ~np.isfinite(x)
     with np.errstate(invalid="ignore"):
-        if col.minimum is not None:
-            bad |= (x <= col.minimum) if col.above_minimum else (x < col.minimum)
-        if col.maximum is not None:
-            bad |= x > col.maximum
+        bad |= (x <= col.lower) if col.above_minimum else (x < col.lower)
+        bad |= x > col.upper
     return v.where(~bad), bad
 
 
@@ -129,6 +132,8 @@ def validate_table(raw: RawTable | None, spec: SheetSpec, log: IssueLog) -> tupl
         if col.required and key(col.name) not in raw.columns:
             found = ", ".join(str(c) for c in raw.data.columns) or "no headers"
             raise InputError(f"Sheet '{raw.sheet}': required column '{col.name}' is missing (found: {found})")
+    for problem in raw.problems:  # what the reader left out
+        log.add(problem.reason, raw.sheet, problem.rows, problem.column, problem.values, problem.message)
     out = pd.DataFrame({"_row": raw.rows})
     keep = np.ones(len(raw.rows), bool)
     repaired = np.zeros(len(raw.rows), bool)
@@ -259,7 +264,7 @@ def _setting_list(spec, raw: object) -> tuple[tuple, list[str]]:
         good = tuple(dict.fromkeys(x.upper() for x in parts if x.upper() in ABC_CLASSES))
         return good, [x for x in parts if x.upper() not in ABC_CLASSES]
     values = pd.to_numeric(pd.Series(parts, dtype=object), errors="coerce").to_numpy(float)
-    ok = np.isfinite(values) & (values >= (spec.minimum or 0.0))
+    ok = np.isfinite(values) & (values >= (spec.minimum or 0.0)) & (values <= spec.upper)
     return tuple(float(v) for v in values[ok]), [x for x, good in zip(parts, ok, strict=True) if not good]
 
 
@@ -281,7 +286,7 @@ def _setting_value(spec, raw: object) -> tuple[object, bool]:
 
 def _setting_column(spec) -> Column:
     kind = {"int": "number", "numbers": "text", "classes": "text"}.get(spec.kind, spec.kind)
-    return Column(spec.name, kind, minimum=spec.minimum, maximum=spec.maximum, choices=spec.choices)
+    return Column(spec.name, kind, minimum=spec.minimum, maximum=spec.upper, choices=spec.choices)
 
 
 def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: IssueLog) -> Settings:
@@ -294,24 +299,26 @@ def parse_settings(df: pd.DataFrame, sheet: str, header: dict[str, str], log: Is
                     "unknown setting; ignored (see the Instructions sheet for the list)")  # fmt: skip
             continue
         value, ok = _setting_value(spec, raw)
-        if not ok and spec.kind == "choice":
-            raise InputError(_bad_choice(spec, sheet, row, raw))
-        if not ok:
-            expects = _LIST_WORDS.get(spec.kind) or _describe(_setting_column(spec))
-            kept = "the valid ones used" if spec.kind in _LIST_WORDS and value else "default used"
+        if not ok and spec.kind in _LIST_WORDS and value:  # a list keeps its valid parts
             log.add(Reason.BAD_SETTING, sheet, row, header.get("value", "value"), raw,
-                    f"setting '{spec.name}' expects {expects}; {kept}")  # fmt: skip
-        if ok or (spec.kind in _LIST_WORDS and value):
-            values[spec.name] = value
+                    f"setting '{spec.name}' expects {_LIST_WORDS[spec.kind]}; the valid ones used")  # fmt: skip
+        elif not ok:
+            raise InputError(_bad_setting(spec, sheet, row, raw))
+        values[spec.name] = value
     return Settings.from_values(values)
 
 
-def _bad_choice(spec, sheet: str, row: int, raw: object) -> str:
-    """One line: a choice setting that is none of its values stops the run (planning weekly from monthly data,
-    say, would be quietly wrong)."""
-    also = f" (also {', '.join(a for a, _ in spec.aliases)})" if spec.aliases else ""
-    return (f"Sheet '{sheet}' row {row}: setting '{spec.name}' is '{raw}', which is not one of "
-            f"{', '.join(spec.choices)}{also}; change the value and run again")  # fmt: skip
+def _bad_setting(spec, sheet: str, row: int, raw: object) -> str:
+    """One line: a setting that is not valid stops the run (planning weekly from monthly data, or with a
+    default where a value was meant, would be quietly wrong)."""
+    if spec.kind == "choice":
+        also = f" (also {', '.join(a for a, _ in spec.aliases)})" if spec.aliases else ""
+        expects = f"one of {', '.join(spec.choices)}{also}"
+    else:
+        expects = _LIST_WORDS.get(spec.kind) or _describe(_setting_column(spec))
+    shown = raw if not isinstance(raw, str) or len(raw) <= 60 else raw[:57] + "..."
+    return (f"Sheet '{sheet}' row {row}: setting '{spec.name}' is '{shown}', which is not valid: expected "
+            f"{expects}; change the value and run again")  # fmt: skip
 
 
 _LIST_WORDS = {
@@ -319,6 +326,24 @@ _LIST_WORDS = {
     "classes": "ABC classes separated by commas, e.g. A or A,B",
 }
 ABC_CLASSES = ("A", "B", "C")
+
+
+def _recent_demand(demand: pd.DataFrame, settings: Settings, log: IssueLog, sheet: str) -> pd.DataFrame:
+    """Demand rows within max_history_years before the planning date; older ones are logged and left out
+    (one stray row dated 1900 would otherwise stretch the history matrix over 125 years)."""
+    start = settings.planning_date - pd.DateOffset(days=round(settings.max_history_years * 365.25))
+    old = (demand["date"] < start).to_numpy() if len(demand) else np.zeros(0, bool)
+    if not old.any():
+        return demand
+    log.add(
+        Reason.DEMAND_TOO_OLD,
+        sheet,
+        demand.loc[old, "_row"].to_numpy(),
+        "date",
+        demand.loc[old, "date"].dt.date.to_numpy(),
+        f"more than max_history_years ({settings.max_history_years:g}) before the planning date; not used",
+    )
+    return demand.loc[~old].reset_index(drop=True)
 
 
 def _check_weights(settings: Settings, offers: pd.DataFrame, sheet: str) -> None:
@@ -363,4 +388,5 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
         )
     settings = parse_settings(tables["Settings"], names["Settings"], hdr["Settings"], log)
     _check_weights(settings, tables["Offers"], names["Settings"])
+    tables["Demand"] = _recent_demand(tables["Demand"], settings, log, names["Demand"])
     return Inputs(tables, settings, log, names, {k: np.sort(v).astype(int) for k, v in skipped.items()})
