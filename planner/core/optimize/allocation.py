@@ -97,6 +97,8 @@ class Costs:
 
 @dataclass(frozen=True, eq=False)
 class Solution:
+    """What a solve decided, in the model's variables, and how well (relative gap to the dual bound)."""
+
     qty: np.ndarray  # units per offer, whole lots
     short: np.ndarray  # units short per SKU
     over_share: np.ndarray  # units over the maximum share per share row
