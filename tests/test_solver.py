@@ -11,7 +11,6 @@ import sys
 import textwrap
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint
 from test_allocation import random_instance
@@ -96,7 +95,7 @@ def test_infeasible_and_unbounded_models_say_what_to_check():
 
 
 def test_costs_beyond_max_cost_are_refused_before_highs():
-    """1e16 and NaN are refused with the cost's value; 1e15 (MAX_COST) still solves."""
+    """1e16 and NaN are refused with the cost's value; MAX_COST (2^53, about 9.0e15) itself still solves."""
     for bad, shown in ((1e16, "1e+16"), (-2e16, "-2e+16"), (np.nan, "nan")):
         with pytest.raises(
             SolveError, match=rf"^tiny model: an objective coefficient is {re.escape(shown)}, .*lower the tiny costs"
@@ -121,19 +120,22 @@ def test_a_time_limit_too_small_for_real_instances_is_a_solve_error():
         assert "\n" not in text
 
 
-def test_an_extreme_penalty_in_a_workbook_is_one_line_and_exit_2(tmp_path):
-    """shortage_penalty_per_unit = 1e19 on the Settings sheet of a real sample workbook: HiGHS used to abort
-    the whole process (a heap corruption inside the solver); now the run stops with one line naming the
-    model and the setting, exit code 2, and no file is written."""
+def test_costs_too_large_for_the_solver_in_a_workbook_are_one_line_and_exit_2(tmp_path):
+    """Offers priced at 1e12 per unit in lots of 10,000 (each cell within what validation accepts): the
+    allocation's cost per lot, about 1e16, is above 2^53, where doubles lose whole currency units, and is
+    refused before HiGHS (coefficients near 1e21 can abort the process inside HiGHS); the run stops with one
+    line naming the model and the inputs to lower, exit 2, and no file is written."""
     frames = sample_frames(n_skus=20)
-    extreme = pd.DataFrame([("shortage_penalty_per_unit", 1e19)], columns=["setting", "value"])
-    frames["Settings"] = pd.concat([frames["Settings"], extreme], ignore_index=True)
+    frames["Offers"] = frames["Offers"].assign(unit_price=1e12, order_multiple=10_000.0)
     src = write_template(tmp_path / "extreme.xlsx", frames)
     proc = subprocess.run([sys.executable, "-m", "planner", "run", str(src), "-q"], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "500"})  # fmt: skip
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in proc.stderr
-    assert lines[0].startswith("planner: supplier allocation: an objective coefficient is ")
-    assert "lower shortage_penalty_per_unit" in lines[0]
+    # 1e12 x 10,000 per lot, plus the risk cost risk_cost_rate x (1 - score) x price
+    assert re.match(
+        r"planner: supplier allocation: an objective coefficient is 1\.\d+e\+16, above the 9e\+15", lines[0]
+    )
+    assert lines[0].endswith("or the Offers' unit_price")
     assert not (tmp_path / "extreme.planned.xlsx").exists()

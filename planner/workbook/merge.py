@@ -17,6 +17,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -81,16 +82,18 @@ class Workbook:
         self.pkg.write(rels_path(self.part), xml_bytes(self.rels))
 
 
-def sheet_names(path: str | Path) -> list[str]:
-    """The sheet names of a workbook, in order, from its workbook.xml (nothing else is read)."""
+def sheet_names(path: str | Path | IO[bytes]) -> list[str]:
+    """The sheet names of a workbook (a file name or its bytes as a file object), in order, from its
+    workbook.xml (nothing else is read)."""
     with zipfile.ZipFile(path) as z:
         pkg = Package(z)
         return [s.get("name") for s in parse_xml(pkg.read(pkg.main_part())).find(_q("sheets"))]
 
 
-def merge_output(original: str, generated: bytes, dest: str, output_sheets: list[str]) -> None:
-    """Write ``dest``: the original package with ``output_sheets`` (names in the generated package)
-    replaced or appended. ``dest`` must not be ``original`` (the caller saves atomically)."""
+def merge_output(original: str | Path | IO[bytes], generated: bytes, dest: str, output_sheets: list[str]) -> None:
+    """Write ``dest``: the original package (a file name or its bytes as a file object) with ``output_sheets``
+    (names in the generated package) replaced or appended. ``dest`` must not be ``original`` (the caller
+    saves atomically)."""
     with zipfile.ZipFile(original) as zo, zipfile.ZipFile(io.BytesIO(generated)) as zg:
         pkg, gen = Package(zo), Package(zg)
         book, gen_book = Workbook.open(pkg), Workbook.open(gen)

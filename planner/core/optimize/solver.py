@@ -3,11 +3,11 @@ solver's stray console lines (HiGHS 1.12 prints a debug line from its MIP heuris
 out of the planner's own output, a builder for sparse constraint rows, and every way a solve can fail as one
 ``SolveError`` naming the model, HiGHS' status and what to change (the channels report it as one line).
 
-Costs are checked before HiGHS sees them: an objective coefficient above ``MAX_COST`` (1e15) or not finite
-is refused. Double precision carries about 16 significant digits, so such a coefficient drowns unit costs in
-rounding: on the allocation of tests/test_allocation.py's random instances a shortage penalty of 1e17 gives a
-wrong optimum, and one of 1e19 (coefficients beyond HiGHS' infinite cost, 1e20) aborts the process inside
-HiGHS."""
+Costs are checked before HiGHS sees them: an objective coefficient that is not finite or above ``MAX_COST``
+= 2^53 (about 9.0e15, the largest magnitude at which doubles still hold every whole currency unit) is
+refused. Far beyond it HiGHS goes wrong: on tests/test_allocation.py's random instances, coefficients of
+1e19 give a wrong optimum, and near 1e21 (beyond HiGHS' infinite cost, 1e20) HiGHS can abort the process
+with a heap corruption."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from planner.model.errors import SolveError
 
 CARBON_TIE_BREAK_PER_T = 1e-3  # a cost-only plan still prefers the lower-CO2 plan among equal-cost ones
-MAX_COST = 1e15  # largest objective coefficient HiGHS is given (see the module docstring)
+MAX_COST = 2.0**53  # largest objective coefficient HiGHS is given (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,8 @@ def _check_costs(cost: np.ndarray, info: ModelInfo) -> None:
     bad = ~np.isfinite(cost) | (np.abs(cost) > MAX_COST)
     if bad.any():
         worst = cost[bad][np.argmax(np.nan_to_num(np.abs(cost[bad]), nan=np.inf))]
-        raise SolveError(f"{info.what}: an objective coefficient is {worst:.3g}, beyond the {MAX_COST:.0e} the "
-                         f"solver can weigh against unit costs; lower {info.costs_from}")  # fmt: skip
+        raise SolveError(f"{info.what}: an objective coefficient is {worst:.3g}, above the {MAX_COST:.2g} at which "
+                         f"whole currency units are still exact; lower {info.costs_from}")  # fmt: skip
 
 
 def _no_solution(res: OptimizeResult, time_limit_s: float, info: ModelInfo) -> str:
