@@ -3,11 +3,13 @@ every constraint on random instances, and clear reports when an instance cannot 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from planner.core.optimize.allocation import EXACT_MAX_OFFERS, AllocationSettings, allocate, spend_hhi
+from planner.core.optimize.allocation import EXACT_MAX_OFFERS, AllocationModel, AllocationSettings, allocate, spend_hhi
 from planner.core.scorecard import minmax_score, score_offers
 from planner.core.suppliers import follow_allocation, quota_suppliers
 
@@ -185,3 +187,25 @@ def test_rounding_tops_up_on_suppliers_without_a_capacity():
     q = a.lines.set_index(["sku", "supplier"])["quantity"]
     assert (q.xs("S1", level=1) == 67).all() and (q.xs("S2", level=1) == 30).all()
     assert a.problems == [] and a.skus["shortfall"].sum() == 0
+
+
+def same_allocation(a, b) -> None:
+    pd.testing.assert_frame_equal(a.lines, b.lines, check_exact=True)
+    pd.testing.assert_frame_equal(a.skus, b.skus, check_exact=True)
+    assert (a.problems, a.status, a.gap, a.objective) == (b.problems, b.status, b.gap, b.objective)
+
+
+@pytest.mark.parametrize(("n_sku", "k"), [(300, 4), (20, 3)])  # the rounding path and the exact MILP path
+def test_one_model_solved_at_two_carbon_prices_equals_two_fresh_allocations(n_sku, k):
+    """AllocationModel built once and solved at 0 and 2,000 per t CO2e (and at 0 again: solving leaves the
+    model as it was) gives exactly what allocate gives at each price; the price moves the plan."""
+    o, req, abc, cap = random_instance(3, n_sku=n_sku, k=k, n_sup=12 if n_sku > 20 else 4)
+    cfg = AllocationSettings(carbon_price_per_t=2000.0)
+    model = AllocationModel.build(o, req, abc, cap, cfg)
+    green, cheap, again = model.solve(), model.solve(carbon_price_per_t=0.0), model.solve(carbon_price_per_t=0.0)
+    same_allocation(green, allocate(o, req, abc, cap, cfg))
+    same_allocation(cheap, allocate(o, req, abc, cap, replace(cfg, carbon_price_per_t=0.0)))
+    same_allocation(again, cheap)
+    assert green.lines["co2_kg"].sum() < cheap.lines["co2_kg"].sum()
+    assert cheap.lines["carbon_cost"].sum() < 1e-3 * cheap.lines["co2_kg"].sum()  # the tie-break price only
+    assert green.lines["carbon_cost"].sum() == pytest.approx(2.0 * green.lines["co2_kg"].sum())

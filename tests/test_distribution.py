@@ -3,12 +3,19 @@ and every constraint on random instances (LP and truck MILP)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from planner.core.optimize.distribution import MODE_CO2_KG_PER_TKM, DistributionSettings, plan_distribution
+from planner.core.optimize.distribution import (
+    MODE_CO2_KG_PER_TKM,
+    DistributionModel,
+    DistributionSettings,
+    plan_distribution,
+)
 
 DAY0 = pd.Timestamp("2026-03-02")
 CFG = DistributionSettings(planning_date=DAY0)
@@ -198,3 +205,28 @@ def test_unreachable_destination_is_short_not_an_error():
                              CFG)  # fmt: skip
     r = plan.requirements.set_index("destination")
     assert r.loc["S1", "delivered"] == 10 and r.loc["S9", "short"] == 5
+
+
+def same_plan(a, b) -> None:
+    for frame in ("flows", "shipments", "requirements"):
+        pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame), check_exact=True)
+    assert (a.totals, a.status, a.gap) == (b.totals, b.status, b.gap)
+
+
+@pytest.mark.parametrize("trucks", [False, True])
+def test_one_model_solved_at_two_carbon_prices_equals_two_fresh_plans(trucks):
+    """DistributionModel built once and solved at 0 and 500 per t CO2e (and at 0 again) gives exactly what
+    plan_distribution gives at each price; with rail beside road on some lanes, the price moves the plan."""
+    sup, rq, ln, it = random_network(6, trucks=trucks)
+    rail = ln.sample(frac=0.5, random_state=1).assign(
+        mode="rail", cost_per_unit=lambda d: d["cost_per_unit"].fillna(0.5) + 0.1
+    )
+    ln = pd.concat([ln, rail.assign(cost_per_truck=np.nan, truck_capacity_m3=np.nan)], ignore_index=True)
+    cfg = DistributionSettings(DAY0, carbon_price_per_t=500.0)
+    model = DistributionModel.build(sup, rq, ln, it, cfg)
+    green, cheap, again = model.solve(), model.solve(carbon_price_per_t=0.0), model.solve(carbon_price_per_t=0.0)
+    same_plan(green, plan_distribution(sup, rq, ln, it, cfg))
+    same_plan(cheap, plan_distribution(sup, rq, ln, it, replace(cfg, carbon_price_per_t=0.0)))
+    same_plan(again, cheap)
+    assert green.totals["co2_kg"] < cheap.totals["co2_kg"]
+    assert green.totals["transport_cost"] > cheap.totals["transport_cost"]

@@ -129,12 +129,9 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     review_days, moq, order_multiple, lead_time_days, lead_time_sd_days, on_hand, on_order, backorders.
     Returns the policy columns, row-aligned with ``df``."""
     d = df["demand_per_day"].to_numpy(float)
-    sd = df["demand_sd_per_day"].to_numpy(float)
     L = df["lead_time_days"].to_numpy(float)
-    sL = df["lead_time_sd_days"].to_numpy(float)
     R = df["review_days"].to_numpy(float)
     policy = df["policy"].to_numpy(str)
-    stype = df["service_type"].to_numpy(str)
     moq, mult = df["moq"].to_numpy(float), df["order_multiple"].to_numpy(float)
     rs = policy == "RS"
     annual = d * days_per_year
@@ -143,8 +140,9 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
         df["unit_cost"].to_numpy(float), moq, mult,
     )  # fmt: skip
     T = np.where(rs, R + L, L)
-    sigma_t = protection_sd(T, sd, d, sL)
-    k_raw = safety_factor(df["service_level"].to_numpy(float), stype, sigma_t, q, d, R, policy)
+    sigma_t = protection_sd(T, df["demand_sd_per_day"].to_numpy(float), d, df["lead_time_sd_days"].to_numpy(float))
+    k_raw = safety_factor(df["service_level"].to_numpy(float), df["service_type"].to_numpy(str), sigma_t, q, d, R,
+                          policy)  # fmt: skip
     k = np.maximum(k_raw, 0.0)
     ss = k * sigma_t
     s = d * L + ss
@@ -156,36 +154,30 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     )
     order = suggested_order(policy, ip, s, S, q, moq, mult, d)
     on_hand = df["on_hand"].to_numpy(float)
-    # when nothing is ordered now: (s, Q) orders when IP falls to s, (R, S) at the next review
+    order_date, arrival = _order_dates(rs, ip, s, d, R, L, order, planning_date)
+    max_level = np.where(rs, S, s + q)
+    excess = np.maximum(ip - max_level, 0.0) * (d > 0) + np.maximum(on_hand, 0.0) * (d <= 0)
+    columns = {
+        "annual_demand": annual, "order_quantity": q, "protection_days": T, "protection_sd": sigma_t,
+        "safety_factor": k, "safety_factor_raw": k_raw, "safety_stock": ss, "reorder_point": np.where(rs, np.nan, s),
+        "order_up_to": np.where(rs, S, s + q), "inventory_position": ip, "suggested_order": order,
+        "order_date": order_date, "expected_arrival": arrival,
+        "days_of_cover": np.divide(on_hand, d, out=np.full(len(d), np.nan), where=d > 0),
+        "expected_fill_rate": expected_fill_rate(k, sigma_t, q, d, R, policy), "excess_units": excess,
+        "lead_time_demand": d * L,
+    }  # fmt: skip
+    return pd.DataFrame(columns, index=df.index)
+
+
+def _order_dates(rs, ip, s, d, R, L, order, planning_date) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
+    """Order date and expected arrival (order date + ceil(L) days). Ordering now: the planning date; else
+    (s, Q) orders when IP falls to s (after (IP - s) / d days, rounded up), (R, S) at the next review (R
+    days); blank beyond MAX_PROJECTION_DAYS."""
     days_to_order = np.where(rs, R, np.divide(ip - s, d, out=np.full(len(d), np.nan), where=(d > 0) & (ip > s)))
     days_to_order = np.where(order > 0, 0.0, days_to_order)
     days_to_order = np.where(days_to_order <= MAX_PROJECTION_DAYS, np.ceil(days_to_order), np.nan)
     order_date = planning_date + pd.to_timedelta(days_to_order, unit="D")
-    arrival = order_date + pd.to_timedelta(np.ceil(L), unit="D")
-    max_level = np.where(rs, S, s + q)
-    excess = np.maximum(ip - max_level, 0.0) * (d > 0) + np.maximum(on_hand, 0.0) * (d <= 0)
-    return pd.DataFrame(
-        {
-            "annual_demand": annual,
-            "order_quantity": q,
-            "protection_days": T,
-            "protection_sd": sigma_t,
-            "safety_factor": k,
-            "safety_factor_raw": k_raw,
-            "safety_stock": ss,
-            "reorder_point": np.where(rs, np.nan, s),
-            "order_up_to": np.where(rs, S, s + q),
-            "inventory_position": ip,
-            "suggested_order": order,
-            "order_date": order_date,
-            "expected_arrival": arrival,
-            "days_of_cover": np.divide(on_hand, d, out=np.full(len(d), np.nan), where=d > 0),
-            "expected_fill_rate": expected_fill_rate(k, sigma_t, q, d, R, policy),
-            "excess_units": excess,
-            "lead_time_demand": d * L,
-        },
-        index=df.index,
-    )
+    return order_date, order_date + pd.to_timedelta(np.ceil(L), unit="D")
 
 
 def order_cover_days(order_qty, demand_per_day) -> np.ndarray:

@@ -48,6 +48,28 @@ def stock_kpis(
     """The KPI table. ``plan`` needs demand_per_day, unit_cost, on_hand, inventory_position,
     lead_time_days, expected_fill_rate, excess_units; ``occupancy`` has site, occupancy and
     projected_occupancy (fractions); ``extra``: more (kpi, value, unit, higher is better, definition) rows."""
+    rows = _stock_rows(plan, days_per_year, wape, bias)
+    if occupancy is not None:
+        for site, occ in zip(occupancy["site"], occupancy["occupancy"], strict=True):
+            rows.append((f"occupancy {site}", float(occ), "percent", False,
+                         "volume on hand / site capacity_m3"))  # fmt: skip
+        for site, occ in zip(occupancy["site"], occupancy["projected_occupancy"], strict=True):
+            rows.append((f"projected occupancy {site}", float(occ), "percent", False,
+                         "(on hand + inbound orders + inbound - outbound shipments) / capacity_m3"))  # fmt: skip
+    rows += list(extra)
+    out = []
+    for kpi, value, unit, higher, definition in rows:
+        key = "occupancy" if "occupancy " in kpi else kpi
+        target = targets.get(key, np.nan)
+        light = _light(value, target, higher, amber_band)
+        if key == "forecast_bias":  # bias is good when close to 0 either way
+            light = _light(abs(value), target, False, amber_band)
+        out.append((kpi, value, target, light, unit, "higher" if higher else "lower", definition))
+    return pd.DataFrame(out, columns=KPI_COLUMNS)
+
+
+def _stock_rows(plan: pd.DataFrame, days_per_year: float, wape: float, bias: float) -> list[tuple]:
+    """(kpi, value, unit, higher is better, definition) of the stock and forecast KPIs (module docstring)."""
     d = plan["demand_per_day"].to_numpy(float)
     v = plan["unit_cost"].to_numpy(float)
     on_hand = plan["on_hand"].to_numpy(float)
@@ -55,7 +77,7 @@ def stock_kpis(
     annual_value = d * days_per_year * v
     inv_value = float(np.sum(np.maximum(on_hand, 0) * v))
     in_stock = on_hand > 0
-    rows = [
+    return [
         ("availability", _ratio(np.sum(in_stock & live), np.sum(live)), "percent", True,
          "share of SKU-sites with demand that have stock on hand"),
         ("availability_value_weighted", _ratio(np.sum(annual_value * in_stock), np.sum(annual_value)),
@@ -75,23 +97,6 @@ def stock_kpis(
         ("forecast_wape", wape, "percent", False, "sum |forecast - actual| / sum actual on the hold-out"),
         ("forecast_bias", bias, "percent", False, "sum (forecast - actual) / sum actual on the hold-out"),
     ]  # fmt: skip
-    if occupancy is not None:
-        for site, occ in zip(occupancy["site"], occupancy["occupancy"], strict=True):
-            rows.append((f"occupancy {site}", float(occ), "percent", False,
-                         "volume on hand / site capacity_m3"))  # fmt: skip
-        for site, occ in zip(occupancy["site"], occupancy["projected_occupancy"], strict=True):
-            rows.append((f"projected occupancy {site}", float(occ), "percent", False,
-                         "(on hand + inbound orders + inbound - outbound shipments) / capacity_m3"))  # fmt: skip
-    rows += list(extra)
-    out = []
-    for kpi, value, unit, higher, definition in rows:
-        key = "occupancy" if "occupancy " in kpi else kpi
-        target = targets.get(key, np.nan)
-        light = _light(value, target, higher, amber_band)
-        if key == "forecast_bias":  # bias is good when close to 0 either way
-            light = _light(abs(value), target, False, amber_band)
-        out.append((kpi, value, target, light, unit, "higher" if higher else "lower", definition))
-    return pd.DataFrame(out, columns=KPI_COLUMNS)
 
 
 def occupancy_by_site(

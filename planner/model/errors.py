@@ -11,3 +11,8 @@ class InputError(PlannerError):
 
 class OutputError(PlannerError):
     """The result cannot be saved: file open in another program, folder not writable, disk full."""
+
+
+class SolveError(PlannerError):
+    """An optimisation model gave no usable plan (time limit reached before any solution, infeasible or
+    unbounded, or costs too large to weigh): the message names the model, HiGHS' status and what to change."""

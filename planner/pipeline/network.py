@@ -10,13 +10,11 @@ Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
-from planner.core.optimize.allocation import allocate, spend_hhi
-from planner.core.optimize.distribution import DistributionPlan, plan_distribution
+from planner.core.optimize.allocation import AllocationModel, spend_hhi
+from planner.core.optimize.distribution import DistributionModel, DistributionPlan
 from planner.core.scorecard import score_offers, supplier_summary
 from planner.model.inputs import Inputs
 from planner.model.issues import Reason
@@ -75,7 +73,8 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
     abc = rows.groupby("sku")["abc"].first()
     cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
     cfg = st.allocation()
-    alloc_at = {p: allocate(out.scorecard, req, abc, cap, replace(cfg, carbon_price_per_t=p)) for p in prices}
+    model = AllocationModel.build(out.scorecard, req, abc, cap, cfg)  # built once, solved per carbon price
+    alloc_at = {p: model.solve(carbon_price_per_t=p) for p in prices}
     out.allocation = alloc_at[cfg.carbon_price_per_t]
     for sku, constraint, message in out.allocation.problems:
         sheet, column = BINDING[constraint]
@@ -96,7 +95,8 @@ def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, price
     items = inputs["Items"].set_index("sku")
     supply = distribution_supply(rows, inputs["Sites"])
     cfg = inputs.settings.distribution()
-    dist_at = {p: plan_distribution(supply, reqs, lanes, items, replace(cfg, carbon_price_per_t=p)) for p in prices}
+    model = DistributionModel.build(supply, reqs, lanes, items, cfg)  # built once, solved per carbon price
+    dist_at = {p: model.solve(carbon_price_per_t=p) for p in prices}
     out.distribution = dist_at[cfg.carbon_price_per_t]
     _report_unmet(out.distribution, lanes, supply, inputs.issues, names["Requirements"])
     return dist_at

@@ -17,6 +17,16 @@ Shortfall and the diversification slacks are priced, not forbidden, so an instan
 solves; every unit short or over a share is reported with the SKU and the constraint that binds. P_i (per
 unit short) = shortage_penalty_per_unit + the SKU's dearest c_o, so buying always beats being short; a unit
 over the share costs half of that and a missing supplier P_i x the SKU's largest minimum lot.
+
+Build once, solve per carbon price: the constraints, bounds and lots do not depend on the carbon price, only
+the cost vector does, so a trade-off over carbon prices builds the model once:
+
+    model = AllocationModel.build(offers, requirement, abc, supplier_capacity, cfg)
+    by_price = {p: model.solve(carbon_price_per_t=p) for p in prices}
+
+``model.solve(carbon_price_per_t=p)`` gives what ``allocate(..., replace(cfg, carbon_price_per_t=p))``
+gives; ``allocate`` is build + solve at ``cfg.carbon_price_per_t``. The cost vector is kept in its parts
+(per unit: unit price, risk cost, kg CO2e; the shortage penalty) and priced by ``AllocationModel.costs``.
 """
 
 from __future__ import annotations
@@ -25,37 +35,176 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult
 
 from planner.core.inventory import round_up
-from planner.core.optimize.solver import carbon_price, solve
+from planner.core.optimize.solver import ModelInfo, Rows, carbon_price, solve
 from planner.model.results import Allocation
 from planner.model.settings import AllocationSettings
 
-WHAT = "supplier allocation"
+INFO = ModelInfo(
+    "supplier allocation",
+    costs_from="shortage_penalty_per_unit, carbon_price_per_t, risk_cost_rate or the Offers' unit_price",
+    limits_from="the Offers' capacity_units and moq and the Suppliers' capacity_units",
+)
 EXACT_MAX_OFFERS = 100  # up to this many offers the exact MILP is tried when rounding leaves a gap
 
 
-@dataclass
-class _Context:
-    """The model's fixed data, for the report."""
+@dataclass(frozen=True, eq=False)
+class OfferData:
+    """Per offer o (the rows of ``frame``: offers of SKUs with a requirement), in units: lot multiple m,
+    smallest lot ``low`` (the MOQ rounded up to the multiple), largest useful lot ``top`` (capacity in whole
+    lots, never more than the SKU needs), ``usable`` = top >= low; the cost parts per unit (unit price, risk
+    cost = risk_cost_rate x (1 - score) x unit price, kg CO2e) and the supplier's capacity (inf: none)."""
 
-    o: pd.DataFrame
-    skus: pd.Index
-    si: np.ndarray
-    req: pd.Series
+    frame: pd.DataFrame
+    m: np.ndarray
+    low: np.ndarray
+    top: np.ndarray
     usable: np.ndarray
+    price: np.ndarray
+    risk: np.ndarray
+    co2: np.ndarray
+    supplier_cap: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class SkuData:
+    """Per SKU i with an offer: ``sku_of`` maps offers to SKUs, ``need`` is Q_i; diversified SKUs get
+    ``share_on`` (enough usable offers to obey the maximum share) and ``need_n`` suppliers;
+    ``share_rows`` are the offers under a share row, ``min_skus`` the SKUs under a minimum-suppliers row."""
+
+    index: pd.Index
+    sku_of: np.ndarray
+    need: np.ndarray
+    share_on: np.ndarray
+    need_n: np.ndarray
     share_rows: np.ndarray
     min_skus: np.ndarray
-    need_n: np.ndarray
-    cfg: AllocationSettings
-    no_offer: list
-    price: np.ndarray
+    biggest_lot: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Costs:
+    """The cost vector at one carbon price: per offer unit ``carbon`` (price per kg x kg CO2e) and
+    c_o = price + carbon + risk; per SKU the shortage penalty P_i; ``vector`` over all variables."""
+
     carbon: np.ndarray
-    risk: np.ndarray
-    capped: pd.Index
+    unit: np.ndarray
+    shortage: np.ndarray
+    vector: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """What a solve decided, in the model's variables, and how well (relative gap to the dual bound)."""
+
+    qty: np.ndarray  # units per offer, whole lots
+    short: np.ndarray  # units short per SKU
+    over_share: np.ndarray  # units over the maximum share per share row
+    missing: np.ndarray  # suppliers missing per minimum-suppliers row
+    status: str
+    gap: float
+    objective: float
+
+
+@dataclass(frozen=True, eq=False)
+class AllocationModel:
+    """The allocation MILP built once from the data. Variables: n (lot counts, integer, one per offer),
+    y (offer used, binary), s (units short per SKU), e (units over the share per share row), u (suppliers
+    missing per minimum-suppliers row), in that order."""
+
+    offers: OfferData
+    skus: SkuData
+    requirement: pd.Series
+    no_offer: list
     supplier_capacity: pd.Series
+    capped: pd.Index  # suppliers with a capacity row
+    cfg: AllocationSettings
+    bounds: Bounds
+    integrality: np.ndarray
+    constraints: LinearConstraint | None  # None: nothing to allocate
+
+    @classmethod
+    def build(cls, offers: pd.DataFrame, requirement: pd.Series, abc: pd.Series, supplier_capacity: pd.Series,
+              cfg: AllocationSettings) -> AllocationModel:  # fmt: skip
+        """The model of ``allocate``'s arguments (see there)."""
+        req = requirement[requirement > 0].astype(float)
+        o = offers[offers["sku"].isin(req.index)].reset_index(drop=True).copy()
+        off = _offer_data(o, req, supplier_capacity, cfg)
+        sk = _sku_data(off, req, abc, cfg)
+        capped = pd.Index(sorted(set(o.loc[np.isfinite(off.supplier_cap), "supplier"]))) if len(o) else pd.Index([])
+        n_off, n_sku, E, U = len(o), len(sk.index), len(sk.share_rows), len(sk.min_skus)
+        ub = np.concatenate([np.where(off.usable, off.top / np.maximum(off.m, 1), 0), off.usable.astype(float),
+                             sk.need, np.full(E, np.inf), sk.need_n[sk.min_skus].astype(float)])  # fmt: skip
+        integrality = np.concatenate([np.ones(n_off), np.ones(n_off), np.zeros(n_sku + E + U)])
+        nv = len(ub)
+        cons = _constraints(off, sk, capped, supplier_capacity, cfg).constraint(nv) if nv else None
+        return cls(off, sk, req, sorted(set(req.index) - set(o["sku"])), supplier_capacity, capped, cfg,
+                   Bounds(np.zeros(nv), ub), integrality, cons)  # fmt: skip
+
+    def costs(self, carbon_price_per_t: float) -> Costs:
+        """The cost vector's parts priced at ``carbon_price_per_t`` (currency per tonne CO2e)."""
+        off, sk = self.offers, self.skus
+        carbon = carbon_price(carbon_price_per_t) * off.co2
+        c = off.price + carbon + off.risk
+        dearest = np.zeros(len(sk.index))
+        np.maximum.at(dearest, sk.sku_of, c)
+        P = self.cfg.shortage_penalty_per_unit + dearest
+        vector = np.concatenate([c * off.m, np.zeros(len(c)), P, 0.5 * P[sk.sku_of[sk.share_rows]],
+                                 P[sk.min_skus] * sk.biggest_lot[sk.min_skus]])  # fmt: skip
+        return Costs(carbon, c, P, vector)
+
+    def solve(self, carbon_price_per_t: float | None = None) -> Allocation:
+        """The allocation at ``carbon_price_per_t`` (default: the settings' price). First the MILP with lot
+        counts relaxed (binaries kept): a lower bound and a near-integral plan, rounded to whole lots; then,
+        on small instances where rounding left a gap, the exact MILP, kept when it is no worse."""
+        price = self.cfg.carbon_price_per_t if carbon_price_per_t is None else carbon_price_per_t
+        costs = self.costs(price)
+        if self.constraints is None:
+            nothing = np.zeros(0)
+            return _report(self, costs, Solution(nothing, nothing, nothing, nothing, "nothing to allocate", 0.0, 0.0))
+        res = self._milp(costs, relax_lots=True)
+        bound = float(getattr(res, "mip_dual_bound", res.fun))
+        qty, how = self._rounded(res, costs), "relaxed lot counts rounded to whole lots"
+        best = self.evaluate(qty, costs)[0]
+        if len(qty) <= EXACT_MAX_OFFERS and best - bound > self.cfg.mip_rel_gap * abs(best):
+            res = self._milp(costs, relax_lots=False)
+            bound = max(bound, float(getattr(res, "mip_dual_bound", res.fun)))
+            q_exact = np.round(res.x[: len(qty)]) * self.offers.m
+            if self.evaluate(q_exact, costs)[0] <= best:
+                qty, how = q_exact, "exact MILP"
+        objective, short, e, u = self.evaluate(qty, costs)
+        gap = max(objective - bound, 0.0) / abs(objective) if objective else 0.0
+        return _report(self, costs, Solution(qty, short, e, u, f"{how}; HiGHS: {res.message}", gap, objective))
+
+    def evaluate(self, qty: np.ndarray, costs: Costs) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Objective of whole-lot quantities, with the shortfall and the slacks (e, u) they imply."""
+        sk, cfg, si = self.skus, self.cfg, self.skus.sku_of
+        n_off, n_sku, E = len(qty), len(sk.index), len(sk.share_rows)
+        bought = np.bincount(si, weights=qty, minlength=n_sku)
+        short = np.maximum(sk.need - bought, 0.0)
+        e = np.maximum(qty[sk.share_rows] - cfg.max_supplier_share * bought[si[sk.share_rows]], 0.0)
+        used = np.bincount(si[qty > 0], minlength=n_sku)
+        u = np.maximum(sk.need_n[sk.min_skus] - used[sk.min_skus], 0)
+        ie = 2 * n_off + n_sku
+        objective = costs.unit @ qty + costs.shortage @ short + costs.vector[ie : ie + E] @ e
+        return float(objective + costs.vector[ie + E :] @ u), short, e, u
+
+    def _milp(self, costs: Costs, relax_lots: bool) -> OptimizeResult:
+        integrality = self.integrality.copy()
+        if relax_lots:
+            integrality[: len(self.offers.m)] = 0
+        return solve(costs.vector, integrality, self.bounds, self.constraints, self.cfg.time_limit_s,
+                     self.cfg.mip_rel_gap, INFO)  # fmt: skip
+
+    def _rounded(self, res: OptimizeResult, costs: Costs) -> np.ndarray:
+        off, sk, n_off = self.offers, self.skus, len(self.offers.m)
+        n_sku = len(sk.index)
+        s = res.x[2 * n_off : 2 * n_off + n_sku]
+        return _round_to_lots(res.x[:n_off] * off.m, res.x[n_off : 2 * n_off] > 0.5, sk.need - s, off.m, off.low,
+                              off.top, sk.sku_of, costs.unit, off.frame["supplier"].to_numpy(), off.supplier_cap,
+                              sk.share_on[sk.sku_of], self.cfg.max_supplier_share)  # fmt: skip
 
 
 def allocate(
@@ -67,139 +216,98 @@ def allocate(
 ) -> Allocation:
     """Split ``requirement`` (units per SKU) over ``offers`` (scored offers: sku, supplier, unit_price,
     moq, order_multiple, capacity_units, co2_kg_per_unit, score) under ``supplier_capacity`` (units per
-    supplier, NaN = unlimited). ``abc`` gives each SKU's class for diversification."""
-    req = requirement[requirement > 0].astype(float)
-    o = offers[offers["sku"].isin(req.index)].reset_index(drop=True).copy()
-    no_offer = sorted(set(req.index) - set(o["sku"]))
-    n_off = len(o)
-    m = o["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy() if n_off else np.zeros(0)
-    q_offer = o["sku"].map(req).to_numpy(float) if n_off else np.zeros(0)  # the offer's SKU's requirement
-    moq = o["moq"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
-    low = round_up(m, moq, m)  # smallest non-zero lot: the MOQ rounded up to the multiple, at least one
-    cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy() if n_off else np.zeros(0)
-    top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(round_up(q_offer, 0.0, m), low))  # never more than needed
-    usable = top >= low
-    price = o["unit_price"].astype(float).to_numpy() if n_off else np.zeros(0)
-    co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy() if n_off else np.zeros(0)
-    score = o["score"].astype(float).fillna(0.5).to_numpy() if n_off else np.zeros(0)
-    carbon = carbon_price(cfg.carbon_price_per_t) * co2
-    risk = cfg.risk_cost_rate * (1.0 - score) * price
-    c = price + carbon + risk
+    supplier, NaN = unlimited). ``abc`` gives each SKU's class for diversification. Build + solve at
+    ``cfg.carbon_price_per_t``; build an ``AllocationModel`` once to solve at several carbon prices."""
+    return AllocationModel.build(offers, requirement, abc, supplier_capacity, cfg).solve()
 
+
+def _offer_data(o: pd.DataFrame, req: pd.Series, supplier_capacity: pd.Series, cfg: AllocationSettings) -> OfferData:
+    if not len(o):
+        nothing = np.zeros(0)
+        return OfferData(o, nothing, nothing, nothing, nothing.astype(bool), *[nothing] * 4)
+    m = o["order_multiple"].astype(float).fillna(1.0).clip(lower=1.0).to_numpy()
+    q_offer = o["sku"].map(req).to_numpy(float)  # the offer's SKU's requirement
+    moq = o["moq"].astype(float).fillna(0.0).to_numpy()
+    low = round_up(m, moq, m)  # smallest non-zero lot: the MOQ rounded up to the multiple, at least one
+    cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy()
+    top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(round_up(q_offer, 0.0, m), low))  # never more than needed
+    price = o["unit_price"].astype(float).to_numpy()
+    co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
+    score = o["score"].astype(float).fillna(0.5).to_numpy()
+    risk = cfg.risk_cost_rate * (1.0 - score) * price
+    scap = o["supplier"].map(supplier_capacity).astype(float).to_numpy()
+    return OfferData(o, m, low, top, top >= low, price, risk, co2, np.where(np.isfinite(scap), scap, np.inf))
+
+
+def _sku_data(off: OfferData, req: pd.Series, abc: pd.Series, cfg: AllocationSettings) -> SkuData:
+    o, n_off, usable = off.frame, len(off.frame), off.usable
     skus = pd.Index(sorted(set(o["sku"]))) if n_off else pd.Index([])
     n_sku = len(skus)
     si = skus.get_indexer(o["sku"]) if n_off else np.zeros(0, int)
     need = req.reindex(skus).to_numpy(float)  # requirement per SKU
-    dearest = np.zeros(n_sku)
-    np.maximum.at(dearest, si, c)
-    P = cfg.shortage_penalty_per_unit + dearest
     n_usable = np.bincount(si[usable], minlength=n_sku) if n_off else np.zeros(0, int)
-    cls = pd.Series(skus, index=skus).map(abc).fillna("").to_numpy() if n_sku else np.zeros(0, object)
+    cls = pd.Series(skus, index=skus).map(abc).astype(object).fillna("").to_numpy() if n_sku else np.zeros(0, object)
     diversify = np.isin(cls, list(cfg.diversify_classes))
     share_on = diversify & (n_usable * cfg.max_supplier_share >= 1.0 - 1e-9)  # enough offers to obey it
     need_n = np.where(diversify, np.minimum(cfg.min_suppliers, n_usable), 0)
     share_rows = np.flatnonzero(share_on[si] & usable) if n_off else np.zeros(0, int)
-    min_skus = np.flatnonzero(need_n > 1)
     biggest_lot = np.zeros(n_sku)
-    np.maximum.at(biggest_lot, si, np.where(usable, low, 0.0))
+    np.maximum.at(biggest_lot, si, np.where(usable, off.low, 0.0))
+    return SkuData(skus, si, need, share_on, need_n, share_rows, np.flatnonzero(need_n > 1), biggest_lot)
 
-    # variables: n (n_off, integer), y (n_off, binary), s (n_sku), e (len(share_rows)), u (len(min_skus))
-    E, U = len(share_rows), len(min_skus)
-    nv = 2 * n_off + n_sku + E + U
-    iy, is_, ie, iu = n_off, 2 * n_off, 2 * n_off + n_sku, 2 * n_off + n_sku + E
-    cost = np.concatenate([c * m, np.zeros(n_off), P, 0.5 * P[si[share_rows]], P[min_skus] * biggest_lot[min_skus]])
-    lb = np.zeros(nv)
-    ub = np.concatenate([np.where(usable, top / np.maximum(m, 1), 0), usable.astype(float), need,
-                         np.full(E, np.inf), need_n[min_skus].astype(float)])  # fmt: skip
-    integrality = np.concatenate([np.ones(n_off), np.ones(n_off), np.zeros(n_sku + E + U)])
-    rows, cols, vals, lo, hi = [], [], [], [], []
-    r = 0
 
-    def add(rr, cc, vv):
-        rows.append(np.asarray(rr)), cols.append(np.asarray(cc)), vals.append(np.asarray(vv, float))
-
-    # requirement: sum m n + s >= Q
-    add(si, np.arange(n_off), m)
-    add(np.arange(n_sku), is_ + np.arange(n_sku), np.ones(n_sku))
-    lo.append(need), hi.append(np.full(n_sku, np.inf))
-    r += n_sku
-    # lots: m n - top y <= 0 and m n - low y >= 0
-    add(r + np.arange(n_off), np.arange(n_off), m), add(r + np.arange(n_off), iy + np.arange(n_off), -top)
-    lo.append(np.full(n_off, -np.inf)), hi.append(np.zeros(n_off))
-    r += n_off
-    add(r + np.arange(n_off), np.arange(n_off), m), add(r + np.arange(n_off), iy + np.arange(n_off), -low)
-    lo.append(np.zeros(n_off)), hi.append(np.full(n_off, np.inf))
-    r += n_off
-    # supplier capacity
-    scap = o["supplier"].map(supplier_capacity).astype(float).to_numpy() if n_off else np.zeros(0)
-    capped = pd.Index(sorted(set(o.loc[np.isfinite(scap), "supplier"]))) if n_off else pd.Index([])
-    if len(capped):
-        sj = capped.get_indexer(o["supplier"])
+def _constraints(off: OfferData, sk: SkuData, capped: pd.Index, supplier_capacity: pd.Series,
+                 cfg: AllocationSettings) -> Rows:  # fmt: skip
+    """The rows of the module docstring, in its order: requirement, lots (top and MOQ), supplier capacity,
+    maximum share, minimum number of suppliers."""
+    n_off, n_sku, si, m = len(off.m), len(sk.index), sk.sku_of, off.m
+    iy, is_ = n_off, 2 * n_off
+    rows = Rows()
+    rows.add(si, np.arange(n_off), m)  # requirement: sum m n + s >= Q
+    rows.add(np.arange(n_sku), is_ + np.arange(n_sku), np.ones(n_sku))
+    rows.close(sk.need, np.full(n_sku, np.inf))
+    rows.add(np.arange(n_off), np.arange(n_off), m)  # lots: m n - top y <= 0 and m n - low y >= 0
+    rows.add(np.arange(n_off), iy + np.arange(n_off), -off.top)
+    rows.close(np.full(n_off, -np.inf), np.zeros(n_off))
+    rows.add(np.arange(n_off), np.arange(n_off), m)
+    rows.add(np.arange(n_off), iy + np.arange(n_off), -off.low)
+    rows.close(np.zeros(n_off), np.full(n_off, np.inf))
+    if len(capped):  # supplier capacity, shared by its SKUs
+        sj = capped.get_indexer(off.frame["supplier"])
         k = np.flatnonzero(sj >= 0)
-        add(r + sj[k], k, m[k])
-        lo.append(np.full(len(capped), -np.inf)), hi.append(supplier_capacity.reindex(capped).to_numpy(float))
-        r += len(capped)
-    # share: m_o n_o - share * sum_{o' in i} m_o' n_o' - e_o <= 0
-    if E:
-        members = pd.Series(np.arange(n_off)).groupby(si).apply(list).to_dict()
-        rr, cc, vv = [], [], []
-        for t, oi in enumerate(share_rows):
-            peers = [p for p in members[si[oi]] if usable[p]]
-            rr += [t] * (len(peers) + 1)
-            cc += peers + [ie + t]
-            vv += [m[p] * ((1.0 if p == oi else 0.0) - cfg.max_supplier_share) for p in peers] + [-1.0]
-        add(r + np.array(rr), cc, vv)
-        lo.append(np.full(E, -np.inf)), hi.append(np.zeros(E))
-        r += E
-    # minimum number of suppliers: sum y + u >= need
-    if U:
-        pos = pd.Series(-1, index=range(n_sku))
-        pos[min_skus] = np.arange(U)
-        k = np.flatnonzero(pos.to_numpy()[si] >= 0)
-        add(r + pos.to_numpy()[si[k]], iy + k, np.ones(len(k)))
-        add(r + np.arange(U), iu + np.arange(U), np.ones(U))
-        lo.append(need_n[min_skus].astype(float)), hi.append(np.full(U, np.inf))
-        r += U
+        rows.add(sj[k], k, m[k])
+        rows.close(np.full(len(capped), -np.inf), supplier_capacity.reindex(capped).to_numpy(float))
+    if len(sk.share_rows):
+        _share_rows(rows, off, sk, cfg.max_supplier_share)
+    if len(sk.min_skus):
+        _min_supplier_rows(rows, sk, iy, 2 * n_off + n_sku + len(sk.share_rows))
+    return rows
 
-    ctx = dict(o=o, skus=skus, si=si, req=req, usable=usable, share_rows=share_rows, min_skus=min_skus,
-               need_n=need_n, cfg=cfg, no_offer=no_offer, price=price, carbon=carbon, risk=risk, capped=capped,
-               supplier_capacity=supplier_capacity)  # fmt: skip
-    if not nv:
-        nothing = np.zeros(0)
-        return _report(_Context(**ctx), nothing, nothing, [], [], "nothing to allocate", 0.0, 0.0)
-    A = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nv))
-    cons = LinearConstraint(A, np.concatenate(lo), np.concatenate(hi))
-    sup_cap = np.where(np.isfinite(scap), scap, np.inf)  # the offer's supplier's capacity
 
-    def evaluate(qty: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        """Objective of whole-lot quantities, with the shortfall and the slacks they imply."""
-        bought = np.bincount(si, weights=qty, minlength=n_sku)
-        short = np.maximum(need - bought, 0.0)
-        e = np.maximum(qty[share_rows] - cfg.max_supplier_share * bought[si[share_rows]], 0.0)
-        used = np.bincount(si[qty > 0], minlength=n_sku)
-        u = np.maximum(need_n[min_skus] - used[min_skus], 0)
-        return float(c @ qty + P @ short + cost[ie : ie + E] @ e + cost[iu : iu + U] @ u), short, e, u
+def _share_rows(rows: Rows, off: OfferData, sk: SkuData, share: float) -> None:
+    """m_o n_o - share x sum_{o' in i} m_o' n_o' - e_o <= 0 for each share row o."""
+    si, m, E = sk.sku_of, off.m, len(sk.share_rows)
+    ie = 2 * len(m) + len(sk.index)
+    members = pd.Series(np.arange(len(m))).groupby(si).apply(list).to_dict()
+    rr, cc, vv = [], [], []
+    for t, oi in enumerate(sk.share_rows):
+        peers = [p for p in members[si[oi]] if off.usable[p]]
+        rr += [t] * (len(peers) + 1)
+        cc += peers + [ie + t]
+        vv += [m[p] * ((1.0 if p == oi else 0.0) - share) for p in peers] + [-1.0]
+    rows.add(np.array(rr), cc, vv)
+    rows.close(np.full(E, -np.inf), np.zeros(E))
 
-    # 1) the MILP with lot counts relaxed (binaries kept): a lower bound and a near-integral plan
-    relaxed = integrality.copy()
-    relaxed[:n_off] = 0
-    res = solve(cost, relaxed, Bounds(lb, ub), cons, cfg.time_limit_s, cfg.mip_rel_gap, WHAT)
-    bound = float(getattr(res, "mip_dual_bound", res.fun))
-    qty = _round_to_lots(res.x[:n_off] * m, res.x[iy : iy + n_off] > 0.5, need - res.x[is_ : is_ + n_sku], m, low, top,
-                         si, c, o["supplier"].to_numpy(), sup_cap, share_on[si], cfg.max_supplier_share)  # fmt: skip
-    best, how = evaluate(qty)[0], "relaxed lot counts rounded to whole lots"
-    # 2) small instances: the exact MILP when rounding left a gap
-    if n_off <= EXACT_MAX_OFFERS and best - bound > cfg.mip_rel_gap * abs(best):
-        exact = solve(cost, integrality, Bounds(lb, ub), cons, cfg.time_limit_s, cfg.mip_rel_gap, WHAT)
-        bound = max(bound, float(getattr(exact, "mip_dual_bound", exact.fun)))
-        q_exact = np.round(exact.x[:n_off]) * m
-        if evaluate(q_exact)[0] <= best:
-            qty, best, how = q_exact, evaluate(q_exact)[0], "exact MILP"
-        res = exact
-    objective, short, e, u = evaluate(qty)
-    gap = max(objective - bound, 0.0) / abs(objective) if objective else 0.0
-    status = f"{how}; HiGHS: {res.message}"
-    return _report(_Context(**ctx), qty, short, e, u, status, gap, objective)
+
+def _min_supplier_rows(rows: Rows, sk: SkuData, iy: int, iu: int) -> None:
+    """sum_{o in i} y_o + u_i >= min(min_suppliers, usable offers) for each diversified SKU i."""
+    U, si = len(sk.min_skus), sk.sku_of
+    pos = pd.Series(-1, index=range(len(sk.index)))
+    pos[sk.min_skus] = np.arange(U)
+    k = np.flatnonzero(pos.to_numpy()[si] >= 0)
+    rows.add(pos.to_numpy()[si[k]], iy + k, np.ones(len(k)))
+    rows.add(np.arange(U), iu + np.arange(U), np.ones(U))
+    rows.close(sk.need_n[sk.min_skus].astype(float), np.full(U, np.inf))
 
 
 def _round_to_lots(x, used, target, m, low, top, si, c, supplier, sup_cap, share_on, share) -> np.ndarray:
@@ -240,41 +348,54 @@ def _round_to_lots(x, used, target, m, low, top, si, c, supplier, sup_cap, share
     return qty
 
 
-def _report(x: _Context, qty, short, e, u, status: str, gap: float, objective: float) -> Allocation:
-    o, skus, si, req, usable, share_rows, min_skus = x.o, x.skus, x.si, x.req, x.usable, x.share_rows, x.min_skus
-    need_n, cfg, no_offer, price, carbon, risk = x.need_n, x.cfg, x.no_offer, x.price, x.carbon, x.risk
-    capped, supplier_capacity = x.capped, x.supplier_capacity
+def _report(model: AllocationModel, costs: Costs, sol: Solution) -> Allocation:
+    """The solution as frames: one line per offer, one row per SKU, and the problems for Issues."""
+    lines, bought = _lines(model, costs, sol.qty)
+    problems = _shortfalls(model, lines, sol.short)
+    notes = lines["note"].to_numpy(object)
+    problems += _diversity_problems(model, lines["share"].to_numpy(), sol, notes)
+    lines["note"] = notes
+    return Allocation(lines, _per_sku(model, lines, bought, sol), problems, sol.status, sol.gap, sol.objective)
+
+
+LINE_COLUMNS = ["rank", "score", "unit_price", "moq", "order_multiple", "capacity_units", "co2_kg_per_unit",
+                "on_time_rate", "lead_time_days"]  # fmt: skip
+
+
+def _lines(model: AllocationModel, costs: Costs, qty: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per offer: its data, quantity, share of the SKU's purchase and costs; and units per SKU."""
+    o, skus, si = model.offers.frame, model.skus.index, model.skus.sku_of
     lines = o[["sku", "supplier"]].copy()
-    for col in (
-        "rank",
-        "score",
-        "unit_price",
-        "moq",
-        "order_multiple",
-        "capacity_units",
-        "co2_kg_per_unit",
-        "on_time_rate",
-        "lead_time_days",
-    ):
+    for col in LINE_COLUMNS:
         lines[col] = o[col].to_numpy() if col in o else np.nan
     bought = np.bincount(si, weights=qty, minlength=len(skus)) if len(skus) else np.zeros(0)
-    lines["requirement"] = o["sku"].map(req).to_numpy(float)
+    lines["requirement"] = o["sku"].map(model.requirement).to_numpy(float)
     lines["quantity"] = qty
     lines["share"] = np.divide(qty, bought[si], out=np.zeros(len(o)), where=bought[si] > 0)
-    lines["purchase_value"] = qty * price
+    lines["purchase_value"] = qty * model.offers.price
     lines["co2_kg"] = qty * o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
-    lines["carbon_cost"] = qty * carbon
-    lines["risk_cost"] = qty * risk
-    lines["note"] = np.where(usable, "", "unusable: offer capacity below its minimum lot")
-    problems: list[tuple[str, str, str]] = [
-        (s, "offers", "no offer for this SKU; its requirement cannot be allocated") for s in no_offer
-    ]
+    lines["carbon_cost"] = qty * costs.carbon
+    lines["risk_cost"] = qty * model.offers.risk
+    lines["note"] = np.where(model.offers.usable, "", "unusable: offer capacity below its minimum lot")
+    return lines, bought
+
+
+def _shortfalls(model: AllocationModel, lines: pd.DataFrame, short: np.ndarray) -> list[tuple[str, str, str]]:
+    """(sku, binding constraint, message) for each SKU without an offer and each SKU bought short."""
+    o, skus, si, usable, req = (
+        model.offers.frame,
+        model.skus.index,
+        model.skus.sku_of,
+        model.offers.usable,
+        model.requirement,
+    )
+    problems = [(s, "offers", "no offer for this SKU; its requirement cannot be allocated") for s in model.no_offer]
     sup_used = lines[lines["quantity"] > 0].groupby("supplier")["quantity"].sum()
-    full = {s for s in capped if sup_used.get(s, 0.0) >= supplier_capacity[s] - 1e-6}
+    full = {s for s in model.capped if sup_used.get(s, 0.0) >= model.supplier_capacity[s] - 1e-6}
+    offer_caps = o["capacity_units"].astype(float).fillna(np.inf).to_numpy()
     for i in np.flatnonzero(short > 1e-6):
         k = np.flatnonzero(si == i)
-        offer_cap = float(np.sum(np.where(usable[k], o["capacity_units"].astype(float).fillna(np.inf).to_numpy()[k],
-                                          0.0)))  # fmt: skip
+        offer_cap = float(np.sum(np.where(usable[k], offer_caps[k], 0.0)))
         at_full = sorted(set(o["supplier"].to_numpy()[k]) & full)
         if not usable[k].any():
             why = "offer capacity: no offer can deliver its minimum lot"
@@ -285,35 +406,49 @@ def _report(x: _Context, qty, short, e, u, status: str, gap: float, objective: f
             why = "supplier capacity: " + ", ".join(at_full) + " fully used by all their SKUs"
             kind = "supplier capacity"
         problems.append((skus[i], kind, f"{short[i]:,.0f} of {req[skus[i]]:,.0f} units cannot be bought ({why})"))
-    notes = lines["note"].to_numpy(object)
-    for t, oi in enumerate(share_rows):
-        if e[t] > 1e-6:
-            msg = f"share {lines['share'].iat[oi]:.0%} above the maximum {cfg.max_supplier_share:.0%}"
+    return problems
+
+
+def _diversity_problems(model: AllocationModel, shares: np.ndarray, sol: Solution,
+                        notes: np.ndarray) -> list[tuple[str, str, str]]:  # fmt: skip
+    """Offers over the maximum share (also noted on their line) and SKUs short of suppliers."""
+    o, sk, cfg = model.offers.frame, model.skus, model.cfg
+    problems = []
+    for t, oi in enumerate(sk.share_rows):
+        if sol.over_share[t] > 1e-6:
+            msg = f"share {shares[oi]:.0%} above the maximum {cfg.max_supplier_share:.0%}"
             msg += " (the other offers' capacity or lots do not allow less)"
             notes[oi] = msg
             problems.append((o["sku"].iat[oi], "max supplier share", f"{o['supplier'].iat[oi]}: {msg}"))
-    for t, i in enumerate(min_skus):
-        if u[t] > 0.5:
-            problems.append((skus[i], "min suppliers",
-                             f"{int(need_n[i] - u[t])} supplier(s) used, {int(need_n[i])} required "
+    for t, i in enumerate(sk.min_skus):
+        if sol.missing[t] > 0.5:
+            problems.append((sk.index[i], "min suppliers",
+                             f"{int(sk.need_n[i] - sol.missing[t])} supplier(s) used, {int(sk.need_n[i])} required "
                              "(the others' capacity or minimum lots do not fit the requirement)"))  # fmt: skip
-    lines["note"] = notes
+    return problems
+
+
+def _per_sku(model: AllocationModel, lines: pd.DataFrame, bought: np.ndarray, sol: Solution) -> pd.DataFrame:
+    """Per SKU: requirement, units bought, shortfall, suppliers used and the HHI of its shares; SKUs
+    without an offer at the end (all short)."""
+    skus, si, req, qty = model.skus.index, model.skus.sku_of, model.requirement, sol.qty
     shares = lines["share"].to_numpy()
     per = pd.DataFrame(
         {
             "sku": skus,
             "requirement": req.reindex(skus).to_numpy(float),
             "bought": bought,
-            "shortfall": short,
+            "shortfall": sol.short,
             "suppliers_used": np.bincount(si[qty > 0], minlength=len(skus)) if len(skus) else [],
             "hhi": np.bincount(si, weights=shares**2, minlength=len(skus)) if len(skus) else [],
         }
     )
-    if no_offer:
+    if model.no_offer:
+        no_offer = model.no_offer
         extra = pd.DataFrame({"sku": no_offer, "requirement": req.reindex(no_offer).to_numpy(), "bought": 0.0})
         extra["shortfall"], extra["suppliers_used"], extra["hhi"] = extra["requirement"], 0, np.nan
         per = pd.concat([per, extra], ignore_index=True)
-    return Allocation(lines, per, problems, status, gap, objective)
+    return per
 
 
 def spend_hhi(lines: pd.DataFrame) -> float:

@@ -1,0 +1,284 @@
+"""Merge generated output sheets into the user's workbook at the package (zip) level.
+
+Every part of the original workbook (input sheets, other sheets, formulas, names, VBA, pivot caches,
+images) is copied unchanged. Only workbook.xml, its relationships, styles.xml and [Content_Types].xml are
+edited: output sheets that exist already are replaced where they stand, new ones are appended, their styles
+are appended to the workbook's styles, and parts nothing refers to any more are dropped. No openpyxl
+round-trip of the input, so nothing it does not understand is lost, and a million-row Demand sheet is
+copied, not parsed. The zip, relationships and content types are planner.workbook.package's.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from copy import deepcopy
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from planner.workbook.contract import key
+from planner.workbook.package import (
+    CONTENT_TYPES,
+    DOCREL,
+    REL,
+    ContentTypes,
+    Package,
+    PartCopier,
+    parse_xml,
+    qname,
+    relative,
+    rels_path,
+    resolve,
+    write_zip,
+    xml_bytes,
+)
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+WORKSHEET_TYPE = DOCREL + "/worksheet"
+CALC_CHAIN_TYPE = DOCREL + "/calcChain"
+RID = qname("id", DOCREL)  # a sheet's relationship id attribute
+STYLE_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
+               "tableStyles", "colors", "extLst"]  # fmt: skip
+
+
+def _q(tag: str) -> str:
+    return qname(tag, MAIN)
+
+
+@dataclass
+class Workbook:
+    """A package's workbook part: its XML and its relationships (both edited in place)."""
+
+    pkg: Package
+    part: str
+    root: etree._Element
+    rels: etree._Element
+
+    @classmethod
+    def open(cls, pkg: Package) -> Workbook:
+        part = pkg.main_part()
+        return cls(pkg, part, parse_xml(pkg.read(part)), parse_xml(pkg.read(rels_path(part))))
+
+    @property
+    def sheets(self) -> etree._Element:
+        return self.root.find(_q("sheets"))
+
+    def rel_by_id(self) -> dict[str, etree._Element]:
+        return {r.get("Id"): r for r in self.rels}
+
+    def target(self, rel: etree._Element) -> str:
+        return resolve(self.part, rel.get("Target"))
+
+    def styles_part(self) -> str:
+        return self.target(next(r for r in self.rels if r.get("Type", "").endswith("/styles")))
+
+    def save(self) -> None:
+        self.pkg.write(self.part, xml_bytes(self.root))
+        self.pkg.write(rels_path(self.part), xml_bytes(self.rels))
+
+
+def sheet_names(path: str | Path | IO[bytes]) -> list[str]:
+    """The sheet names of a workbook (a file name or its bytes as a file object), in order, from its
+    workbook.xml (nothing else is read)."""
+    with zipfile.ZipFile(path) as z:
+        pkg = Package(z)
+        return [s.get("name") for s in parse_xml(pkg.read(pkg.main_part())).find(_q("sheets"))]
+
+
+def merge_output(original: str | Path | IO[bytes], generated: bytes, dest: str, output_sheets: list[str]) -> None:
+    """Write ``dest``: the original package (a file name or its bytes as a file object) with ``output_sheets``
+    (names in the generated package) replaced or appended. ``dest`` must not be ``original`` (the caller
+    saves atomically)."""
+    with zipfile.ZipFile(original) as zo, zipfile.ZipFile(io.BytesIO(generated)) as zg:
+        pkg, gen = Package(zo), Package(zg)
+        book, gen_book = Workbook.open(pkg), Workbook.open(gen)
+        types = ContentTypes(pkg.read(CONTENT_TYPES))
+        styles = parse_xml(pkg.read(book.styles_part()))
+        xf_map, dxf_offset = _merge_styles(styles, parse_xml(gen.read(gen_book.styles_part())))
+        pkg.write(book.styles_part(), xml_bytes(styles))
+        table_ids, table_names = _tables_in_use(book, output_sheets)
+        adapt = partial(_adapt, xf_map, dxf_offset, table_ids, table_names)
+        copier = PartCopier(gen, pkg, ContentTypes(gen.read(CONTENT_TYPES)), types, adapt, prefix="planner_")
+        replaced = _place_sheets(book, gen_book, copier, output_sheets)
+        _drop_filter_names(book.root, replaced)
+        for r in list(book.rels):  # Excel rebuilds the calculation chain; a stale one makes it "repair"
+            if r.get("Type") == CALC_CHAIN_TYPE:
+                book.rels.remove(r)
+        book.save()
+        pkg.drop_unreachable()
+        types.drop_overrides(pkg.removed)
+        pkg.write(CONTENT_TYPES, xml_bytes(types.root))
+        write_zip(pkg, dest)
+
+
+def _place_sheets(book: Workbook, gen_book: Workbook, copier: PartCopier, output_sheets: list[str]) -> list[str]:
+    """Copy each output sheet in; an existing worksheet of that name (matched tolerantly) is replaced where
+    it stands, anything else is appended (a chart sheet or dialog with an output name gives way). Returns
+    the names of the sheets replaced."""
+    sheets_el = book.sheets
+    existing = {key(s.get("name")): s for s in sheets_el}
+    rel_by_id, gen_rel_by_id = book.rel_by_id(), gen_book.rel_by_id()
+    gen_sheets = {s.get("name"): s for s in gen_book.sheets}
+    next_sheet_id = max([int(s.get("sheetId")) for s in sheets_el] + [0]) + 1
+    rid_nums = [int(m.group(1)) for r in book.rels if (m := re.fullmatch(r"rId(\d+)", r.get("Id", "")))]
+    next_rid = max(rid_nums + [0]) + 1
+    replaced: list[str] = []
+    for name in output_sheets:
+        dest_part = copier.unique_name("xl/worksheets", "planner_sheet", ".xml")
+        copier.copy(gen_book.target(gen_rel_by_id[gen_sheets[name].get(RID)]), dest_part)
+        old = existing.get(key(name))
+        rel = rel_by_id.get(old.get(RID)) if old is not None else None
+        if rel is not None and rel.get("Type") == WORKSHEET_TYPE:
+            rel.set("Target", relative(book.part, dest_part))
+            old.set("name", name)
+            replaced.append(name)
+            continue
+        if old is not None:
+            sheets_el.remove(old)
+        rid = f"rId{next_rid}"
+        next_rid += 1
+        etree.SubElement(book.rels, qname("Relationship", REL), Id=rid, Type=WORKSHEET_TYPE,
+                         Target=relative(book.part, dest_part))  # fmt: skip
+        s = etree.SubElement(sheets_el, _q("sheet"), name=name, sheetId=str(next_sheet_id))
+        s.set(RID, rid)
+        next_sheet_id += 1
+    return replaced
+
+
+def _adapt(xf_map: dict[int, int], dxf_offset: int, table_ids: set[int], table_names: set[str], src: str,
+           data: bytes) -> bytes:  # fmt: skip
+    """A generated part as it goes into the workbook: sheets point at the merged styles, tables get ids and
+    names not taken by the tables that stay."""
+    if src.startswith("xl/worksheets/"):
+        return _restyle(data, xf_map, dxf_offset)
+    if src.startswith("xl/tables/"):
+        return _renumber_table(data, table_ids, table_names)
+    return data
+
+
+def _section(root: etree._Element, tag: str, create: bool = False) -> etree._Element | None:
+    """A styles.xml section; with ``create``, a missing one is added where STYLE_ORDER puts it."""
+    el = root.find(_q(tag))
+    if el is None and create:
+        el = etree.Element(_q(tag))
+        later = [root.find(_q(t)) for t in STYLE_ORDER[STYLE_ORDER.index(tag) + 1 :]]
+        nxt = next((x for x in later if x is not None), None)
+        if nxt is None:
+            root.append(el)
+        else:
+            nxt.addprevious(el)
+    return el
+
+
+def _merge_styles(dest: etree._Element, src: etree._Element) -> tuple[dict[int, int], int]:
+    """Append src's fonts, fills, borders, number formats, cell formats and dxfs to dest.
+    Returns (cell format index map src -> dest, dxf offset)."""
+    offsets = {}
+    for tag in ("fonts", "fills", "borders", "dxfs"):
+        s = _section(src, tag)
+        items = list(s) if s is not None else []
+        d = _section(dest, tag, create=bool(items))
+        offsets[tag] = len(d) if d is not None else 0
+        for el in items:
+            d.append(deepcopy(el))
+        if d is not None:
+            d.set("count", str(len(d)))
+    fmt_map = _merge_num_fmts(dest, src)
+    s_xfs, d_xfs = _section(src, "cellXfs"), _section(dest, "cellXfs", create=True)
+    xf_map = {0: 0}
+    base = len(d_xfs)
+    for i, xf in enumerate(s_xfs):
+        new = deepcopy(xf)
+        n = int(new.get("numFmtId", "0"))
+        new.set("numFmtId", str(fmt_map.get(n, n)))
+        for attr, tag in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
+            new.set(attr, str(int(new.get(attr, "0")) + offsets[tag]))
+        new.set("xfId", "0")
+        d_xfs.append(new)
+        xf_map[i] = base + i
+    d_xfs.set("count", str(len(d_xfs)))
+    return xf_map, offsets["dxfs"]
+
+
+def _merge_num_fmts(dest: etree._Element, src: etree._Element) -> dict[int, int]:
+    """Add src's custom number formats that dest lacks (by format code, ids from 164 up); src id -> dest id."""
+    fmt_map: dict[int, int] = {}
+    s_fmts = _section(src, "numFmts")
+    if s_fmts is None or not len(s_fmts):
+        return fmt_map
+    d_fmts = _section(dest, "numFmts", create=True)
+    codes = {f.get("formatCode"): int(f.get("numFmtId")) for f in d_fmts}
+    next_id = max([163, *codes.values()]) + 1
+    for f in s_fmts:
+        code = f.get("formatCode")
+        if code not in codes:
+            codes[code] = next_id
+            etree.SubElement(d_fmts, _q("numFmt"), numFmtId=str(next_id), formatCode=code)
+            next_id += 1
+        fmt_map[int(f.get("numFmtId"))] = codes[code]
+    d_fmts.set("count", str(len(d_fmts)))
+    return fmt_map
+
+
+_CELL_STYLE = re.compile(rb'(<(?:c|row)\b[^>]*?\ss=")(\d+)(")')
+_COL_STYLE = re.compile(rb'(<col\b[^>]*?\sstyle=")(\d+)(")')
+_DXF = re.compile(rb'(\sdxfId=")(\d+)(")')
+
+
+def _restyle(sheet_xml: bytes, xf_map: dict[int, int], dxf_offset: int) -> bytes:
+    sub = lambda m: m.group(1) + str(xf_map.get(int(m.group(2)), 0)).encode() + m.group(3)  # noqa: E731
+    out = _COL_STYLE.sub(sub, _CELL_STYLE.sub(sub, sheet_xml))
+    out = _DXF.sub(lambda m: m.group(1) + str(int(m.group(2)) + dxf_offset).encode() + m.group(3), out)
+    return out.replace(b' tabSelected="1"', b"")
+
+
+def _tables_in_use(book: Workbook, output_sheets: list[str]) -> tuple[set[int], set[str]]:
+    """Ids and names of the Excel Tables on sheets that stay (output sheets being replaced don't count)."""
+    replaced = {key(n) for n in output_sheets}
+    rel_by_id = book.rel_by_id()
+    ids, names = set(), set()
+    for k, s in {key(s.get("name")): s for s in book.sheets}.items():
+        rel = rel_by_id.get(s.get(RID))
+        if k in replaced or rel is None or rel.get("TargetMode") == "External":
+            continue
+        sheet_part = book.target(rel)
+        for r in book.pkg.rels(sheet_part):
+            if r.get("Type", "").endswith("/table"):
+                t = parse_xml(book.pkg.read(resolve(sheet_part, r.get("Target"))))
+                ids.add(int(t.get("id")))
+                names.add(t.get("displayName", "").lower())
+    return ids, names
+
+
+def _renumber_table(data: bytes, ids: set[int], names: set[str]) -> bytes:
+    t = parse_xml(data)
+    new_id = max(ids | {0}) + 1
+    ids.add(new_id)
+    t.set("id", str(new_id))
+    name, base, i = t.get("displayName"), t.get("displayName"), 1
+    while name.lower() in names:
+        i += 1
+        name = f"{base}{i}"
+    names.add(name.lower())
+    t.set("displayName", name)
+    t.set("name", name)
+    return xml_bytes(t)
+
+
+def _drop_filter_names(wb: etree._Element, replaced: list[str]) -> None:
+    """Hidden _FilterDatabase names of a replaced sheet would point at the old sheet's filter."""
+    names = wb.find(_q("definedNames"))
+    if names is None or not replaced:
+        return
+    sheets = [s.get("name") for s in wb.find(_q("sheets"))]
+    gone = {i for i, n in enumerate(sheets) if n in replaced}
+    for dn in list(names):
+        if dn.get("name") == "_xlnm._FilterDatabase" and int(dn.get("localSheetId", "-1")) in gone:
+            names.remove(dn)
+    if len(names) == 0:
+        wb.remove(names)
