@@ -16,14 +16,14 @@ from xlwings.server import custom_scripts_meta
 from planner.channels import cli
 from planner.channels.api import plan_workbook
 from planner.channels.excel import functions, macros
-from planner.model.issues import IssueLog
+from planner.model.issues import IssueLog, Reason
 from planner.model.settings import KPI_TARGETS, SETTINGS
 from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
 from planner.workbook.layout import output_sheets
 from planner.workbook.validate import parse_settings
 
 DOC = (ROOT / "docs" / "workbook-contract.md").read_text(encoding="utf-8")
-KINDS = {"int": "whole number"}
+KINDS = {"int": "whole number", "numbers": "list of numbers", "classes": "list of classes"}
 
 
 def section(text: str, heading: str) -> str:
@@ -104,12 +104,16 @@ def test_input_sheet_list_is_the_contracts():
 def _settings_default(name: str) -> str:
     """A default as the page writes it; the computed ones (None in SETTINGS) read back from parse_settings."""
     spec = SETTINGS[name]
+    if isinstance(spec.default, tuple):  # a list setting, written as it is typed
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in spec.default)
     if spec.default is not None:
         return str(spec.default)
     if name == "planning_date":
-        assert parse_settings(_settings_frame(), "Settings", {}, IssueLog())[name] == pd.Timestamp(dt.date.today())
+        assert parse_settings(_settings_frame(), "Settings", {}, IssueLog()).planning_date == pd.Timestamp(
+            dt.date.today()
+        )
         return "today"
-    by_period = {p: parse_settings(_settings_frame(period=p), "Settings", {}, IssueLog())[name]
+    by_period = {p: parse_settings(_settings_frame(period=p), "Settings", {}, IssueLog()).season_length
                  for p in ("week", "month", "day")}  # fmt: skip
     return ", ".join(f"{v} ({p})" for p, v in by_period.items())
 
@@ -127,6 +131,20 @@ def test_settings_are_the_codes():
         assert row["default"] == _settings_default(spec.name), spec.name
         assert row["allowed values"].replace("`", "") == allowed(spec.minimum, spec.maximum, spec.choices), spec.name
         assert row["meaning"].startswith(words(spec.meaning)), spec.name
+
+
+def test_accepted_spellings_of_choice_settings_are_documented():
+    text = section(DOC, "## Settings")
+    for spec in SETTINGS.values():
+        for spelling, _ in spec.aliases:
+            assert f"`{spelling}`" in text, (spec.name, spelling)
+
+
+def test_reason_codes_are_the_issue_logs():
+    rows = tables(section(DOC, "## Bad input"))[0][1]
+    assert [(r["code"], r["severity"], r["category"]) for r in rows] == [
+        (r.code, r.severity, r.category) for r in Reason
+    ]
 
 
 @pytest.fixture(scope="module")
