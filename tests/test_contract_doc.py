@@ -11,15 +11,17 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 from lxml import etree
+from openpyxl.utils import get_column_letter
 from xlwings.server import custom_scripts_meta
 
 from planner.channels import cli
 from planner.channels.api import plan_workbook
 from planner.channels.excel import functions, macros
 from planner.model.issues import IssueLog, Reason
-from planner.model.settings import KPI_TARGETS, SETTINGS
-from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
+from planner.model.settings import FIRST_DATE, KPI_TARGETS, LAST_DATE, MAX_DAYS, MAX_NUMBER, SETTINGS
+from planner.workbook.contract import MAX_QUANTITY, NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
 from planner.workbook.layout import output_sheets
+from planner.workbook.read import MAX_COLUMN
 from planner.workbook.validate import parse_settings
 
 DOC = (ROOT / "docs" / "workbook-contract.md").read_text(encoding="utf-8")
@@ -131,6 +133,16 @@ def test_settings_are_the_codes():
         assert row["default"] == _settings_default(spec.name), spec.name
         assert row["allowed values"].replace("`", "") == allowed(spec.minimum, spec.maximum, spec.choices), spec.name
         assert row["meaning"].startswith(words(spec.meaning)), spec.name
+
+
+def test_general_bounds_are_the_codes():
+    """The bounds every number, date and sheet obeys, stated once in the reading conventions and Settings."""
+    reading, settings = section(DOC, "## Reading conventions"), section(DOC, "## Settings")
+    assert f"at most {MAX_DAYS}" in reading and f"{MAX_QUANTITY:.0e}".replace("+", "") in reading
+    assert f"-{MAX_QUANTITY:.0e}".replace("+", "") in reading
+    assert f"from {FIRST_DATE} to {LAST_DATE}" in reading
+    assert f"beyond column {get_column_letter(MAX_COLUMN)}" in reading
+    assert f"at most {MAX_NUMBER:.0e}".replace("+", "").replace("e0", "e") in settings
 
 
 def test_accepted_spellings_of_choice_settings_are_documented():
