@@ -19,7 +19,8 @@ from planner.workbook.sample import sample_frames
 from planner.workbook.template import write_template
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECK_OUTPUT = ROOT.parent / "shared" / "tools" / "check_output.py"
+# The output conformance check of docs/workbook-contract.md, run as a script as a user runs it
+CHECK_OUTPUT = ROOT / "tests" / "conformance.py"
 
 
 @pytest.fixture(scope="session")
