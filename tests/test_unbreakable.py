@@ -153,3 +153,78 @@ def test_files_that_are_not_workbooks_say_what_they_are(tmp_path, head, message)
     bad.write_bytes(head + b"\0" * 512)
     proc = subprocess.run([*PLANNER, "validate", str(bad)], capture_output=True, text=True)
     assert proc.returncode == 2 and message in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+
+
+def _sheet_names_in(path: Path) -> list[str]:
+    return openpyxl.load_workbook(path, read_only=True).sheetnames
+
+
+def _fix_local_sheet_ids(path: Path) -> None:
+    """openpyxl counts only worksheets in localSheetId; Excel counts every sheet (chart sheets too)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {i: z.read(i) for i in z.namelist()}
+    wb = parts["xl/workbook.xml"].decode()
+    names = re.findall(r'<sheet [^>]*name="([^"]+)"', wb)
+
+    def local(m: re.Match) -> str:
+        return f"localSheetId=\"{names.index(m.group(1))}\">'{m.group(1)}'"
+
+    wb = re.sub(r'localSheetId="\d+">\'([^\']+)\'', local, wb)
+    parts["xl/workbook.xml"] = wb.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.slow
+def test_output_sheets_never_duplicate_or_displace_a_users_sheet(tmp_path):
+    """User sheets 'Reorder Plan' and 'Reorder_Plan', a chart sheet named 'KPIs', defined names 'KPIs' and
+    'ReorderPlan' (table names share their namespace) and a print area local to the last sheet."""
+    src = write_blocks(tmp_path / "rich.xlsx", minimal_sheets())
+    wb = openpyxl.load_workbook(src)
+    wb.create_sheet("Reorder Plan")["A1"] = "my own notes"
+    wb.create_sheet("Reorder_Plan")["A1"] = "more notes"
+    chart = wb.create_chartsheet("KPIs")
+    bar = openpyxl.chart.BarChart()
+    bar.add_data(openpyxl.chart.Reference(wb["Stock"], min_col=3, min_row=1, max_row=3), titles_from_data=True)
+    chart.add_chart(bar)
+    last = wb.create_sheet("Print me")
+    last["A1"] = "x"
+    last.print_area = "A1:B2"
+    wb.defined_names["KPIs"] = openpyxl.workbook.defined_name.DefinedName("KPIs", attr_text="Stock!$A$1")
+    wb.defined_names["ReorderPlan"] = openpyxl.workbook.defined_name.DefinedName("ReorderPlan", attr_text="Stock!$A$2")
+    wb.save(src)
+    _fix_local_sheet_ids(src)
+    for _ in range(2):
+        plan_workbook(src, in_place=True)
+    names = _sheet_names_in(src)
+    assert len({n.lower() for n in names}) == len(names)
+    assert {"Reorder Plan", "Reorder_Plan", "KPIs", "KPIs (2)", "Print me"} <= set(names)
+    out = openpyxl.load_workbook(src)
+    assert out["Reorder Plan"]["A1"].value == "sku"  # the worksheet named exactly so is the output
+    assert out["Reorder_Plan"]["A1"].value == "more notes" and out["KPIs (2)"]["A1"].value == "kpi"
+    assert out["Print me"].print_area == "'Print me'!$A$1:$B$2"
+    tables = {t.lower() for ws in out.worksheets for t in ws.tables}
+    assert not tables & {"kpis", "reorderplan"} and set(out.defined_names) >= {"KPIs", "ReorderPlan"}
+
+
+@pytest.mark.slow
+def test_styles_do_not_grow_when_a_workbook_is_planned_again(tmp_path):
+    src = write_blocks(tmp_path / "w.xlsx", minimal_sheets())
+
+    def style_counts() -> tuple[int, ...]:
+        import zipfile
+
+        from lxml import etree
+
+        root = etree.fromstring(zipfile.ZipFile(src).read("xl/styles.xml"))
+        return tuple(len(root.find(f"{{{root.nsmap[None]}}}{tag}")) for tag in ("fonts", "fills", "cellXfs", "dxfs"))
+
+    plan_workbook(src, in_place=True)
+    first = style_counts()
+    for _ in range(2):
+        plan_workbook(src, in_place=True)
+    assert style_counts() == first

@@ -21,7 +21,6 @@ from typing import IO
 
 from lxml import etree
 
-from planner.workbook.contract import key
 from planner.workbook.package import (
     CONTENT_TYPES,
     DOCREL,
@@ -99,10 +98,10 @@ def merge_output(original: str | Path | IO[bytes], generated: bytes, dest: str, 
         book, gen_book = Workbook.open(pkg), Workbook.open(gen)
         types = ContentTypes(pkg.read(CONTENT_TYPES))
         styles = parse_xml(pkg.read(book.styles_part()))
-        xf_map, dxf_offset = _merge_styles(styles, parse_xml(gen.read(gen_book.styles_part())))
+        xf_map, dxf_map = _merge_styles(styles, parse_xml(gen.read(gen_book.styles_part())))
         pkg.write(book.styles_part(), xml_bytes(styles))
         table_ids, table_names = _tables_in_use(book, output_sheets)
-        adapt = partial(_adapt, xf_map, dxf_offset, table_ids, table_names)
+        adapt = partial(_adapt, xf_map, dxf_map, table_ids, table_names)
         copier = PartCopier(gen, pkg, ContentTypes(gen.read(CONTENT_TYPES)), types, adapt, prefix="planner_")
         replaced = _place_sheets(book, gen_book, copier, output_sheets)
         _drop_filter_names(book.root, replaced)
@@ -117,11 +116,12 @@ def merge_output(original: str | Path | IO[bytes], generated: bytes, dest: str, 
 
 
 def _place_sheets(book: Workbook, gen_book: Workbook, copier: PartCopier, output_sheets: list[str]) -> list[str]:
-    """Copy each output sheet in; an existing worksheet of that name (matched tolerantly) is replaced where
-    it stands, anything else is appended (a chart sheet or dialog with an output name gives way). Returns
-    the names of the sheets replaced."""
+    """Copy each output sheet in. A worksheet of the same name (ignoring case, as Excel does) is replaced where
+    it stands; otherwise the sheet is appended, under a name no other sheet has: a chart sheet or a dialog
+    holding the output's name keeps it and its place, so no sheet moves and every sheet-local name and print
+    area keeps pointing at its sheet. Returns the names of the worksheets replaced."""
     sheets_el = book.sheets
-    existing = {key(s.get("name")): s for s in sheets_el}
+    existing = {s.get("name").lower(): s for s in sheets_el}
     rel_by_id, gen_rel_by_id = book.rel_by_id(), gen_book.rel_by_id()
     gen_sheets = {s.get("name"): s for s in gen_book.sheets}
     next_sheet_id = max([int(s.get("sheetId")) for s in sheets_el] + [0]) + 1
@@ -131,31 +131,58 @@ def _place_sheets(book: Workbook, gen_book: Workbook, copier: PartCopier, output
     for name in output_sheets:
         dest_part = copier.unique_name("xl/worksheets", "planner_sheet", ".xml")
         copier.copy(gen_book.target(gen_rel_by_id[gen_sheets[name].get(RID)]), dest_part)
-        old = existing.get(key(name))
+        old = existing.get(name.lower())
         rel = rel_by_id.get(old.get(RID)) if old is not None else None
         if rel is not None and rel.get("Type") == WORKSHEET_TYPE:
             rel.set("Target", relative(book.part, dest_part))
-            old.set("name", name)
-            replaced.append(name)
+            replaced.append(old.get("name"))
             continue
-        if old is not None:
-            sheets_el.remove(old)
+        earlier = _earlier_output(book, name, existing)  # this output under a free name in an earlier run
+        if earlier is not None:
+            rel_by_id[earlier.get(RID)].set("Target", relative(book.part, dest_part))
+            replaced.append(earlier.get("name"))
+            continue
+        free = _free_name(name, existing)
         rid = f"rId{next_rid}"
         next_rid += 1
         etree.SubElement(book.rels, qname("Relationship", REL), Id=rid, Type=WORKSHEET_TYPE,
                          Target=relative(book.part, dest_part))  # fmt: skip
-        s = etree.SubElement(sheets_el, _q("sheet"), name=name, sheetId=str(next_sheet_id))
+        s = etree.SubElement(sheets_el, _q("sheet"), name=free, sheetId=str(next_sheet_id))
         s.set(RID, rid)
+        existing[free.lower()] = s
         next_sheet_id += 1
     return replaced
 
 
-def _adapt(xf_map: dict[int, int], dxf_offset: int, table_ids: set[int], table_names: set[str], src: str,
+def _earlier_output(book: Workbook, name: str, existing: dict[str, etree._Element]) -> etree._Element | None:
+    """The worksheet 'name (2)', 'name (3)' ... that planner wrote in an earlier run (its part is one of
+    planner's), when a chart sheet or dialog holds ``name`` itself."""
+    rel_by_id = book.rel_by_id()
+    for i in range(2, 100):
+        s = existing.get(f"{name[: 31 - len(f' ({i})')]} ({i})".lower())
+        if s is None:
+            return None
+        rel = rel_by_id.get(s.get(RID))
+        if rel is not None and rel.get("Type") == WORKSHEET_TYPE and "planner_sheet" in rel.get("Target", ""):
+            return s
+    return None
+
+
+def _free_name(name: str, taken: dict[str, etree._Element]) -> str:
+    """``name``, or 'name (2)', 'name (3)' ... the first no sheet has (at most 31 characters, Excel's limit)."""
+    i, free = 1, name
+    while free.lower() in taken:
+        i += 1
+        free = f"{name[: 31 - len(f' ({i})')]} ({i})"
+    return free
+
+
+def _adapt(xf_map: dict[int, int], dxf_map: dict[int, int], table_ids: set[int], table_names: set[str], src: str,
            data: bytes) -> bytes:  # fmt: skip
     """A generated part as it goes into the workbook: sheets point at the merged styles, tables get ids and
     names not taken by the tables that stay."""
     if src.startswith("xl/worksheets/"):
-        return _restyle(data, xf_map, dxf_offset)
+        return _restyle(data, xf_map, dxf_map)
     if src.startswith("xl/tables/"):
         return _renumber_table(data, table_ids, table_names)
     return data
@@ -175,34 +202,45 @@ def _section(root: etree._Element, tag: str, create: bool = False) -> etree._Ele
     return el
 
 
-def _merge_styles(dest: etree._Element, src: etree._Element) -> tuple[dict[int, int], int]:
-    """Append src's fonts, fills, borders, number formats, cell formats and dxfs to dest.
-    Returns (cell format index map src -> dest, dxf offset)."""
-    offsets = {}
-    for tag in ("fonts", "fills", "borders", "dxfs"):
-        s = _section(src, tag)
-        items = list(s) if s is not None else []
-        d = _section(dest, tag, create=bool(items))
-        offsets[tag] = len(d) if d is not None else 0
-        for el in items:
-            d.append(deepcopy(el))
-        if d is not None:
-            d.set("count", str(len(d)))
+def _merge_styles(dest: etree._Element, src: etree._Element) -> tuple[dict[int, int], dict[int, int]]:
+    """Bring src's fonts, fills, borders, number formats, cell formats and dxfs into dest, reusing every
+    entry dest already has (so re-running on the same workbook adds nothing). Returns the cell format and
+    dxf index maps src -> dest."""
+    maps = {tag: _merge_section(dest, src, tag) for tag in ("fonts", "fills", "borders", "dxfs")}
     fmt_map = _merge_num_fmts(dest, src)
     s_xfs, d_xfs = _section(src, "cellXfs"), _section(dest, "cellXfs", create=True)
     xf_map = {0: 0}
-    base = len(d_xfs)
     for i, xf in enumerate(s_xfs):
         new = deepcopy(xf)
         n = int(new.get("numFmtId", "0"))
         new.set("numFmtId", str(fmt_map.get(n, n)))
         for attr, tag in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
-            new.set(attr, str(int(new.get(attr, "0")) + offsets[tag]))
+            new.set(attr, str(maps[tag].get(int(new.get(attr, "0")), 0)))
         new.set("xfId", "0")
-        d_xfs.append(new)
-        xf_map[i] = base + i
+        xf_map[i] = _index_of(d_xfs, new)
     d_xfs.set("count", str(len(d_xfs)))
-    return xf_map, offsets["dxfs"]
+    return xf_map, maps["dxfs"]
+
+
+def _merge_section(dest: etree._Element, src: etree._Element, tag: str) -> dict[int, int]:
+    """Each entry of src's section -> the index of an equal entry in dest's (appended when there is none)."""
+    s = _section(src, tag)
+    items = list(s) if s is not None else []
+    d = _section(dest, tag, create=bool(items))
+    mapping = {i: _index_of(d, el) for i, el in enumerate(items)}
+    if d is not None:
+        d.set("count", str(len(d)))
+    return mapping
+
+
+def _index_of(section: etree._Element, el: etree._Element) -> int:
+    """Index of an entry equal to ``el`` in ``section`` (same XML), appending a copy when there is none."""
+    wanted = etree.tostring(el, method="c14n")
+    for i, have in enumerate(section):
+        if etree.tostring(have, method="c14n") == wanted:
+            return i
+    section.append(deepcopy(el))
+    return len(section) - 1
 
 
 def _merge_num_fmts(dest: etree._Element, src: etree._Element) -> dict[int, int]:
@@ -230,21 +268,24 @@ _COL_STYLE = re.compile(rb'(<col\b[^>]*?\sstyle=")(\d+)(")')
 _DXF = re.compile(rb'(\sdxfId=")(\d+)(")')
 
 
-def _restyle(sheet_xml: bytes, xf_map: dict[int, int], dxf_offset: int) -> bytes:
+def _restyle(sheet_xml: bytes, xf_map: dict[int, int], dxf_map: dict[int, int]) -> bytes:
     sub = lambda m: m.group(1) + str(xf_map.get(int(m.group(2)), 0)).encode() + m.group(3)  # noqa: E731
     out = _COL_STYLE.sub(sub, _CELL_STYLE.sub(sub, sheet_xml))
-    out = _DXF.sub(lambda m: m.group(1) + str(int(m.group(2)) + dxf_offset).encode() + m.group(3), out)
+    out = _DXF.sub(lambda m: m.group(1) + str(dxf_map.get(int(m.group(2)), 0)).encode() + m.group(3), out)
     return out.replace(b' tabSelected="1"', b"")
 
 
 def _tables_in_use(book: Workbook, output_sheets: list[str]) -> tuple[set[int], set[str]]:
-    """Ids and names of the Excel Tables on sheets that stay (output sheets being replaced don't count)."""
-    replaced = {key(n) for n in output_sheets}
+    """Ids and names of the Excel Tables on sheets that stay (worksheets being replaced don't count), and
+    the workbook's defined names: a table name must differ from both (Excel keeps them in one namespace)."""
+    replaced = {n.lower() for n in output_sheets}
     rel_by_id = book.rel_by_id()
     ids, names = set(), set()
-    for k, s in {key(s.get("name")): s for s in book.sheets}.items():
+    for s in book.sheets:
         rel = rel_by_id.get(s.get(RID))
-        if k in replaced or rel is None or rel.get("TargetMode") == "External":
+        if rel is None or rel.get("TargetMode") == "External":
+            continue
+        if s.get("name").lower() in replaced and rel.get("Type") == WORKSHEET_TYPE:
             continue
         sheet_part = book.target(rel)
         for r in book.pkg.rels(sheet_part):
@@ -252,6 +293,8 @@ def _tables_in_use(book: Workbook, output_sheets: list[str]) -> tuple[set[int], 
                 t = parse_xml(book.pkg.read(resolve(sheet_part, r.get("Target"))))
                 ids.add(int(t.get("id")))
                 names.add(t.get("displayName", "").lower())
+    defined = book.root.find(_q("definedNames"))
+    names |= {dn.get("name", "").lower() for dn in (defined if defined is not None else [])}
     return ids, names
 
 
