@@ -51,7 +51,7 @@ def _config_sheet(base: Path, dest: Path) -> None:
     """base + an xlwings.conf sheet (merged at the package level, as planner writes output sheets)."""
     from openpyxl import Workbook
 
-    from planner.workbook.package import merge_output
+    from planner.workbook.merge import merge_output
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("xlwings.conf")

@@ -11,8 +11,8 @@ from planner.model.inputs import Inputs
 from planner.model.results import PlanResult
 from planner.pipeline.plan import plan
 from planner.workbook.layout import sheet_names
-from planner.workbook.package import merge_output
-from planner.workbook.package import sheet_names as workbook_sheets
+from planner.workbook.merge import merge_output
+from planner.workbook.merge import sheet_names as workbook_sheets
 from planner.workbook.read import EXCEL_SUFFIXES, check_workbook_file, read_inputs
 from planner.workbook.save import atomic_save, check_writable
 from planner.workbook.validate import validate_inputs

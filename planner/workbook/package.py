@@ -225,13 +225,3 @@ def _copy_raw(src: zipfile.ZipFile, out: zipfile.ZipFile, info: zipfile.ZipInfo)
     out.filelist.append(new)
     out.NameToInfo[new.filename] = new
     out.start_dir = out.fp.tell()
-
-
-def __getattr__(name: str):
-    """The workbook merge moved to planner.workbook.merge; ``from planner.workbook.package import
-    merge_output, sheet_names`` keeps working until the callers import it from there."""
-    if name in ("merge_output", "sheet_names"):
-        from planner.workbook import merge
-
-        return getattr(merge, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
