@@ -47,8 +47,15 @@ def cell_value(v):
     if isinstance(v, pd.Timestamp):
         return v.to_pydatetime()
     if isinstance(v, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", v) or None  # empty text is a blank cell, as Excel stores it
+        v = ILLEGAL_CHARACTERS_RE.sub("", v)
+        if len(v) > MAX_CELL_TEXT:  # Excel holds at most 32,767 characters in a cell
+            v = v[: MAX_CELL_TEXT - len(CUT_MARK)] + CUT_MARK
+        return v or None  # empty text is a blank cell, as Excel stores it
     return v
+
+
+MAX_CELL_TEXT = 32_767
+CUT_MARK = " [...cut: longer than a cell holds]"
 
 
 @dataclass

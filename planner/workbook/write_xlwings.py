@@ -15,9 +15,11 @@ from planner.workbook.contract import key
 from planner.workbook.layout import Chart, Sheet, Table
 
 POINTS_PER_CM = 28.35
-# Text Excel would read as something else when written through .value: a formula (=, +, -, @), a number,
-# a date or time, a percentage, a boolean. Such text gets Excel's text prefix, an apostrophe.
-_NOT_PLAIN_TEXT = re.compile(r"^[=+\-@]|^\s*[-+]?[\d.,\s/:%$€£-]+\s*$|^\s*(true|false)\s*$", re.IGNORECASE)
+# Text Excel might read as something else when written through .value gets Excel's text prefix, an
+# apostrophe: a formula (=, +, -, @), an error (#N/A), a boolean, and any text with a digit in it, since
+# Excel's reading of numbers, dates and times is too liberal to list (1E5, 12E4, 2E-3, SEPT2, Jan-25,
+# 12:30 PM, 3/4 all stop being text). The prefix is invisible in the cell and harmless on plain text.
+_NOT_PLAIN_TEXT = re.compile(r"^\s*[=+\-@#]|\d|^\s*(true|false)\s*$", re.IGNORECASE)
 
 
 def excel_text(v):
