@@ -27,3 +27,22 @@ def test_the_pure_layers_load_no_spreadsheet_library(module):
             "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))")  # fmt: skip
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def _long_functions(folder: Path, limit: int) -> list[str]:
+    import ast
+
+    out = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > limit:
+                    out.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    return out
+
+
+@pytest.mark.parametrize("layer", ["model", "core", "pipeline"])
+def test_functions_of_the_pure_layers_do_one_thing(layer):
+    """No function over 50 lines in the model, the core and the pipeline (models are build / solve / report)."""
+    assert _long_functions(ROOT / "planner" / layer, 50) == []
