@@ -35,6 +35,16 @@ class Setting:
 
 
 FORECAST_METHODS = ("auto", "mean", "moving_average", "ses", "holt", "holt_winters", "croston", "sba", "tsb")
+SEASON_LENGTH = {"day": 7, "week": 52, "month": 12}  # periods per season by forecast period: a week, a year
+
+
+def season_length(period: str) -> int:
+    """The default season length of a forecast period: 7 days (a week), 52 weeks or 12 months (a year).
+    Any other period raises ValueError naming it and the allowed periods."""
+    if period not in SEASON_LENGTH:
+        raise ValueError(f"unknown period {period!r}: use one of {', '.join(SEASON_LENGTH)}")
+    return SEASON_LENGTH[period]
+
 
 SETTINGS: dict[str, Setting] = {
     s.name: s
