@@ -13,6 +13,7 @@ import xlwings as xw
 
 from planner.model.errors import PlannerError
 from planner.model.inputs import Inputs
+from planner.model.issues import IssueLog
 from planner.model.results import PlanResult
 from planner.pipeline.network import summary
 from planner.pipeline.plan import plan
@@ -57,9 +58,10 @@ def _load(book: xw.Book) -> Inputs | None:
         return None
 
 
-def _counts(issues) -> str:
-    errors = int((issues["severity"] == "error").sum())
-    warnings = int((issues["severity"] == "warning").sum())
+def _counts(log: IssueLog) -> str:
+    """Errors and warnings as the Run Info sheet counts them: every row logged (IssueLog.count), also those
+    the Issues sheet folds into '... and N more rows like this'."""
+    errors, warnings = log.count("error"), log.count("warning")
     return f"{errors} errors, {warnings} warnings" + (" (see the Issues sheet)" if errors or warnings else "")
 
 
@@ -76,7 +78,7 @@ def _plan_and_write(book: xw.Book, pick, network: bool = False) -> PlanResult | 
     write_sheets(book, output_sheets(result, sheets))
     _status(book, False)
     orders = int((result.reorder["suggested_order"] > 0).sum())
-    text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(result.issues)}."
+    text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(inputs.issues)}."
     if network or any(s in NETWORK_SHEETS for s in sheets):
         text += " " + (summary(result.network) or NO_NETWORK)
     _tell(book, text)
@@ -90,10 +92,9 @@ def validate(book: xw.Book | None = None) -> None:
     inputs = _load(book)
     if inputs is None:
         return
-    issues = inputs.issues.frame()
-    write_sheet(book, issues_sheet(issues, inputs.settings.currency))
+    write_sheet(book, issues_sheet(inputs.issues.frame(), inputs.settings.currency))
     _status(book, False)
-    _tell(book, f"Checked {book.name}: {_counts(issues)}.")
+    _tell(book, f"Checked {book.name}: {_counts(inputs.issues)}.")
 
 
 @xw.script
