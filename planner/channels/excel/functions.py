@@ -217,6 +217,16 @@ def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level
     return v, err, p
 
 
+def _level(*args):
+    """The policy level d T + SS (core.inventory.policy_level) for _protection's arguments, as a block."""
+
+    def compute():
+        v, err, p = _protection(*args)
+        return result(policy_level(v["demand_per_day"], p.days, p.safety_stock), err)
+
+    return _guarded(compute)
+
+
 @excel_function("SAFETY_STOCK")
 @docs(
     **_SERVICE_DOCS,
@@ -244,13 +254,8 @@ def planner_safety_stock(demand_per_day, demand_sd_per_day, lead_time_days, serv
 def planner_reorder_point(demand_per_day, demand_sd_per_day, lead_time_days, service_level=None,
                           lead_time_sd_days=None, service_type=None, order_qty=None):  # fmt: skip
     """Reorder point s = d * L + SS of an (s, Q) policy, units (Silver, Pyke & Thomas §6.7)."""
-
-    def compute():
-        v, err, p = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
-                                lead_time_sd_days, service_type, order_qty, "sQ", None)  # fmt: skip
-        return result(policy_level(v["demand_per_day"], p.days, p.safety_stock), err)
-
-    return _guarded(compute)
+    return _level(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
+                  order_qty, "sQ", None, SETTINGS["review_days"].default)  # fmt: skip
 
 
 @excel_function("ORDER_UP_TO")
@@ -266,13 +271,8 @@ def planner_reorder_point(demand_per_day, demand_sd_per_day, lead_time_days, ser
 def planner_order_up_to(demand_per_day, demand_sd_per_day, lead_time_days, review_days, service_level=None,
                         lead_time_sd_days=None, service_type=None):  # fmt: skip
     """Order-up-to level S = d * (R + L) + SS of an (R, S) policy, units (Silver, Pyke & Thomas §7.1)."""
-
-    def compute():
-        v, err, p = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
-                                lead_time_sd_days, service_type, None, "RS", review_days, None)  # fmt: skip
-        return result(policy_level(v["demand_per_day"], p.days, p.safety_stock), err)
-
-    return _guarded(compute)
+    return _level(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
+                  None, "RS", review_days, None)  # fmt: skip
 
 
 @excel_function("NORMAL_LOSS")
