@@ -6,7 +6,8 @@ spills (dynamic array). A bad cell gives a readable ``#VALUE! ...`` message in i
 crash. Names: ``PLANNER.EOQ`` and so on in xlwings Server/Lite (Office.js custom functions, namespace
 PLANNER); ``PLANNER_EOQ`` and so on in desktop Excel (VBA cannot have a dot in a name, and PLANNER_
 keeps clear of Excel's own FORECAST). Parameters carry no type hints on purpose: xlwings reads hints
-as converters; every argument is taken raw and checked in planner/excel/cells.py.
+as converters; every argument is taken raw and checked in planner/channels/excel/cells.py, against the
+bounds and choices of the contract's column or the Setting it stands for (one list, not a second one).
 """
 
 from __future__ import annotations
@@ -180,7 +181,8 @@ _SERVICE_DOCS = dict(
     demand_per_day="Mean demand per day (>= 0)",
     demand_sd_per_day="Standard deviation of daily demand or forecast error (>= 0)",
     lead_time_days="Mean lead time, days (>= 0)",
-    service_level=f"Target service, 0.5 to 0.9999 [{_default('service_level')}]",
+    service_level=f"Target service, {ITEMS.column('service_level').minimum:g} to "
+    f"{ITEMS.column('service_level').maximum:g} [{_default('service_level')}]",
     lead_time_sd_days=f"Standard deviation of the lead time, days [{_default('lead_time_sd_days')}]",
     service_type=f'"cycle" (no stockout per cycle) or "fill" (share of demand met) [{_default("service_type")}]',
 )
