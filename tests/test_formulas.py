@@ -134,7 +134,11 @@ def test_excel_arguments_are_checked_against_the_contract_and_the_settings():
                                                              "holding cost > 0)"]]  # fmt: skip
     assert call("ORDER_QTY", [[1000]], [[10]], None, [[0]], None, [[12]]) == [[12.0]]  # as the Reorder Plan: Q = m
     km = call("TRANSPORT_CO2", [[1]], [[-1]], None, None)[0][0]
-    assert km == "#VALUE! distance_km: found -1, expected a number >= 0"
+    upper = SHEETS["Lanes"].column("distance_km").upper  # no maximum of its own: the contract's sane bound
+    assert km == f"#VALUE! distance_km: found -1, expected a number >= 0 and <= {upper:,g}"
+    lead = call("SAFETY_STOCK", [[1]], [[1]], [[4000]], None, None, None, None, None, None)[0][0]
+    days = items.column("lead_time_days").upper  # ten years, as on the Items sheet
+    assert lead == f"#VALUE! lead_time_days: found 4000, expected a number >= 0 and <= {days:,g}"
     horizon = SETTINGS["horizon_periods"].maximum
     assert call("FORECAST", [[1], [2]], [[horizon + 1]], None, None) == [
         [f"#VALUE! horizon: found {horizon + 1:g}, expected a number >= 1 and <= {horizon:g}"]
@@ -174,7 +178,7 @@ def test_forecast_methods_are_the_settings_choices():
 
 
 def test_excel_serial_dates_read_and_written_from_one_epoch():
-    serials = [61, 366, 25569, 45000, 45351.0, 2958465]  # 1900-03-01, 1900-12-31, 1970-01-01, ... 9999-12-31
+    serials = [61, 366, 25569, 45000, 45351.0, 109574]  # 1900-03-01, 1900-12-31, 1970-01-01, ... 2199-12-31
     got = to_date(pd.Series(serials, dtype=object))
     assert list(got) == [pd.Timestamp(from_excel(s)) for s in serials]  # openpyxl's own conversion
     assert got[3] == pd.Timestamp("2023-03-15")

@@ -90,7 +90,7 @@ def numbers(name: str, value, default: float | None = None, minimum: float | Non
         if minimum is not None:
             expected += f" {'>' if above else '>='} {minimum:g}"
         if maximum is not None:
-            expected += f" and <= {maximum:g}"
+            expected += f" and <= {maximum:,g}"
         for idx in zip(*np.nonzero(bad), strict=True):
             found = "blank" if blank[idx] else f"found {_show(g[idx])}"
             err[idx] = f"{ERROR} {name}: {found}, expected {expected}"

@@ -42,12 +42,13 @@ def _default(name: str):
 
 
 def _checked(name: str, value, spec: Column | Setting, default=None):
-    """(values, errors) of an argument checked against its contract column's or Setting's own bounds or
-    choices, the rule the input sheets are validated with; blank cells take ``default`` (None: an error)."""
+    """(values, errors) of an argument checked against its contract column's or Setting's own bounds
+    (``upper``: the maximum, else the contract's sane bound) or choices, the rule the input sheets are
+    validated with; blank cells take ``default`` (None: a blank is an error)."""
     if spec.kind == "choice":
         return choices(name, value, spec.choices, default)
     above = getattr(spec, "above_minimum", False)
-    return numbers(name, value, default, minimum=spec.minimum, above=above, maximum=spec.maximum)
+    return numbers(name, value, default, minimum=spec.minimum, above=above, maximum=spec.upper)
 
 
 def _item(name: str, value, default=...):
