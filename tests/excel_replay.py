@@ -11,8 +11,10 @@ import datetime as dt
 import re
 
 import openpyxl
-from openpyxl.styles import Font, PatternFill
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
@@ -90,12 +92,26 @@ class Replay:
 
     def _setFontProperty(self, a):
         prop, value = a["args"]
-        assert prop in ("bold", "color"), f"font property {prop}"
+        assert prop in ("bold", "color", "size"), f"font property {prop}"
         for row in self._cells(a):
             for c in row:
-                bold = value if prop == "bold" else c.font.b
-                color = value.lstrip("#") if prop == "color" else c.font.color
-                c.font = Font(bold=bold, color=color)
+                f = c.font
+                bold = value if prop == "bold" else f.b
+                color = value.lstrip("#") if prop == "color" else f.color
+                size = value if prop == "size" else f.sz
+                c.font = Font(bold=bold, color=color, size=size)
+
+    def _alignment(self, a, **change):
+        for row in self._cells(a):
+            for c in row:
+                al = c.alignment
+                c.alignment = Alignment(**{"wrap_text": al.wrap_text, "vertical": al.vertical, **change})
+
+    def _setWrapText(self, a):
+        self._alignment(a, wrap_text=a["args"][0])
+
+    def _setVerticalAlignment(self, a):
+        self._alignment(a, vertical=a["args"][0].lower())
 
     def _setRangeColor(self, a):
         for row in self._cells(a):
@@ -136,13 +152,32 @@ class Replay:
 
     def _addNote(self, a):
         address, text = a["args"]
-        self.notes.setdefault(self._ws(a).title, {})[address.replace("$", "")] = text
+        ws = self._ws(a)
+        cell = address.replace("$", "").split("!")[-1]
+        self.notes.setdefault(ws.title, {})[cell] = text
+        ws[cell].comment = Comment(text, "xlwings")
+
+    def _validation(self, a, dv: DataValidation):
+        """The rule as Excel stores it (a real data validation on the sheet) and as the action gave it."""
+        ws = self._ws(a)
+        first = f"{get_column_letter(a['start_column'] + 1)}{a['start_row'] + 1}"
+        last = f"{get_column_letter(a['start_column'] + a['column_count'])}{a['start_row'] + a['row_count']}"
+        dv.add(f"{first}:{last}")
+        ws.add_data_validation(dv)
+        self.validations.setdefault(ws.title, []).append((a["start_column"] + 1, a["args"][0]))
 
     def _setDataValidationRule(self, a):
-        self.validations.setdefault(self._ws(a).title, []).append((a["start_column"] + 1, a["args"][0]))
+        rule = a["args"][0]
+        operator = re.sub(r"_(\w)", lambda m: m.group(1).upper(), rule["operator"])  # greater_than -> greaterThan
+        formulas = [None if f is None else f.removeprefix("=") for f in (rule["formula1"], rule["formula2"])]
+        self._validation(a, DataValidation(type=rule["type"], operator=operator, formula1=formulas[0],
+                                           formula2=formulas[1], allow_blank=True))  # fmt: skip
 
     def _setDataValidationList(self, a):
-        self.validations.setdefault(self._ws(a).title, []).append((a["start_column"] + 1, a["args"][0]))
+        source = a["args"][0]
+        assert source["type"] == "literal", source
+        self._validation(a, DataValidation(type="list", formula1='"' + ",".join(source["values"]) + '"',
+                                           allow_blank=True))  # fmt: skip
 
     def _alert(self, a):
         self.alerts.append(a["args"][0])

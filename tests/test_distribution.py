@@ -10,12 +10,8 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from planner.core.optimize.distribution import (
-    MODE_CO2_KG_PER_TKM,
-    DistributionModel,
-    DistributionSettings,
-    plan_distribution,
-)
+from planner.core.emissions import MODE_CO2_KG_PER_TKM
+from planner.core.optimize.distribution import DistributionModel, DistributionSettings, plan_distribution
 
 DAY0 = pd.Timestamp("2026-03-02")
 CFG = DistributionSettings(planning_date=DAY0)

@@ -156,7 +156,9 @@ def test_bad_cells_give_readable_messages_and_the_rest_is_computed():
     assert got[1] == ["#VALUE! annual_demand: found 'lots', expected a number >= 0"]
     assert got[2] == ["#VALUE! annual_demand: blank, expected a number >= 0"]
     assert got[3] == ["#VALUE! annual_demand: found -5, expected a number >= 0"]
-    assert call("EOQ", [[1000]], [[-3]], None, None) == [["#VALUE! unit_cost: found -3, expected a number > 0"]]
+    assert call("EOQ", [[1000]], [[-3]], None, None) == [
+        ["#VALUE! unit_cost: found -3, expected a number > 0 and <= 1e+12"]  # the contract's bounds
+    ]
     assert call("SAFETY_STOCK", [[1]], [[1]], [[7]], [[1.2]], None, None, None, None, None) == [
         ["#VALUE! service_level: found 1.2, expected a number >= 0.5 and <= 0.9999"]
     ]
@@ -164,7 +166,7 @@ def test_bad_cells_give_readable_messages_and_the_rest_is_computed():
     assert fill == [["#VALUE! order_qty: blank, needed for fill service with sQ"]]
     up_to = call("ORDER_UP_TO", [[10], [10]], [[3], [3]], [[14], [14]], [[7], [None]], None, None, None)
     assert up_to[0] == [pytest.approx(10 * 21 + stats.norm.ppf(0.95) * 3 * np.sqrt(21))]
-    assert up_to[1] == ["#VALUE! review_days: blank, expected a number >= 0"]  # required: no default
+    assert up_to[1] == ["#VALUE! review_days: blank, expected a number >= 0 and <= 3,650"]  # required here
     kind = call("SAFETY_STOCK", [[1]], [[1]], [[7]], None, None, [["both"]], None, None, None)
     assert kind == [["#VALUE! service_type: found 'both', expected one of cycle, fill"]]
 
@@ -178,7 +180,7 @@ def test_argument_level_problems_are_one_message():
     assert method.startswith("#VALUE! method: found 'magic', expected one of auto, mean")
     assert call("FORECAST", [[None], [None]], None, None, None) == [["#VALUE! history: no values"]]
     bad = call("FORECAST", [[1, 4], ["x", 5], [3, 6]], [[2]], [["mean"]], None)
-    assert [r[0] for r in bad] == ["#VALUE! history: found 'x', expected a number >= 0"] * 2
+    assert [r[0] for r in bad] == ["#VALUE! history: found 'x', expected a number >= 0 and <= 1e+12"] * 2
     assert [r[1] for r in bad] == [5.0, 5.0]  # the other series is forecast
 
 

@@ -156,6 +156,22 @@ def test_validate_writes_the_issues_the_command_line_finds(tmp_path):
     assert replay.alerts[0].startswith(f"Checked bad.xlsx: {n_errors} errors")
 
 
+def test_the_alert_counts_every_issue_as_run_info_does(tmp_path):
+    """1,500 bad on_order cells: the Issues sheet lists 1,000 and one '... and 500 more' row; the closing
+    message counts all 1,500, as Run Info does (it used to count the sheet's rows: 1,001)."""
+    sheets = minimal_sheets()
+    sheets["Stock"] = sheets["Stock"][:1] + [["A", f"S{i}", 5, "x", 0] for i in range(1500)]
+    path = write_blocks(tmp_path / "many.xlsx", sheets)
+    log = load(path).issues
+    assert log.count("warning") == 1500 and len(log.frame()) < 1500
+    replay, _ = run_macro("validate", path)
+    assert replay.alerts == ["Checked many.xlsx: 0 errors, 1500 warnings (see the Issues sheet)."]
+    assert len(replay.values("Issues")) - 1 == len(log.frame())
+    replay, _ = run_macro("plan_reorders", path)
+    run_info = dict(replay.values("Run Info"))
+    assert "1500 warnings" in replay.alerts[0] and run_info["issues: warnings"] == 1500
+
+
 def test_structural_problem_is_one_message_and_nothing_written(tmp_path):
     sheets = minimal_sheets()
     del sheets["Stock"]

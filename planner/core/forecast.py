@@ -20,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-METHODS = ("mean", "moving_average", "ses", "holt", "holt_winters", "croston", "sba", "tsb")
+from planner.core.choices import check_choice
+from planner.model.settings import FORECAST_METHODS
+
 SMOOTH_CANDIDATES = ("mean", "moving_average", "ses", "holt", "holt_winters")
 INTERMITTENT_CANDIDATES = ("mean", "ses", "croston", "sba", "tsb")
 ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
@@ -462,6 +464,7 @@ MODELS: dict[str, Callable[..., Fit]] = {
     "sba": fit_sba,
     "tsb": fit_tsb,
 }
+METHODS = tuple(MODELS)  # FORECAST_METHODS (the Settings' choices) is "auto" and these
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -504,10 +507,12 @@ def forecast_series(
 ) -> ForecastResult:
     """Forecast every row of Y (series x periods). ``method`` is one name for all series, or an array of
     names per series; ``auto`` picks per series the candidate with the smallest hold-out absolute error
-    (MAE), candidates by demand class (intermittent and lumpy series get the Croston family)."""
+    (MAE), candidates by demand class (intermittent and lumpy series get the Croston family). A name
+    outside FORECAST_METHODS raises ChoiceError naming it and the allowed ones."""
     Y = np.asarray(Y, dtype=float)
     N, P = Y.shape
     h = holdout_length(P, horizon) if holdout is None else holdout
+    check_choice("forecast method", method, FORECAST_METHODS)
     methods = np.broadcast_to(np.asarray(method, dtype=object), (N,))
     out = ForecastResult(
         method=np.empty(N, dtype=object),

@@ -10,11 +10,18 @@ Snyder & Shen, *Fundamentals of Supply Chain Theory*, 2nd ed. (2019), §5.3 ((r,
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import elementwise
 from scipy.special import ndtr, ndtri
 
+from planner.core.choices import check_choice
+from planner.model.settings import SETTINGS
+
+POLICIES = SETTINGS["policy"].choices  # sQ, RS
+SERVICE_TYPES = SETTINGS["service_type"].choices  # cycle, fill
 K_MIN, K_MAX = -8.0, 8.0  # bracket for the fill-rate safety factor
 MAX_PROJECTION_DAYS = 3650  # an order date further out than 10 years is left blank
 
@@ -54,6 +61,19 @@ def order_quantity(order_cost, annual_demand, holding_rate, unit_cost, moq=0.0, 
     return round_up(np.maximum(raw, mult), moq, mult)
 
 
+def _is_rs(policy) -> np.ndarray:
+    """True where the policy is (R, S), False for (s, Q); any other name raises ChoiceError."""
+    check_choice("policy", policy, POLICIES)
+    return np.asarray(policy) == "RS"
+
+
+def protection_days(policy, lead_time_days, review_days) -> np.ndarray:
+    """The protection interval T, days: the lead time L for (s, Q), the review period plus the lead time
+    R + L for (R, S) (SPT §6.7 and §7.1: the stock must cover demand until the next order can arrive)."""
+    L = np.asarray(lead_time_days, float)
+    return np.where(_is_rs(policy), np.asarray(review_days, float) + L, L)
+
+
 def protection_sd(days, demand_sd_per_day, demand_per_day, lead_time_sd_days) -> np.ndarray:
     """sigma_T = sqrt(T sigma_d² + d² sigma_L²), units: demand sd over a protection interval T days with
     a random lead time (SPT eq. 6.24; T = L for (s, Q), R + L for (R, S))."""
@@ -69,15 +89,27 @@ def fill_rate_k(target_loss) -> np.ndarray:
     return np.where(g <= normal_loss(K_MAX), K_MAX, k)
 
 
+def demand_per_cycle(policy, order_qty, demand_per_day, review_days) -> np.ndarray:
+    """Demand between two replenishments, units: the order quantity Q for (s, Q), d R for (R, S); the fill
+    rate is 1 - (expected shortage per cycle) / (demand per cycle) (SPT eqs. 6.25 and 7.8)."""
+    return np.where(_is_rs(policy), np.asarray(demand_per_day) * review_days, order_qty)
+
+
+def shortage_per_cycle(k, sigma_t) -> np.ndarray:
+    """Expected units short per replenishment cycle, sigma_T G(k), for a level k sigma_T above the mean
+    demand over the protection interval (normal demand; SPT §6.7, ESPRC)."""
+    return np.asarray(sigma_t) * normal_loss(k)
+
+
 def safety_factor(service_level, service_type, sigma_t, order_qty, demand_per_day, review_days, policy):
     """Unfloored safety factor k. cycle: k = Phi^-1(P1). fill: sigma_T G(k) = (1 - P2) Q for (s, Q) and
     (1 - P2) d R for (R, S) (SPT eqs. 6.25 and 7.8). Where sigma_T = 0, k = 0."""
+    check_choice("service_type", service_type, SERVICE_TYPES)
     sl = np.asarray(service_level, float)
-    rs = np.asarray(policy) == "RS"
-    shortage_per_cycle = np.where(rs, np.asarray(demand_per_day) * review_days, order_qty)
+    per_cycle = demand_per_cycle(policy, order_qty, demand_per_day, review_days)
     sigma_t = np.asarray(sigma_t, float)
-    shape = np.broadcast(sl, shortage_per_cycle, sigma_t).shape
-    target = np.divide((1 - sl) * shortage_per_cycle, sigma_t, out=np.full(shape, np.inf), where=sigma_t > 0)
+    shape = np.broadcast(sl, per_cycle, sigma_t).shape
+    target = np.divide((1 - sl) * per_cycle, sigma_t, out=np.full(shape, np.inf), where=sigma_t > 0)
     fill = np.broadcast_to(np.asarray(service_type) == "fill", np.shape(target))
     k = np.array(ndtri(np.broadcast_to(sl, np.shape(target))), dtype=float)
     if fill.any():
@@ -87,10 +119,55 @@ def safety_factor(service_level, service_type, sigma_t, order_qty, demand_per_da
 
 def expected_fill_rate(k, sigma_t, order_qty, demand_per_day, review_days, policy) -> np.ndarray:
     """Fill rate the policy delivers: 1 - sigma_T G(k) / (Q or d R), clipped to [0, 1]; 1 without demand."""
-    per_cycle = np.where(np.asarray(policy) == "RS", np.asarray(demand_per_day) * review_days, order_qty)
-    short = np.asarray(sigma_t) * normal_loss(k)
+    per_cycle = demand_per_cycle(policy, order_qty, demand_per_day, review_days)
+    short = shortage_per_cycle(k, sigma_t)
     fr = 1 - np.divide(short, per_cycle, out=np.zeros(np.shape(short)), where=per_cycle > 0)
     return np.clip(np.where(np.asarray(demand_per_day) > 0, fr, 1.0), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What protects a policy against uncertain demand and lead time, per row (arrays)."""
+
+    days: np.ndarray  # protection interval T: L for (s, Q), R + L for (R, S), days
+    sd: np.ndarray  # sigma_T, sd of demand over T, units
+    k_raw: np.ndarray  # safety factor before flooring
+    k: np.ndarray  # safety factor, floored at 0
+    safety_stock: np.ndarray  # SS = k sigma_T, units
+
+
+def protection(policy, service_type, service_level, demand_per_day, demand_sd_per_day, lead_time_days,
+               lead_time_sd_days, review_days, order_qty) -> Protection:  # fmt: skip
+    """Safety stock of (s, Q) or (R, S) policies: T = protection_days, sigma_T = protection_sd (SPT eq.
+    6.24), k from the service target (safety_factor: cycle service or fill rate, SPT eqs. 6.25, 7.8),
+    floored at 0, and SS = k sigma_T, units. The Reorder Plan and the Excel functions both use it."""
+    T = protection_days(policy, lead_time_days, review_days)
+    sigma_t = protection_sd(T, demand_sd_per_day, demand_per_day, lead_time_sd_days)
+    k_raw = safety_factor(service_level, service_type, sigma_t, order_qty, demand_per_day, review_days, policy)
+    k = np.maximum(k_raw, 0.0)
+    return Protection(T, sigma_t, k_raw, k, k * sigma_t)
+
+
+def policy_level(demand_per_day, days, safety_stock) -> np.ndarray:
+    """Mean demand over ``days`` plus the safety stock, units: the reorder point s = d L + SS of (s, Q) with
+    days = L (SPT §6.7), the order-up-to level S = d (R + L) + SS of (R, S) with days = R + L (SPT §7.1)."""
+    return np.asarray(demand_per_day) * days + safety_stock
+
+
+def fill_rate_at_level(level, order_qty, demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days,
+                       policy, review_days) -> np.ndarray:  # fmt: skip
+    """Expected fill rate of a given level (reorder point s of (s, Q), order-up-to level S of (R, S)):
+    k = (level - d T) / sigma_T, then 1 - sigma_T G(k) / (Q or d R) (expected_fill_rate). Without demand
+    uncertainty (sigma_T = 0) the shortfall max(d T - level, 0) per cycle is certain; 1 without demand."""
+    d = np.asarray(demand_per_day, float)
+    T = protection_days(policy, lead_time_days, review_days)
+    sigma_t = protection_sd(T, demand_sd_per_day, d, lead_time_sd_days)
+    gap = np.asarray(level, float) - policy_level(d, T, 0.0)  # the safety stock the level holds
+    k = np.divide(gap, sigma_t, out=np.zeros(np.shape(sigma_t)), where=sigma_t > 0)
+    fr = expected_fill_rate(k, sigma_t, order_qty, d, review_days, policy)
+    per_cycle = demand_per_cycle(policy, order_qty, d, review_days)
+    certain = 1 - np.divide(np.maximum(-gap, 0), per_cycle, out=np.zeros(np.shape(gap)), where=per_cycle > 0)
+    return np.where(sigma_t > 0, fr, np.where(d > 0, np.clip(certain, 0, 1), 1.0))
 
 
 def suggested_order(policy, inventory_position, reorder_point, order_up_to, q, moq, multiple, demand):
@@ -101,12 +178,13 @@ def suggested_order(policy, inventory_position, reorder_point, order_up_to, q, m
     n = np.floor((reorder_point - ip) / q) + 1
     sq = np.where(ip <= reorder_point, n * q, 0.0)
     rs = np.where(ip < order_up_to, round_up(order_up_to - ip, moq, multiple), 0.0)
-    order = np.where(np.asarray(policy) == "RS", rs, sq)
+    order = np.where(_is_rs(policy), rs, sq)
     backorder_only = np.where(ip < 0, round_up(-ip, moq, multiple), 0.0)
     return np.where(np.asarray(demand) > 0, order, backorder_only)
 
 
-def classify_abc(annual_value, a_share: float = 0.80, b_share: float = 0.95) -> np.ndarray:
+def classify_abc(annual_value, a_share: float = SETTINGS["abc_a_share"].default,
+                 b_share: float = SETTINGS["abc_b_share"].default) -> np.ndarray:  # fmt: skip
     """ABC by annual value D v: sorted descending, A while the cumulative share before the item is below
     80 %, B below 95 %, else C (SPT §2.5 Pareto). Items without value are C."""
     v = np.nan_to_num(np.asarray(annual_value, float))
@@ -117,7 +195,7 @@ def classify_abc(annual_value, a_share: float = 0.80, b_share: float = 0.95) -> 
     return np.where((before < a_share) & (v > 0), "A", np.where((before < b_share) & (v > 0), "B", "C"))
 
 
-def classify_xyz(cv, x_max: float = 0.5, y_max: float = 1.0) -> np.ndarray:
+def classify_xyz(cv, x_max: float = SETTINGS["xyz_x_cv"].default, y_max: float = SETTINGS["xyz_y_cv"].default):
     """XYZ by coefficient of variation of demand per period: X < 0.5 <= Y < 1.0 <= Z; no demand is Z."""
     cv = np.asarray(cv, float)
     return np.where(np.isnan(cv), "Z", np.where(cv < x_max, "X", np.where(cv < y_max, "Y", "Z")))
@@ -133,20 +211,17 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     R = df["review_days"].to_numpy(float)
     policy = df["policy"].to_numpy(str)
     moq, mult = df["moq"].to_numpy(float), df["order_multiple"].to_numpy(float)
-    rs = policy == "RS"
+    rs = _is_rs(policy)
     annual = d * days_per_year
     q = order_quantity(
         df["order_cost"].to_numpy(float), annual, df["holding_rate"].to_numpy(float),
         df["unit_cost"].to_numpy(float), moq, mult,
     )  # fmt: skip
-    T = np.where(rs, R + L, L)
-    sigma_t = protection_sd(T, df["demand_sd_per_day"].to_numpy(float), d, df["lead_time_sd_days"].to_numpy(float))
-    k_raw = safety_factor(df["service_level"].to_numpy(float), df["service_type"].to_numpy(str), sigma_t, q, d, R,
-                          policy)  # fmt: skip
-    k = np.maximum(k_raw, 0.0)
-    ss = k * sigma_t
-    s = d * L + ss
-    S = d * (R + L) + ss
+    sd, sL = df["demand_sd_per_day"].to_numpy(float), df["lead_time_sd_days"].to_numpy(float)
+    p = protection(policy, df["service_type"].to_numpy(str), df["service_level"].to_numpy(float), d, sd, L, sL, R, q)
+    T, sigma_t, k_raw, k, ss = p.days, p.sd, p.k_raw, p.k, p.safety_stock
+    s = policy_level(d, L, ss)
+    S = policy_level(d, R + L, ss)
     ip = (
         df["on_hand"].to_numpy(float)
         + np.nan_to_num(df["on_order"].to_numpy(float))

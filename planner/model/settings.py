@@ -188,6 +188,14 @@ def _default(name: str):
     return SETTINGS[name].default
 
 
+def season_length(period: str) -> int:
+    """The default season length of a forecast period: 7 days (a week), 52 weeks or 12 months (a year).
+    Any other period raises ValueError naming it and the allowed periods."""
+    if period not in SEASON_LENGTH:
+        raise ValueError(f"unknown period {period!r}: use one of {', '.join(SEASON_LENGTH)}")
+    return SEASON_LENGTH[period]
+
+
 @dataclass(frozen=True)
 class Settings:
     """One run's settings, typed; build it with ``Settings.from_values`` (defaults from ``SETTINGS``)."""
@@ -256,7 +264,7 @@ class Settings:
             raise ValueError(f"unknown settings {sorted(unknown)}; allowed: {', '.join(SETTINGS)}")
         v = {name: given.get(name, spec.default) for name, spec in SETTINGS.items()}
         v["planning_date"] = pd.Timestamp(v["planning_date"] or dt.date.today()).normalize()
-        v["season_length"] = v["season_length"] or SEASON_LENGTH[str(v["period"])]
+        v["season_length"] = v["season_length"] or season_length(str(v["period"]))
         for name, spec in SETTINGS.items():
             if spec.kind == "number":
                 v[name] = float(v[name])

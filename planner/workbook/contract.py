@@ -4,6 +4,7 @@ the template and the writers all take their names from here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from planner.model.settings import MAX_DAYS
@@ -234,3 +235,7 @@ SHEETS: dict[str, SheetSpec] = {
 OUTPUT_SHEETS = ("Reorder Plan", "Purchase Orders", "Forecast", "KPIs", "Issues", "Run Info")
 # Network sheets (written when their inputs exist: Offers; Requirements with Lanes).
 NETWORK_SHEETS = ("Supplier Scorecard", "Supplier Allocation", "Distribution Plan", "Shipments", "Carbon")
+
+# Day 0 of Excel's 1900 date system: the cell serial n is this date + n days (exact from 1900-03-01 on;
+# Excel counts a 1900-02-29 that never was). Reading, validating and writing dates all count from here.
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)

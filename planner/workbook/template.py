@@ -1,9 +1,13 @@
-"""Write the input template: every contract input sheet as an Excel Table with headers, a note on each
-header (meaning and unit), data validation on enumerations and non-negative numbers, and an Instructions
-sheet. With frames (the sample), the tables are filled."""
+"""The input template, described once as data (``TEMPLATE``): an Instructions sheet, then every contract
+input sheet as an Excel Table with its headers, a note on each header (meaning and unit), data validation on
+choices and bounded numbers, widths, date formats and a frozen header row. Two writers draw it:
+``write_template`` here (openpyxl: a new file; with frames, the filled sample) and the ribbon's
+``new_template`` (planner.channels.excel.macros, xlwings: the sheets an open workbook lacks).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,98 +19,75 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from planner.model.settings import SETTINGS
+from planner.model.settings import SETTINGS, season_length
 from planner.workbook.contract import SHEETS, Column, SheetSpec
 from planner.workbook.save import atomic_save
 from planner.workbook.style import HEADER_FILL, HEADER_FONT, TABLE_STYLE
 
 VALIDATION_ROWS = 5000  # empty template rows covered by data validation
+DATE_FORMAT = "yyyy-mm-dd"
+SETTINGS_HEADING = ("Settings (name)", "Meaning [default]")
 
 
-def validation_rule(col: Column) -> tuple | None:
-    """The data validation an input column gets: ("list", choices), ("decimal", operator, min, max or None)
-    or ("date", "greater_than", 1); None for free text. Shared by the openpyxl and xlwings templates."""
+@dataclass(frozen=True)
+class Rule:
+    """The data validation of an input column: a list of its choices, or a decimal or date bound."""
+
+    kind: str  # list | decimal | date
+    operator: str | None  # between | greater_than_or_equal | greater_than (None for a list)
+    values: tuple  # the list's choices, or the bounds (formula1, and formula2 for between)
+    message: str  # the alert shown on a value outside the rule
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    name: str
+    note: str  # on the header cell: meaning, unit, required or not
+    width: int  # characters
+    number_format: str | None  # DATE_FORMAT on date columns
+    rule: Rule | None
+
+
+@dataclass(frozen=True)
+class TemplateSheet:
+    name: str
+    table: str  # the Excel Table's name
+    columns: tuple[TemplateColumn, ...]
+
+
+@dataclass(frozen=True)
+class Instructions:
+    lines: tuple[tuple[str, str], ...]  # (topic, text) rows from A1; A1 is the title
+    heading_row: int  # 1-based row of SETTINGS_HEADING, in bold
+    name: str = "Instructions"
+    widths: tuple[int, int] = (28, 100)  # columns A and B, characters
+    title_size: int = 14  # A1, bold
+
+
+@dataclass(frozen=True)
+class Template:
+    instructions: Instructions
+    sheets: tuple[TemplateSheet, ...]
+    header_fill: str = HEADER_FILL
+    header_font: str = HEADER_FONT
+    table_style: str = TABLE_STYLE
+    validation_rows: int = VALIDATION_ROWS  # rows 2 to this one are validated (more where the data is longer)
+    frozen_rows: int = 1  # the header row stays in view
+
+
+def validation_rule(col: Column) -> Rule | None:
+    """The data validation an input column gets: its choices as a list, a decimal between its bounds or at
+    least its minimum, a date after 1900-01-01; None for free text."""
+    message = f"{col.name}: {col.meaning}" + (f" ({col.unit})" if col.unit else "")
     if col.kind == "choice":
-        return ("list", col.choices)
+        return Rule("list", None, col.choices, message)
     if col.kind == "number" and col.minimum is not None:
         if col.maximum is not None:
-            return ("decimal", "between", col.minimum, col.maximum)
-        return ("decimal", "greater_than_or_equal", col.minimum, None)
+            return Rule("decimal", "between", (col.minimum, col.maximum), message)
+        return Rule("decimal", "greater_than_or_equal", (col.minimum,), message)
     if col.kind == "date":
-        return ("date", "greater_than", 1, None)
+        return Rule("date", "greater_than", (1,), message)
     return None
-
-
-OPENPYXL_OPERATORS = {
-    "between": "between",
-    "greater_than_or_equal": "greaterThanOrEqual",
-    "greater_than": "greaterThan",
-}
-
-
-def _validation(col: Column, ref: str) -> DataValidation | None:
-    rule = validation_rule(col)
-    if rule is None:
-        return None
-    if rule[0] == "list":
-        dv = DataValidation(type="list", formula1='"' + ",".join(rule[1]) + '"', allow_blank=True)
-    else:
-        kind, op, low, high = rule
-        dv = DataValidation(type=kind, operator=OPENPYXL_OPERATORS[op], formula1=str(low), allow_blank=True,
-                            formula2=str(high) if high is not None else None)  # fmt: skip
-    dv.error = f"{col.name}: {col.meaning}" + (f" ({col.unit})" if col.unit else "")
-    dv.errorTitle = "planner"
-    dv.showErrorMessage = True
-    dv.add(ref)
-    return dv
-
-
-def _cell(v):
-    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.to_pydatetime().date()
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
-def write_template(path: Path, frames: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write the template (or, with frames, the filled sample) atomically to path."""
-    frames = frames or {}
-    wb = Workbook()
-    ins = wb.active
-    ins.title = "Instructions"
-    _instructions(ins)
-    header_fill = PatternFill("solid", fgColor=HEADER_FILL)
-    for spec in SHEETS.values():
-        ws = wb.create_sheet(spec.name)
-        df = frames.get(spec.name)
-        names = [c.name for c in spec.columns]
-        ws.append(names)
-        if df is not None:
-            for row in df.reindex(columns=names).itertuples(index=False):
-                ws.append([_cell(v) for v in row])
-        last = max(ws.max_row, 2)
-        for j, col in enumerate(spec.columns, 1):
-            letter = get_column_letter(j)
-            head = ws.cell(1, j)
-            head.font = Font(bold=True, color=HEADER_FONT)
-            head.fill = header_fill
-            head.comment = Comment(header_note(col), "planner", width=260, height=90)
-            ws.column_dimensions[letter].width = header_width(col)
-            if col.kind == "date":
-                for (c,) in ws.iter_rows(min_row=2, max_row=last, min_col=j, max_col=j):
-                    c.number_format = "yyyy-mm-dd"
-            dv = _validation(col, f"{letter}2:{letter}{max(last, VALIDATION_ROWS)}")
-            if dv is not None:
-                ws.add_data_validation(dv)
-        ref = f"A1:{get_column_letter(len(names))}{last}"
-        table = Table(displayName=table_name(spec), ref=ref)
-        table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-        ws.add_table(table)
-        ws.freeze_panes = "A2"
-    return atomic_save(path, wb.save)
 
 
 def header_width(col: Column) -> int:
@@ -123,9 +104,6 @@ def header_note(col: Column) -> str:
     """The note on an input column's header: meaning, unit, required or not."""
     text = f"{col.meaning}" + (f"\nUnit: {col.unit}" if col.unit else "")
     return text + ("\nRequired." if col.required else "\nOptional: blank uses the default.")
-
-
-SETTINGS_HEADING = ("Settings (name)", "Meaning [default]")
 
 
 def instruction_lines() -> list[tuple[str, str]]:
@@ -147,22 +125,116 @@ def instruction_lines() -> list[tuple[str, str]]:
         ("", ""),
         SETTINGS_HEADING,
     ]  # fmt: skip
+    computed = {
+        "planning_date": "today",
+        "season_length": " / ".join(f"{season_length(p)} {p}s" for p in ("week", "month", "day")),
+    }
     for s in SETTINGS.values():
-        default = "today" if s.name == "planning_date" else s.default
-        if s.name == "season_length":
-            default = "52 weeks / 12 months / 7 days"
         choices = f" ({', '.join(s.choices)})" if s.choices else ""
-        lines.append((s.name, f"{s.meaning}{choices} [{default}]"))
+        lines.append((s.name, f"{s.meaning}{choices} [{computed.get(s.name, s.default)}]"))
     return lines
 
 
-def _instructions(ws) -> None:
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 100
-    lines = instruction_lines()
-    for i, (a, b) in enumerate(lines, 1):
+def describe() -> Template:
+    """The template drawn from the contract: the one description both writers draw."""
+    lines = tuple(instruction_lines())
+    sheets = tuple(
+        TemplateSheet(
+            spec.name,
+            table_name(spec),
+            tuple(
+                TemplateColumn(
+                    col.name,
+                    header_note(col),
+                    header_width(col),
+                    DATE_FORMAT if col.kind == "date" else None,
+                    validation_rule(col),
+                )  # fmt: skip
+                for col in spec.columns
+            ),
+        )
+        for spec in SHEETS.values()
+    )
+    return Template(Instructions(lines, lines.index(SETTINGS_HEADING) + 1), sheets)
+
+
+TEMPLATE = describe()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the openpyxl writer: a new file
+
+OPENPYXL_OPERATORS = {
+    "between": "between",
+    "greater_than_or_equal": "greaterThanOrEqual",
+    "greater_than": "greaterThan",
+}
+NOTE_SIZE = (260, 90)  # width and height of a header note, points (openpyxl only: Excel sizes notes itself)
+
+
+def _validation(rule: Rule, ref: str) -> DataValidation:
+    if rule.kind == "list":
+        dv = DataValidation(type="list", formula1='"' + ",".join(rule.values) + '"', allow_blank=True)
+    else:
+        low, high = (rule.values + (None,))[:2]
+        dv = DataValidation(type=rule.kind, operator=OPENPYXL_OPERATORS[rule.operator], formula1=str(low),
+                            formula2=None if high is None else str(high), allow_blank=True)  # fmt: skip
+    dv.error, dv.errorTitle, dv.showErrorMessage = rule.message, "planner", True
+    dv.add(ref)
+    return dv
+
+
+def _cell(v):
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime().date()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _draw_instructions(ws, ins: Instructions) -> None:
+    ws.title = ins.name
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = ins.widths
+    for i, (a, b) in enumerate(ins.lines, 1):
         ws.cell(i, 1, a)
         ws.cell(i, 2, b).alignment = Alignment(wrap_text=True, vertical="top")
-    ws["A1"].font = Font(bold=True, size=14)
-    heading = lines.index(SETTINGS_HEADING) + 1
-    ws.cell(heading, 1).font = ws.cell(heading, 2).font = Font(bold=True)
+    ws["A1"].font = Font(bold=True, size=ins.title_size)
+    ws.cell(ins.heading_row, 1).font = ws.cell(ins.heading_row, 2).font = Font(bold=True)
+
+
+def _draw_sheet(ws, sheet: TemplateSheet, t: Template, df: pd.DataFrame | None) -> None:
+    """One input sheet; ``df`` fills the table (the sample) or None leaves one empty row."""
+    names = [c.name for c in sheet.columns]
+    ws.append(names)
+    if df is not None:
+        for row in df.reindex(columns=names).itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+    last = max(ws.max_row, 2)
+    for j, col in enumerate(sheet.columns, 1):
+        letter = get_column_letter(j)
+        head = ws.cell(1, j)
+        head.font = Font(bold=True, color=t.header_font)
+        head.fill = PatternFill("solid", fgColor=t.header_fill)
+        head.comment = Comment(col.note, "planner", width=NOTE_SIZE[0], height=NOTE_SIZE[1])
+        ws.column_dimensions[letter].width = col.width
+        if col.number_format:
+            for (c,) in ws.iter_rows(min_row=2, max_row=last, min_col=j, max_col=j):
+                c.number_format = col.number_format
+        if col.rule is not None:
+            ws.add_data_validation(_validation(col.rule, f"{letter}2:{letter}{max(last, t.validation_rows)}"))
+    table = Table(displayName=sheet.table, ref=f"A1:{get_column_letter(len(names))}{last}")
+    table.tableStyleInfo = TableStyleInfo(name=t.table_style, showRowStripes=True)
+    ws.add_table(table)
+    ws.freeze_panes = f"A{t.frozen_rows + 1}"
+
+
+def write_template(path: Path, frames: dict[str, pd.DataFrame] | None = None, t: Template = TEMPLATE) -> Path:
+    """Write the template (or, with frames, the filled sample) atomically to path."""
+    frames = frames or {}
+    wb = Workbook()
+    _draw_instructions(wb.active, t.instructions)
+    for sheet in t.sheets:
+        _draw_sheet(wb.create_sheet(sheet.name), sheet, t, frames.get(sheet.name))
+    return atomic_save(path, wb.save)

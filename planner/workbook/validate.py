@@ -18,11 +18,8 @@ from planner.model.errors import InputError
 from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog, Reason
 from planner.model.settings import FIRST_DATE, LAST_DATE, SETTINGS, WEIGHTS, Settings
-from planner.workbook.contract import SHEETS, Column, SheetSpec, key
+from planner.workbook.contract import EXCEL_EPOCH, SHEETS, Column, SheetSpec, key
 from planner.workbook.read import RawTable
-
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
 
 # --------------------------------------------------------------------------------------------------------
 # value conversion, vectorised

@@ -26,9 +26,9 @@ from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 
 from planner.model.results import PlanResult
 from planner.workbook import style
+from planner.workbook.contract import EXCEL_EPOCH
 from planner.workbook.layout import Chart, Sheet, Table, output_sheets
 
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _COLS = [get_column_letter(i) for i in range(1, 16385)]
 
 

@@ -90,7 +90,7 @@ def numbers(name: str, value, default: float | None = None, minimum: float | Non
         if minimum is not None:
             expected += f" {'>' if above else '>='} {minimum:g}"
         if maximum is not None:
-            expected += f" and <= {maximum:g}"
+            expected += f" and <= {maximum:,g}"
         for idx in zip(*np.nonzero(bad), strict=True):
             found = "blank" if blank[idx] else f"found {_show(g[idx])}"
             err[idx] = f"{ERROR} {name}: {found}, expected {expected}"
@@ -99,14 +99,16 @@ def numbers(name: str, value, default: float | None = None, minimum: float | Non
 
 
 def choices(name: str, value, options: Sequence[str], default: str) -> tuple[np.ndarray, np.ndarray]:
-    """(values, errors): text matched case-insensitively to one of ``options``; blank is ``default``.
+    """(values, errors): text matched case-insensitively to one of ``options``; blank is ``default``. A bad
+    cell holds ``default`` too (its error says why), so the core is only ever given allowed values.
     Each distinct cell value is read once (a 10,000-row range holds a handful)."""
     g = grid(value)
     lookup = {o.lower(): o for o in options}
     meaning = {}
     for v in set(g.flat):
         hit = default if is_blank(v) else lookup.get(str(v).strip().lower())
-        meaning[v] = (hit, None if hit else f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}")
+        why = None if hit else f"{ERROR} {name}: found {_show(v)}, expected one of {', '.join(options)}"
+        meaning[v] = (hit or default, why)
     if len(meaning) == 1:  # one value for the whole range (a column of "fill"): no per-cell work
         hit, why = next(iter(meaning.values()))
         return np.full(g.shape, hit, dtype=object), np.full(g.shape, why, dtype=object)

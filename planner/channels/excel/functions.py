@@ -6,7 +6,8 @@ spills (dynamic array). A bad cell gives a readable ``#VALUE! ...`` message in i
 crash. Names: ``PLANNER.EOQ`` and so on in xlwings Server/Lite (Office.js custom functions, namespace
 PLANNER); ``PLANNER_EOQ`` and so on in desktop Excel (VBA cannot have a dot in a name, and PLANNER_
 keeps clear of Excel's own FORECAST). Parameters carry no type hints on purpose: xlwings reads hints
-as converters; every argument is taken raw and checked in planner/excel/cells.py.
+as converters; every argument is taken raw and checked in planner/channels/excel/cells.py, against the
+bounds and choices of the contract's column or the Setting it stands for (one list, not a second one).
 """
 
 from __future__ import annotations
@@ -15,21 +16,45 @@ import numpy as np
 import xlwings as xw
 
 from planner.channels.excel.cells import ERROR, CellError, broadcast, choices, grid, is_blank, numbers, result
+from planner.core.choices import ChoiceError
+from planner.core.concentration import hhi
+from planner.core.emissions import DEFAULT_MODE, MODE_CO2_KG_PER_TKM, lane_factor, transport_co2_kg
 from planner.core.forecast import classify_demand, forecast_series
 from planner.core.inventory import (
     classify_abc,
     eoq,
-    expected_fill_rate,
+    fill_rate_at_level,
     normal_loss,
     order_quantity,
-    protection_sd,
-    safety_factor,
+    policy_level,
+    protection,
 )
-from planner.core.optimize.distribution import MODE_CO2_KG_PER_TKM
-from planner.model.settings import FORECAST_METHODS, SETTINGS
+from planner.model.settings import SETTINGS, Setting, season_length
+from planner.workbook.contract import SHEETS, Column
 
 NAMESPACE = "PLANNER"
-DEFAULT = {name: SETTINGS[name].default for name in ("order_cost", "holding_rate", "service_level", "review_days")}
+ITEMS, STOCK, DEMAND, LANES = (SHEETS[name] for name in ("Items", "Stock", "Demand", "Lanes"))
+
+
+def _default(name: str):
+    """The Settings default of an argument that has one (order_cost, holding_rate, ...)."""
+    return SETTINGS[name].default
+
+
+def _checked(name: str, value, spec: Column | Setting, default=None):
+    """(values, errors) of an argument checked against its contract column's or Setting's own bounds
+    (``upper``: the maximum, else the contract's sane bound) or choices, the rule the input sheets are
+    validated with; blank cells take ``default`` (None: a blank is an error)."""
+    if spec.kind == "choice":
+        return choices(name, value, spec.choices, default)
+    above = getattr(spec, "above_minimum", False)
+    return numbers(name, value, default, minimum=spec.minimum, above=above, maximum=spec.upper)
+
+
+def _item(name: str, value, default=...):
+    """An argument that stands for the Items column ``name``: that column's bounds or choices; a blank cell
+    takes ``default``, by default the Setting of the same name (None: a blank is an error)."""
+    return _checked(name, value, ITEMS.column(name), _default(name) if default is ... else default)
 
 
 def excel_function(name: str):
@@ -56,22 +81,35 @@ def docs(**arg_docs: str):
 
 
 def _guarded(compute):
-    """Run ``compute()``; an argument-level problem becomes a one-cell message."""
+    """Run ``compute()``; an argument-level problem (or a choice the core refuses) becomes a one-cell
+    message."""
     try:
         return compute()
     except CellError as exc:
         return [[str(exc)]]
+    except ChoiceError as exc:
+        return [[f"{ERROR} {exc}"]]
 
 
-def _single(name: str, value, kind: str = "number", **kw):
+def _single(name: str, value, spec: Column | Setting, default=None):
     """One cell's value (a number or a choice); a range with more than one cell is an argument error."""
     g = grid(value)
     if g.size != 1:
         raise CellError(f"{ERROR} {name}: give one cell, found a {g.shape[0]}x{g.shape[1]} range")
-    v, e = numbers(name, g, **kw) if kind == "number" else choices(name, g, **kw)
+    v, e = _checked(name, g, spec, default)
     if e[0, 0] is not None:
         raise CellError(e[0, 0])
     return v[0, 0]
+
+
+def _as_given(out: list[list], as_row: bool) -> list[list]:
+    """A block computed with one series per column, turned back into rows when the history was a row."""
+    return [list(r) for r in zip(*out, strict=True)] if as_row else out
+
+
+def _needs(err: np.ndarray, missing: np.ndarray, message: str) -> np.ndarray:
+    """Errors with ``message`` added where ``missing`` holds and the cell has no error yet."""
+    return np.where((err == None) & missing, f"{ERROR} {message}", err)  # noqa: E711 (elementwise)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -81,18 +119,19 @@ def _single(name: str, value, kind: str = "number", **kw):
 _COST_DOCS = dict(
     annual_demand="Units per year (>= 0)",
     unit_cost="Cost of one unit (> 0)",
-    order_cost="Cost per order [50]",
-    holding_rate="Annual holding cost as a fraction of unit cost [0.25]",
+    order_cost=f"Cost per order [{_default('order_cost')}]",
+    holding_rate=f"Annual holding cost as a fraction of unit cost [{_default('holding_rate')}]",
 )
 
 
 def _costs(annual_demand, unit_cost, order_cost, holding_rate) -> dict:
-    """The EOQ's four inputs, checked: D >= 0, v > 0, A >= 0 (default 50), r > 0 (default 0.25)."""
+    """The EOQ's four inputs, checked: D >= 0, and the Items columns' bounds for v, A and r (defaults from
+    Settings)."""
     return dict(
         annual_demand=numbers("annual_demand", annual_demand, minimum=0),
-        unit_cost=numbers("unit_cost", unit_cost, minimum=0, above=True),
-        order_cost=numbers("order_cost", order_cost, DEFAULT["order_cost"], minimum=0),
-        holding_rate=numbers("holding_rate", holding_rate, DEFAULT["holding_rate"], minimum=0, above=True),
+        unit_cost=_item("unit_cost", unit_cost, None),
+        order_cost=_item("order_cost", order_cost),
+        holding_rate=_item("holding_rate", holding_rate),
     )
 
 
@@ -103,9 +142,8 @@ def planner_eoq(annual_demand, unit_cost, order_cost=None, holding_rate=None):
     (Silver, Pyke & Thomas eq. 4.2)."""
 
     def compute():
-        v, err = broadcast(
-            **_costs(annual_demand, unit_cost, order_cost, holding_rate),
-        )
+        v, err = broadcast(**_costs(annual_demand, unit_cost, order_cost, holding_rate))
+        err = _needs(err, v["holding_rate"] == 0, "holding_rate: 0 gives no EOQ (it needs a holding cost > 0)")
         return result(eoq(v["order_cost"], v["annual_demand"], v["holding_rate"], v["unit_cost"]), err)
 
     return _guarded(compute)
@@ -124,8 +162,8 @@ def planner_order_qty(annual_demand, unit_cost, order_cost=None, holding_rate=No
     def compute():
         v, err = broadcast(
             **_costs(annual_demand, unit_cost, order_cost, holding_rate),
-            moq=numbers("moq", moq, 0.0, minimum=0),
-            order_multiple=numbers("order_multiple", order_multiple, 1.0, minimum=0),
+            moq=_item("moq", moq, 0.0),
+            order_multiple=_item("order_multiple", order_multiple, 1.0),
         )
         return result(
             order_quantity(
@@ -144,53 +182,60 @@ _SERVICE_DOCS = dict(
     demand_per_day="Mean demand per day (>= 0)",
     demand_sd_per_day="Standard deviation of daily demand or forecast error (>= 0)",
     lead_time_days="Mean lead time, days (>= 0)",
-    service_level="Target service, 0.5 to 0.9999 [0.95]",
-    lead_time_sd_days="Standard deviation of the lead time, days [0]",
-    service_type='"cycle" (no stockout per cycle) or "fill" (share of demand met) [cycle]',
+    service_level=f"Target service, {ITEMS.column('service_level').minimum:g} to "
+    f"{ITEMS.column('service_level').maximum:g} [{_default('service_level')}]",
+    lead_time_sd_days=f"Standard deviation of the lead time, days [{_default('lead_time_sd_days')}]",
+    service_type=f'"cycle" (no stockout per cycle) or "fill" (share of demand met) [{_default("service_type")}]',
 )
+_POLICY_DOC = '"sQ" (protects the lead time) or "RS" (review period + lead time)'
+_REVIEW_DOC = f"Days between reviews, RS [{_default('review_days')}]"
 
 
-def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days,
-                service_type, order_qty, policy, review_days, review_default=DEFAULT["review_days"]):  # fmt: skip
-    """(inputs broadcast, sigma_T, errors, floored safety factor k) (SPT eqs. 6.24, 6.25, 7.8)."""
+def _demand(demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days) -> dict:
+    """Demand and lead time, checked against the Stock and Items columns they stand for."""
+    return dict(
+        demand_per_day=_checked("demand_per_day", demand_per_day, STOCK.column("forecast_per_day")),
+        demand_sd_per_day=_checked("demand_sd_per_day", demand_sd_per_day, STOCK.column("forecast_sd_per_day")),
+        lead_time_days=_item("lead_time_days", lead_time_days, None),
+        lead_time_sd_days=_item("lead_time_sd_days", lead_time_sd_days),
+    )
+
+
+def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
+                order_qty, policy, review_days, review_default=SETTINGS["review_days"].default):  # fmt: skip
+    """(inputs broadcast, errors, the core's Protection: T, sigma_T, k floored, SS)."""
     v, err = broadcast(
-        demand_per_day=numbers("demand_per_day", demand_per_day, minimum=0),
-        demand_sd_per_day=numbers("demand_sd_per_day", demand_sd_per_day, minimum=0),
-        lead_time_days=numbers("lead_time_days", lead_time_days, minimum=0),
-        service_level=numbers("service_level", service_level, DEFAULT["service_level"], minimum=0.5, maximum=0.9999),
-        lead_time_sd_days=numbers("lead_time_sd_days", lead_time_sd_days, 0.0, minimum=0),
-        service_type=choices("service_type", service_type, ("cycle", "fill"), "cycle"),
+        **_demand(demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days),
+        service_level=_item("service_level", service_level),
+        service_type=_item("service_type", service_type),
         order_qty=numbers("order_qty", order_qty, np.nan, minimum=0, above=True),
-        policy=choices("policy", policy, ("sQ", "RS"), "sQ"),
-        review_days=numbers("review_days", review_days, review_default, minimum=0),
+        policy=_item("policy", policy),
+        review_days=_item("review_days", review_days, review_default),
     )
     need_q = (v["service_type"] == "fill") & (v["policy"] == "sQ") & np.isnan(v["order_qty"])
-    err = np.where((err == None) & need_q, f"{ERROR} order_qty: blank, needed for fill service with sQ", err)  # noqa: E711
-    rs = v["policy"] == "RS"
-    sigma_t = protection_sd(
-        np.where(rs, v["review_days"] + v["lead_time_days"], v["lead_time_days"]),
-        v["demand_sd_per_day"],
-        v["demand_per_day"],
-        v["lead_time_sd_days"],
-    )
-    k = safety_factor(
-        v["service_level"],
-        v["service_type"],
-        sigma_t,
-        np.nan_to_num(v["order_qty"], nan=1.0),
-        v["demand_per_day"],
-        v["review_days"],
-        v["policy"],
-    )
-    return v, sigma_t, err, np.maximum(k, 0.0)
+    err = _needs(err, need_q, "order_qty: blank, needed for fill service with sQ")
+    p = protection(v["policy"], v["service_type"], v["service_level"], v["demand_per_day"], v["demand_sd_per_day"],
+                   v["lead_time_days"], v["lead_time_sd_days"], v["review_days"],
+                   np.nan_to_num(v["order_qty"], nan=1.0))  # fmt: skip
+    return v, err, p
+
+
+def _level(*args):
+    """The policy level d T + SS (core.inventory.policy_level) for _protection's arguments, as a block."""
+
+    def compute():
+        v, err, p = _protection(*args)
+        return result(policy_level(v["demand_per_day"], p.days, p.safety_stock), err)
+
+    return _guarded(compute)
 
 
 @excel_function("SAFETY_STOCK")
 @docs(
     **_SERVICE_DOCS,
     order_qty="Order quantity Q (needed for fill service with sQ)",
-    policy='"sQ" (protects the lead time) or "RS" (review period + lead time) [sQ]',
-    review_days="Days between reviews, RS [7]",
+    policy=f"{_POLICY_DOC} [{_default('policy')}]",
+    review_days=_REVIEW_DOC,
 )
 def planner_safety_stock(demand_per_day, demand_sd_per_day, lead_time_days, service_level=None,
                          lead_time_sd_days=None, service_type=None, order_qty=None, policy=None,
@@ -200,9 +245,9 @@ def planner_safety_stock(demand_per_day, demand_sd_per_day, lead_time_days, serv
     (Silver, Pyke & Thomas eqs. 6.24, 6.25, 7.8). k is floored at 0."""
 
     def compute():
-        _, sigma_t, err, k = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
-                                         lead_time_sd_days, service_type, order_qty, policy, review_days)  # fmt: skip
-        return result(k * sigma_t, err)
+        _, err, p = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
+                                lead_time_sd_days, service_type, order_qty, policy, review_days)  # fmt: skip
+        return result(p.safety_stock, err)
 
     return _guarded(compute)
 
@@ -212,13 +257,8 @@ def planner_safety_stock(demand_per_day, demand_sd_per_day, lead_time_days, serv
 def planner_reorder_point(demand_per_day, demand_sd_per_day, lead_time_days, service_level=None,
                           lead_time_sd_days=None, service_type=None, order_qty=None):  # fmt: skip
     """Reorder point s = d * L + SS of an (s, Q) policy, units (Silver, Pyke & Thomas §6.7)."""
-
-    def compute():
-        v, sigma_t, err, k = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
-                                         lead_time_sd_days, service_type, order_qty, "sQ", None)  # fmt: skip
-        return result(v["demand_per_day"] * v["lead_time_days"] + k * sigma_t, err)
-
-    return _guarded(compute)
+    return _level(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
+                  order_qty, "sQ", None, SETTINGS["review_days"].default)  # fmt: skip
 
 
 @excel_function("ORDER_UP_TO")
@@ -234,13 +274,8 @@ def planner_reorder_point(demand_per_day, demand_sd_per_day, lead_time_days, ser
 def planner_order_up_to(demand_per_day, demand_sd_per_day, lead_time_days, review_days, service_level=None,
                         lead_time_sd_days=None, service_type=None):  # fmt: skip
     """Order-up-to level S = d * (R + L) + SS of an (R, S) policy, units (Silver, Pyke & Thomas §7.1)."""
-
-    def compute():
-        v, sigma_t, err, k = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
-                                         lead_time_sd_days, service_type, None, "RS", review_days, None)  # fmt: skip
-        return result(v["demand_per_day"] * (v["review_days"] + v["lead_time_days"]) + k * sigma_t, err)
-
-    return _guarded(compute)
+    return _level(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
+                  None, "RS", review_days, None)  # fmt: skip
 
 
 @excel_function("NORMAL_LOSS")
@@ -248,7 +283,12 @@ def planner_order_up_to(demand_per_day, demand_sd_per_day, lead_time_days, revie
 def planner_normal_loss(k):
     """Standard normal loss function G(k) = phi(k) - k * (1 - Phi(k)) = E[(Z - k)+] (Silver, Pyke & Thomas
     eq. B.7)."""
-    return _guarded(lambda: result(normal_loss(numbers("k", k)[0]), numbers("k", k)[1]))
+
+    def compute():
+        values, err = numbers("k", k)
+        return result(normal_loss(values), err)
+
+    return _guarded(compute)
 
 
 @excel_function("FILL_RATE")
@@ -259,8 +299,8 @@ def planner_normal_loss(k):
     demand_sd_per_day=_SERVICE_DOCS["demand_sd_per_day"],
     lead_time_days=_SERVICE_DOCS["lead_time_days"],
     lead_time_sd_days=_SERVICE_DOCS["lead_time_sd_days"],
-    policy='"sQ" or "RS" [sQ]',
-    review_days="Days between reviews, RS [7]",
+    policy=f'"sQ" or "RS" [{_default("policy")}]',
+    review_days=_REVIEW_DOC,
 )
 def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_day, lead_time_days,
                       lead_time_sd_days=None, policy=None, review_days=None):  # fmt: skip
@@ -271,24 +311,14 @@ def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_da
         v, err = broadcast(
             reorder_level=numbers("reorder_level", reorder_level),
             order_qty=numbers("order_qty", order_qty, np.nan, minimum=0, above=True),
-            demand_per_day=numbers("demand_per_day", demand_per_day, minimum=0),
-            demand_sd_per_day=numbers("demand_sd_per_day", demand_sd_per_day, minimum=0),
-            lead_time_days=numbers("lead_time_days", lead_time_days, minimum=0),
-            lead_time_sd_days=numbers("lead_time_sd_days", lead_time_sd_days, 0.0, minimum=0),
-            policy=choices("policy", policy, ("sQ", "RS"), "sQ"),
-            review_days=numbers("review_days", review_days, DEFAULT["review_days"], minimum=0),
+            **_demand(demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days),
+            policy=_item("policy", policy),
+            review_days=_item("review_days", review_days),
         )
         rs = v["policy"] == "RS"
-        err = np.where((err == None) & ~rs & np.isnan(v["order_qty"]), f"{ERROR} order_qty: blank, needed for sQ", err)  # noqa: E711
-        T = np.where(rs, v["review_days"] + v["lead_time_days"], v["lead_time_days"])
-        sigma_t = protection_sd(T, v["demand_sd_per_day"], v["demand_per_day"], v["lead_time_sd_days"])
-        gap = v["reorder_level"] - v["demand_per_day"] * T  # safety stock the level holds
-        k = np.divide(gap, sigma_t, out=np.zeros(sigma_t.shape), where=sigma_t > 0)
-        fr = expected_fill_rate(k, sigma_t, v["order_qty"], v["demand_per_day"], v["review_days"], v["policy"])
-        # no demand uncertainty: short by whatever the level misses of the demand over T
-        per_cycle = np.where(rs, v["demand_per_day"] * v["review_days"], v["order_qty"])
-        certain = 1 - np.divide(np.maximum(-gap, 0), per_cycle, out=np.zeros(gap.shape), where=per_cycle > 0)
-        fr = np.where(sigma_t > 0, fr, np.where(v["demand_per_day"] > 0, np.clip(certain, 0, 1), 1.0))
+        err = _needs(err, ~rs & np.isnan(v["order_qty"]), "order_qty: blank, needed for sQ")
+        fr = fill_rate_at_level(v["reorder_level"], v["order_qty"], v["demand_per_day"], v["demand_sd_per_day"],
+                                v["lead_time_days"], v["lead_time_sd_days"], v["policy"], v["review_days"])  # fmt: skip
         return result(fr, err)
 
     return _guarded(compute)
@@ -301,7 +331,7 @@ def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_da
 def _history(history) -> tuple[np.ndarray, bool, np.ndarray]:
     """History range -> (Y series x periods, given as a row, per-series error). One series per column (time
     down the rows), or one row. Blank cells before a series' first value: not started; after it: zero
-    demand. The history ends at the last filled row of the range."""
+    demand (checked as the Demand sheet's quantity). The history ends at the last filled row of the range."""
     g = grid(history)
     as_row = g.shape[0] == 1 and g.shape[1] > 1
     if as_row:
@@ -311,19 +341,22 @@ def _history(history) -> tuple[np.ndarray, bool, np.ndarray]:
     if last.size == 0:
         raise CellError(f"{ERROR} history: no values")
     g, filled = g[: last[-1] + 1], filled[: last[-1] + 1]
-    vals, err = numbers("history", g, 0.0, minimum=0)
+    vals, err = _checked("history", g, DEMAND.column("quantity"), 0.0)
     started = np.cumsum(filled, axis=0) > 0
     Y = np.where(started, vals, np.nan).T
     first_err = np.array([next((e for e in col if e is not None), None) for col in err.T], dtype=object)
     return Y, as_row, first_err
 
 
+_SEASON_DEFAULT = season_length(SETTINGS["period"].default)
+
+
 @excel_function("FORECAST")
 @docs(
     history="Demand per period, oldest first: one column per series (or one row)",
-    horizon="Periods to forecast [12]",
-    method="auto, mean, moving_average, ses, holt, holt_winters, croston, sba or tsb [auto]",
-    season_length="Periods per season for Holt-Winters [52]",
+    horizon=f"Periods to forecast [{_default('horizon_periods')}]",
+    method=f"{', '.join(SETTINGS['forecast_method'].choices)} [{_default('forecast_method')}]",
+    season_length=f"Periods per season for Holt-Winters [{_SEASON_DEFAULT}]",
 )
 def planner_forecast(history, horizon=None, method=None, season_length=None):
     """Forecast per period for the next horizon periods, by the method chosen (auto: the smallest hold-out
@@ -331,13 +364,12 @@ def planner_forecast(history, horizon=None, method=None, season_length=None):
 
     def compute():
         Y, as_row, bad = _history(history)
-        H = int(_single("horizon", horizon, default=SETTINGS["horizon_periods"].default, minimum=1, maximum=520))
-        m = _single("method", method, kind="choice", options=FORECAST_METHODS, default="auto")
-        season = int(_single("season_length", season_length, default=52.0, minimum=1, maximum=520))
+        H = int(_single("horizon", horizon, SETTINGS["horizon_periods"], _default("horizon_periods")))
+        m = _single("method", method, SETTINGS["forecast_method"], _default("forecast_method"))
+        season = int(_single("season_length", season_length, SETTINGS["season_length"], _SEASON_DEFAULT))
         values = forecast_series(Y, H, season, m).forecast.T  # H x series
         errors = np.broadcast_to(bad[None, :], values.shape)
-        out = result(values, errors)
-        return [list(r) for r in zip(*out, strict=True)] if as_row else out
+        return _as_given(result(values, errors), as_row)
 
     return _guarded(compute)
 
@@ -350,9 +382,7 @@ def planner_demand_class(history):
 
     def compute():
         Y, as_row, bad = _history(history)
-        cls = classify_demand(Y)[0][None, :]
-        out = result(cls, bad[None, :])
-        return [list(r) for r in zip(*out, strict=True)] if as_row else out
+        return _as_given(result(classify_demand(Y)[0][None, :], bad[None, :]), as_row)
 
     return _guarded(compute)
 
@@ -360,8 +390,8 @@ def planner_demand_class(history):
 @excel_function("ABC")
 @docs(
     annual_value="Annual demand value per item (a range: the items are ranked together)",
-    a_share="Cumulative value share of class A [0.8]",
-    b_share="Cumulative value share of classes A and B [0.95]",
+    a_share=f"Cumulative value share of class A [{_default('abc_a_share')}]",
+    b_share=f"Cumulative value share of classes A and B [{_default('abc_b_share')}]",
 )
 def planner_abc(annual_value, a_share=None, b_share=None):
     """ABC class per item by annual value: ranked by value, A while the cumulative share before the item is
@@ -369,8 +399,8 @@ def planner_abc(annual_value, a_share=None, b_share=None):
 
     def compute():
         values, err = numbers("annual_value", annual_value, minimum=0)
-        a = _single("a_share", a_share, default=SETTINGS["abc_a_share"].default, minimum=0, maximum=1)
-        b = _single("b_share", b_share, default=SETTINGS["abc_b_share"].default, minimum=0, maximum=1)
+        a = _single("a_share", a_share, SETTINGS["abc_a_share"], _default("abc_a_share"))
+        b = _single("b_share", b_share, SETTINGS["abc_b_share"], _default("abc_b_share"))
         ok = err == None  # noqa: E711
         classes = np.full(values.shape, "", dtype=object)
         classes[ok] = classify_abc(values[ok], a, b)
@@ -382,30 +412,31 @@ def planner_abc(annual_value, a_share=None, b_share=None):
 # ---------------------------------------------------------------------------------------------------------
 # network: transport emissions and supplier concentration
 
+_MODES = LANES.column("mode").choices
+
 
 @excel_function("TRANSPORT_CO2")
 @docs(
     weight_kg="Weight shipped, kg (>= 0)",
     distance_km="Lane distance, km (>= 0)",
-    mode='"road", "rail", "sea" or "air": the default emission factor when none is given [road]',
+    mode="Transport mode, giving the emission factor when none is given: "
+    + ", ".join(f'"{m}" {MODE_CO2_KG_PER_TKM[m]:g}' for m in _MODES)
+    + f" kg CO2e/tkm [{DEFAULT_MODE}]",
     co2_kg_per_tkm="Emission factor, kg CO2e per tonne-km [the mode's default]",
 )
 def planner_transport_co2(weight_kg, distance_km, mode=None, co2_kg_per_tkm=None):
     """Transport emissions, kg CO2e = weight_kg / 1000 x distance_km x co2_kg_per_tkm (tonne-km method, GLEC
-    framework), as the Distribution Plan's co2_kg; the factor defaults by mode (road 0.107, rail 0.028, sea
-    0.016, air 1.13 kg/tkm)."""
+    framework), as the Distribution Plan's co2_kg; without a factor, the mode's default."""
 
     def compute():
-        m, m_err = choices("mode", mode, tuple(MODE_CO2_KG_PER_TKM), "road")
-        factor = np.vectorize(lambda x: MODE_CO2_KG_PER_TKM.get(x, np.nan), otypes=[float])(m)
         v, err = broadcast(
             weight_kg=numbers("weight_kg", weight_kg, minimum=0),
-            distance_km=numbers("distance_km", distance_km, minimum=0),
-            by_mode=(factor, m_err),
-            given=numbers("co2_kg_per_tkm", co2_kg_per_tkm, np.nan, minimum=0),
+            distance_km=_checked("distance_km", distance_km, LANES.column("distance_km")),
+            mode=_checked("mode", mode, LANES.column("mode"), DEFAULT_MODE),
+            given=_checked("co2_kg_per_tkm", co2_kg_per_tkm, LANES.column("co2_kg_per_tkm"), np.nan),
         )
-        factor = np.where(np.isnan(v["given"]), v["by_mode"], v["given"])
-        return result(v["weight_kg"] / 1000.0 * v["distance_km"] * factor, err)
+        factor = lane_factor(v["given"], v["mode"])
+        return result(transport_co2_kg(v["weight_kg"], v["distance_km"], factor), err)
 
     return _guarded(compute)
 
@@ -421,9 +452,8 @@ def planner_hhi(spend):
         bad = err != None  # noqa: E711
         if bad.any():
             return [[err[bad][0]]]
-        total = values.sum()
-        if total <= 0:
+        if not values.sum() > 0:
             return [[f"{ERROR} spend: the total is 0, nothing to compare"]]
-        return [[float(((values / total) ** 2).sum())]]
+        return [[hhi(values)]]
 
     return _guarded(compute)

@@ -13,21 +13,14 @@ import xlwings as xw
 
 from planner.model.errors import PlannerError
 from planner.model.inputs import Inputs
+from planner.model.issues import IssueLog
 from planner.model.results import PlanResult
 from planner.pipeline.network import summary
 from planner.pipeline.plan import plan
-from planner.workbook import style
-from planner.workbook.contract import NETWORK_SHEETS, SHEETS, key
+from planner.workbook.contract import NETWORK_SHEETS, key
 from planner.workbook.layout import issues_sheet, output_sheets, sheet_names
 from planner.workbook.read_xlwings import read_book
-from planner.workbook.template import (
-    VALIDATION_ROWS,
-    header_note,
-    header_width,
-    instruction_lines,
-    table_name,
-    validation_rule,
-)
+from planner.workbook.template import TEMPLATE, Instructions, Rule, Template, TemplateSheet
 from planner.workbook.validate import validate_inputs
 from planner.workbook.write_xlwings import excel_text, write_sheet, write_sheets
 
@@ -65,9 +58,10 @@ def _load(book: xw.Book) -> Inputs | None:
         return None
 
 
-def _counts(issues) -> str:
-    errors = int((issues["severity"] == "error").sum())
-    warnings = int((issues["severity"] == "warning").sum())
+def _counts(log: IssueLog) -> str:
+    """Errors and warnings as the Run Info sheet counts them: every row logged (IssueLog.count), also those
+    the Issues sheet folds into '... and N more rows like this'."""
+    errors, warnings = log.count("error"), log.count("warning")
     return f"{errors} errors, {warnings} warnings" + (" (see the Issues sheet)" if errors or warnings else "")
 
 
@@ -84,7 +78,7 @@ def _plan_and_write(book: xw.Book, pick, network: bool = False) -> PlanResult | 
     write_sheets(book, output_sheets(result, sheets))
     _status(book, False)
     orders = int((result.reorder["suggested_order"] > 0).sum())
-    text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(result.issues)}."
+    text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(inputs.issues)}."
     if network or any(s in NETWORK_SHEETS for s in sheets):
         text += " " + (summary(result.network) or NO_NETWORK)
     _tell(book, text)
@@ -98,10 +92,9 @@ def validate(book: xw.Book | None = None) -> None:
     inputs = _load(book)
     if inputs is None:
         return
-    issues = inputs.issues.frame()
-    write_sheet(book, issues_sheet(issues, inputs.settings.currency))
+    write_sheet(book, issues_sheet(inputs.issues.frame(), inputs.settings.currency))
     _status(book, False)
-    _tell(book, f"Checked {book.name}: {_counts(issues)}.")
+    _tell(book, f"Checked {book.name}: {_counts(inputs.issues)}.")
 
 
 @xw.script
@@ -142,43 +135,62 @@ def new_template(book: xw.Book | None = None) -> None:
     each header and data validation; sheets that exist are left as they are."""
     book = _book(book)
     have = {key(s.name) for s in book.sheets}
+    t = TEMPLATE
     added = []
-    if "instructions" not in have:
-        sh = book.sheets.add(name="Instructions", after=book.sheets[len(book.sheets) - 1])
-        sh.range("A1").value = [[excel_text(a), excel_text(b)] for a, b in instruction_lines()]
-        sh.range("A1").font.bold = True
-        sh.range("A1").column_width, sh.range("B1").column_width = 28, 100
-        added.append("Instructions")
-    for spec in SHEETS.values():
-        if key(spec.name) in have:
-            continue
-        sh = book.sheets.add(name=spec.name, after=book.sheets[len(book.sheets) - 1])
-        n = len(spec.columns)
-        sh.range("A1").value = [[c.name for c in spec.columns]]
-        header = sh.range((1, 1), (1, n))
-        header.color = "#" + style.HEADER_FILL
-        header.font.color = "#" + style.HEADER_FONT
-        header.font.bold = True
-        for j, col in enumerate(spec.columns, 1):
-            sh.range((1, j)).add_note(header_note(col))
-            sh.range((1, j)).column_width = header_width(col)
-            _validate_column(sh.range((2, j), (VALIDATION_ROWS, j)), col)
-        sh.tables.add(source=sh.range((1, 1), (2, n)), name=table_name(spec), table_style_name=style.TABLE_STYLE)
-        sh.freeze_panes.freeze_at("1:1")
-        added.append(spec.name)
+    if key(t.instructions.name) not in have:
+        _draw_instructions(_add_sheet(book, t.instructions.name), t.instructions)
+        added.append(t.instructions.name)
+    for sheet in t.sheets:
+        if key(sheet.name) not in have:
+            _draw_sheet(_add_sheet(book, sheet.name), sheet, t)
+            added.append(sheet.name)
     _tell(book, "Added " + ", ".join(added) + "." if added else "Every input sheet is already there.")
 
 
-def _validate_column(cells, col) -> None:
-    rule = validation_rule(col)
-    if rule is None:
-        return
-    if rule[0] == "list":
-        cells.data_validation.set_list(list(rule[1]))
-        return
-    kind, op, low, high = rule
-    if kind == "date":
-        cells.number_format = "yyyy-mm-dd"
-        cells.data_validation.set_date(op, low)
+# ---------------------------------------------------------------------------------------------------------
+# the template (planner.workbook.template.TEMPLATE) drawn through xlwings; the openpyxl writer draws the same
+
+
+def _add_sheet(book: xw.Book, name: str):
+    return book.sheets.add(name=name, after=book.sheets[len(book.sheets) - 1])
+
+
+def _draw_instructions(sh, ins: Instructions) -> None:
+    n = len(ins.lines)
+    sh.range("A1").value = [[excel_text(a), excel_text(b)] for a, b in ins.lines]
+    sh.range("A1").column_width, sh.range("B1").column_width = ins.widths
+    text = sh.range((1, 2), (n, 2))
+    text.wrap_text = True
+    text.vertical_alignment = "top"
+    sh.range("A1").font.bold = True
+    sh.range("A1").font.size = ins.title_size
+    sh.range((ins.heading_row, 1), (ins.heading_row, 2)).font.bold = True
+
+
+def _draw_sheet(sh, sheet: TemplateSheet, t: Template) -> None:
+    """One input sheet as an empty Excel Table (header and one blank row)."""
+    n = len(sheet.columns)
+    sh.range("A1").value = [[c.name for c in sheet.columns]]
+    header = sh.range((1, 1), (1, n))
+    header.color = "#" + t.header_fill
+    header.font.color = "#" + t.header_font
+    header.font.bold = True
+    for j, col in enumerate(sheet.columns, 1):
+        sh.range((1, j)).add_note(col.note)
+        sh.range((1, j)).column_width = col.width
+        if col.number_format:
+            sh.range((2, j)).number_format = col.number_format
+        if col.rule is not None:
+            _validate(sh.range((2, j), (t.validation_rows, j)), col.rule)
+    sh.tables.add(source=sh.range((1, 1), (2, n)), name=sheet.table, table_style_name=t.table_style)
+    sh.freeze_panes.freeze_at(f"1:{t.frozen_rows}")
+
+
+def _validate(cells, rule: Rule) -> None:
+    """The rule on the cells (xlwings sets no alert text: Excel shows its own on a value outside the rule)."""
+    if rule.kind == "list":
+        cells.data_validation.set_list(list(rule.values))
+    elif rule.kind == "date":
+        cells.data_validation.set_date(rule.operator, *rule.values)
     else:
-        cells.data_validation.set_decimal(op, low, high)
+        cells.data_validation.set_decimal(rule.operator, *rule.values)

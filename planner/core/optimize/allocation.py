@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult
 
+from planner.core.concentration import hhi
 from planner.core.inventory import round_up
 from planner.core.optimize.solver import ModelInfo, Rows, carbon_price, solve
 from planner.model.results import Allocation
@@ -453,6 +454,4 @@ def _per_sku(model: AllocationModel, lines: pd.DataFrame, bought: np.ndarray, so
 
 def spend_hhi(lines: pd.DataFrame) -> float:
     """Herfindahl-Hirschman index of spend by supplier: sum_j (spend_j / total spend)^2 (1 = one supplier)."""
-    spend = lines.groupby("supplier")["purchase_value"].sum()
-    total = spend.sum()
-    return float(((spend / total) ** 2).sum()) if total > 0 else float("nan")
+    return hhi(lines.groupby("supplier")["purchase_value"].sum())

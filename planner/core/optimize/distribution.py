@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint
 
+from planner.core.emissions import lane_factor
 from planner.core.optimize.solver import ModelInfo, Rows, carbon_price, solve
 from planner.model.results import DistributionPlan
 from planner.model.settings import DistributionSettings
@@ -55,15 +56,10 @@ INFO = ModelInfo(
     limits_from="the Requirements' quantity, the Lanes' truck_capacity_m3 and the stock on hand",
 )
 
-# kg CO2e per tonne-km when a lane gives none: typical well-to-wheel factors (UK DESNZ/DEFRA conversion
-# factors, freighting goods: HGV average, freight train, container ship, long-haul air freight).
-MODE_CO2_KG_PER_TKM = {"road": 0.107, "rail": 0.028, "sea": 0.016, "air": 1.13}
-
 
 def lane_co2_factor(lanes: pd.DataFrame) -> pd.Series:
-    """co2_kg_per_tkm of each lane, else its mode's default, else road's."""
-    by_mode = lanes["mode"].map(MODE_CO2_KG_PER_TKM).fillna(MODE_CO2_KG_PER_TKM["road"])
-    return lanes["co2_kg_per_tkm"].astype(float).fillna(by_mode)
+    """co2_kg_per_tkm of each lane, else its mode's default, else road's (planner.core.emissions)."""
+    return pd.Series(lane_factor(lanes["co2_kg_per_tkm"], lanes["mode"]), index=lanes.index)
 
 
 def arcs(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: pd.DataFrame, items: pd.DataFrame,
