@@ -95,10 +95,10 @@ def _plan_one(src: Path, args, many: bool) -> tuple[RunRow, int]:
         if args.debug:
             traceback.print_exc()
         return RunRow(src.name, False, f"internal error: {exc!r}", time.perf_counter() - t0), EXIT_FAILED
-    data = res.issues[res.issues["category"] == "data"]
+    n = res.issue_counts
     return RunRow(src.name, True, str(dest or src), time.perf_counter() - t0, len(res.reorder),
-                  int((res.reorder["suggested_order"] > 0).sum()), len(data), int((data["severity"] == "error").sum()),
-                  int((res.issues["category"] == "plan").sum()), summary(res.network)), EXIT_OK  # fmt: skip
+                  int((res.reorder["suggested_order"] > 0).sum()), n.data, n.data_errors, n.plan,
+                  summary(res.network)), EXIT_OK  # fmt: skip
 
 
 def cmd_run(args, console: Console) -> int:
@@ -188,14 +188,14 @@ def cmd_validate(args, console: Console) -> int:
             worst = EXIT_INPUT
             continue
         issues = inputs.issues.frame()
-        n_err = int((issues["severity"] == "error").sum())
+        n_err = inputs.issues.count("error")
         sizes = ", ".join(f"{k} {len(v):,}" for k, v in inputs.tables.items() if len(v))
         if not len(inputs["Stock"]):
             console.print(f"[red]{escape(src.name)}: nothing to plan, sheet '{inputs.sheet_names['Stock']}' has "
                           f"no usable rows[/red] ({sizes or 'every sheet is empty'})", highlight=False)  # fmt: skip
             worst = EXIT_INPUT
         else:
-            console.print(f"{src.name}: rows read: {sizes}; {_count(len(issues), 'issue')} "
+            console.print(f"{src.name}: rows read: {sizes}; {_count(inputs.issues.count(), 'issue')} "
                           f"({_count(n_err, 'error')})", highlight=False)  # fmt: skip
         for r in issues.head(args.show).itertuples(index=False):
             console.print(_issue_line(r), highlight=False, markup=False, soft_wrap=True)

@@ -14,3 +14,9 @@ def hhi(amounts) -> float:
     x = np.asarray(amounts, dtype=float).ravel()
     total = x.sum()
     return float(((x / total) ** 2).sum()) if total > 0 else float("nan")
+
+
+def hhi_by_group(groups: np.ndarray, shares: np.ndarray, n_groups: int) -> np.ndarray:
+    """H per group = sum of its members' squared shares (the shares of each group's total, as in ``hhi``);
+    ``groups`` gives each member's group index 0..n_groups-1."""
+    return np.bincount(groups, weights=np.asarray(shares, float) ** 2, minlength=n_groups)

@@ -80,6 +80,15 @@ class NetworkResult:
     comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
 
 
+@dataclass(frozen=True)
+class IssueCounts:
+    """Every issue logged, by category (the Issues sheet lists at most 1,000 rows per kind)."""
+
+    data: int = 0  # data issues: the inputs need a look
+    data_errors: int = 0  # of which errors (rows skipped)
+    plan: int = 0  # plan exceptions: the plan cannot do everything asked
+
+
 @dataclass
 class PlanResult:
     reorder: pd.DataFrame
@@ -92,3 +101,4 @@ class PlanResult:
     run_info: pd.DataFrame
     settings: Settings | None = None
     network: NetworkResult = field(default_factory=NetworkResult)
+    issue_counts: IssueCounts = field(default_factory=IssueCounts)

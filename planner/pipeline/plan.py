@@ -17,7 +17,7 @@ from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_
 from planner.model.errors import InputError
 from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog
-from planner.model.results import REORDER_COLUMNS, History, KpiRow, NetworkResult, PlanResult
+from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow, NetworkResult, PlanResult
 from planner.model.settings import Settings
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.network import network_kpis, plan_network
@@ -61,6 +61,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         run_info=_run_info(source, st, out, log, net),
         settings=st,
         network=net,
+        issue_counts=IssueCounts(log.count(category="data"), log.count("error", "data"), log.count(category="plan")),
     )
 
 

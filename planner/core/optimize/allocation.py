@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult
 
-from planner.core.concentration import hhi
+from planner.core.concentration import hhi, hhi_by_group
 from planner.core.inventory import round_up
 from planner.core.optimize.solver import ModelInfo, Rows, carbon_price, solve
 from planner.model.results import Allocation
@@ -441,7 +441,7 @@ def _per_sku(model: AllocationModel, lines: pd.DataFrame, bought: np.ndarray, so
             "bought": bought,
             "shortfall": sol.short,
             "suppliers_used": np.bincount(si[qty > 0], minlength=len(skus)) if len(skus) else [],
-            "hhi": np.bincount(si, weights=shares**2, minlength=len(skus)) if len(skus) else [],
+            "hhi": hhi_by_group(si, shares, len(skus)) if len(skus) else [],
         }
     )
     if model.no_offer:

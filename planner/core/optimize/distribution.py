@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint
 
-from planner.core.emissions import lane_factor
+from planner.core.emissions import lane_factor, transport_co2_kg
 from planner.core.optimize.solver import ModelInfo, Rows, carbon_price, solve
 from planner.model.results import DistributionPlan
 from planner.model.settings import DistributionSettings
@@ -76,7 +76,7 @@ def arcs(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: pd.DataFrame, 
     have = supply.loc[supply["available"] > 0, ["site", "sku"]].rename(columns={"site": "origin"})
     a = a.merge(have, on=["origin", "sku"])
     w = a["sku"].map(items["unit_weight_kg"]).astype(float).fillna(0.0)
-    a["co2_per_unit"] = w / 1000.0 * a["distance_km"].astype(float).fillna(0.0) * a["co2"]
+    a["co2_per_unit"] = transport_co2_kg(w, a["distance_km"].astype(float).fillna(0.0), a["co2"])
     arrival = cfg.planning_date + pd.to_timedelta(a["transit_days"].astype(float).fillna(0.0), unit="D")
     a["late"] = (a["due_date"].notna() & (arrival.dt.normalize() > a["due_date"])).to_numpy()
     return a.sort_values(["req", "lane"], kind="stable").reset_index(drop=True)
