@@ -259,3 +259,30 @@ def test_run_all_replaces_a_stale_network_sheet_with_a_note(headless, tmp_path):
     rows = replay.values("Shipments")
     assert rows[0] == ["note"] and "no Requirements rows with usable Lanes" in rows[1][0]
     assert replay.wb.sheetnames == wb.sheetnames  # replaced where they stood
+
+
+def test_a_failure_while_planning_is_one_message_and_nothing_written(tmp_path):
+    """Nothing to plan is raised by the plan itself (after the inputs load): the macro still ends in one
+    message box, no exception reaches Excel and no sheet is written."""
+    sheets = minimal_sheets()
+    sheets["Stock"] = [["sku", "site", "on_hand"], ["Z", "S1", 5]]  # an unknown sku: no usable Stock row
+    path = write_blocks(tmp_path / "empty.xlsx", sheets)
+    for macro in ("plan_reorders", "run_all", "plan_network"):
+        replay, actions = run_macro(macro, path)
+        assert [a["func"] for a in actions] == ["alert"], macro
+        assert replay.alerts[0].startswith("Nothing was changed. Nothing to plan: sheet 'Stock'")
+
+
+def test_number_and_date_like_codes_are_written_as_text(tmp_path):
+    codes = ["1E5", "12E4", "2E-3", "SEPT2", "Jan-25", "12:30 PM"]
+    sheets = minimal_sheets()
+    sheets["Items"] = [["sku", "unit_cost"]] + [[c, 2.0] for c in codes]
+    sheets["Stock"] = [["sku", "site", "on_hand"]] + [[c, "S1", 3] for c in codes]
+    sheets["Demand"] = [["sku", "site", "date", "quantity"]] + [[c, "S1", "2026-02-23", 4] for c in codes]
+    path = write_blocks(tmp_path / "codes.xlsx", sheets)
+    replay, actions = run_macro("plan_reorders", path)
+    written = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
+    for code in codes:
+        assert "'" + code in written and code not in written  # always with Excel's text prefix
+    ws = replay.wb["Reorder Plan"]
+    assert sorted(ws.cell(r, 1).value for r in range(2, ws.max_row + 1)) == sorted(codes)

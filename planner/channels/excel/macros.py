@@ -9,6 +9,8 @@ the same layout as the headless writer. Input sheets are never changed; output s
 
 from __future__ import annotations
 
+import functools
+
 import xlwings as xw
 
 from planner.model.errors import PlannerError
@@ -65,6 +67,34 @@ def _counts(log: IssueLog) -> str:
     return f"{errors} errors, {warnings} warnings" + (" (see the Issues sheet)" if errors or warnings else "")
 
 
+WRITING = "while writing the output sheets"
+
+
+def _guarded(macro):
+    """Every failure of a macro ends in one message box, never a Python exception in Excel: a structural
+    problem as it is, anything unexpected named plainly. Input sheets are never written; when the failure
+    came while writing output sheets, the message says they may be part-written."""
+
+    @functools.wraps(macro)
+    def run(book: xw.Book | None = None) -> None:
+        book = _book(book)
+        try:
+            macro(book)
+        except Exception as exc:  # noqa: BLE001 - the user sees it in a message box instead of a traceback
+            _status(book, False)
+            _tell(book, _failure(exc))
+
+    return run
+
+
+def _failure(exc: Exception) -> str:
+    writing = WRITING in getattr(exc, "__notes__", ())
+    what = str(exc) if isinstance(exc, PlannerError) else f"planner failed unexpectedly ({type(exc).__name__}: {exc})"
+    if writing:
+        return f"{what}. The input sheets are unchanged; output sheets may be part-written: run it again."
+    return f"Nothing was changed. {what}"
+
+
 def _plan_and_write(book: xw.Book, pick, network: bool = False) -> PlanResult | None:
     """Plan the book and write the sheets ``pick(result)`` names (a tuple of sheet names); ``network``: the
     closing message always reports the network (else only when network sheets were written)."""
@@ -75,7 +105,11 @@ def _plan_and_write(book: xw.Book, pick, network: bool = False) -> PlanResult | 
     result = plan(inputs, source=book.name)
     sheets = pick(result)
     _status(book, "Planner: writing " + ", ".join(sheets))
-    write_sheets(book, output_sheets(result, sheets))
+    try:
+        write_sheets(book, output_sheets(result, sheets))
+    except Exception as exc:
+        exc.add_note(WRITING)  # the guard tells the user the output sheets may be part-written
+        raise
     _status(book, False)
     orders = int((result.reorder["suggested_order"] > 0).sum())
     text = f"Planned {len(result.reorder)} SKU-sites: {orders} orders to place; {_counts(inputs.issues)}."
@@ -86,6 +120,7 @@ def _plan_and_write(book: xw.Book, pick, network: bool = False) -> PlanResult | 
 
 
 @xw.script
+@_guarded
 def validate(book: xw.Book | None = None) -> None:
     """Check the input sheets and write what is wrong to the Issues sheet (nothing else is written)."""
     book = _book(book)
@@ -98,18 +133,21 @@ def validate(book: xw.Book | None = None) -> None:
 
 
 @xw.script
+@_guarded
 def plan_reorders(book: xw.Book | None = None) -> None:
     """Forecast demand and plan reorders: Reorder Plan, Purchase Orders, Forecast, Issues, Run Info."""
     _plan_and_write(_book(book), lambda _: REORDER_SHEETS)
 
 
 @xw.script
+@_guarded
 def refresh_kpis(book: xw.Book | None = None) -> None:
     """Recompute the KPI dashboard from the current input sheets: KPIs (with charts), Issues, Run Info."""
     _plan_and_write(_book(book), lambda _: KPI_SHEETS)
 
 
 @xw.script
+@_guarded
 def run_all(book: xw.Book | None = None) -> None:
     """Plan everything and write every output sheet."""
     book = _book(book)
@@ -118,6 +156,7 @@ def run_all(book: xw.Book | None = None) -> None:
 
 
 @xw.script
+@_guarded
 def plan_network(book: xw.Book | None = None) -> None:
     """Score and allocate suppliers, plan distribution, compare carbon prices: Supplier Scorecard, Supplier
     Allocation, Distribution Plan, Shipments, Carbon, and the Purchase Orders, KPIs, Issues and Run Info
@@ -130,6 +169,7 @@ def plan_network(book: xw.Book | None = None) -> None:
 
 
 @xw.script
+@_guarded
 def new_template(book: xw.Book | None = None) -> None:
     """Add the input sheets this workbook lacks (and Instructions) as empty Excel Tables with a note on
     each header and data validation; sheets that exist are left as they are."""
