@@ -74,6 +74,7 @@ def test_the_six_macros_register_as_scripts():
     assert names == {"validate", "plan_reorders", "plan_network", "refresh_kpis", "run_all", "new_template"}
 
 
+@pytest.mark.slow
 def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp_path):
     replay, _ = run_macro("run_all", small_sample)
     saved = tmp_path / "excel.xlsx"
@@ -95,6 +96,7 @@ def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp
         assert replay.values(name) == [list(r) for r in original[name].iter_rows(values_only=True)]
 
 
+@pytest.mark.slow
 def test_status_lights_charts_and_report(small_sample):
     replay, _ = run_macro("run_all", small_sample)
     lights = {r["formula1"]: r["fill_color"] for r in replay.conditional["Reorder Plan"]}
@@ -122,6 +124,7 @@ def test_status_lights_charts_and_report(small_sample):
     assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
 
 
+@pytest.mark.slow
 def test_rerun_replaces_output_sheets_where_they_stand(headless, tmp_path):
     want = openpyxl.load_workbook(headless)
     replay, actions = run_macro("plan_reorders", headless)
@@ -132,12 +135,14 @@ def test_rerun_replaces_output_sheets_where_they_stand(headless, tmp_path):
     assert replay.values("KPIs") == [list(r) for r in want["KPIs"].iter_rows(values_only=True)]
 
 
+@pytest.mark.slow
 def test_refresh_kpis_writes_only_the_dashboard(small_sample, headless):
     replay, _ = run_macro("refresh_kpis", small_sample)
     assert replay.touched == set(macros.KPI_SHEETS)
     assert_same_sheet(replay.wb["KPIs"], openpyxl.load_workbook(headless)["KPIs"])
 
 
+@pytest.mark.slow
 def test_validate_writes_the_issues_the_command_line_finds(tmp_path):
     sheets = minimal_sheets()
     sheets["Items"] = sheets["Items"] + [["C", "ten", 50, 0.2], ["D", -3.0, 50, 0.2]]
@@ -156,6 +161,7 @@ def test_validate_writes_the_issues_the_command_line_finds(tmp_path):
     assert replay.alerts[0].startswith(f"Checked bad.xlsx: {n_errors} errors")
 
 
+@pytest.mark.slow
 def test_structural_problem_is_one_message_and_nothing_written(tmp_path):
     sheets = minimal_sheets()
     del sheets["Stock"]
@@ -166,6 +172,7 @@ def test_structural_problem_is_one_message_and_nothing_written(tmp_path):
         assert "Nothing was changed" in replay.alerts[0] and "Stock" in replay.alerts[0]
 
 
+@pytest.mark.slow
 def test_text_stays_text_never_a_formula_or_number(tmp_path):
     sheets = minimal_sheets()
     for name, col in (("Items", 0), ("Stock", 0), ("Demand", 0)):
@@ -180,6 +187,7 @@ def test_text_stays_text_never_a_formula_or_number(tmp_path):
     assert all(ws.cell(r, 1).data_type == "s" for r in range(2, ws.max_row + 1))  # text, not a formula
 
 
+@pytest.mark.slow
 def test_new_template_adds_the_missing_input_sheets(tmp_path):
     path = tmp_path / "notes.xlsx"
     wb = openpyxl.Workbook()
@@ -201,6 +209,7 @@ def test_new_template_adds_the_missing_input_sheets(tmp_path):
     assert set(load(saved).tables) >= {"Items", "Stock", "Demand"}  # structurally a planner workbook
 
 
+@pytest.mark.slow
 def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
     sample = ROOT / "workbook" / "sample.xlsx"
     headless_out = tmp_path / "sample.planned.xlsx"
@@ -212,6 +221,7 @@ def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
     assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 601
 
 
+@pytest.mark.slow
 def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
     sample = ROOT / "workbook" / "sample.xlsx"
     headless_out = tmp_path / "sample.planned.xlsx"
@@ -227,12 +237,14 @@ def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
     assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
 
 
+@pytest.mark.slow
 def test_plan_network_without_network_inputs_says_so(tmp_path):
     replay, _ = run_macro("plan_network", write_blocks(tmp_path / "plain.xlsx", minimal_sheets()))
     assert "No network inputs" in replay.alerts[0]
     assert not set(NETWORK_SHEETS) & set(replay.wb.sheetnames)
 
 
+@pytest.mark.slow
 def test_run_all_replaces_a_stale_network_sheet_with_a_note(headless, tmp_path):
     wb = openpyxl.load_workbook(headless)
     del wb["Requirements"], wb["Lanes"]

@@ -176,6 +176,7 @@ def test_allocation_problems_name_the_sheet_and_column_that_bind(tmp_path):
     assert set(iss["value"]) == set(short.index[short["shortfall"] > 0])
 
 
+@pytest.mark.slow
 def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
     out = tmp_path / "sample.planned.xlsx"
     proc = subprocess.run([sys.executable, "-m", "planner", "run", str(ROOT / "workbook" / "sample.xlsx"), "-o",

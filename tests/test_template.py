@@ -16,6 +16,7 @@ from planner.workbook.contract import SHEETS
 from planner.workbook.sample import sample_frames
 
 
+@pytest.mark.slow
 def test_template_has_every_input_sheet_as_a_table_with_notes_and_validation(tmp_path):
     path = tmp_path / "template.xlsx"
     proc = subprocess.run([sys.executable, "-m", "planner", "new", str(path)], capture_output=True, text=True)

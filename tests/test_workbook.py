@@ -137,6 +137,7 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
 @pytest.mark.skipif(SOFFICE is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)")
+@pytest.mark.slow
 def test_libreoffice_opens_the_macro_workbook(tmp_path):
     proc = subprocess.run(
         [SOFFICE or "soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
