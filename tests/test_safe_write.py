@@ -114,6 +114,7 @@ def test_xlsm_keeps_its_vba_project(tmp_path):
     assert out.returncode == 0 and (tmp_path / "macro.planned.xlsm").exists()
 
 
+@pytest.mark.slow
 def test_table_names_do_not_clash_with_user_tables(tmp_path):
     src = tmp_path / "t.xlsx"
     frames = sample_frames(n_skus=3)

@@ -28,6 +28,7 @@ def run(script: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_overlapping_solves_give_stdout_back():
     """Thread A starts hiding, B starts, A finishes, B finishes: the order that loses stdout when each
     solve saves and restores descriptor 1 on its own."""
@@ -63,6 +64,7 @@ def test_overlapping_solves_give_stdout_back():
     assert proc.stdout == "still here\n"
 
 
+@pytest.mark.slow
 def test_solve_hides_highs_and_returns_the_optimum():
     proc = run(
         """

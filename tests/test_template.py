@@ -58,6 +58,7 @@ def test_sample_is_realistic_and_reproducible():
     assert a["Offers"].groupby("sku").size().max() >= 2 and len(a["Suppliers"]) >= 5
 
 
+@pytest.mark.slow
 def test_bundled_sample_workbook_is_the_generated_one():
     path = ROOT / "workbook" / "sample.xlsx"
     frames = sample_frames()

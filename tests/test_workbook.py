@@ -60,6 +60,7 @@ def test_the_committed_workbook_is_what_the_sources_build(tmp_path):
     assert fresh.read_bytes() == XLSM.read_bytes(), "run: python workbook/build.py"
 
 
+@pytest.mark.slow
 def test_the_package_is_a_macro_enabled_workbook():
     with zipfile.ZipFile(XLSM) as z:
         types = z.read("[Content_Types].xml").decode()
