@@ -15,8 +15,8 @@ from openpyxl.utils.datetime import from_excel
 
 from planner.channels.api import load, plan_workbook
 from planner.model.errors import InputError
-from planner.model.issues import MAX_ISSUES_PER_KIND, IssueLog
-from planner.pipeline.plan import build_history
+from planner.model.issues import MAX_ISSUES_PER_KIND, IssueLog, Reason
+from planner.pipeline.history import build_history
 from planner.workbook.template import write_template
 
 # --------------------------------------------------------------------------------------------------------
@@ -83,11 +83,12 @@ def test_monthly_periods_bucket_by_calendar_month(tmp_path, planning_date):
         assert fc.loc[sku, "2026-03-01"] == pytest.approx(y.mean())
         assert r.loc[sku, "demand_per_day"] == pytest.approx(y.mean() / 30)
         assert r.loc[sku, "demand_sd_per_day"] == pytest.approx(np.sqrt(np.mean(np.square(errors)) / 30))
-    assert res.settings["season_length"] == 12
+    assert res.settings.season_length == 12
 
     in_month = df[df["date"] >= pd.Timestamp(planning_date).replace(day=1)]  # the month under way
     late = res.issues[res.issues["message"].str.contains("not used as history")]
-    assert sorted(late["row"]) == sorted(in_month.index + 2) and (late["severity"] == "warning").all()
+    assert sorted(late["row"]) == sorted(in_month.index + 2) and set(late["code"]) == {"future_demand"}
+    assert (late["severity"] == "warning").all()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -109,9 +110,10 @@ def test_demand_without_a_stock_row_is_reported_and_not_used(tmp_path):
     info = res.issues[res.issues["severity"] == "info"]
     assert list(info["row"]) == [first_new, first_new + 1, first_new + 2]
     assert list(info["value"]) == ["S2", "S9", "S2"] and set(info["sheet"]) == {"Demand"}
+    assert set(info["code"]) == {"demand_without_stock"} and set(info["category"]) == {"data"}
     assert set(info["message"]) == {"no Stock row for this sku/site; history not used"}
     future = res.issues[res.issues["severity"] == "warning"]
-    assert list(future["row"]) == [first_new + 3] and "not used as history" in future["message"].iloc[0]
+    assert list(future["row"]) == [first_new + 3] and list(future["code"]) == ["future_demand"]
     assert len(res.issues) == 4
     pd.testing.assert_frame_equal(res.reorder, base.reorder)
     pd.testing.assert_frame_equal(res.forecast, base.forecast)
@@ -123,10 +125,10 @@ def test_demand_without_a_stock_row_is_reported_and_not_used(tmp_path):
 
 def test_issue_log_lists_1000_of_a_kind_and_counts_the_rest():
     log = IssueLog()
-    log.add("warning", "Items", [7, 8, 9], "moq", ["x", "y", "z"], "expected a number >= 0; ignored")
-    log.add("error", "Demand", np.arange(2, 1502), "quantity", "lots", "expected a number >= 0; row skipped")
-    log.add("error", "Stock", np.arange(2, 1003), "on_hand", None, "required value is blank; row skipped")
-    log.add("info", "Demand", [], "site", [], "nothing")  # no rows: nothing logged
+    log.add(Reason.BAD_OPTIONAL_VALUE, "Items", [7, 8, 9], "moq", ["x", "y", "z"], "expected a number >= 0")
+    log.add(Reason.BAD_REQUIRED_VALUE, "Demand", np.arange(2, 1502), "quantity", "lots", "expected a number >= 0")
+    log.add(Reason.BLANK_REQUIRED_VALUE, "Stock", np.arange(2, 1003), "on_hand", None, "required value is blank")
+    log.add(Reason.DEMAND_WITHOUT_STOCK, "Demand", [], "site", [], "nothing")  # no rows: nothing logged
     frame = log.frame()
     assert MAX_ISSUES_PER_KIND == 1000
     assert log.count() == 3 + 1500 + 1001 and log.count("error") == 2501 and log.count("info") == 0
@@ -137,6 +139,7 @@ def test_issue_log_lists_1000_of_a_kind_and_counts_the_rest():
     more = frame[frame["message"].str.startswith("... and")]
     assert list(more["message"]) == ["... and 500 more rows like this", "... and 1 more rows like this"]
     assert list(more["sheet"]) == ["Demand", "Stock"] and list(more["column"]) == ["quantity", "on_hand"]
+    assert list(more["code"]) == ["bad_required_value", "blank_required_value"]
     assert more["row"].isna().all() and more["value"].isna().all()
     assert list(frame["row"].iloc[-3:]) == [7, 8, 9]
 
@@ -168,8 +171,8 @@ def test_1200_bad_cells_fill_1000_issue_rows_and_one_count_line(tmp_path):
 def test_serial_numbers_in_date_columns_are_excel_dates(tmp_path):
     """Dates typed or pasted as numbers (45000 = 2023-03-15, as Excel shows it with a date format), alone or
     mixed with date cells and ISO text, read as the dates openpyxl converts them to; a fraction (a time of
-    day) is dropped; 0 and 2958466 (after 9999-12-31) are not dates. The plan equals the plan of the same
-    workbook with date cells."""
+    day) is dropped; 0 and 109575 (2200-01-01, after the last date accepted, 2199-12-31) are not dates. The
+    plan equals the plan of the same workbook with date cells."""
     sheets = minimal_sheets()
     sheets["Demand"].append(["B", "S1", dt.datetime(2023, 3, 15), 3])
     dated = write_blocks(tmp_path / "dated.xlsx", sheets)
@@ -177,7 +180,7 @@ def test_serial_numbers_in_date_columns_are_excel_dates(tmp_path):
     for i, row in enumerate(serial["Demand"][1:]):
         n = (row[2] - dt.datetime(1899, 12, 30)).days
         row[2] = n + 0.75 if i % 3 == 0 else n if i % 3 == 1 else row[2].strftime("%Y-%m-%d")
-    serial["Demand"] += [["A", "S1", 0, 5], ["A", "S1", 2958466, 5], ["B", "S1", 45000, 3]]
+    serial["Demand"] += [["A", "S1", 0, 5], ["A", "S1", 109575, 5], ["B", "S1", 45000, 3]]
     path = write_blocks(tmp_path / "serial.xlsx", serial)
 
     inputs = load(path)
@@ -191,7 +194,8 @@ def test_serial_numbers_in_date_columns_are_excel_dates(tmp_path):
     issues = inputs.issues.frame()
     bad = issues[issues["column"] == "date"]
     assert list(bad["row"]) == [n - 2, n - 1]
-    assert set(bad["message"]) == {"expected a date; row skipped"}
+    assert set(bad["code"]) == {"bad_required_value"} and set(bad["value"]) == {0, 109575}
+    assert pd.Timestamp(from_excel(109575)) == pd.Timestamp("2200-01-01")
 
     a, b = plan_workbook(dated).reorder, plan_workbook(path).reorder
     pd.testing.assert_frame_equal(a, b)
@@ -199,9 +203,10 @@ def test_serial_numbers_in_date_columns_are_excel_dates(tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug: the Settings value column is read as text before each setting is "
-    "converted, so a planning_date given as an Excel serial number (46083) becomes '46083', is "
-    "rejected ('expects a date; default used') and today's date is planned for instead",
+    raises=InputError,
+    reason="bug: the Settings value column is read as text before each setting is converted, so a "
+    "planning_date given as an Excel serial number (46083, as Demand.date accepts it) becomes '46083' and the "
+    "run stops: 'setting planning_date is 46083, which is not valid: expected a date from 1900 to 2199'",
 )
 def test_a_serial_number_planning_date_in_settings_is_a_date(tmp_path):
     sheets = minimal_sheets()
@@ -217,10 +222,9 @@ def test_a_serial_number_planning_date_in_settings_is_a_date(tmp_path):
 
 def test_sheets_with_headers_and_no_rows(tmp_path):
     """Offers with headers only plans as if there were no Offers sheet; Demand with headers only leaves every
-    row without history (NO DEMAND); Stock with headers only plans nothing and sends every Demand row to the
-    'no Stock row' info; an empty template (Excel Tables with a header row only) plans and writes 0 rows."""
-    no_offers = minimal_sheets()
-    base = plan_workbook(write_blocks(tmp_path / "base.xlsx", no_offers))
+    row without history (NO DEMAND); Stock with headers only, or an empty template (Excel Tables with a header
+    row only), is nothing to plan: one input error, no file written."""
+    base = plan_workbook(write_blocks(tmp_path / "base.xlsx", minimal_sheets()))
     offers = plan_workbook(write_blocks(tmp_path / "offers.xlsx",
                                         minimal_sheets(Offers=[["supplier", "sku", "unit_price"]])))  # fmt: skip
     pd.testing.assert_frame_equal(offers.reorder, base.reorder)
@@ -231,18 +235,14 @@ def test_sheets_with_headers_and_no_rows(tmp_path):
     assert list(demand.reorder["status"]) == ["NO DEMAND", "NO DEMAND"]
     assert (demand.reorder["demand_per_day"] == 0).all() and (demand.forecast["history_periods"] == 0).all()
 
-    sheets = minimal_sheets(Stock=[["sku", "site", "on_hand"]])
-    stock = plan_workbook(write_blocks(tmp_path / "s.xlsx", sheets))
-    assert len(stock.reorder) == 0 and len(stock.purchase_orders[stock.purchase_orders["row_type"] == "line"]) == 0
-    assert list(stock.issues["row"]) == list(range(2, len(sheets["Demand"]) + 1))
-    assert set(stock.issues["severity"]) == {"info"}
-
+    stock = write_blocks(tmp_path / "s.xlsx", minimal_sheets(Stock=[["sku", "site", "on_hand"]]))
     template = write_template(tmp_path / "template.xlsx")
-    out = tmp_path / "template.planned.xlsx"
-    res = plan_workbook(template, output=out)
-    assert len(res.reorder) == 0 and len(res.issues) == 0
-    ws = openpyxl.load_workbook(out)["Reorder Plan"]
-    assert [c.value for c in ws[1]][:2] == ["sku", "site"] and ws.max_row == 1  # header, no rows
+    for path in (stock, template):
+        assert len(load(path)["Stock"]) == 0
+        with pytest.raises(InputError) as err:
+            plan_workbook(path, output=tmp_path / "out.xlsx")
+        assert str(err.value) == "Nothing to plan: sheet 'Stock' has no usable rows"
+    assert not (tmp_path / "out.xlsx").exists()
 
 
 @pytest.mark.parametrize("sheet,column", [("Items", "sku"), ("Offers", "supplier"), ("Settings", "setting")])

@@ -113,6 +113,7 @@ def test_a_read_only_destination_file_is_not_replaced(tmp_path, locked):
 
 @pytest.mark.xfail(
     strict=True,
+    raises=PermissionError,
     reason="bug: when the folder turns read-only between the temporary file and the "
     "rename, atomic_save's cleanup (os.unlink in finally) raises PermissionError, which replaces "
     "the clear OutputError: the command line says 'internal error' and exits 1, not 2",

@@ -121,6 +121,7 @@ def test_issue_log_counts_every_row_and_folds_only_the_listing():
     assert log.has(Reason.BAD_REQUIRED_VALUE) and not log.has(Reason.UNDELIVERABLE)
 
 
+@pytest.mark.slow
 def test_all_zero_weights_are_an_input_error_naming_what_to_change(tmp_path):
     sheets = minimal_sheets()
     sheets["Offers"] = [["supplier", "sku", "unit_price"], ["S-1", "A", 9.0], ["S-2", "A", 9.5]]
