@@ -44,6 +44,7 @@ def test_template_has_every_input_sheet_as_a_table_with_notes_and_validation(tmp
     assert (dv.formula1, dv.formula2) == ("0.5", "0.9999")  # service_level
 
 
+@pytest.mark.slow
 def test_sample_is_realistic_and_reproducible():
     a, b = sample_frames(), sample_frames()
     for name in a:

@@ -55,6 +55,7 @@ def vba_modules() -> dict[str, str]:
         parser.close()
 
 
+@pytest.mark.slow
 def test_the_committed_workbook_is_what_the_sources_build(tmp_path):
     fresh = build.build(tmp_path / "planner.xlsm")
     assert fresh.read_bytes() == XLSM.read_bytes(), "run: python workbook/build.py"
