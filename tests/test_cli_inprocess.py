@@ -4,10 +4,13 @@ test_cli.py and test_first_hour.py run the same commands as a user does, in a re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
+import runpy
 import shutil
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -234,7 +237,8 @@ def test_batch_arguments_that_cannot_work_are_refused(tmp_path, capsys, wide):
 def test_validate_counts_lists_and_exits_by_the_worst_workbook(tmp_path, capsys, wide):
     ok = write_blocks(tmp_path / "ok.xlsx", minimal_sheets())
     sheets = minimal_sheets()
-    sheets["Items"] += [["C", "cheap", 1, 0.2], ["D", -1.0, 1, 0.2], ["E", 2.0, 1, 7]]  # 2 errors, 1 warning
+    sheets["Items"] += [["C", "cheap", 1, 0.2], ["D", -1.0, 1, 0.2], ["E", 2.0, 1, 7],
+                        ["F", dt.datetime(2026, 1, 5), 1, 0.2]]  # 3 errors, 1 warning  # fmt: skip
     rows = write_blocks(tmp_path / "rows.xlsx", sheets)
     broken = minimal_sheets()
     del broken["Stock"]
@@ -247,13 +251,17 @@ def test_validate_counts_lists_and_exits_by_the_worst_workbook(tmp_path, capsys,
 
     assert main(["validate", str(rows), "--show", "1"]) == EXIT_FAILED
     issues = load(rows).issues.frame()
-    assert (issues["severity"] == "error").sum() == 2 and len(issues) == 3
+    assert (issues["severity"] == "error").sum() == 3 and len(issues) == 4
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].endswith("; 3 issues (2 errors)")
+    assert lines[0].endswith("; 4 issues (3 errors)")
     first = issues.iloc[0]
     assert lines[1] == (f"  {first['severity']:7} {first['sheet']} row {first['row']}, column {first['column']} "
                         f"(found {first['value']!r}): {first['message']}")  # fmt: skip
-    assert lines[2] == "  ... 2 more (all of them on the Issues sheet after a run)" and len(lines) == 3
+    assert lines[2] == "  ... 3 more (all of them on the Issues sheet after a run)" and len(lines) == 3
+    assert main(["validate", str(rows), "--show", "4"]) == EXIT_FAILED
+    shown = " | ".join(capsys.readouterr().out.splitlines()[1:])
+    for found in ("'cheap'", "-1", "2026-01-05", "7"):  # text quoted, numbers as typed, dates in ISO
+        assert f"(found {found}):" in shown
 
     assert main(["validate", str(empty)]) == EXIT_INPUT
     said = words(capsys.readouterr().out)
@@ -282,6 +290,17 @@ def test_new_writes_the_sample_or_the_template_and_protects_files(tmp_path, caps
     assert main(["new", str(tmp_path / "t.csv")]) == EXIT_INPUT
     assert capsys.readouterr().err.endswith("a new workbook must be named .xlsx or .xlsm\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.xlsx"]
+
+
+def test_python_m_planner_runs_the_command_line(tmp_path, capsys, monkeypatch):
+    """``python -m planner`` (planner/__main__.py) in this process: its SIGTERM handler, then main()'s exit
+    code as the process's."""
+    src = write_blocks(tmp_path / "a.xlsx", minimal_sheets())
+    monkeypatch.setattr(sys, "argv", ["planner", "validate", str(src)])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_module("planner", run_name="__main__")
+    assert done.value.code == EXIT_OK and capsys.readouterr().out.startswith("a.xlsx: rows read: ")
+    assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None)
 
 
 def test_version(capsys):
