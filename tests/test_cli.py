@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import minimal_sheets, write_blocks
 
 PLANNER = [sys.executable, "-m", "planner"]
+pytestmark = pytest.mark.slow  # every test here starts a process (integration layer)
 
 
 def run(*args, cwd=None):

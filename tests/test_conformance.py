@@ -31,6 +31,7 @@ def test_exactly_the_required_names_conform(tmp_path):
     assert problems(write_blocks(tmp_path / "exact.xlsx", contract_sheets())) == []
 
 
+@pytest.mark.slow
 def test_a_missing_sheet_and_a_missing_column_are_named(tmp_path):
     sheets = contract_sheets()
     del sheets["Run Info"]

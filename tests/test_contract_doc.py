@@ -174,6 +174,7 @@ def _documented_tables() -> dict[str, list[str]]:
     return out
 
 
+@pytest.mark.slow
 def test_output_tables_and_their_columns_are_the_written_ones(planned):
     written = {}
     for sheet in output_sheets(planned):
@@ -191,6 +192,7 @@ def test_output_sheets_are_documented_in_the_written_order():
     assert re.findall(r"^### (.+)$", body, re.MULTILINE) == list(OUTPUT_SHEETS + NETWORK_SHEETS)
 
 
+@pytest.mark.slow
 def test_kpis_are_the_computed_ones(planned):
     rows = {r["kpi"]: r for r in table_under("### KPIs", "## The numbers")}
     k = planned.kpis.assign(kpi=planned.kpis["kpi"].str.replace(r"^(projected )?occupancy .+$", r"\1occupancy SITE",
@@ -202,6 +204,7 @@ def test_kpis_are_the_computed_ones(planned):
         assert rows[kpi]["target"] == target, kpi
 
 
+@pytest.mark.slow
 def test_run_info_items_are_documented(planned):
     text = section(section(DOC, "## Output sheets"), "### Run Info")
     for item in planned.run_info["item"]:

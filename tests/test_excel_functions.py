@@ -80,6 +80,7 @@ def test_normal_loss_against_textbook_values_and_stockpyl():
     assert got[1] == pytest.approx(0.3989, abs=1e-4) and got[3] == pytest.approx(0.0833, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_service_functions_equal_the_reorder_plan(sample):
     _, r, _ = sample
     args = [col(r["demand_per_day"]), col(r["demand_sd_per_day"]), col(r["lead_time_days"]),
@@ -119,6 +120,7 @@ def test_order_qty_equals_the_command_line(tmp_path):
     assert list(got) == list(r["order_quantity"]) and got[0] % 12 == 0 and got[1] == 400
 
 
+@pytest.mark.slow
 def test_forecast_and_demand_class_equal_the_forecast_sheet(sample):
     result, _, inputs = sample
     st = inputs.settings
@@ -143,6 +145,7 @@ def test_forecast_by_method_and_orientation():
     assert len(row) == 1 and len(row[0]) == 3 and row[0] == [m[0] for m in mean]
 
 
+@pytest.mark.slow
 def test_abc_equals_the_reorder_plan(sample):
     _, r, inputs = sample
     value = r["demand_per_day"] * inputs.settings.days_per_year * r["unit_cost"]
@@ -184,6 +187,7 @@ def test_argument_level_problems_are_one_message():
     assert [r[1] for r in bad] == [5.0, 5.0]  # the other series is forecast
 
 
+@pytest.mark.slow
 def test_transport_co2_equals_the_distribution_plan(sample):
     result, _, inputs = sample
     flows = result.network.distribution.flows
@@ -201,6 +205,7 @@ def test_transport_co2_equals_the_distribution_plan(sample):
     assert bad[1] == pytest.approx(0.16)
 
 
+@pytest.mark.slow
 def test_hhi_equals_the_kpi(sample):
     result, _, _ = sample
     spend = result.network.allocation.lines.groupby("supplier")["purchase_value"].sum()

@@ -74,6 +74,7 @@ def test_the_six_macros_register_as_scripts():
     assert names == {"validate", "plan_reorders", "plan_network", "refresh_kpis", "run_all", "new_template"}
 
 
+@pytest.mark.slow
 def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp_path):
     replay, _ = run_macro("run_all", small_sample)
     saved = tmp_path / "excel.xlsx"
@@ -95,6 +96,7 @@ def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp
         assert replay.values(name) == [list(r) for r in original[name].iter_rows(values_only=True)]
 
 
+@pytest.mark.slow
 def test_status_lights_charts_and_report(small_sample):
     replay, _ = run_macro("run_all", small_sample)
     lights = {r["formula1"]: r["fill_color"] for r in replay.conditional["Reorder Plan"]}
@@ -122,6 +124,7 @@ def test_status_lights_charts_and_report(small_sample):
     assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
 
 
+@pytest.mark.slow
 def test_rerun_replaces_output_sheets_where_they_stand(headless, tmp_path):
     want = openpyxl.load_workbook(headless)
     replay, actions = run_macro("plan_reorders", headless)
@@ -132,12 +135,14 @@ def test_rerun_replaces_output_sheets_where_they_stand(headless, tmp_path):
     assert replay.values("KPIs") == [list(r) for r in want["KPIs"].iter_rows(values_only=True)]
 
 
+@pytest.mark.slow
 def test_refresh_kpis_writes_only_the_dashboard(small_sample, headless):
     replay, _ = run_macro("refresh_kpis", small_sample)
     assert replay.touched == set(macros.KPI_SHEETS)
     assert_same_sheet(replay.wb["KPIs"], openpyxl.load_workbook(headless)["KPIs"])
 
 
+@pytest.mark.slow
 def test_validate_writes_the_issues_the_command_line_finds(tmp_path):
     sheets = minimal_sheets()
     sheets["Items"] = sheets["Items"] + [["C", "ten", 50, 0.2], ["D", -3.0, 50, 0.2]]
@@ -156,6 +161,7 @@ def test_validate_writes_the_issues_the_command_line_finds(tmp_path):
     assert replay.alerts[0].startswith(f"Checked bad.xlsx: {n_errors} errors")
 
 
+@pytest.mark.slow
 def test_the_alert_counts_every_issue_as_run_info_does(tmp_path):
     """1,500 bad on_order cells: the Issues sheet lists 1,000 and one '... and 500 more' row; the closing
     message counts all 1,500, as Run Info does (it used to count the sheet's rows: 1,001)."""
@@ -172,6 +178,7 @@ def test_the_alert_counts_every_issue_as_run_info_does(tmp_path):
     assert "1500 warnings" in replay.alerts[0] and run_info["issues: warnings"] == 1500
 
 
+@pytest.mark.slow
 def test_structural_problem_is_one_message_and_nothing_written(tmp_path):
     sheets = minimal_sheets()
     del sheets["Stock"]
@@ -182,6 +189,7 @@ def test_structural_problem_is_one_message_and_nothing_written(tmp_path):
         assert "Nothing was changed" in replay.alerts[0] and "Stock" in replay.alerts[0]
 
 
+@pytest.mark.slow
 def test_text_stays_text_never_a_formula_or_number(tmp_path):
     sheets = minimal_sheets()
     for name, col in (("Items", 0), ("Stock", 0), ("Demand", 0)):
@@ -196,6 +204,7 @@ def test_text_stays_text_never_a_formula_or_number(tmp_path):
     assert all(ws.cell(r, 1).data_type == "s" for r in range(2, ws.max_row + 1))  # text, not a formula
 
 
+@pytest.mark.slow
 def test_new_template_adds_the_missing_input_sheets(tmp_path):
     path = tmp_path / "notes.xlsx"
     wb = openpyxl.Workbook()
@@ -217,6 +226,7 @@ def test_new_template_adds_the_missing_input_sheets(tmp_path):
     assert set(load(saved).tables) >= {"Items", "Stock", "Demand"}  # structurally a planner workbook
 
 
+@pytest.mark.slow
 def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
     sample = ROOT / "workbook" / "sample.xlsx"
     headless_out = tmp_path / "sample.planned.xlsx"
@@ -228,6 +238,7 @@ def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
     assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 601
 
 
+@pytest.mark.slow
 def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
     sample = ROOT / "workbook" / "sample.xlsx"
     headless_out = tmp_path / "sample.planned.xlsx"
@@ -243,12 +254,14 @@ def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
     assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
 
 
+@pytest.mark.slow
 def test_plan_network_without_network_inputs_says_so(tmp_path):
     replay, _ = run_macro("plan_network", write_blocks(tmp_path / "plain.xlsx", minimal_sheets()))
     assert "No network inputs" in replay.alerts[0]
     assert not set(NETWORK_SHEETS) & set(replay.wb.sheetnames)
 
 
+@pytest.mark.slow
 def test_run_all_replaces_a_stale_network_sheet_with_a_note(headless, tmp_path):
     wb = openpyxl.load_workbook(headless)
     del wb["Requirements"], wb["Lanes"]
@@ -261,6 +274,7 @@ def test_run_all_replaces_a_stale_network_sheet_with_a_note(headless, tmp_path):
     assert replay.wb.sheetnames == wb.sheetnames  # replaced where they stood
 
 
+@pytest.mark.slow
 def test_a_failure_while_planning_is_one_message_and_nothing_written(tmp_path):
     """Nothing to plan is raised by the plan itself (after the inputs load): the macro still ends in one
     message box, no exception reaches Excel and no sheet is written."""
@@ -273,6 +287,7 @@ def test_a_failure_while_planning_is_one_message_and_nothing_written(tmp_path):
         assert replay.alerts[0].startswith("Nothing was changed. Nothing to plan: sheet 'Stock'")
 
 
+@pytest.mark.slow
 def test_number_and_date_like_codes_are_written_as_text(tmp_path):
     codes = ["1E5", "12E4", "2E-3", "SEPT2", "Jan-25", "12:30 PM"]
     sheets = minimal_sheets()

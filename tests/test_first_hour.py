@@ -19,7 +19,6 @@ from planner.pipeline.history import build_history
 from planner.workbook.template import write_template
 
 PLANNER = [sys.executable, "-m", "planner"]
-pytestmark = pytest.mark.slow
 
 
 def run(*args, cwd=None):
@@ -36,6 +35,7 @@ def one_line(proc) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow
 def test_new_refuses_an_existing_workbook_unless_forced(tmp_path):
     data = write_blocks(tmp_path / "data.xlsx", minimal_sheets())
     before = digest(data)
@@ -48,6 +48,7 @@ def test_new_refuses_an_existing_workbook_unless_forced(tmp_path):
     assert run("new", tmp_path / "t.csv").returncode == 2 and not (tmp_path / "t.csv").exists()
 
 
+@pytest.mark.slow
 def test_output_folder_is_created_for_several_workbooks(tmp_path):
     a = write_blocks(tmp_path / "a.xlsx", minimal_sheets())
     b = write_blocks(tmp_path / "b.xlsx", minimal_sheets())
@@ -58,6 +59,7 @@ def test_output_folder_is_created_for_several_workbooks(tmp_path):
     assert single.returncode == 0 and (tmp_path / "one" / "a.planned.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_output_name_must_keep_the_workbook_kind(tmp_path):
     a = write_blocks(tmp_path / "a.xlsx", minimal_sheets())
     before = digest(a)
@@ -69,6 +71,7 @@ def test_output_name_must_keep_the_workbook_kind(tmp_path):
     assert run("run", a, "-o", tmp_path / "out.XLSX").returncode == 0
 
 
+@pytest.mark.slow
 def test_an_empty_workbook_is_nothing_to_plan(tmp_path):
     template = write_template(tmp_path / "t.xlsx")
     before = digest(template)
@@ -79,6 +82,7 @@ def test_an_empty_workbook_is_nothing_to_plan(tmp_path):
     assert check.returncode == 2 and "nothing to plan" in one_line(check) and " rows; " not in check.stdout
 
 
+@pytest.mark.slow
 def test_a_wrong_choice_in_settings_stops_the_run_with_the_allowed_values(tmp_path):
     sheets = minimal_sheets()
     sheets["Settings"].append(["period", "fortnightly"])
@@ -124,6 +128,7 @@ def test_monthly_history_plans_monthly(tmp_path):
     assert res.reorder.loc[0, "demand_per_day"] == pytest.approx(f["2026-01-01"] / (365 / 12))
 
 
+@pytest.mark.slow
 def test_summary_separates_data_issues_from_plan_exceptions(tmp_path):
     sheets = minimal_sheets()
     sheets["Items"].append(["C", "cheap", 5, 0.2])  # a data issue

@@ -11,6 +11,7 @@ import pytest
 from planner.channels.api import plan_workbook
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+pytestmark = pytest.mark.slow  # every test here starts a process (integration layer)
 
 
 @pytest.mark.skipif(SOFFICE is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)")

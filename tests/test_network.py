@@ -29,6 +29,7 @@ def frame(ws, table: str) -> pd.DataFrame:
     return pd.DataFrame(rows[1:], columns=rows[0])
 
 
+@pytest.mark.slow
 def test_network_sheets_are_tables_with_the_results(planned):
     out, res = planned
     wb = openpyxl.load_workbook(out)
@@ -48,6 +49,7 @@ def test_network_sheets_are_tables_with_the_results(planned):
     assert proc.returncode == 0, proc.stdout
 
 
+@pytest.mark.slow
 def test_purchase_orders_follow_the_allocation(planned):
     _, res = planned
     alloc = res.network.allocation.lines
@@ -67,6 +69,7 @@ def test_purchase_orders_follow_the_allocation(planned):
     assert not plan.loc[list(zip(kept["sku"], kept["site"], strict=True)), "note"].str.contains("ordered from").any()
 
 
+@pytest.mark.slow
 def test_kpis_gain_the_network_measures(planned):
     _, res = planned
     k = res.kpis.set_index("kpi")
@@ -90,6 +93,7 @@ def test_kpis_gain_the_network_measures(planned):
     assert carbon["co2_total_kg"].is_monotonic_decreasing
 
 
+@pytest.mark.slow
 def test_unmet_requirements_are_in_issues_with_their_row(planned, small_sample):
     _, res = planned
     r = res.network.distribution.requirements
@@ -176,6 +180,7 @@ def test_allocation_problems_name_the_sheet_and_column_that_bind(tmp_path):
     assert set(iss["value"]) == set(short.index[short["shortfall"] > 0])
 
 
+@pytest.mark.slow
 def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
     out = tmp_path / "sample.planned.xlsx"
     proc = subprocess.run([sys.executable, "-m", "planner", "run", str(ROOT / "workbook" / "sample.xlsx"), "-o",
@@ -188,6 +193,7 @@ def test_main_command_plans_the_network_of_the_bundled_sample(tmp_path):
     assert set(NETWORK_SHEETS) <= set(wb.sheetnames)
 
 
+@pytest.mark.slow
 def test_a_rerun_without_network_inputs_leaves_no_stale_plan(planned, tmp_path):
     out, _ = planned
     wb = openpyxl.load_workbook(out)
@@ -207,6 +213,7 @@ def test_a_rerun_without_network_inputs_leaves_no_stale_plan(planned, tmp_path):
     assert fresh.network.carbon is None
 
 
+@pytest.mark.slow
 def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
     """Allocation requirement per SKU = sum over sites of max(suggested order, ceil(d x H + SS - IP), 0) with
     H = 12 weeks; stock leaving a site <= floor(on hand - safety stock)."""

@@ -27,6 +27,7 @@ def planned(small_sample, tmp_path_factory):
     return out, result
 
 
+@pytest.mark.slow
 def test_conforms_to_the_contract_tool(planned):
     out, _ = planned
     proc = subprocess.run([sys.executable, str(CHECK_OUTPUT), str(out)], capture_output=True, text=True)
@@ -34,6 +35,7 @@ def test_conforms_to_the_contract_tool(planned):
     assert "conforms" in proc.stdout
 
 
+@pytest.mark.slow
 def test_every_output_sheet_is_a_formatted_table(planned):
     out, _ = planned
     wb = openpyxl.load_workbook(out)
@@ -59,6 +61,7 @@ def test_every_output_sheet_is_a_formatted_table(planned):
     assert rp.column_dimensions["A"].width >= 8
 
 
+@pytest.mark.slow
 def test_native_charts_on_kpis_scorecard_and_carbon(planned):
     out, _ = planned
     wb = openpyxl.load_workbook(out)
@@ -77,6 +80,7 @@ def test_native_charts_on_kpis_scorecard_and_carbon(planned):
     assert pareto.count(b"<valAx>") == 2  # value in money, share in percent on the right
 
 
+@pytest.mark.slow
 def test_reorder_numbers_follow_the_contract_formulas(planned):
     _, res = planned
     r = res.reorder
@@ -102,6 +106,7 @@ def test_reorder_numbers_follow_the_contract_formulas(planned):
     assert (r.loc[r["suggested_order"] > 0, "status"] == "ORDER NOW").all()
 
 
+@pytest.mark.slow
 def test_purchase_orders_group_by_supplier_with_subtotals(planned):
     _, res = planned
     po, r = res.purchase_orders, res.reorder
@@ -116,6 +121,7 @@ def test_purchase_orders_group_by_supplier_with_subtotals(planned):
     assert (po.index[po["row_type"] == "total"] == len(po) - 1).all()
 
 
+@pytest.mark.slow
 def test_kpis_recomputed_independently(planned, small_sample):
     _, res = planned
     k = res.kpis.set_index("kpi")
@@ -186,6 +192,7 @@ def test_formula_like_text_is_written_as_text(tmp_path):
     assert issues_xml and all(b"<f>" not in x for x in issues_xml)
 
 
+@pytest.mark.slow
 def test_sample_plan_statuses_and_dates_are_sensible(planned):
     _, res = planned
     r = res.reorder
@@ -199,6 +206,7 @@ def test_sample_plan_statuses_and_dates_are_sensible(planned):
     assert math.isfinite(res.kpis.set_index("kpi").loc["forecast_wape", "value"])
 
 
+@pytest.mark.slow
 def test_columns_are_wide_enough_for_values_as_excel_shows_them(planned):
     """No '###': a money column fits '22,345,678.12 EUR', a KPI value column its widest formatted value."""
     out, res = planned

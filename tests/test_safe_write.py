@@ -47,6 +47,7 @@ def user_workbook(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_default_output_beside_input_and_input_untouched(tmp_path):
     src = user_workbook(tmp_path)
     before = digest(src)
@@ -93,6 +94,7 @@ def test_in_place_rerun_replaces_only_output_sheets(tmp_path):
     assert "xl/worksheets/sheet1.xml" in original
 
 
+@pytest.mark.slow
 def test_xlsm_keeps_its_vba_project(tmp_path):
     xlsm = Path(xlwings.__file__).parent / "quickstart.xlsm"  # a real macro workbook shipped with xlwings
     wb = openpyxl.load_workbook(xlsm, keep_vba=True)
@@ -112,6 +114,7 @@ def test_xlsm_keeps_its_vba_project(tmp_path):
     assert out.returncode == 0 and (tmp_path / "macro.planned.xlsm").exists()
 
 
+@pytest.mark.slow
 def test_table_names_do_not_clash_with_user_tables(tmp_path):
     src = tmp_path / "t.xlsx"
     frames = sample_frames(n_skus=3)
@@ -130,6 +133,7 @@ def test_table_names_do_not_clash_with_user_tables(tmp_path):
     assert "ReorderPlan" in wb["Notes"].tables
 
 
+@pytest.mark.slow
 def test_open_file_gives_clear_message_and_changes_nothing(tmp_path):
     src = user_workbook(tmp_path)
     (tmp_path / "~$user.xlsx").write_text("lock")
@@ -148,6 +152,7 @@ def test_missing_output_folder_is_a_clear_message(tmp_path):
         plan_workbook(src, output=tmp_path / "nope" / "x.xlsx")
 
 
+@pytest.mark.slow
 def test_kill_during_in_place_save_leaves_a_valid_workbook(tmp_path):
     """SIGKILL the planner at random moments of an in-place run: the file is always either the original
     or the complete planned workbook, never a broken one."""

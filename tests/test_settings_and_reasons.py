@@ -81,6 +81,7 @@ def test_a_harmless_warning_does_not_mark_rows_repaired(tmp_path):
     assert row["status"] == "EXCESS" and "input repaired" not in row["note"]
 
 
+@pytest.mark.slow
 def test_every_repaired_row_is_noted_even_beyond_the_issue_list(tmp_path):
     """Regression: with 1,500 bad on_order cells only 1,000 rows got the note (the log lists 1,000 per kind)."""
     n = MAX_ISSUES_PER_KIND + 500
@@ -121,6 +122,8 @@ def test_issue_log_counts_every_row_and_folds_only_the_listing():
     assert log.has(Reason.BAD_REQUIRED_VALUE) and not log.has(Reason.UNDELIVERABLE)
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_all_zero_weights_are_an_input_error_naming_what_to_change(tmp_path):
     sheets = minimal_sheets()
     sheets["Offers"] = [["supplier", "sku", "unit_price"], ["S-1", "A", 9.0], ["S-2", "A", 9.5]]

@@ -28,6 +28,7 @@ def run(script: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_overlapping_solves_give_stdout_back():
     """Thread A starts hiding, B starts, A finishes, B finishes: the order that loses stdout when each
     solve saves and restores descriptor 1 on its own."""
@@ -63,6 +64,7 @@ def test_overlapping_solves_give_stdout_back():
     assert proc.stdout == "still here\n"
 
 
+@pytest.mark.slow
 def test_solve_hides_highs_and_returns_the_optimum():
     proc = run(
         """
@@ -120,6 +122,7 @@ def test_a_time_limit_too_small_for_real_instances_is_a_solve_error():
         assert "\n" not in text
 
 
+@pytest.mark.slow
 def test_costs_too_large_for_the_solver_in_a_workbook_are_one_line_and_exit_2(tmp_path):
     """Offers priced at 1e12 per unit in lots of 10,000 (each cell within what validation accepts): the
     allocation's cost per lot, about 1e16, is above 2^53, where doubles lose whole currency units, and is

@@ -24,6 +24,7 @@ from planner.workbook.sample import sample_frames
 from planner.workbook.template import TEMPLATE, header_note, write_template
 
 
+@pytest.mark.slow
 def test_template_has_every_input_sheet_as_a_table_with_notes_and_validation(tmp_path):
     path = tmp_path / "template.xlsx"
     proc = subprocess.run([sys.executable, "-m", "planner", "new", str(path)], capture_output=True, text=True)
@@ -51,6 +52,7 @@ def test_template_has_every_input_sheet_as_a_table_with_notes_and_validation(tmp
     assert (dv.formula1, dv.formula2) == ("0.5", "0.9999")  # service_level
 
 
+@pytest.mark.slow
 def test_sample_is_realistic_and_reproducible():
     a, b = sample_frames(), sample_frames()
     for name in a:
@@ -65,6 +67,7 @@ def test_sample_is_realistic_and_reproducible():
     assert a["Offers"].groupby("sku").size().max() >= 2 and len(a["Suppliers"]) >= 5
 
 
+@pytest.mark.slow
 def test_bundled_sample_workbook_is_the_generated_one():
     path = ROOT / "workbook" / "sample.xlsx"
     frames = sample_frames()

@@ -111,6 +111,8 @@ def test_non_finite_and_extreme_numbers_are_row_issues(tmp_path):
     assert item["message"].str.contains("<= 1e\\+12").all() and res.repaired("Items").tolist() == [True, False]
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 def test_a_stray_far_cell_costs_no_memory_and_is_reported(tmp_path):
     src = write_blocks(tmp_path / "far.xlsx", minimal_sheets())
     wb = openpyxl.load_workbook(src)
@@ -148,6 +150,8 @@ def test_demand_far_before_the_history_window_is_an_issue_not_memory(tmp_path):
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "old-format Excel file"),
     (b"PK\x03\x04 cut short", "not a valid Excel workbook"),
 ])  # fmt: skip
+@pytest.mark.slow
+@pytest.mark.slow
 def test_files_that_are_not_workbooks_say_what_they_are(tmp_path, head, message):
     bad = tmp_path / "x.xlsx"
     bad.write_bytes(head + b"\0" * 512)

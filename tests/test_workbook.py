@@ -55,11 +55,13 @@ def vba_modules() -> dict[str, str]:
         parser.close()
 
 
+@pytest.mark.slow
 def test_the_committed_workbook_is_what_the_sources_build(tmp_path):
     fresh = build.build(tmp_path / "planner.xlsm")
     assert fresh.read_bytes() == XLSM.read_bytes(), "run: python workbook/build.py"
 
 
+@pytest.mark.slow
 def test_the_package_is_a_macro_enabled_workbook():
     with zipfile.ZipFile(XLSM) as z:
         types = z.read("[Content_Types].xml").decode()
@@ -137,6 +139,7 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
 @pytest.mark.skipif(SOFFICE is None and not os.environ.get("CI"), reason="LibreOffice not installed (CI installs it)")
+@pytest.mark.slow
 def test_libreoffice_opens_the_macro_workbook(tmp_path):
     proc = subprocess.run(
         [SOFFICE or "soffice", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
