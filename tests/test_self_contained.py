@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECKED = ("README.md", "pyproject.toml", "tests/", "docs/", "benchmarks/", ".ci/", "workbook/")
+CHECKED = ("README.md", "pyproject.toml", "tests/", "docs/", "benchmarks/", ".ci/", "workbook/", "planner/")
 SKIPPED_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "build"}
 # Paths outside the repository: the sibling folder of the original specification, the machine's work and
 # home folders. Written so that this file does not match itself: [k] and [t] are one-letter classes.

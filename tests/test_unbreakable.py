@@ -118,9 +118,11 @@ def test_a_stray_far_cell_costs_no_memory_and_is_reported(tmp_path):
     wb = openpyxl.load_workbook(src)
     wb["Settings"]["XFD20000"] = "stray"
     wb.save(src)
+    # VmHWM: this process's own peak (a child's ru_maxrss starts at its parent's size)
     code = (
-        "import resource, sys; from planner.channels.api import load; i = load(sys.argv[1]); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); print(i.issues.frame()['code'].tolist())"
+        "import re, sys; from planner.channels.api import load; i = load(sys.argv[1]); "
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)); "
+        "print(i.issues.frame()['code'].tolist())"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True, check=True)
     peak_kb, codes = proc.stdout.strip().splitlines()

@@ -267,10 +267,10 @@ def _stop_on_sigterm() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    console = Console(stderr=False, highlight=False)
     _stop_on_sigterm()
     try:
+        args = parser().parse_args(argv)
+        console = Console(stderr=False, highlight=False)
         return {"run": cmd_run, "validate": cmd_validate, "new": cmd_new}[args.command](args, console)
     except PlannerError as exc:
         print(f"planner: {exc}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The workbook contract (../shared/workbook-contract.md) as data: input sheets, their columns with type,
+"""The workbook contract (docs/workbook-contract.md) as data: input sheets, their columns with type,
 unit, bounds and meaning, the Settings with defaults, and the output sheet names. Reading, validation,
 the template and the writers all take their names from here."""
 
