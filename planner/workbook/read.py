@@ -117,15 +117,27 @@ def table_frame(header: list, body: list[list], first_row: int) -> tuple[pd.Data
     return data.loc[nonblank].reset_index(drop=True), rows[nonblank]
 
 
-def _table_for_sheet(wb: calamine.CalamineWorkbook, sheet: str) -> tuple[pd.DataFrame, np.ndarray, list]:
-    """The sheet's Excel Table (and what is typed below it, reported), else its block from the first row."""
-    ws = wb.get_sheet_by_name(sheet)
+def _tables_by_sheet(wb: calamine.CalamineWorkbook) -> dict[str, calamine.CalamineTable]:
+    """Each sheet's first Excel Table, every table loaded once."""
+    out: dict[str, calamine.CalamineTable] = {}
     for name in wb.table_names:
         table = wb.get_table_by_name(name)
-        if table.sheet == sheet:
-            data, rows = table_frame(list(table.columns), table.to_python(), table.start[0] + 1)
-            below = _below_table(ws, table.end[0], name) if ws.end[0] > table.end[0] else []
-            return data, rows, below
+        out.setdefault(table.sheet, table)
+    return out
+
+
+def _table_for_sheet(wb: calamine.CalamineWorkbook, sheet: str, table=None, last_row: int | None = None) -> tuple:
+    """The sheet's Excel Table ``table`` (and what is typed below it, reported), else its block from the
+    first row. ``last_row``: the sheet's last row element (Excel row number) when known; the sheet itself is
+    loaded beside its table only when rows lie below the table."""
+    if table is not None:
+        data, rows = table_frame(list(table.columns), table.to_python(), table.start[0] + 1)
+        if last_row is not None and last_row <= table.end[0] + 1:
+            return data, rows, []
+        ws = wb.get_sheet_by_name(sheet)
+        below = _below_table(ws, table.end[0], table.name) if ws.end[0] > table.end[0] else []
+        return data, rows, below
+    ws = wb.get_sheet_by_name(sheet)
     values = ws.to_python()  # skips the empty area above and left of the data
     if not values:
         return pd.DataFrame(), np.zeros(0, int), []
@@ -183,34 +195,46 @@ def _columns(sheet: str, data: pd.DataFrame) -> dict[str, str]:
 
 def read_inputs(path: Path, data: bytes | None = None) -> dict[str, RawTable]:
     """Every contract input sheet present in the workbook, read with python-calamine from ``data`` (the
-    file's bytes; read from ``path`` when not given), within the reading limits."""
+    file's bytes; read from ``path`` when not given), within the reading limits. Order: every input sheet
+    part is scanned (streamed, bounded), far cells are dropped, the Settings sheet alone is read for the
+    limits, each sheet is checked against them, and only then are the tables loaded."""
     if data is None:
         data = check_workbook_file(path)
     else:
         check_workbook_bytes(path, data)
     parts = _input_parts(path, data)
-    settings = {n: p for n, p in parts.items() if key(n) == "settings"}
-    data, problems = _bounded(path, data, settings, Limits())
-    limits = _limits(path, data, settings)
-    data, more = _bounded(path, data, {n: p for n, p in parts.items() if n not in settings}, limits)
-    problems |= more
+    data, scans = _scanned(path, data, parts)
     wb = _open(path, data)
     try:
-        tables = collect_tables(list(wb.sheet_names), lambda sheet: _read_sheet(path, wb, sheet))
+        limits = _limits(path, wb, [n for n in parts if key(n) == "settings"])
+        for scan in scans.values():
+            scan.check(path, limits)
+        by_sheet = _read_or_fail(path, "", lambda: _tables_by_sheet(wb))
+        tables = collect_tables(list(wb.sheet_names),
+                                lambda s: _read_sheet(path, wb, s, by_sheet.get(s), scans.get(s)))  # fmt: skip
     finally:
         wb.close()
     for table in tables.values():
-        table.problems += problems.get(table.sheet, [])
+        scan = scans.get(table.sheet)
+        table.problems += scan.problems() if scan is not None and scan.far_cells else []
     return tables
 
 
-def _read_sheet(path: Path, wb: calamine.CalamineWorkbook, sheet: str) -> tuple:
+def _read_sheet(path: Path, wb: calamine.CalamineWorkbook, sheet: str, table=None,
+                scan: SheetScan | None = None) -> tuple:  # fmt: skip
+    last_row = scan.last_row if scan is not None else None
+    return _read_or_fail(path, sheet, lambda: _table_for_sheet(wb, sheet, table, last_row))
+
+
+def _read_or_fail(path: Path, sheet: str, read: Callable):
+    """``read()``, with a corrupt part turned into one line naming the sheet."""
     try:
-        return _table_for_sheet(wb, sheet)
+        return read()
     except (InputError, MemoryError):
         raise
-    except Exception as exc:  # a corrupt sheet part: one line naming the sheet
-        raise InputError(f"{path}: sheet '{sheet}' cannot be read ({_short(exc)})") from exc
+    except Exception as exc:  # calamine raises several types for broken parts
+        where = f"sheet '{sheet}'" if sheet else "its Excel Tables"
+        raise InputError(f"{path}: {where} cannot be read ({_short(exc)})") from exc
 
 
 def _input_parts(path: Path, data: bytes) -> dict[str, str]:
@@ -249,19 +273,20 @@ def _safe_xml(data: bytes) -> etree._Element:
     return etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
 
 
-def _bounded(path: Path, data: bytes, parts: dict[str, str], limits: Limits) -> tuple[bytes, dict]:
-    """Check each sheet part against the limits; return the package with far cells left out and the
-    problems to report per sheet."""
+def _scanned(path: Path, data: bytes, parts: dict[str, str]) -> tuple[bytes, dict[str, SheetScan]]:
+    """Each input sheet part scanned; the package with the far cells left out."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            scans = {name: _scan_sheet(path, zf, name, part, limits) for name, part in parts.items()}
+            scans = {name: _scan_sheet(zf, name, part) for name, part in parts.items()}
     except (zipfile.BadZipFile, KeyError, EOFError) as exc:
         raise InputError(f"{path}: the workbook package is damaged ({_short(exc)})") from exc
-    far = {parts[name]: scan for name, scan in scans.items() if scan.far_cells}
-    problems = {name: scan.problems() for name, scan in scans.items() if scan.far_cells}
+    settings = next((scan for scan in scans.values() if key(scan.sheet) == "settings"), None)
+    if settings is not None:
+        settings.check(path, Limits())  # the limits themselves are read from it under the defaults
+    far = {parts[name] for name, scan in scans.items() if scan.far_cells}
     if far:
         data = rewrite_parts(data, {part: _without_far_cells for part in far})
-    return data, problems
+    return data, scans
 
 
 def rewrite_parts(data: bytes, edit: dict[str, Callable[[bytes], bytes]]) -> bytes:
@@ -274,23 +299,22 @@ def rewrite_parts(data: bytes, edit: dict[str, Callable[[bytes], bytes]]) -> byt
     return out.getvalue()
 
 
-def _limits(path: Path, data: bytes, settings: dict[str, str]) -> Limits:
-    """The reading limits: the Settings sheet's max_input_mb and max_input_cells (read under the default
-    limits), else the defaults."""
-    if not settings:
-        return Limits()
-    wb = _open(path, data)
-    try:
-        table = collect_tables(list(wb.sheet_names), lambda sheet: _read_sheet(path, wb, sheet)).get("Settings")
-    finally:
-        wb.close()
+def _limits(path: Path, wb: calamine.CalamineWorkbook, settings: list[str]) -> Limits:
+    """The reading limits: max_input_mb and max_input_cells where the Settings sheet gives them (a name cell
+    with its value to the right), else the defaults. Only the Settings sheet is loaded."""
     found: dict[str, float] = {}
-    if table is not None and {"setting", "value"} <= set(table.columns):
-        names = table.data[table.columns["setting"]].map(key)
-        values = pd.to_numeric(table.data[table.columns["value"]], errors="coerce")
-        found = {n: float(v) for n, v in zip(names, values, strict=True) if n in LIMIT_SETTINGS and np.isfinite(v)}
-    return Limits(max(found.get("max_input_mb", Limits().max_bytes / 1e6), 1.0) * 1e6,
-                  max(found.get("max_input_cells", Limits().max_cells), 1.0))  # fmt: skip
+    if settings:
+        rows = _read_or_fail(path, settings[0], lambda: wb.get_sheet_by_name(settings[0]).to_python())
+        for row in rows:
+            for name, value in zip(row, row[1:], strict=False):
+                if isinstance(name, str) and key(name) in LIMIT_SETTINGS:
+                    number = pd.to_numeric(pd.Series([value], dtype=object), errors="coerce").iloc[0]
+                    found[key(name)] = float(number) if np.isfinite(number) else found.get(key(name), np.nan)
+    default = Limits()
+    mb = found.get("max_input_mb", np.nan)
+    cells = found.get("max_input_cells", np.nan)
+    return Limits(max(mb, 1.0) * 1e6 if np.isfinite(mb) else default.max_bytes,
+                  max(cells, 1.0) if np.isfinite(cells) else default.max_cells)  # fmt: skip
 
 
 LIMIT_SETTINGS = ("max_input_mb", "max_input_cells")
@@ -310,15 +334,25 @@ class SheetScan:
                             f"cells in columns beyond ZZ ({columns}) left out: the input tables are narrower, and a "
                             "stray value far to the right would make the sheet huge")]  # fmt: skip
 
+    def check(self, path: Path, limits: Limits) -> None:
+        """Refuse a sheet over the size or the cell limit (before calamine loads it)."""
+        if self.size > limits.max_bytes:
+            raise InputError(_too_big(path, self.sheet, f"{self.size / 1e6:,.0f} MB of XML", "max_input_mb",
+                                      limits.max_bytes / 1e6))  # fmt: skip
+        cells = self.last_row * self.widest
+        if cells > limits.max_cells:
+            raise InputError(_too_big(path, self.sheet, f"a used range of {cells:,.0f} cells", "max_input_cells",
+                                      limits.max_cells))  # fmt: skip
 
-def _scan_sheet(path: Path, zf: zipfile.ZipFile, sheet: str, part: str, limits: Limits) -> SheetScan:
+
+def _scan_sheet(zf: zipfile.ZipFile, sheet: str, part: str) -> SheetScan:
     """Size, last row, width and far cells of one sheet part, streamed in chunks (a chunk overlaps the
-    previous one by 64 bytes so no reference is cut). Refuses a part over the size or cell limit."""
+    previous one by 64 bytes so no reference is cut). A part far larger than any limit is not read through:
+    its declared size is enough to refuse it."""
     info = zf.getinfo(part)
-    if info.file_size > limits.max_bytes:
-        raise InputError(_too_big(path, sheet, f"{info.file_size / 1e6:,.0f} MB of XML", "max_input_mb",
-                                  limits.max_bytes / 1e6))  # fmt: skip
     scan, tail, wide = SheetScan(sheet, info.file_size), b"", set()
+    if info.file_size > SETTINGS["max_input_mb"].upper * 1e6:
+        return scan
     with zf.open(part) as fh:
         while chunk := fh.read(SCAN_CHUNK):
             window = tail + chunk
@@ -330,10 +364,6 @@ def _scan_sheet(path: Path, zf: zipfile.ZipFile, sheet: str, part: str, limits: 
     columns = {_column_number(c) for c in wide}
     scan.widest = max([26, *(c for c in columns if c <= MAX_COLUMN)])
     scan.far_cells = sorted({c.decode() for c in wide if _column_number(c) > MAX_COLUMN})
-    cells = scan.last_row * scan.widest
-    if cells > limits.max_cells:
-        raise InputError(_too_big(path, sheet, f"a used range of {cells:,.0f} cells", "max_input_cells",
-                                  limits.max_cells))  # fmt: skip
     return scan
 
 
