@@ -201,18 +201,11 @@ def test_serial_numbers_in_date_columns_are_excel_dates(tmp_path):
     pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InputError,
-    reason="bug: the Settings value column is read as text before each setting is converted, so a "
-    "planning_date given as an Excel serial number (46083, as Demand.date accepts it) becomes '46083' and the "
-    "run stops: 'setting planning_date is 46083, which is not valid: expected a date from 1900 to 2199'",
-)
 def test_a_serial_number_planning_date_in_settings_is_a_date(tmp_path):
     sheets = minimal_sheets()
     sheets["Settings"][1][1] = 46083  # a date cell whose format was lost, or pasted as values
     inputs = load(write_blocks(tmp_path / "s.xlsx", sheets))
-    assert inputs.settings["planning_date"] == pd.Timestamp(from_excel(46083)) == pd.Timestamp("2026-03-02")
+    assert inputs.settings.planning_date == pd.Timestamp(from_excel(46083)) == pd.Timestamp("2026-03-02")
     assert len(inputs.issues.frame()) == 0
 
 

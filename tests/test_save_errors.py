@@ -111,13 +111,6 @@ def test_a_read_only_destination_file_is_not_replaced(tmp_path, locked):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx", "out.xlsx"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=PermissionError,
-    reason="bug: when the folder turns read-only between the temporary file and the "
-    "rename, atomic_save's cleanup (os.unlink in finally) raises PermissionError, which replaces "
-    "the clear OutputError: the command line says 'internal error' and exits 1, not 2",
-)
 def test_a_folder_that_turns_read_only_during_the_save(tmp_path, locked):
     """The checks pass, the temporary file is written, then the folder is made read-only (a share remounted
     read-only, permissions changed by someone else) before the rename."""

@@ -20,7 +20,7 @@ def key(text: object) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "number"  # number | text | date | choice
+    kind: str = "number"  # number | text | date | choice | raw (kept as typed: converted per setting)
     required: bool = False
     unit: str = ""
     meaning: str = ""
@@ -224,7 +224,7 @@ SHEETS: dict[str, SheetSpec] = {
             ("setting",),
             (
                 Column("setting", "text", True, meaning="Setting name (see Instructions)"),
-                Column("value", "text", True, meaning="Its value"),
+                Column("value", "raw", True, meaning="Its value (a number, a date, a word or a list, by setting)"),
             ),
         ),  # fmt: skip
     ]

@@ -92,5 +92,6 @@ def atomic_save(path: Path, write: Callable[[str], None]) -> Path:
         raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
     finally:
         if os.path.exists(tmp):
-            os.unlink(tmp)
+            with contextlib.suppress(OSError):  # a folder turned read-only: the next run removes it
+                os.unlink(tmp)
     return path

@@ -97,6 +97,8 @@ def _describe(col: Column) -> str:
 def _convert(col: Column, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Typed values and a mask of cells that were filled but invalid."""
     filled = s.notna().to_numpy()
+    if col.kind == "raw":
+        return s.where(s.map(lambda v: not (isinstance(v, str) and not v.strip())), None), np.zeros(len(s), bool)
     if col.kind == "text":
         v = to_text(s)
         return v, filled & v.isna().to_numpy()
