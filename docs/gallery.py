@@ -2,7 +2,7 @@
 and columns a 1920-pixel screen shows at 100 % zoom, with the sheet's charts) to PNG through LibreOffice
 headless: the sheets as the writer lays them out, printed on one landscape page each.
 
-Run: python docs/gallery.py       (writes docs/gallery/<sheet>.png, 1400 pixels wide; needs soffice and pdftoppm)
+Run: python docs/gallery.py       (writes docs/gallery/<sheet>.png, 1200 pixels wide; needs soffice and pdftoppm)
      python docs/gallery.py --width 1000 --out /tmp/gallery --sample my.xlsx
 
 The sheets are rendered from the package the writer merges into the workbook (the same sheet parts, without
@@ -96,7 +96,7 @@ def content_box(pdf: Path, page: int) -> tuple[float, float, float, float] | Non
     return (max(cols[0] / dpi - pad, 0.0), max(top / dpi - pad, 0.0), (cols[-1] + 1) / dpi + pad, bottom / dpi + pad)
 
 
-def render_page(pdf: Path, page: int, png: Path, width_px: int = 1400, max_dpi: int = 150) -> Path:
+def render_page(pdf: Path, page: int, png: Path, width_px: int = 1200, max_dpi: int = 100) -> Path:
     """A page's content (see content_box) as a PNG about ``width_px`` wide, at most ``max_dpi``."""
     box = content_box(pdf, page)
     if box is None:
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=Path, default=ROOT / "workbook" / "sample.xlsx")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery")
-    ap.add_argument("--width", type=int, default=1400, help="picture width in pixels (at most 150 dpi)")
+    ap.add_argument("--width", type=int, default=1200, help="picture width in pixels (at most 100 dpi)")
     args = ap.parse_args(argv)
     if SOFFICE is None or shutil.which("pdftoppm") is None:
         print("gallery: needs LibreOffice (soffice) and poppler-utils (pdftoppm)", file=sys.stderr)

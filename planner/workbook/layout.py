@@ -360,10 +360,10 @@ def _pareto(result: PlanResult, fmts: dict[str, str], at: tuple[int, int]) -> tu
     its Pareto chart: annual value by class (bars) against the cumulative share and the cut-off (lines)."""
     abc = result.abc.copy()
     abc["cumulative_share"] = abc["value_share"].cumsum()
-    abc["a_cutoff"] = float(result.settings.get("abc_a_share", 0.8))
+    abc["a_cutoff"] = float(result.settings.abc_a_share) if result.settings is not None else 0.8
     abc = abc[["abc", "sku_sites", "value_share", "annual_value", "cumulative_share", "a_cutoff"]]
     t = table(abc, "AbcPareto", fmts, at=at)
-    currency = str(result.settings.get("currency", "EUR"))
+    currency = _currency(result)
     cutoff = f"A cut-off ({abc['a_cutoff'].iat[0]:.0%})".replace("%", " %")
     chart = Chart(
         "ABC Pareto", t, "abc",
@@ -446,6 +446,10 @@ def _not_computed_sheet(result: PlanResult, name: str) -> Sheet:
     return Sheet(name, [t], widths={1: 100.0})
 
 
+def _currency(result: PlanResult) -> str:
+    return str(result.settings.currency) if result.settings is not None else "EUR"
+
+
 def _beside(left: Table, gap: int = 2) -> tuple[int, int]:
     return (1, left.last_col + gap)
 
@@ -507,7 +511,7 @@ def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
     for column in ("plan", "cost_only", "difference"):
         head.per_cell(column, meanings, fmts)
     trade = table(prices, TABLE_NAMES["Carbon"], fmts, at=(head.last_row + 3, 1))
-    currency = str(result.settings.get("currency", "EUR"))
+    currency = _currency(result)
     chart = Chart(
         "CO2 and cost by carbon price", trade, "carbon_price_per_t",
         [Series("co2_total_kg", "CO2 (kg CO2e)"),
@@ -520,7 +524,7 @@ def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
 def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> list[Sheet]:
     """The output sheets of a plan named in ``names``, in that order (default: ``sheet_names(result)``)."""
     names = sheet_names(result) if names is None else names
-    currency = result.settings.currency if result.settings is not None else "EUR"
+    currency = _currency(result)
     fmts = style.number_formats(currency)
 
     def reorder() -> Sheet:

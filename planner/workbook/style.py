@@ -57,6 +57,8 @@ def number_formats(currency: str) -> dict[str, str]:
         "as given": "General",
         "days as given": 'General" days"',
         "seconds as given": 'General" s"',
+        "years as given": 'General" years"',
+        "MB as given": 'General" MB"',
     }
     out = {meaning: fmt + PAD for meaning, fmt in fmts.items()}
     return out | {"text": "@", "general": "General"}
@@ -143,7 +145,8 @@ SETTING_MEANING = {
     "target_forecast_wape": "percent", "target_forecast_bias": "percent", "target_occupancy": "percent",
     "target_requirement_fill_rate": "percent", "target_on_time_share": "percent", "target_spend_hhi": "ratio",
     "target_supplier_on_time": "percent", "kpi_amber_band": "percent", "abc_a_share": "percent",
-    "abc_b_share": "percent", "xyz_x_cv": "ratio", "xyz_y_cv": "ratio",
+    "abc_b_share": "percent", "xyz_x_cv": "ratio", "xyz_y_cv": "ratio", "max_cover_days": "days as given",
+    "max_history_years": "years as given", "max_input_mb": "MB as given", "max_input_cells": "count",
 }  # fmt: skip
 
 # Column widths in characters: a cell's text plus padding, a header's bold text plus its filter button.
