@@ -2,8 +2,8 @@
 and columns a 1920-pixel screen shows at 100 % zoom, with the sheet's charts) to PNG through LibreOffice
 headless: the sheets as the writer lays them out, printed on one landscape page each.
 
-Run: python docs/gallery.py       (writes docs/gallery/<sheet>.png, 1200 pixels wide; needs soffice and pdftoppm)
-     python docs/gallery.py --width 1000 --out /tmp/gallery --sample my.xlsx
+Run: python docs/gallery.py       (writes docs/gallery/<sheet>.png; needs soffice and pdftoppm)
+     python docs/gallery.py --scale 7 --out /tmp/gallery --sample my.xlsx  (7 pixels a character, 100 % zoom)
 
 The sheets are rendered from the package the writer merges into the workbook (the same sheet parts, without
 the input sheets, so LibreOffice converts in seconds, not minutes), each with a print area on its first
@@ -96,7 +96,7 @@ def content_box(pdf: Path, page: int) -> tuple[float, float, float, float] | Non
     return (max(cols[0] / dpi - pad, 0.0), max(top / dpi - pad, 0.0), (cols[-1] + 1) / dpi + pad, bottom / dpi + pad)
 
 
-def render_page(pdf: Path, page: int, png: Path, width_px: int = 1200, max_dpi: int = 100) -> Path:
+def render_page(pdf: Path, page: int, png: Path, width_px: int = 1200, max_dpi: int = 200) -> Path:
     """A page's content (see content_box) as a PNG about ``width_px`` wide, at most ``max_dpi``."""
     box = content_box(pdf, page)
     if box is None:
@@ -112,7 +112,8 @@ def render_page(pdf: Path, page: int, png: Path, width_px: int = 1200, max_dpi: 
 
 def first_screen(sheet) -> tuple[int, int, int, int]:
     """The print area (first row, column, last row, column) of a sheet's first screen: SCREEN_ROWS rows and
-    the columns within SCREEN_CHARS characters, widened and lengthened to take in every chart."""
+    the columns within SCREEN_CHARS characters, widened for text running on beyond the last column and to
+    take in every chart, lengthened for the charts."""
     widths = sheet.column_widths()
     last_row = max(t.last_row for t in sheet.tables)
     rows, cols, total = min(last_row, SCREEN_ROWS), 0, 0.0
@@ -121,6 +122,10 @@ def first_screen(sheet) -> tuple[int, int, int, int]:
         if total > SCREEN_CHARS:
             break
         cols = col
+    for t in sheet.tables:  # text that runs on beyond the last column (Run Info's long values)
+        if t.last_col == cols:
+            longest = max((len(r[-1]) for r in t.rows if isinstance(r[-1], str)), default=0)
+            cols += max(int(np.ceil((longest - widths.get(cols, 8.43)) / 8.43)), 0)
     for chart in sheet.charts:
         row, col = chart.anchor
         rows = max(rows, row + int(chart.height_cm / CM_PER_ROW) + 1)
@@ -132,40 +137,54 @@ def first_screen(sheet) -> tuple[int, int, int, int]:
     return 1, 1, rows, max(cols, 1)
 
 
-def output_workbook(sample: Path, dest: Path, screens: bool = True) -> list[str]:
+def output_workbook(sample: Path, dest: Path, screens: bool = True) -> dict[str, float]:
     """Plan ``sample`` and write its output sheets, laid out as the writer lays them out, to ``dest``; each
-    with its first screen as print area when ``screens``. Returns the sheet names."""
+    with its first screen as print area when ``screens``. Returns each sheet's printed width in characters."""
     from planner.channels.api import plan_workbook
     from planner.workbook.layout import output_sheets
     from planner.workbook.write_openpyxl import sheets_package
 
     sheets = output_sheets(plan_workbook(sample))
-    for sheet in sheets if screens else ():
-        sheet.print_area = first_screen(sheet)
+    chars = {}
+    for sheet in sheets:
+        widths = sheet.column_widths()
+        last = max(widths)
+        if screens:
+            sheet.print_area = first_screen(sheet)
+            last = sheet.print_area[3]
+        chars[sheet.name] = sum(widths.get(c, 8.43) for c in range(1, last + 1))
     dest.write_bytes(sheets_package(sheets))
-    return [s.name for s in sheets]
+    return chars
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sample", type=Path, default=ROOT / "workbook" / "sample.xlsx")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery")
-    ap.add_argument("--width", type=int, default=1200, help="picture width in pixels (at most 100 dpi)")
+    ap.add_argument(
+        "--scale",
+        type=float,
+        default=4.0,
+        help="pixels per character of column width (text stays the same size on every picture)",
+    )
     args = ap.parse_args(argv)
     if SOFFICE is None or shutil.which("pdftoppm") is None:
         print("gallery: needs LibreOffice (soffice) and poppler-utils (pdftoppm)", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    sample = args.sample.resolve()
+    if sample.is_relative_to(Path.cwd()):
+        sample = sample.relative_to(Path.cwd())  # Run Info shows the input file as given: no local path
     with tempfile.TemporaryDirectory() as tmp:
         xlsx = Path(tmp) / "planned-sheets.xlsx"
-        names = output_workbook(args.sample, xlsx)
+        chars = output_workbook(sample, xlsx)
         pdf = to_pdf(xlsx, Path(tmp))
-        pages = first_pages(pdf, names)
-        for name in names:
+        pages = first_pages(pdf, list(chars))
+        for name, width in chars.items():
             if name not in pages:
                 print(f"gallery: no page found for '{name}'", file=sys.stderr)
                 return 1
-            png = render_page(pdf, pages[name], args.out / f"{slug(name)}.png", args.width)
+            png = render_page(pdf, pages[name], args.out / f"{slug(name)}.png", int(width * args.scale))
             print(f"{name:20} page {pages[name]:3}  {png.relative_to(args.out.parent)}")
     return 0
 

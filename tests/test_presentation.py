@@ -172,7 +172,8 @@ def test_occupancy_against_a_full_capacity_line_with_every_site_labelled(planned
     root = _chart_xml(out)["Warehouse occupancy"]
     series = _series(root)
     line = next(s for s in series if s["kind"] == "lineChart")
-    assert _values(wb, line["values"]) == [1.0] * len(result.occupancy)  # 100 % of capacity
+    sites = [k.removeprefix("projected occupancy ") for k in result.kpis["kpi"] if k.startswith("projected occ")]
+    assert _values(wb, line["values"]) == [1.0] * len(sites)  # 100 % of capacity, for each site with a KPI
     assert {s["axis"] for s in series} == {line["axis"]}  # one percent scale for now, projected and the line
     axis = _axes(root)[line["axis"]]
     assert axis["min"] == "0" and float(axis["max"]) >= 1.0 and axis["format"] == "0%"
@@ -302,10 +303,14 @@ def test_occupancy_kpis_only_where_they_mean_something(tmp_path):
     sheets["Stock"] = sheets["Stock"] + [["A", "S2", 40, 0, 0]]
     sheets["Demand"] = sheets["Demand"] + [[r[0], "S2", *r[2:]] for r in sheets["Demand"][1:] if r[0] == "A"]
     sheets["Sites"] = [["site", "capacity_m3"], ["S1", 2.0], ["S9", 5.0], ["S2", None]]
-    result = plan_workbook(write_blocks(tmp_path / "t.xlsx", sheets))
+    out = tmp_path / "t.planned.xlsx"
+    result = plan_workbook(write_blocks(tmp_path / "t.xlsx", sheets), output=out)
     k = result.kpis.set_index("kpi")
     rows = [r for r in k.index if "occupancy" in r]
     assert rows == ["occupancy S1", "projected occupancy S1"]
+    ws = openpyxl.load_workbook(out)["KPIs"]  # the occupancy table and chart show the same sites
+    first, last = ws.tables["SiteOccupancy"].ref.split(":")
+    assert [ws.cell(r, ws[first].column).value for r in range(ws[first].row + 1, ws[last].row + 1)] == ["S1"]
     assert k.loc["occupancy S1", "value"] == pytest.approx(30 * 0.01 / 2.0)
     a_s1 = result.reorder[(result.reorder["sku"] == "A") & (result.reorder["site"] == "S1")].iloc[0]
     inbound = (a_s1["on_order"] + a_s1["suggested_order"]) * 0.01

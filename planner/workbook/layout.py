@@ -222,14 +222,18 @@ def table(df: pd.DataFrame, name: str, fmts: dict[str, str], at: tuple[int, int]
 
 def fit_widths(t: Table) -> Table:
     """Each column as wide as its values as Excel shows them (the first 200, per-cell formats included)
-    plus padding, and as its bold header plus the filter button, within style.MIN_WIDTH and MAX_WIDTH."""
+    plus padding, and as its bold header plus the filter button: at least style.MIN_WIDTH, at most
+    MAX_WIDTH for numbers and TEXT_MAX_WIDTH for text (a message is read whole, never cut by the next
+    column)."""
     t.widths = []
     for j, c in enumerate(t.header):
         header = len(c) * style.HEADER_BOLD + style.FILTER_BUTTON
-        shown_len = [len(shown(r[j], t.cell_formats.get((i, j), t.formats[j])))
-                     for i, r in enumerate(t.rows[:200]) if r[j] is not None]  # fmt: skip
-        cells = max(shown_len, default=0) + style.CELL_PADDING
-        t.widths.append(float(round(min(max(header, cells, style.MIN_WIDTH), style.MAX_WIDTH), 1)))
+        values = [(v, t.cell_formats.get((i, j), t.formats[j])) for i, r in enumerate(t.rows[:200])
+                  if (v := r[j]) is not None]  # fmt: skip
+        cells = max((len(shown(v, f)) for v, f in values), default=0) + style.CELL_PADDING
+        text = any(isinstance(v, str) for v, _ in values)
+        top = style.TEXT_MAX_WIDTH if text else style.MAX_WIDTH
+        t.widths.append(float(round(min(max(header, cells, style.MIN_WIDTH), top), 1)))
     return t
 
 
@@ -331,11 +335,14 @@ def _kpi_sheet(result: PlanResult, fmts: dict[str, str]) -> Sheet:
     for column in ("value", "target"):
         kpis.per_cell(column, [style.kpi_meaning(u, cell_value(v)) for u, v in zip(k["unit"], k[column], strict=True)],
                       fmts)  # fmt: skip
-    longest = max((len(str(d)) for d in k["definition"]), default=0)
     start = len(k.columns) + 2  # one blank column after the KPI table
     abc, pareto = _pareto(result, fmts, at=(1, start))
-    sheet = Sheet("KPIs", [kpis, abc], [pareto], widths={kpis.col("definition"): float(min(longest + 2, 90))})
+    sheet = Sheet("KPIs", [kpis, abc], [pareto])
     occ = result.occupancy
+    if occ is not None:  # the sites whose occupancy means something: those with an occupancy KPI
+        kpi = k["kpi"].astype(str)
+        named = set(kpi.str.removeprefix("projected occupancy ")) | set(kpi.str.removeprefix("occupancy "))
+        occ = occ[occ["site"].isin(named)]
     if occ is None or not len(occ):
         return sheet
     occ = occ.assign(full=1.0)  # the 100 % line of the chart

@@ -150,7 +150,7 @@ SETTING_MEANING = {
 }  # fmt: skip
 
 # Column widths in characters: a cell's text plus padding, a header's bold text plus its filter button.
-MIN_WIDTH, MAX_WIDTH = 8, 48
+MIN_WIDTH, MAX_WIDTH, TEXT_MAX_WIDTH = 8, 48, 100
 CELL_PADDING, HEADER_BOLD, FILTER_BUTTON = 2, 1.1, 3
 
 # Charts (cm): wide enough for a screen, a category at least CATEGORY_CM wide so every label shows
