@@ -69,8 +69,8 @@ def _table(sh, t: Table) -> None:
         row = sh.range((r0 + 1 + i, c0), (r0 + 1 + i, t.last_col))
         row.color = _colour(fill)
         row.font.bold = True
-    for (i, j), fmt in t.cell_formats.items():
-        sh.range((r0 + 1 + i, c0 + j)).number_format = fmt
+    for (i0, i1, j), fmt in _runs(t.cell_formats):  # one action per run of equal formats down a column
+        sh.range((r0 + 1 + i0, c0 + j), (r0 + 1 + i1, c0 + j)).number_format = fmt
     if t.lights:
         column, values = t.lights
         col = t.col(column)
@@ -80,6 +80,17 @@ def _table(sh, t: Table) -> None:
             cells.conditional_formats.add_cell_value(
                 "equal_to", f'="{value}"', fill_color=_colour(fill), font_color=_colour(font), font_bold=True
             )
+
+
+def _runs(cell_formats: dict[tuple[int, int], str]) -> list[tuple[tuple[int, int, int], str]]:
+    """Per-cell formats as runs (first row, last row, column) of one format down a column."""
+    runs: list[tuple[tuple[int, int, int], str]] = []
+    for (i, j), fmt in sorted(cell_formats.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if runs and runs[-1][1] == fmt and runs[-1][0][2] == j and runs[-1][0][1] == i - 1:
+            runs[-1] = ((runs[-1][0][0], i, j), fmt)
+        else:
+            runs.append(((i, i, j), fmt))
+    return runs
 
 
 def _chart(sh, c: Chart) -> None:
