@@ -149,6 +149,10 @@ class Replay:
         self.charts[self._ws(a).title][-1]["calls"].append((a["func"], a["args"]))
 
     _setChartSourceData = _setChartXAxisValues = _setChartTitle = _setChartAxis = _setChartSeries = _chart_call
+    _setChartLegend = _chart_call
+
+    def _setPrintArea(self, a):
+        self._ws(a).print_area = a["args"][0].replace("$", "")
 
     def _addNote(self, a):
         address, text = a["args"]

@@ -3,6 +3,7 @@ every constraint on random instances, and clear reports when an instance cannot 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -209,3 +210,37 @@ def test_one_model_solved_at_two_carbon_prices_equals_two_fresh_allocations(n_sk
     assert green.lines["co2_kg"].sum() < cheap.lines["co2_kg"].sum()
     assert cheap.lines["carbon_cost"].sum() < 1e-3 * cheap.lines["co2_kg"].sum()  # the tie-break price only
     assert green.lines["carbon_cost"].sum() == pytest.approx(2.0 * green.lines["co2_kg"].sum())
+
+
+def test_carbon_cost_is_charged_at_the_carbon_price_in_force():
+    """The solver breaks cost ties toward lower CO2 (1e-3 per t), but no carbon cost is reported at a
+    carbon price of 0; at 100 per t, 2 kg per unit x 50 units cost 10."""
+    o = offers_frame([("A", "S1", 10, 0, 1, np.nan, 2.0), ("A", "S2", 10, 0, 1, np.nan, 3.0)])
+    free = allocate(o, pd.Series({"A": 50.0}), pd.Series(dtype=object), pd.Series(dtype=float), NO_RISK)
+    assert free.lines.set_index("supplier").loc["S1", "quantity"] == 50  # the tie goes to the lower CO2
+    assert (free.lines["carbon_cost"] == 0).all() and free.lines["co2_kg"].sum() == 100
+    assert free.objective == pytest.approx(500.0, abs=1e-9)  # what the plan costs: 50 x 10, no tie-break
+    cfg = AllocationSettings(risk_cost_rate=0.0, diversify_classes=(), carbon_price_per_t=100.0)
+    priced = allocate(o, pd.Series({"A": 50.0}), pd.Series(dtype=object), pd.Series(dtype=float), cfg)
+    assert priced.lines["carbon_cost"].sum() == pytest.approx(50 * 2.0 * 100 / 1000)
+    assert priced.objective == pytest.approx(500.0 + 10.0)
+
+
+def test_a_sku_without_offers_is_priced_short():
+    """B (20 units) has no offer: its shortfall costs shortage_penalty_per_unit each in the objective, as the
+    shortfall of a SKU with offers does, so the Carbon sheet's penalty cost matches its units short."""
+    o = offers_frame([("A", "S1", 10, 0, 1, np.nan, 0.0)])
+    a = allocate(o, pd.Series({"A": 5.0, "B": 20.0}), pd.Series(dtype=object), pd.Series(dtype=float), NO_RISK)
+    assert a.skus.set_index("sku").loc["B", "shortfall"] == 20
+    assert a.objective == pytest.approx(5 * 10.0 + 20 * NO_RISK.shortage_penalty_per_unit)
+    only = allocate(o.iloc[0:0], pd.Series({"B": 20.0}), pd.Series(dtype=object), pd.Series(dtype=float), NO_RISK)
+    assert only.objective == pytest.approx(20 * NO_RISK.shortage_penalty_per_unit)  # nothing to optimise at all
+
+
+def test_no_pandas_warning_when_no_sku_has_a_class():
+    """A SKU without an ABC class (empty map: a float column) is filled as text without a pandas warning."""
+    o = offers_frame([("A", "S1", 10, 0, 1, np.nan, 0.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = allocate(o, pd.Series({"A": 5.0}), pd.Series(dtype=float), pd.Series(dtype=float), NO_RISK)
+    assert a.lines["quantity"].sum() == 5

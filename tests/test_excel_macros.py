@@ -15,7 +15,7 @@ import pytest
 import xlwings as xw
 from conftest import CHECK_OUTPUT, ROOT, minimal_sheets, write_blocks
 from excel_replay import Replay
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from xlwings.server import custom_scripts_call, custom_scripts_meta
 
 from planner.channels.api import load, plan_workbook
@@ -32,6 +32,25 @@ def run_macro(name: str, path) -> tuple[Replay, list[dict]]:
     result = asyncio.run(custom_scripts_call(macros, name, typehint_to_value={xw.Book: book}))
     actions = result.json()["actions"]
     return Replay(path).apply(actions), actions
+
+
+def chart_spec(chart: dict) -> dict:
+    """A replayed chart's title, source, series settings (by index), axes and legend position."""
+    spec: dict = {"series": {}, "axes": {}, "legend": None}
+    for func, args in chart["calls"]:
+        if func == "setChartTitle":
+            spec["title"] = args[1]
+        elif func == "setChartSourceData":
+            spec["source"] = args[2]
+        elif func == "setChartSeries":
+            spec["series"].setdefault(args[1], {}).update(args[2])
+        elif func == "setChartAxis":
+            spec["axes"].setdefault(args[1], {}).update(args[2])
+        elif func == "setChartLegend" and args[1] == "position":
+            spec["legend"] = args[2]
+    spec["series"] = [spec["series"][i] for i in sorted(spec["series"])]
+    spec.setdefault("source", chart["args"][3])
+    return spec
 
 
 def same_cell(a, b) -> bool:
@@ -106,13 +125,28 @@ def test_status_lights_charts_and_report(small_sample):
     status = get_column_letter([c.value for c in ws[1]].index("status") + 1)
     ranges = {(r["first_cell"], r["rows"]) for r in replay.conditional["Reorder Plan"]}
     assert ranges == {(f"{status}2", ws.max_row - 1)}
-    charts = replay.charts["KPIs"]
-    assert len(charts) == 2
-    abc_calls = dict(charts[0]["calls"])
-    assert abc_calls["setChartSeries"][2] == {"chart_type": "LineMarkers", "axis_group": "Secondary"}
-    occupancy_calls = [call[1][2] for call in charts[1]["calls"] if len(call[1]) > 2]
-    assert {"number_format": "0%"} in occupancy_calls  # occupancy in percent
-    assert {"chart_type": "LineMarkers"} in occupancy_calls  # projected: a line on the same axis
+    charts = [chart_spec(c) for c in replay.charts["KPIs"]]
+    assert [c["title"] for c in charts] == ["ABC Pareto", "Warehouse occupancy"]
+    pareto, occupancy = charts
+    assert pareto["series"] == [
+        {"name": "annual value", "fill_color": "#4472c4"},
+        {"name": "cumulative share", "chart_type": "LineMarkers", "axis_group": "Secondary", "line_color": "#ed7d31",
+         "marker_style": "Circle"},
+        {"name": "A cut-off (80 %)", "chart_type": "Line", "axis_group": "Secondary", "line_color": "#c00000"},
+    ]  # fmt: skip
+    share = {"title": "cumulative share", "number_format": "0%", "minimum_scale": 0.0, "maximum_scale": 1.0,
+             "major_unit": 0.2}  # fmt: skip
+    assert pareto["axes"]["secondary_value"] == share
+    money = pareto["axes"]["value"]
+    assert money["minimum_scale"] == 0.0 and "EUR" in money["number_format"] and "." not in money["number_format"]
+    assert [s.get("axis_group", "Primary") for s in occupancy["series"]] == ["Primary"] * 3  # one percent scale
+    assert occupancy["series"][2]["name"] == "capacity (100 %)" and occupancy["series"][2]["chart_type"] == "Line"
+    assert occupancy["axes"]["value"]["number_format"] == "0%" and occupancy["axes"]["value"]["minimum_scale"] == 0
+    assert pareto["legend"] == occupancy["legend"] == "Bottom"
+    # the line's 100 % values are cells of the occupancy table, inside the chart's source
+    ws = replay.wb["KPIs"]
+    _, top, right, bottom = range_boundaries(occupancy["source"].replace("$", ""))
+    assert [ws.cell(r, right).value for r in range(top + 1, bottom + 1)] == [1.0] * (bottom - top)
     result = plan_workbook(small_sample)
     orders = int((result.reorder["suggested_order"] > 0).sum())
     warnings = int((result.issues["severity"] == "warning").sum())  # the sample's unmet requirements
@@ -301,3 +335,35 @@ def test_number_and_date_like_codes_are_written_as_text(tmp_path):
         assert "'" + code in written and code not in written  # always with Excel's text prefix
     ws = replay.wb["Reorder Plan"]
     assert sorted(ws.cell(r, 1).value for r in range(2, ws.max_row + 1)) == sorted(codes)
+
+
+@pytest.mark.slow
+def test_every_cell_format_matches_the_command_line(small_sample, headless):
+    """The columns that mix meanings (Run Info, KPIs, Issues, the Carbon comparison) are formatted cell by
+    cell, the same through xlwings as in the file."""
+    replay, _ = run_macro("run_all", small_sample)
+    want = openpyxl.load_workbook(headless)
+    for name in ("Run Info", "KPIs", "Issues", "Carbon", "Purchase Orders"):
+        got = replay.wb[name]
+        for row in want[name].iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    assert got[cell.coordinate].number_format == cell.number_format, (name, cell.coordinate)
+
+
+def test_desktop_excel_gets_the_page_setup(monkeypatch):
+    """On Windows, Excel's PageSetup object (COM; not available here, so a recording stand-in) is set to
+    landscape (xlLandscape = 2), one page wide, header row and key columns repeated."""
+    from types import SimpleNamespace
+
+    from planner.workbook.layout import PageSetup
+    from planner.workbook.write_xlwings import page_setup
+
+    monkeypatch.setattr(sys, "platform", "win32")
+    com = SimpleNamespace()
+    sheet = SimpleNamespace(book=SimpleNamespace(app=SimpleNamespace(engine=SimpleNamespace(name="excel"))),
+                            api=SimpleNamespace(PageSetup=com))  # fmt: skip
+    page_setup(sheet, PageSetup(title_rows=(1, 1), title_cols=(1, 2)))
+    assert (com.Orientation, com.Zoom, com.FitToPagesWide, com.FitToPagesTall) == (2, False, 1, False)
+    assert (com.PrintTitleRows, com.PrintTitleColumns) == ("$1:$1", "$A:$B")
+    assert (com.CenterHeader, com.CenterFooter) == ("&A", "Page &P of &N")

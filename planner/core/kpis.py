@@ -11,7 +11,8 @@ Definitions (per SKU-site rows of the plan, d = demand per day, v = unit cost):
 - excess stock value: sum of (stock above the policy maximum) x v.
 - stockout risk: SKU-sites whose inventory position is below their lead-time demand d x L.
 - forecast WAPE and bias: sum |F - A| / sum A and sum (F - A) / sum A over the hold-out, all series.
-- warehouse occupancy per site: sum of on_hand x unit_volume_m3 / capacity_m3.
+- warehouse occupancy per site: sum of on_hand x unit_volume_m3 / capacity_m3, for sites with a capacity and
+  a Stock row (projected: also for sites that only receive shipments).
 """
 
 from __future__ import annotations
@@ -49,13 +50,7 @@ def stock_kpis(
     lead_time_days, expected_fill_rate, excess_units; ``occupancy`` has site, occupancy and
     projected_occupancy (fractions); ``extra``: more (kpi, value, unit, higher is better, definition) rows."""
     rows = _stock_rows(plan, days_per_year, wape, bias)
-    if occupancy is not None:
-        for site, occ in zip(occupancy["site"], occupancy["occupancy"], strict=True):
-            rows.append((f"occupancy {site}", float(occ), "percent", False,
-                         "volume on hand / site capacity_m3"))  # fmt: skip
-        for site, occ in zip(occupancy["site"], occupancy["projected_occupancy"], strict=True):
-            rows.append((f"projected occupancy {site}", float(occ), "percent", False,
-                         "(on hand + inbound orders + inbound - outbound shipments) / capacity_m3"))  # fmt: skip
+    rows += _occupancy_rows(occupancy, set(plan["site"]) if "site" in plan else set())
     rows += list(extra)
     out = []
     for kpi, value, unit, higher, definition in rows:
@@ -97,6 +92,23 @@ def _stock_rows(plan: pd.DataFrame, days_per_year: float, wape: float, bias: flo
         ("forecast_wape", wape, "percent", False, "sum |forecast - actual| / sum actual on the hold-out"),
         ("forecast_bias", bias, "percent", False, "sum (forecast - actual) / sum actual on the hold-out"),
     ]  # fmt: skip
+
+
+def _occupancy_rows(occupancy: pd.DataFrame | None, planned_sites: set) -> list[tuple]:
+    """Occupancy KPI rows only where they mean something: now, for sites with a capacity whose stock the
+    plan holds (a Stock row); projected, for those and for sites that receive something (a store that
+    only receives shipments). A site without a capacity, or with none of either, gets no row."""
+    rows: list[tuple] = []
+    if occupancy is None:
+        return rows
+    for site, occ in zip(occupancy["site"], occupancy["occupancy"], strict=True):
+        if site in planned_sites and np.isfinite(occ):
+            rows.append((f"occupancy {site}", float(occ), "percent", False, "volume on hand / site capacity_m3"))
+    for site, occ in zip(occupancy["site"], occupancy["projected_occupancy"], strict=True):
+        if np.isfinite(occ) and (site in planned_sites or occ > 0):
+            rows.append((f"projected occupancy {site}", float(occ), "percent", False,
+                         "(on hand + inbound orders + inbound - outbound shipments) / capacity_m3"))  # fmt: skip
+    return rows
 
 
 def occupancy_by_site(

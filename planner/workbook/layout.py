@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from planner.model.results import PlanResult
 from planner.workbook import style
-from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, key
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS, key
 
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",
@@ -84,23 +84,98 @@ class Table:
         """Sheet column number of a header."""
         return self.at[1] + self.header.index(name)
 
+    def per_cell(self, column: str, meanings: Iterable[str], fmts: dict[str, str]) -> None:
+        """Format ``column`` cell by cell, one meaning per data row (a column that mixes meanings); the
+        column's own format becomes General. Widths follow."""
+        j = self.header.index(column)
+        self.formats[j] = fmts["general"]
+        for i, meaning in enumerate(meanings):
+            self.cell_formats[i, j] = fmts[meaning]
+        fit_widths(self)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of a chart: the values of a table column, as bars or a line, named in the legend."""
+
+    column: str
+    name: str
+    line: bool = False  # a line (else bars)
+    secondary: bool = False  # on the right-hand value axis
+    colour: str = style.BAR_COLOURS[0]
+    markers: bool = True  # lines: a marker on each point
+
+
+@dataclass(frozen=True)
+class Axis:
+    """A value axis: title, number format of its labels, and its scale (None = the application's choice).
+    Value axes start at 0 so no bar or line is exaggerated by a cropped axis."""
+
+    title: str
+    fmt: str
+    minimum: float | None = 0.0
+    maximum: float | None = None
+    major: float | None = None
+
 
 @dataclass
 class Chart:
-    """A column chart over a table: ``bars`` by ``category``, optionally ``line`` on a secondary axis."""
+    """A column chart over a table: ``series`` (bars and lines) by ``category``, every category labelled.
+    The series' columns are adjacent, in order (xlwings takes them as one block)."""
 
     title: str
     table: Table
     category: str
-    bars: str
-    y_title: str
+    series: list[Series]
+    y: Axis
     anchor: tuple[int, int]  # top-left cell (row, column)
-    line: str | None = None
-    line_title: str = ""
-    y_format: str | None = None
-    line_secondary: bool = True  # the line on its own (right) axis; False: on the bars' axis, same scale
-    width_cm: float = 14.0
-    height_cm: float = 8.0
+    y2: Axis | None = None  # the secondary axis, when a series is on it
+    width_cm: float = style.CHART_WIDTH_CM
+    height_cm: float = style.CHART_HEIGHT_CM
+
+    def __post_init__(self):
+        """Wide enough for every category (style.CATEGORY_CM each); taller by the labels' length when they
+        stand upright, so the plot keeps its height."""
+        n = len(self.table.rows)
+        self.width_cm = min(max(self.width_cm, 4.0 + style.CATEGORY_CM * n), style.CHART_MAX_WIDTH_CM)
+        if self.label_angle:
+            self.height_cm += max(map(len, self._labels()), default=0) * style.LABEL_CM_PER_CHAR
+
+    def _labels(self) -> list[str]:
+        j = self.table.header.index(self.category)
+        return [shown(r[j], self.table.formats[j]).strip() for r in self.table.rows]
+
+    @property
+    def label_angle(self) -> int:
+        """Category labels level (0) when they fit side by side, else turned by -90 degrees so every one
+        shows (none skipped, none overlapping)."""
+        labels = self._labels()
+        room = (self.width_cm - 4.0) / max(len(labels), 1)
+        return 0 if max(map(len, labels), default=0) * style.LABEL_CM_PER_CHAR <= room else -90
+
+    @property
+    def columns(self) -> tuple[int, int]:
+        """First and last sheet column of the series (adjacent, in order)."""
+        cols = [self.table.col(s.column) for s in self.series]
+        if cols != list(range(cols[0], cols[0] + len(cols))):
+            raise ValueError(f"chart '{self.title}': the series columns must be adjacent and in order")
+        return cols[0], cols[-1]
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints: landscape, one page wide (as many tall as it takes), the header rows and the
+    key columns (those frozen on screen) repeated on every page, the sheet name above and page numbers
+    below."""
+
+    title_rows: tuple[int, int] | None  # first and last row repeated at the top of each page
+    title_cols: tuple[int, int] | None  # first and last column repeated at the left
+    area: tuple[int, int, int, int] | None = None  # print area (first row, column, last row, column); None: all
+    landscape: bool = True
+    fit_width: int = 1
+    fit_height: int = 0  # 0 = as many pages tall as needed
+    header: str = "&A"  # the sheet's name (Excel's header code)
+    footer: str = "Page &P of &N"
 
 
 @dataclass
@@ -110,6 +185,7 @@ class Sheet:
     charts: list[Chart] = field(default_factory=list)
     freeze: tuple[int, int] = (2, 1)  # first cell that scrolls (Excel's "freeze panes" at that cell)
     widths: dict[int, float] = field(default_factory=dict)  # column number -> width, overriding the tables'
+    print_area: tuple[int, int, int, int] | None = None  # only this part prints, on one page (the gallery)
 
     def column_widths(self) -> dict[int, float]:
         """Width of each used column: the widest its tables need (tables may share columns), then the
@@ -119,6 +195,13 @@ class Sheet:
             for j, width in enumerate(t.widths):
                 out[t.at[1] + j] = max(out.get(t.at[1] + j, 0.0), width)
         return out | self.widths
+
+    @property
+    def page(self) -> PageSetup:
+        """The print setup: what is frozen on screen repeats on paper."""
+        row, col = self.freeze
+        return PageSetup(title_rows=(1, row - 1) if row > 1 else None, title_cols=(1, col - 1) if col > 1 else None,
+                         area=self.print_area, fit_height=1 if self.print_area else 0)  # fmt: skip
 
 
 def table(df: pd.DataFrame, name: str, fmts: dict[str, str], at: tuple[int, int] = (1, 1)) -> Table:
@@ -138,71 +221,184 @@ def table(df: pd.DataFrame, name: str, fmts: dict[str, str], at: tuple[int, int]
 
 
 def fit_widths(t: Table) -> Table:
-    """Each column as wide as its header and the first 200 values as Excel shows them (per-cell formats
-    included), within style.MIN_WIDTH and MAX_WIDTH; dates 11."""
+    """Each column as wide as its values as Excel shows them (the first 200, per-cell formats included)
+    plus padding, and as its bold header plus the filter button: at least style.MIN_WIDTH, at most
+    MAX_WIDTH for numbers and TEXT_MAX_WIDTH for text (a message is read whole, never cut by the next
+    column)."""
     t.widths = []
     for j, c in enumerate(t.header):
-        if isinstance(t.rows[0][j], dt.datetime | dt.date):
-            t.widths.append(11.0)
-            continue
-        shown_len = [len(shown(r[j], t.cell_formats.get((i, j), t.formats[j])))
-                     for i, r in enumerate(t.rows[:200]) if r[j] is not None]  # fmt: skip
-        t.widths.append(float(min(max([len(c), style.MIN_WIDTH, *shown_len]) + 2, style.MAX_WIDTH)))
+        header = len(c) * style.HEADER_BOLD + style.FILTER_BUTTON
+        values = [(v, t.cell_formats.get((i, j), t.formats[j])) for i, r in enumerate(t.rows[:200])
+                  if (v := r[j]) is not None]  # fmt: skip
+        cells = max((len(shown(v, f)) for v, f in values), default=0) + style.CELL_PADDING
+        text = any(isinstance(v, str) for v, _ in values)
+        top = style.TEXT_MAX_WIDTH if text else style.MAX_WIDTH
+        t.widths.append(float(round(min(max(header, cells, style.MIN_WIDTH), top), 1)))
     return t
 
 
 def shown(v, fmt: str) -> str:
-    """About what Excel shows for ``v`` under number format ``fmt`` (for column widths): thousands
-    separators, the format's decimals, its quoted suffix (the currency) and percent; General numbers
-    at most 11 characters, as Excel's General does."""
+    """About what Excel shows for ``v`` under number format ``fmt`` (for column widths): dates as the
+    format's pattern, thousands separators, the format's decimals, its quoted suffix (currency, unit),
+    percent, the padding of one digit; General numbers at most 11 characters, as Excel's General does."""
+    if isinstance(v, dt.datetime | dt.date):
+        return fmt.split("_")[0] + " "
     if isinstance(v, bool) or not isinstance(v, int | float):
         return str(v)
+    pad = " " * style.PAD.count("_") if fmt.endswith(style.PAD) else ""
+    fmt = fmt.removesuffix(style.PAD)
+    suffix = fmt.split('"')[1] if '"' in fmt else ""
+    suffix = (" " + suffix.strip()) if suffix else ""
     number = fmt.split('"')[0].strip()
-    decimals = len(number.split(".")[1].rstrip("%")) if "." in number else 0
+    decimals = len(number.split(".")[1].rstrip("%,")) if "." in number else 0
     if number.endswith("%"):
-        return f"{v * 100:.{decimals}f}%"
+        return f"{v * 100:.{decimals}f}%" + pad
     if number.startswith("#,##0"):
-        suffix = fmt.split('"')[1] if '"' in fmt else ""
-        return f"{v:,.{decimals}f}" + (f" {suffix}" if suffix else "")
+        return f"{v:,.{decimals}f}" + suffix + pad
     if number.startswith("0"):
-        return f"{v:.{decimals}f}"
-    return str(v)[:11]
+        return f"{v:.{decimals}f}" + suffix + pad
+    return str(v)[:11] + suffix + pad
+
+
+def nice_scale(top: float, fraction: bool = False) -> tuple[float, float]:
+    """Axis maximum and major unit for values from 0 to ``top``: four to eight ticks, each a round number
+    (1, 2, 2.5 or 5 x a power of ten) and a whole number in the unit the axis shows (percent points for a
+    fraction, thousands or millions for large amounts, see _scale)."""
+    unit = 0.01 if fraction else _scale(top)[0]
+    span = max(top / unit, 1.0)
+    raw = span / 7  # at least 7 steps' worth of room: 4 to 8 ticks
+    power = float(10 ** np.floor(np.log10(raw))) if raw >= 1 else 1.0
+    steps = [m * power for m in (1, 2, 2.5, 5, 10) if m != 2.5 or power >= 10]
+    step = next(x for x in steps if x >= raw)
+    return float(np.ceil(span / step - 1e-9) * step * unit), float(step * unit)
+
+
+def _scale(top: float) -> tuple[float, str, str]:
+    """What an amount axis counts in: (unit, the format's scaling commas, the label's prefix)."""
+    if top >= 2e6:
+        return 1e6, ",,", "M "
+    if top >= 2e4:
+        return 1e3, ",", "k "
+    return 1.0, "", ""
+
+
+def money_axis(title: str, top: float, currency: str) -> Axis:
+    """A money axis without decimals, in thousands or millions when amounts are large ("25 M EUR")."""
+    _, commas, prefix = _scale(top)
+    maximum, major = nice_scale(top)
+    return Axis(title, f'#,##0{commas} "{prefix}{currency}"', maximum=maximum, major=major)
+
+
+def amount_axis(title: str, top: float) -> Axis:
+    """A count or quantity axis (whole numbers with thousands separators)."""
+    maximum, major = nice_scale(top)
+    return Axis(title, "#,##0", maximum=maximum, major=major)
+
+
+def percent_axis(title: str, top: float = 1.0) -> Axis:
+    """A percent axis from 0 to at least 100 %."""
+    maximum, major = nice_scale(max(top, 1.0), fraction=True)
+    return Axis(title, "0%", maximum=maximum, major=major)
+
+
+def _top(values) -> float:
+    v = pd.to_numeric(pd.Series(list(values)), errors="coerce")
+    return float(v.max()) if v.notna().any() and v.max() > 0 else 1.0
+
+
+def _run_info_meaning(item: str, value) -> str:
+    """Meaning of a Run Info value: settings by style.SETTING_MEANING, listed items by RUN_INFO_MEANING,
+    any other whole number a count, anything else as given."""
+    if item.startswith("setting "):
+        return style.SETTING_MEANING.get(item.removeprefix("setting "), "general")
+    if item in style.RUN_INFO_MEANING:
+        return style.RUN_INFO_MEANING[item]
+    return "count" if isinstance(value, int) and not isinstance(value, bool) else "general"
+
+
+def _issue_format(sheet: object, column: object, currency: str) -> str:
+    """Format of an Issues value: the unit of the input column it was found in (contract), else as given."""
+    spec = next((s for s in SHEETS.values() if key(s.name) == key(sheet)), None)
+    col = next((c for c in spec.columns if key(c.name) == key(column)), None) if spec else None
+    if col is None or col.kind != "number":
+        return style.number_formats(currency)["general"]
+    return style.given_format(col.unit, currency)
 
 
 def _kpi_sheet(result: PlanResult, fmts: dict[str, str]) -> Sheet:
+    """The KPI table (value and target cells formatted by each KPI's unit) and, to its right, the ABC
+    Pareto (table and chart), the warehouse occupancy chart and the occupancy table: charts first, where a
+    planner looks."""
     k = result.kpis
     kpis = table(k, TABLE_NAMES["KPIs"], fmts)
     kpis.lights = ("status", LIGHTS)
-    for j in (1, 2):  # value and target: formatted by each KPI's unit
-        kpis.formats[j] = fmts["general"]
-    for i, unit in enumerate(k["unit"]):
-        for j in (1, 2):
-            kpis.cell_formats[i, j] = fmts[style.KPI_UNIT_FORMAT.get(unit, "general")]
-    fit_widths(kpis)
+    for column in ("value", "target"):
+        kpis.per_cell(column, [style.kpi_meaning(u, cell_value(v)) for u, v in zip(k["unit"], k[column], strict=True)],
+                      fmts)  # fmt: skip
     start = len(k.columns) + 2  # one blank column after the KPI table
-    abc = table(result.abc, "AbcPareto", fmts, at=(1, start))
-    sheet = Sheet("KPIs", [kpis, abc], widths={kpis.col("definition"): 60.0})
-    sheet.charts.append(
-        Chart("ABC Pareto: annual demand value by class", abc, "abc", "annual_value", "annual value",
-              anchor=(len(abc.rows) + 4, start), line="value_share", line_title="value share")
-    )  # fmt: skip
+    abc, pareto = _pareto(result, fmts, at=(1, start))
+    sheet = Sheet("KPIs", [kpis, abc], [pareto])
     occ = result.occupancy
-    if occ is not None and len(occ):
-        occ_table = table(occ, "SiteOccupancy", fmts, at=(len(abc.rows) + 22, start))
-        occ_table.lights = ("flag", ("OVER",))
-        sheet.tables.append(occ_table)
-        sheet.charts.append(
-            Chart("Warehouse occupancy by site: now (bars) and projected (line)", occ_table, "site", "occupancy",
-                  "occupancy", anchor=(occ_table.last_row + 3, start), y_format="0%", line="projected_occupancy",
-                  line_secondary=False)
-        )  # fmt: skip
+    if occ is not None:  # the sites whose occupancy means something: those with an occupancy KPI
+        kpi = k["kpi"].astype(str)
+        named = set(kpi.str.removeprefix("projected occupancy ")) | set(kpi.str.removeprefix("occupancy "))
+        occ = occ[occ["site"].isin(named)]
+    if occ is None or not len(occ):
+        return sheet
+    occ = occ.assign(full=1.0)  # the 100 % line of the chart
+    occ = occ[[c for c in occ.columns if c != "flag"] + ["flag"]]
+    chart_at = pareto.anchor[0] + _chart_rows(pareto) + 1
+    occ_table = table(occ, "SiteOccupancy", fmts, at=(chart_at, start))
+    occ_table.lights = ("flag", ("OVER",))
+    top = _top(list(occ["occupancy"]) + list(occ["projected_occupancy"]))
+    chart = Chart(
+        "Warehouse occupancy", occ_table, "site",
+        [Series("occupancy", "now"), Series("projected_occupancy", "projected", colour=style.BAR_COLOURS[1]),
+         Series("full", "capacity (100 %)", line=True, colour=style.LINE_COLOURS[2], markers=False)],
+        percent_axis("share of capacity", top), anchor=(chart_at, start))  # fmt: skip
+    occ_table.at = (chart_at + _chart_rows(chart) + 1, start)  # the table below its chart
+    sheet.tables.append(occ_table)
+    sheet.charts.append(chart)
     return sheet
 
 
+def _pareto(result: PlanResult, fmts: dict[str, str], at: tuple[int, int]) -> tuple[Table, Chart]:
+    """The ABC table with the cumulative value share and the A-class cut-off (Settings abc_a_share), and
+    its Pareto chart: annual value by class (bars) against the cumulative share and the cut-off (lines)."""
+    abc = result.abc.copy()
+    abc["cumulative_share"] = abc["value_share"].cumsum()
+    abc["a_cutoff"] = float(result.settings.abc_a_share) if result.settings is not None else 0.8
+    abc = abc[["abc", "sku_sites", "value_share", "annual_value", "cumulative_share", "a_cutoff"]]
+    t = table(abc, "AbcPareto", fmts, at=at)
+    currency = _currency(result)
+    cutoff = f"A cut-off ({abc['a_cutoff'].iat[0]:.0%})".replace("%", " %")
+    chart = Chart(
+        "ABC Pareto", t, "abc",
+        [Series("annual_value", "annual value"),
+         Series("cumulative_share", "cumulative share", line=True, secondary=True, colour=style.LINE_COLOURS[0]),
+         Series("a_cutoff", cutoff, line=True, secondary=True, colour=style.LINE_COLOURS[2], markers=False)],
+        money_axis("annual demand value", _top(abc["annual_value"]), currency), anchor=(t.last_row + 2, at[1]),
+        y2=percent_axis("cumulative share"))  # fmt: skip
+    return t, chart
+
+
+def _chart_rows(chart: Chart) -> int:
+    """Rows a chart covers (default row height 15 points = 0.53 cm)."""
+    return int(np.ceil(chart.height_cm / 0.53))
+
+
 def issues_sheet(issues: pd.DataFrame, currency: str = "EUR") -> Sheet:
-    """The Issues sheet alone (what validation found), severities coloured."""
-    t = table(issues, TABLE_NAMES["Issues"], style.number_formats(currency))
+    """The Issues sheet alone (what validation found), severities coloured; each value formatted by the
+    unit of the input column it was found in."""
+    fmts = style.number_formats(currency)
+    t = table(issues, TABLE_NAMES["Issues"], fmts)
     t.lights = ("severity", ("error", "warning"))
+    if len(issues):
+        j = t.header.index("value")
+        t.formats[j] = fmts["general"]
+        for i, (sheet, column) in enumerate(zip(issues["sheet"], issues["column"], strict=True)):
+            t.cell_formats[i, j] = _issue_format(sheet, column, currency)
+        fit_widths(t)
     return Sheet("Issues", [t])
 
 
@@ -257,6 +453,10 @@ def _not_computed_sheet(result: PlanResult, name: str) -> Sheet:
     return Sheet(name, [t], widths={1: 100.0})
 
 
+def _currency(result: PlanResult) -> str:
+    return str(result.settings.currency) if result.settings is not None else "EUR"
+
+
 def _beside(left: Table, gap: int = 2) -> tuple[int, int]:
     return (1, left.last_col + gap)
 
@@ -265,9 +465,12 @@ def _scorecard_sheet(result: PlanResult, fmts) -> Sheet:
     net = result.network
     offers = table(net.scorecard[SCORECARD_COLUMNS], TABLE_NAMES["Supplier Scorecard"], fmts)
     summary = table(net.supplier_summary, "SupplierSummary", fmts, at=_beside(offers))
-    chart = Chart("Supplier score (mean over its offers)", summary, "supplier", "mean_score", "score",
-                  anchor=(summary.last_row + 3, summary.at[1]), line="on_time_rate",
-                  line_title="on-time rate")  # fmt: skip
+    chart = Chart(
+        "Supplier scores", summary, "supplier",
+        [Series("mean_score", "mean score of its offers"),
+         Series("on_time_rate", "on-time rate", line=True, secondary=True, colour=style.LINE_COLOURS[0])],
+        Axis("score (0 to 1)", "0.0", maximum=1.0, major=0.2), anchor=(summary.last_row + 2, summary.at[1]),
+        y2=percent_axis("on-time rate"))  # fmt: skip
     return Sheet("Supplier Scorecard", [offers, summary], [chart], freeze=(2, 3))
 
 
@@ -285,35 +488,50 @@ def _distribution_sheet(result: PlanResult, fmts) -> Sheet:
     return Sheet("Distribution Plan", [flows, reqs], freeze=(2, 3))
 
 
+CARBON_MEASURES = ["purchase_cost", "transport_cost", "total_cost", "risk_cost", "penalty_cost", "co2_supply_kg",
+                   "co2_transport_kg", "co2_total_kg", "co2_per_unit_bought_kg", "co2_per_unit_shipped_kg",
+                   "units_short", "late_units"]  # fmt: skip
+
+
+def _carbon_meaning(measure: str) -> str:
+    if measure.endswith("_cost"):
+        return "money"
+    if "_per_unit_" in measure:
+        return "kg fine"
+    return "kg" if measure.endswith("_kg") else "whole"
+
+
 def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
-    """The plan against the cost-only plan (carbon price 0), then the trade-off over carbon prices."""
+    """The plan against the cost-only plan (carbon price 0), each row in its own unit, then the trade-off
+    over carbon prices with its chart (both axes from 0: a 0.01 % change looks like one)."""
     net = result.network
-    prices = net.carbon
+    prices = net.carbon.copy()
+    money = [c for c in prices.columns if c.endswith("_cost")]
+    prices[money] = prices[money].round(6)  # solver round-off (1e-10) is no cost: never "-0.00"
     base = prices.loc[prices["carbon_price_per_t"] == 0.0].iloc[0]
     this = prices.loc[prices["carbon_price_per_t"] == net.comparison["carbon_price_per_t"]].iloc[0]
-    measures = ["purchase_cost", "transport_cost", "total_cost", "risk_cost", "penalty_cost", "co2_supply_kg",
-                "co2_transport_kg", "co2_total_kg", "co2_per_unit_bought_kg", "co2_per_unit_shipped_kg", "units_short",
-                "late_units"]  # fmt: skip
-    compare = pd.DataFrame({"measure": measures, "plan": [float(this[m]) for m in measures],
-                            "cost_only": [float(base[m]) for m in measures]})  # fmt: skip
-    compare["difference"] = compare["plan"] - compare["cost_only"]
+    compare = pd.DataFrame({"measure": CARBON_MEASURES, "plan": [float(this[m]) for m in CARBON_MEASURES],
+                            "cost_only": [float(base[m]) for m in CARBON_MEASURES]})  # fmt: skip
+    compare["difference"] = (compare["plan"] - compare["cost_only"]).round(6)
     head = table(compare, "CarbonComparison", fmts)
-    for i, m in enumerate(measures):  # each row in its own unit
-        meaning = "money" if m.endswith("_cost") else "rate" if "_per_unit_" in m else None
-        for j in (1, 2, 3) if meaning else ():
-            head.cell_formats[i, j] = fmts[meaning]
-    fit_widths(head)
+    meanings = [_carbon_meaning(m) for m in CARBON_MEASURES]
+    for column in ("plan", "cost_only", "difference"):
+        head.per_cell(column, meanings, fmts)
     trade = table(prices, TABLE_NAMES["Carbon"], fmts, at=(head.last_row + 3, 1))
-    chart = Chart("CO2 and cost by carbon price", trade, "carbon_price_per_t", "co2_total_kg", "kg CO2e",
-                  anchor=(trade.last_row + 3, 1), line="total_cost",
-                  line_title="purchase + transport cost")  # fmt: skip
-    return Sheet("Carbon", [head, trade], [chart], widths={1: 26.0})
+    currency = _currency(result)
+    chart = Chart(
+        "CO2 and cost by carbon price", trade, "carbon_price_per_t",
+        [Series("co2_total_kg", "CO2 (kg CO2e)"),
+         Series("total_cost", "purchase + transport cost", line=True, secondary=True, colour=style.LINE_COLOURS[0])],
+        amount_axis("kg CO2e", _top(prices["co2_total_kg"])), anchor=(trade.last_row + 2, 1),
+        y2=money_axis("cost", _top(prices["total_cost"]), currency))  # fmt: skip
+    return Sheet("Carbon", [head, trade], [chart])
 
 
 def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> list[Sheet]:
     """The output sheets of a plan named in ``names``, in that order (default: ``sheet_names(result)``)."""
     names = sheet_names(result) if names is None else names
-    currency = result.settings.currency if result.settings is not None else "EUR"
+    currency = _currency(result)
     fmts = style.number_formats(currency)
 
     def reorder() -> Sheet:
@@ -328,8 +546,11 @@ def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> l
         return Sheet("Purchase Orders", [t])
 
     def run_info() -> Sheet:
-        t = table(result.run_info.astype({"value": object}), TABLE_NAMES["Run Info"], fmts)
-        return Sheet("Run Info", [t], widths={2: 60.0})
+        info = result.run_info.astype({"value": object})
+        t = table(info, TABLE_NAMES["Run Info"], fmts)
+        t.per_cell("value", [_run_info_meaning(i, cell_value(v)) for i, v in zip(info["item"], info["value"],
+                                                                                    strict=True)], fmts)  # fmt: skip
+        return Sheet("Run Info", [t], widths={2: 28.0})  # long texts (solver status) run on into column C
 
     build = {
         "Reorder Plan": reorder,

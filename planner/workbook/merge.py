@@ -103,8 +103,10 @@ def merge_output(original: str | Path | IO[bytes], generated: bytes, dest: str, 
         table_ids, table_names = _tables_in_use(book, output_sheets)
         adapt = partial(_adapt, xf_map, dxf_map, table_ids, table_names)
         copier = PartCopier(gen, pkg, ContentTypes(gen.read(CONTENT_TYPES)), types, adapt, prefix="planner_")
-        replaced = _place_sheets(book, gen_book, copier, output_sheets)
+        placed: dict[str, str] = {}
+        replaced = _place_sheets(book, gen_book, copier, output_sheets, placed)
         _drop_filter_names(book.root, replaced)
+        _print_names(book.root, gen_book.root, placed)
         for r in list(book.rels):  # Excel rebuilds the calculation chain; a stale one makes it "repair"
             if r.get("Type") == CALC_CHAIN_TYPE:
                 book.rels.remove(r)
@@ -115,11 +117,13 @@ def merge_output(original: str | Path | IO[bytes], generated: bytes, dest: str, 
         write_zip(pkg, dest)
 
 
-def _place_sheets(book: Workbook, gen_book: Workbook, copier: PartCopier, output_sheets: list[str]) -> list[str]:
+def _place_sheets(book: Workbook, gen_book: Workbook, copier: PartCopier, output_sheets: list[str],
+                  placed: dict[str, str]) -> list[str]:  # fmt: skip
     """Copy each output sheet in. A worksheet of the same name (ignoring case, as Excel does) is replaced where
     it stands; otherwise the sheet is appended, under a name no other sheet has: a chart sheet or a dialog
     holding the output's name keeps it and its place, so no sheet moves and every sheet-local name and print
-    area keeps pointing at its sheet. Returns the names of the worksheets replaced."""
+    area keeps pointing at its sheet. Returns the names of the worksheets replaced; ``placed`` gets each
+    output sheet's name in the workbook."""
     sheets_el = book.sheets
     existing = {s.get("name").lower(): s for s in sheets_el}
     rel_by_id, gen_rel_by_id = book.rel_by_id(), gen_book.rel_by_id()
@@ -136,13 +140,16 @@ def _place_sheets(book: Workbook, gen_book: Workbook, copier: PartCopier, output
         if rel is not None and rel.get("Type") == WORKSHEET_TYPE:
             rel.set("Target", relative(book.part, dest_part))
             replaced.append(old.get("name"))
+            placed[name] = old.get("name")
             continue
         earlier = _earlier_output(book, name, existing)  # this output under a free name in an earlier run
         if earlier is not None:
             rel_by_id[earlier.get(RID)].set("Target", relative(book.part, dest_part))
             replaced.append(earlier.get("name"))
+            placed[name] = earlier.get("name")
             continue
         free = _free_name(name, existing)
+        placed[name] = free
         rid = f"rId{next_rid}"
         next_rid += 1
         etree.SubElement(book.rels, qname("Relationship", REL), Id=rid, Type=WORKSHEET_TYPE,
@@ -311,6 +318,37 @@ def _renumber_table(data: bytes, ids: set[int], names: set[str]) -> bytes:
     t.set("displayName", name)
     t.set("name", name)
     return xml_bytes(t)
+
+
+PRINT_NAMES = ("_xlnm.Print_Titles", "_xlnm.Print_Area")
+
+
+def _print_names(wb: etree._Element, gen_wb: etree._Element, placed: dict[str, str]) -> None:
+    """The output sheets' print titles and print areas (sheet-local defined names of the generated workbook),
+    pointed at each sheet by its name and place in the workbook; those the sheets had before go."""
+    gen_sheets = [s.get("name") for s in gen_wb.find(_q("sheets"))]
+    sheets = [s.get("name") for s in wb.find(_q("sheets"))]
+    ours = {sheets.index(n) for n in placed.values()}
+    names = wb.find(_q("definedNames"))
+    for dn in list(names if names is not None else []):
+        if dn.get("name") in PRINT_NAMES and int(dn.get("localSheetId", "-1")) in ours:
+            names.remove(dn)
+    gen_names = gen_wb.find(_q("definedNames"))
+    for dn in gen_names if gen_names is not None else []:
+        sheet = placed.get(gen_sheets[int(dn.get("localSheetId", "-1"))]) if dn.get("name") in PRINT_NAMES else None
+        if sheet is None:
+            continue
+        if names is None:
+            names = etree.Element(_q("definedNames"))
+            next(wb.find(_q(t)) for t in ("externalReferences", "functionGroups", "sheets")
+                 if wb.find(_q(t)) is not None).addnext(names)  # fmt: skip
+        quoted = "'" + sheet.replace("'", "''") + "'!"
+        ranges = ",".join(quoted + part.rsplit("!", 1)[-1] for part in dn.text.split(","))
+        etree.SubElement(
+            names, _q("definedName"), name=dn.get("name"), localSheetId=str(sheets.index(sheet))
+        ).text = ranges
+    if names is not None and len(names) == 0:
+        wb.remove(names)
 
 
 def _drop_filter_names(wb: etree._Element, replaced: list[str]) -> None:

@@ -1,8 +1,12 @@
-"""The output style, described once and rendered by the openpyxl writer (and later the xlwings one):
-number formats by meaning, colours, widths and the traffic-light rules."""
+"""The output style, described once and rendered by both writers (openpyxl and xlwings): the font, number
+formats by meaning (per column, or per cell where a column mixes meanings), colours, widths, chart sizes,
+page setup and the traffic-light rules."""
 
 from __future__ import annotations
 
+# The Office theme's body font. Written with scheme "minor", so Excel shows the workbook's own theme font
+# (Calibri, or Aptos in newer workbooks) and other applications this named font, never an unnamed one.
+FONT_NAME, FONT_SIZE = "Calibri", 11
 HEADER_FILL = "1F4E78"
 HEADER_FONT = "FFFFFF"
 TABLE_STYLE = "TableStyleMedium2"
@@ -24,9 +28,16 @@ STATUS_COLOURS = {
 }
 
 
+# Numbers are right-aligned and text left-aligned; every numeric format ends with the space of two digits, so a
+# number never touches the text of the column to its right ("59  Quantity", not "59Quantity").
+PAD = "_0_0"
+
+
 def number_formats(currency: str) -> dict[str, str]:
-    """Excel number format per meaning."""
-    return {
+    """Excel number format per meaning. The first group is for columns whose header names the unit; the
+    second names the unit in the format, for columns that mix meanings row by row (Run Info, Issues, KPIs,
+    the Carbon comparison); "as given" formats show a value exactly as typed (General) with its unit."""
+    fmts = {
         "units": "#,##0.0",
         "whole": "#,##0",
         "rate": "#,##0.00",
@@ -36,9 +47,34 @@ def number_formats(currency: str) -> dict[str, str]:
         "days": "#,##0.0",
         "ratio": "0.00",
         "count": "#,##0",
-        "text": "@",
-        "general": "General",
+        # units named in the format
+        "money whole": f'#,##0 "{currency}"',
+        "money per t": f'#,##0 "{currency}/t"',
+        "money per unit": f'#,##0.00 "{currency}/unit"',
+        "days named": '#,##0.0 "days"',
+        "kg": '#,##0.0 "kg"',
+        "kg fine": '#,##0.000 "kg"',
+        "as given": "General",
+        "days as given": 'General" days"',
+        "seconds as given": 'General" s"',
+        "years as given": 'General" years"',
+        "MB as given": 'General" MB"',
     }
+    out = {meaning: fmt + PAD for meaning, fmt in fmts.items()}
+    return out | {"text": "@", "general": "General"}
+
+
+def given_format(unit: str, currency: str) -> str:
+    """The format of a value as typed into an input column of ``unit`` (the contract's unit text): money
+    and fractions by meaning, any other unit named after the number as given (General)."""
+    fmts = number_formats(currency)
+    if unit.startswith("currency"):
+        return fmts["money"]
+    if unit.startswith("fraction"):
+        return fmts["percent"]
+    if unit in ("", "units"):
+        return fmts["as given"]
+    return f'General" {unit}"{PAD}'
 
 
 # meaning of each output column (anything not listed is text or general)
@@ -64,16 +100,61 @@ COLUMN_MEANING = {
     "arrival": "date", "due_date": "date", "transport_cost": "money", "units": "whole", "trucks": "count",
     "truck_capacity_m3": "units", "fill": "percent", "distance_km": "whole", "skus": "count",
     "delivered": "whole", "short": "whole", "fill_rate": "percent", "on_time_units": "whole",
-    "carbon_price_per_t": "money", "purchase_cost": "money", "total_cost": "money", "co2_supply_kg": "units",
+    "carbon_price_per_t": "money per t", "purchase_cost": "money", "total_cost": "money", "co2_supply_kg": "units",
     "co2_transport_kg": "units", "co2_total_kg": "units", "co2_per_unit_bought_kg": "rate",
     "co2_per_unit_shipped_kg": "rate", "units_short": "whole", "inbound_po_m3": "units",
     "inbound_shipments_m3": "units", "outbound_shipments_m3": "units", "projected_m3": "units",
     "projected_occupancy": "percent", "plan": "units", "cost_only": "units", "difference": "units",
-    "penalty_cost": "money", "late_units": "whole",
+    "penalty_cost": "money", "late_units": "whole", "cumulative_share": "percent", "a_cutoff": "percent",
+    "full": "percent",
 }  # fmt: skip
 
+# KPI unit -> meaning of its value and target cells (kg: see kpi_meaning)
 KPI_UNIT_FORMAT = {
-    "percent": "percent", "money": "money", "days": "days", "ratio": "ratio", "count": "count", "kg": "units",
+    "percent": "percent", "money": "money whole", "days": "days named", "ratio": "ratio", "count": "count",
+    "kg": "kg",
 }  # fmt: skip
 
-MIN_WIDTH, MAX_WIDTH = 8, 48
+
+def kpi_meaning(unit: str, value: float | None) -> str:
+    """Meaning of a KPI's value cell: by its unit; kilograms below 100 (per unit) with three decimals."""
+    if unit == "kg" and value is not None and abs(value) < 100:
+        return "kg fine"
+    return KPI_UNIT_FORMAT.get(unit, "general")
+
+
+# Run Info rows: item -> meaning (settings: SETTING_MEANING; any other whole number is a count)
+RUN_INFO_MEANING = {
+    "sku-sites planned": "count", "orders suggested": "count", "issues: errors": "count",
+    "issues: warnings": "count", "supplier allocation gap": "percent", "distribution plan gap": "percent",
+}  # fmt: skip
+
+# each Setting's meaning in Run Info (every setting is listed; a test checks it)
+SETTING_MEANING = {
+    "planning_date": "general", "period": "general", "horizon_periods": "count", "days_per_year": "count",
+    "currency": "general", "holding_rate": "percent", "order_cost": "money", "service_level": "percent",
+    "service_type": "general", "policy": "general", "review_days": "days as given",
+    "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "forecast_method": "general",
+    "season_length": "count", "carbon_price_per_t": "money per t", "shortage_penalty_per_unit": "money per unit",
+    "weight_price": "ratio", "weight_lead_time": "ratio", "weight_lead_time_sd": "ratio", "weight_on_time": "ratio",
+    "weight_quality": "ratio", "weight_co2": "ratio", "risk_cost_rate": "percent", "max_supplier_share": "percent",
+    "min_suppliers": "count", "diversify_abc": "general", "late_penalty_per_unit": "money per unit",
+    "fair_share_floor": "percent", "carbon_prices": "general", "solver_time_limit_s": "seconds as given",
+    "target_availability": "percent", "target_fill_rate": "percent", "target_days_of_cover": "days as given",
+    "target_inventory_turns": "ratio", "target_excess_stock_value": "money", "target_stockout_risk_skus": "count",
+    "target_forecast_wape": "percent", "target_forecast_bias": "percent", "target_occupancy": "percent",
+    "target_requirement_fill_rate": "percent", "target_on_time_share": "percent", "target_spend_hhi": "ratio",
+    "target_supplier_on_time": "percent", "kpi_amber_band": "percent", "abc_a_share": "percent",
+    "abc_b_share": "percent", "xyz_x_cv": "ratio", "xyz_y_cv": "ratio", "max_cover_days": "days as given",
+    "max_history_years": "years as given", "max_input_mb": "MB as given", "max_input_cells": "count",
+}  # fmt: skip
+
+# Column widths in characters: a cell's text plus padding, a header's bold text plus its filter button.
+MIN_WIDTH, MAX_WIDTH, TEXT_MAX_WIDTH = 8, 48, 100
+CELL_PADDING, HEADER_BOLD, FILTER_BUTTON = 2, 1.1, 3
+
+# Charts (cm): wide enough for a screen, a category at least CATEGORY_CM wide so every label shows
+CHART_WIDTH_CM, CHART_HEIGHT_CM, CATEGORY_CM, CHART_MAX_WIDTH_CM = 16.0, 9.0, 1.0, 30.0
+CHART_TITLE_PT = 12
+LABEL_CM_PER_CHAR = 0.17  # a 9-point category label
+BAR_COLOURS, LINE_COLOURS = ("4472C4", "9DC3E6"), ("ED7D31", "A5A5A5", "C00000")

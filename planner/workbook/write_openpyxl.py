@@ -1,7 +1,7 @@
 """Render the output layout (layout.py) with openpyxl: each table an Excel Table with the shared style,
-number formats, widths, frozen headers, traffic lights and native charts. The sheets are built in a fresh
-write-only workbook (structure and styles), their cells rendered directly as <sheetData> XML (fast), and
-package.py then merges them into the user's workbook without touching anything else.
+number formats, widths, frozen headers, traffic lights, native charts and the page setup. The sheets are
+built in a fresh write-only workbook (structure and styles), their cells rendered directly as <sheetData>
+XML (fast), and package.py then merges them into the user's workbook without touching anything else.
 """
 
 from __future__ import annotations
@@ -17,6 +17,18 @@ from xml.sax.saxutils import escape as xml_escape
 from openpyxl import Workbook
 from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import Series as XlSeries
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import NumFmt
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+    RichTextProperties,
+)
 from openpyxl.formatting.rule import CellIsRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -27,7 +39,7 @@ from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 from planner.model.results import PlanResult
 from planner.workbook import style
 from planner.workbook.contract import EXCEL_EPOCH
-from planner.workbook.layout import Chart, Sheet, Table, output_sheets
+from planner.workbook.layout import Axis, Chart, PageSetup, Sheet, Table, output_sheets
 
 _COLS = [get_column_letter(i) for i in range(1, 16385)]
 
@@ -51,7 +63,7 @@ class SheetWriter:
             if fmt and fmt != "General":
                 proto.number_format = fmt
             if bold:
-                proto.font = Font(bold=True)
+                proto.font = named_font(bold=True)
             if fill:
                 proto.fill = PatternFill("solid", fgColor=fill)
             self._styles[key] = proto._style
@@ -90,6 +102,7 @@ class SheetWriter:
         ws.freeze_panes = f"{_COLS[col - 1]}{row}"
         for chart in self.sheet.charts:
             ws.add_chart(_chart(ws, chart), f"{_COLS[chart.anchor[1] - 1]}{chart.anchor[0]}")
+        page_setup(ws, self.sheet.page)
 
     def sheet_data(self) -> bytes:
         """The cells as <sheetData> XML: one short string per cell instead of openpyxl's cell objects."""
@@ -106,9 +119,11 @@ class SheetWriter:
                 r = r0 + 1 + i
                 sids = emphasis.get(i, col_sids)
                 for j, v in enumerate(row):
+                    sid = own.get((i, j), sids[j])
                     if v is not None:
-                        sid = own.get((i, j), sids[j])
                         cells.append((r, c0 + j, _cell_xml(r, c0 + j, v, sid)))
+                    elif i in emphasis:  # an emphasised row is filled across, blanks included
+                        cells.append((r, c0 + j, f'<c r="{_COLS[c0 + j - 1]}{r}" s="{sid}"/>'))
         cells.sort(key=lambda c: (c[0], c[1]))
         out, current, parts = [], None, []
         for r, _, xml in cells:
@@ -122,27 +137,83 @@ class SheetWriter:
         return "".join(out).encode("utf-8")
 
 
+def named_font(bold: bool = False) -> Font:
+    """The workbook's theme body font by name (scheme "minor": Excel shows the theme's font)."""
+    return Font(name=style.FONT_NAME, sz=style.FONT_SIZE, b=bold, family=2, scheme="minor")
+
+
+def page_setup(ws, page: PageSetup) -> None:
+    """Landscape, fit to one page wide, header rows and key columns repeated, sheet name and page numbers."""
+    ws.page_setup.orientation = "landscape" if page.landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = page.fit_width, page.fit_height
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if page.title_rows:
+        ws.print_title_rows = f"{page.title_rows[0]}:{page.title_rows[1]}"
+    if page.title_cols:
+        ws.print_title_cols = f"{_COLS[page.title_cols[0] - 1]}:{_COLS[page.title_cols[1] - 1]}"
+    ws.oddHeader.center.text, ws.oddFooter.center.text = page.header, page.footer
+    if page.area:
+        r0, c0, r1, c1 = page.area
+        ws.print_area = f"{_COLS[c0 - 1]}{r0}:{_COLS[c1 - 1]}{r1}"
+
+
+def _rich(text: str, size_pt: float, bold: bool) -> RichText:
+    props = CharacterProperties(sz=int(size_pt * 100), b=bold)
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), r=[RegularTextRun(rPr=props, t=text)])])
+
+
+def _value_axis(axis, spec: Axis) -> None:
+    axis.title = spec.title
+    axis.numFmt = NumFmt(formatCode=spec.fmt, sourceLinked=False)
+    axis.scaling.min, axis.scaling.max, axis.majorUnit = spec.minimum, spec.maximum, spec.major
+    axis.majorGridlines = ChartLines()
+    axis.delete = False
+
+
 def _chart(ws, spec: Chart) -> BarChart:
+    """Bars on the primary axis, lines on it or on the secondary one; every category labelled; a short
+    title in 12 pt; the legend below."""
     t = spec.table
-    bar = BarChart()
-    bar.title, bar.y_axis.title = spec.title, spec.y_title
-    col = t.col(spec.bars)
-    bar.add_data(Reference(ws, min_col=col, min_row=t.at[0], max_row=t.last_row), titles_from_data=True)
-    bar.set_categories(Reference(ws, min_col=t.col(spec.category), min_row=t.at[0] + 1, max_row=t.last_row))
-    if spec.y_format:
-        bar.y_axis.numFmt = spec.y_format
-    if spec.line:
-        line = LineChart()
-        col = t.col(spec.line)
-        line.add_data(Reference(ws, min_col=col, min_row=t.at[0], max_row=t.last_row), titles_from_data=True)
-        for series in line.series:  # straight segments with markers, as the xlwings writer's line_markers
+    bars, lines, lines2 = BarChart(), LineChart(), LineChart()
+    bars.type = "col"
+    for s in spec.series:
+        ref = Reference(ws, min_col=t.col(s.column), min_row=t.at[0] + 1, max_row=t.last_row)
+        series = XlSeries(ref, title=s.name)
+        if s.line:
             series.smooth = False
-            series.marker.symbol = "circle"
-        if spec.line_secondary:
-            line.y_axis.axId, line.y_axis.title, line.y_axis.crosses = 200, spec.line_title, "max"
-        bar += line
-    bar.height, bar.width = spec.height_cm, spec.width_cm  # openpyxl sizes charts in cm
-    return bar
+            series.marker.symbol = "circle" if s.markers else "none"
+            series.graphicalProperties.line.solidFill = s.colour
+            series.graphicalProperties.line.width = 28575  # 2.25 pt
+            if not s.markers:
+                series.graphicalProperties.line.prstDash = "dash"
+            (lines2 if s.secondary else lines).series.append(series)
+        else:
+            series.graphicalProperties.solidFill = s.colour
+            bars.series.append(series)
+    categories = Reference(ws, min_col=t.col(spec.category), min_row=t.at[0] + 1, max_row=t.last_row)
+    for part in (bars, lines, lines2):
+        part.set_categories(categories)
+    bars.title = Title(tx=Text(rich=_rich(spec.title, style.CHART_TITLE_PT, True)), overlay=False)
+    _value_axis(bars.y_axis, spec.y)
+    bars.x_axis.tickLblSkip, bars.x_axis.delete = 1, False  # every category labelled
+    bars.x_axis.txPr = _label_text(9, spec.label_angle)
+    bars.legend.position = "b"
+    if lines.series:
+        bars += lines
+    if lines2.series and spec.y2 is not None:
+        lines2.y_axis.axId, lines2.y_axis.crosses = 200, "max"
+        _value_axis(lines2.y_axis, spec.y2)
+        lines2.y_axis.majorGridlines = None
+        bars += lines2
+    bars.height, bars.width = spec.height_cm, spec.width_cm  # openpyxl sizes charts in cm
+    return bars
+
+
+def _label_text(size_pt: float, degrees: int = 0) -> RichText:
+    """Axis label text properties: ``size_pt`` points, turned by ``degrees`` (long category names)."""
+    props = CharacterProperties(sz=int(size_pt * 100))
+    body = RichTextProperties(rot=int(degrees * 60000), vert="horz") if degrees else RichTextProperties()
+    return RichText(bodyPr=body, p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
 
 
 def _cell_xml(row: int, col: int, v, sid: int) -> str:
@@ -164,11 +235,16 @@ def _cell_xml(row: int, col: int, v, sid: int) -> str:
 
 
 def output_package(result: PlanResult, names: tuple[str, ...] | None = None) -> bytes:
-    """The output sheets (``names``, default layout.sheet_names) as an .xlsx package in memory: openpyxl
-    writes each sheet's structure (tables, widths, panes, conditional formats, drawings) and the styles;
-    the cells are spliced into <sheetData>."""
+    """The output sheets (``names``, default layout.sheet_names) as an .xlsx package in memory."""
+    return sheets_package(output_sheets(result, names))
+
+
+def sheets_package(sheets: list[Sheet]) -> bytes:
+    """Laid-out sheets as an .xlsx package in memory: openpyxl writes each sheet's structure (tables,
+    widths, panes, conditional formats, drawings, page setup) and the styles; the cells are spliced into
+    <sheetData>."""
     wb = Workbook(write_only=True)
-    writers = [SheetWriter(wb, sheet) for sheet in output_sheets(result, names)]
+    writers = [SheetWriter(wb, sheet) for sheet in sheets]
     cells = []
     for w in writers:
         w.structure()

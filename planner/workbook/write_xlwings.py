@@ -1,18 +1,24 @@
 """Render the output layout (layout.py) into an open workbook through xlwings: desktop Excel, or the remote
 engine of xlwings Server/Lite (where every call becomes an action the add-in replays in Excel). Same
-tables, number formats, widths, emphasis rows, traffic lights, frozen panes and charts as the openpyxl
-renderer; input sheets are never touched, output sheets are replaced where they stand.
+tables, number formats, widths, emphasis rows, traffic lights, frozen panes, charts and page setup as the
+openpyxl renderer; input sheets are never touched, output sheets are replaced where they stand.
+
+Fonts: the cells keep the workbook's own font (Excel's Normal style, the theme font), headers are made
+bold. Page setup: the remote engine's actions (xlwings 0.37) cannot set orientation, scaling or print
+titles, so there only the print area (when the layout gives one) is set; desktop Excel on Windows gets the
+full setup through its PageSetup object.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 
 from openpyxl.utils import get_column_letter
 
 from planner.workbook import style
 from planner.workbook.contract import key
-from planner.workbook.layout import Chart, Sheet, Table
+from planner.workbook.layout import Axis, Chart, PageSetup, Sheet, Table
 
 POINTS_PER_CM = 28.35
 # Text Excel might read as something else when written through .value gets Excel's text prefix, an
@@ -63,8 +69,8 @@ def _table(sh, t: Table) -> None:
         row = sh.range((r0 + 1 + i, c0), (r0 + 1 + i, t.last_col))
         row.color = _colour(fill)
         row.font.bold = True
-    for (i, j), fmt in t.cell_formats.items():
-        sh.range((r0 + 1 + i, c0 + j)).number_format = fmt
+    for (i0, i1, j), fmt in _runs(t.cell_formats):  # one action per run of equal formats down a column
+        sh.range((r0 + 1 + i0, c0 + j), (r0 + 1 + i1, c0 + j)).number_format = fmt
     if t.lights:
         column, values = t.lights
         col = t.col(column)
@@ -76,30 +82,51 @@ def _table(sh, t: Table) -> None:
             )
 
 
+def _runs(cell_formats: dict[tuple[int, int], str]) -> list[tuple[tuple[int, int, int], str]]:
+    """Per-cell formats as runs (first row, last row, column) of one format down a column."""
+    runs: list[tuple[tuple[int, int, int], str]] = []
+    for (i, j), fmt in sorted(cell_formats.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if runs and runs[-1][1] == fmt and runs[-1][0][2] == j and runs[-1][0][1] == i - 1:
+            runs[-1] = ((runs[-1][0][0], i, j), fmt)
+        else:
+            runs.append(((i, i, j), fmt))
+    return runs
+
+
 def _chart(sh, c: Chart) -> None:
+    """The chart's series from its table (header row included), each then named, coloured and, for lines,
+    turned into a line on its axis; both value axes scaled and formatted; the legend below."""
     t = c.table
-    series = [t.col(c.bars)] + ([t.col(c.line)] if c.line else [])
-    if series != list(range(series[0], series[0] + len(series))):
-        raise ValueError(f"chart '{c.title}': the bar and line columns must be adjacent")
+    first, last = c.columns
     chart = sh.charts.add(
         anchor=sh.range(c.anchor),
         width=c.width_cm * POINTS_PER_CM,
         height=c.height_cm * POINTS_PER_CM,
         chart_type="column_clustered",
     )
-    chart.set_source_data(sh.range((t.at[0], series[0]), (t.last_row, series[-1])), plot_by="columns")
+    chart.set_source_data(sh.range((t.at[0], first), (t.last_row, last)), plot_by="columns")
     category = t.col(c.category)
     chart.set_x_axis_values(sh.range((t.at[0] + 1, category), (t.last_row, category)))
     chart.title = c.title
-    chart.value_axis.title = c.y_title
-    if c.y_format:
-        chart.value_axis.number_format = c.y_format
-    if c.line:
-        if c.line_secondary:
-            _series(chart, 1).set(chart_type="line_markers", axis_group="secondary")
-            chart.secondary_value_axis.title = c.line_title
+    _axis(chart.value_axis, c.y)
+    for i, s in enumerate(c.series):
+        look = {"name": s.name}
+        if s.line:
+            look |= {"chart_type": "line_markers" if s.markers else "line", "line_color": _colour(s.colour),
+                     "axis_group": "secondary" if s.secondary else "primary"}  # fmt: skip
+            if s.markers:
+                look |= {"marker_style": "circle"}
         else:
-            _series(chart, 1).set(chart_type="line_markers")
+            look |= {"fill_color": _colour(s.colour)}
+        _series(chart, i).set(**look)
+    if c.y2 is not None and any(s.secondary for s in c.series):
+        _axis(chart.secondary_value_axis, c.y2)
+    chart.legend.position = "bottom"
+
+
+def _axis(axis, spec: Axis) -> None:
+    axis.set(title=spec.title, number_format=spec.fmt, minimum_scale=spec.minimum, maximum_scale=spec.maximum,
+             major_unit=spec.major)  # fmt: skip
 
 
 def _series(chart, index: int):
@@ -124,6 +151,25 @@ def _frozen(row: int, col: int) -> str:
     return f"A1:{get_column_letter(col - 1)}{row - 1}"
 
 
+def page_setup(sh, page: PageSetup) -> None:
+    """Landscape, one page wide, header rows and key columns repeated, sheet name and page numbers, where
+    the engine can (see the module docstring)."""
+    if page.area is not None:
+        r0, c0, r1, c1 = page.area
+        sh.page_setup.print_area = sh.range((r0, c0), (r1, c1)).address
+    if sh.book.app.engine.name != "excel" or sys.platform != "win32":
+        return
+    ps = sh.api.PageSetup  # Excel's COM object (Windows)
+    ps.Orientation = 2 if page.landscape else 1  # xlLandscape, xlPortrait
+    ps.Zoom = False
+    ps.FitToPagesWide, ps.FitToPagesTall = page.fit_width, page.fit_height or False
+    if page.title_rows:
+        ps.PrintTitleRows = f"${page.title_rows[0]}:${page.title_rows[1]}"
+    if page.title_cols:
+        ps.PrintTitleColumns = f"${get_column_letter(page.title_cols[0])}:${get_column_letter(page.title_cols[1])}"
+    ps.CenterHeader, ps.CenterFooter = page.header, page.footer
+
+
 def write_sheet(book, spec: Sheet):
     """Replace (or add) one output sheet and render it."""
     sh = replace_sheet(book, spec.name)
@@ -134,6 +180,7 @@ def write_sheet(book, spec: Sheet):
     sh.freeze_panes.freeze_at(_frozen(*spec.freeze))
     for c in spec.charts:
         _chart(sh, c)
+    page_setup(sh, spec.page)
     return sh
 
 

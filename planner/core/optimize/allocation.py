@@ -94,6 +94,7 @@ class Costs:
     unit: np.ndarray
     shortage: np.ndarray
     vector: np.ndarray
+    per_t: float = 0.0  # the carbon price in force (currency per tonne), without the solver's tie-break
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,7 +155,7 @@ class AllocationModel:
         P = self.cfg.shortage_penalty_per_unit + dearest
         vector = np.concatenate([c * off.m, np.zeros(len(c)), P, 0.5 * P[sk.sku_of[sk.share_rows]],
                                  P[sk.min_skus] * sk.biggest_lot[sk.min_skus]])  # fmt: skip
-        return Costs(carbon, c, P, vector)
+        return Costs(carbon, c, P, vector, float(carbon_price_per_t))
 
     def solve(self, carbon_price_per_t: float | None = None) -> Allocation:
         """The allocation at ``carbon_price_per_t`` (default: the settings' price). First the MILP with lot
@@ -164,7 +165,8 @@ class AllocationModel:
         costs = self.costs(price)
         if self.constraints is None:
             nothing = np.zeros(0)
-            return _report(self, costs, Solution(nothing, nothing, nothing, nothing, "nothing to allocate", 0.0, 0.0))
+            return _report(self, costs, Solution(nothing, nothing, nothing, nothing, "nothing to allocate", 0.0,
+                                                 self.priced(nothing, costs, 0.0)))  # fmt: skip
         res = self._milp(costs, relax_lots=True)
         bound = float(getattr(res, "mip_dual_bound", res.fun))
         qty, how = self._rounded(res, costs), "relaxed lot counts rounded to whole lots"
@@ -177,7 +179,16 @@ class AllocationModel:
                 qty, how = q_exact, "exact MILP"
         objective, short, e, u = self.evaluate(qty, costs)
         gap = max(objective - bound, 0.0) / abs(objective) if objective else 0.0
-        return _report(self, costs, Solution(qty, short, e, u, f"{how}; HiGHS: {res.message}", gap, objective))
+        status = f"{how}; HiGHS: {res.message}"
+        return _report(self, costs, Solution(qty, short, e, u, status, gap, self.priced(qty, costs, objective)))
+
+    def priced(self, qty: np.ndarray, costs: Costs, objective: float) -> float:
+        """What the plan costs as the objective prices it at the carbon price in force: the solver's CO2
+        tie-break left out, and the requirement of SKUs without any offer priced as short (P =
+        shortage_penalty_per_unit), as a SKU bought short is."""
+        tie_break = float(qty @ (costs.carbon - self.offers.co2 * costs.per_t / 1000.0)) if len(qty) else 0.0
+        unserved = float(self.requirement.reindex(self.no_offer).sum())
+        return objective - tie_break + self.cfg.shortage_penalty_per_unit * unserved
 
     def evaluate(self, qty: np.ndarray, costs: Costs) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """Objective of whole-lot quantities, with the shortfall and the slacks (e, u) they imply."""
@@ -375,7 +386,7 @@ def _lines(model: AllocationModel, costs: Costs, qty: np.ndarray) -> tuple[pd.Da
     lines["share"] = np.divide(qty, bought[si], out=np.zeros(len(o)), where=bought[si] > 0)
     lines["purchase_value"] = qty * model.offers.price
     lines["co2_kg"] = qty * o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
-    lines["carbon_cost"] = qty * costs.carbon
+    lines["carbon_cost"] = lines["co2_kg"] * costs.per_t / 1000.0  # at the price in force, not the tie-break
     lines["risk_cost"] = qty * model.offers.risk
     lines["note"] = np.where(model.offers.usable, "", "unusable: offer capacity below its minimum lot")
     return lines, bought
