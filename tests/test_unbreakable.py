@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import minimal_sheets, write_blocks
 
@@ -234,3 +235,23 @@ def test_styles_do_not_grow_when_a_workbook_is_planned_again(tmp_path):
     for _ in range(2):
         plan_workbook(src, in_place=True)
     assert style_counts() == first
+
+
+def test_dates_follow_the_1904_date_system_both_ways(tmp_path):
+    """A workbook in the 1904 date system (Mac Excel's old default): input dates are read in it and every
+    date planner writes is counted from 1904-01-01 too, so Excel shows the dates the plan computed."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    src = tmp_path / "mac.xlsx"
+    wb = openpyxl.load_workbook(write_blocks(tmp_path / "plain.xlsx", minimal_sheets()))
+    wb.epoch = CALENDAR_MAC_1904
+    wb.save(src)
+    result = plan_workbook(src, output=tmp_path / "out.xlsx")
+    assert result.settings.planning_date == pd.Timestamp("2026-03-02")  # read in the 1904 system
+    out = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    assert out.epoch == CALENDAR_MAC_1904
+    ws = out["Reorder Plan"]
+    header = [c.value for c in ws[1]]
+    written = {ws.cell(r, 1).value: ws.cell(r, header.index("order_date") + 1).value for r in range(2, ws.max_row + 1)}
+    planned = result.reorder.set_index("sku")["order_date"]
+    assert {k: pd.Timestamp(v) for k, v in written.items()} == {k: pd.Timestamp(v) for k, v in planned.items()}

@@ -11,7 +11,7 @@ from planner.model.inputs import Inputs
 from planner.model.results import PlanResult
 from planner.pipeline.plan import plan
 from planner.workbook.layout import sheet_names
-from planner.workbook.merge import merge_output
+from planner.workbook.merge import merge_output, uses_1904_dates
 from planner.workbook.merge import sheet_names as workbook_sheets
 from planner.workbook.read import EXCEL_SUFFIXES, check_workbook_file, read_inputs
 from planner.workbook.save import atomic_save, check_writable
@@ -48,7 +48,7 @@ def write_result(source: str | Path, result: PlanResult, dest: str | Path, data:
     data = source.read_bytes() if data is None else data
     check_writable(dest)
     names = sheet_names(result, existing=workbook_sheets(io.BytesIO(data)))
-    package = output_package(result, names)
+    package = output_package(result, names, date1904=uses_1904_dates(io.BytesIO(data)))
 
     def write(tmp: str) -> None:
         merge_output(io.BytesIO(data), package, tmp, list(names))

@@ -239,3 +239,4 @@ NETWORK_SHEETS = ("Supplier Scorecard", "Supplier Allocation", "Distribution Pla
 # Day 0 of Excel's 1900 date system: the cell serial n is this date + n days (exact from 1900-03-01 on;
 # Excel counts a 1900-02-29 that never was). Reading, validating and writing dates all count from here.
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)  # the 1904 date system (workbookPr date1904)

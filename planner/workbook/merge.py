@@ -89,6 +89,14 @@ def sheet_names(path: str | Path | IO[bytes]) -> list[str]:
         return [s.get("name") for s in parse_xml(pkg.read(pkg.main_part())).find(_q("sheets"))]
 
 
+def uses_1904_dates(path: str | Path | IO[bytes]) -> bool:
+    """Whether the workbook counts dates from 1904 (workbookPr date1904, as Mac Excel once did)."""
+    with zipfile.ZipFile(path) as z:
+        pkg = Package(z)
+        pr = parse_xml(pkg.read(pkg.main_part())).find(_q("workbookPr"))
+    return pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
+
+
 def merge_output(original: str | Path | IO[bytes], generated: bytes, dest: str, output_sheets: list[str]) -> None:
     """Write ``dest``: the original package (a file name or its bytes as a file object) with ``output_sheets``
     (names in the generated package) replaced or appended. ``dest`` must not be ``original`` (the caller

@@ -38,7 +38,7 @@ from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 
 from planner.model.results import PlanResult
 from planner.workbook import style
-from planner.workbook.contract import EXCEL_EPOCH
+from planner.workbook.contract import EXCEL_EPOCH, EXCEL_EPOCH_1904
 from planner.workbook.layout import Axis, Chart, PageSetup, Sheet, Table, output_sheets
 
 _COLS = [get_column_letter(i) for i in range(1, 16385)]
@@ -52,8 +52,8 @@ class SheetWriter:
     """One output sheet in openpyxl's write-only mode. Cells share one style object per distinct
     (number format, bold, fill), so a 300,000-cell sheet costs no more than writing its values."""
 
-    def __init__(self, wb: Workbook, sheet: Sheet):
-        self.ws, self.sheet = wb.create_sheet(sheet.name), sheet
+    def __init__(self, wb: Workbook, sheet: Sheet, epoch: dt.datetime = EXCEL_EPOCH):
+        self.ws, self.sheet, self.epoch = wb.create_sheet(sheet.name), sheet, epoch
         self._styles: dict[tuple, object] = {}
 
     def _style(self, key: tuple):
@@ -111,7 +111,7 @@ class SheetWriter:
         for t in self.sheet.tables:
             r0, c0 = t.at
             for j, h in enumerate(t.header):
-                cells.append((r0, c0 + j, _cell_xml(r0, c0 + j, h, header_sid)))
+                cells.append((r0, c0 + j, _cell_xml(r0, c0 + j, h, header_sid, self.epoch)))
             col_sids = [self.style_id((f, False, None)) for f in t.formats]
             emphasis = {i: [self.style_id((f, True, fill)) for f in t.formats] for i, fill in t.emphasis.items()}
             own = {ij: self.style_id((f, False, None)) for ij, f in t.cell_formats.items()}
@@ -121,7 +121,7 @@ class SheetWriter:
                 for j, v in enumerate(row):
                     sid = own.get((i, j), sids[j])
                     if v is not None:
-                        cells.append((r, c0 + j, _cell_xml(r, c0 + j, v, sid)))
+                        cells.append((r, c0 + j, _cell_xml(r, c0 + j, v, sid, self.epoch)))
                     elif i in emphasis:  # an emphasised row is filled across, blanks included
                         cells.append((r, c0 + j, f'<c r="{_COLS[c0 + j - 1]}{r}" s="{sid}"/>'))
         cells.sort(key=lambda c: (c[0], c[1]))
@@ -216,8 +216,9 @@ def _label_text(size_pt: float, degrees: int = 0) -> RichText:
     return RichText(bodyPr=body, p=[Paragraph(pPr=ParagraphProperties(defRPr=props), endParaRPr=props)])
 
 
-def _cell_xml(row: int, col: int, v, sid: int) -> str:
-    """One <c> element. Text is an inline string (never a formula); dates are serial numbers."""
+def _cell_xml(row: int, col: int, v, sid: int, epoch: dt.datetime = EXCEL_EPOCH) -> str:
+    """One <c> element. Text is an inline string (never a formula); dates are serial numbers counted from
+    the workbook's epoch (1899-12-30, or 1904-01-01 in the 1904 date system)."""
     ref = f"{_COLS[col - 1]}{row}"
     s = f' s="{sid}"' if sid else ""
     if isinstance(v, bool):
@@ -229,22 +230,23 @@ def _cell_xml(row: int, col: int, v, sid: int) -> str:
     if isinstance(v, dt.datetime | dt.date):
         if not isinstance(v, dt.datetime):
             v = dt.datetime(v.year, v.month, v.day)
-        serial = (v - EXCEL_EPOCH) / dt.timedelta(days=1)
+        serial = (v - epoch) / dt.timedelta(days=1)
         return f'<c r="{ref}"{s}><v>{serial!r}</v></c>'
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{xml_escape(str(v))}</t></is></c>'
 
 
-def output_package(result: PlanResult, names: tuple[str, ...] | None = None) -> bytes:
-    """The output sheets (``names``, default layout.sheet_names) as an .xlsx package in memory."""
-    return sheets_package(output_sheets(result, names))
+def output_package(result: PlanResult, names: tuple[str, ...] | None = None, date1904: bool = False) -> bytes:
+    """The output sheets (``names``, default layout.sheet_names) as an .xlsx package in memory, dates in the
+    workbook's date system."""
+    return sheets_package(output_sheets(result, names), EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH)
 
 
-def sheets_package(sheets: list[Sheet]) -> bytes:
+def sheets_package(sheets: list[Sheet], epoch: dt.datetime = EXCEL_EPOCH) -> bytes:
     """Laid-out sheets as an .xlsx package in memory: openpyxl writes each sheet's structure (tables,
     widths, panes, conditional formats, drawings, page setup) and the styles; the cells are spliced into
     <sheetData>."""
     wb = Workbook(write_only=True)
-    writers = [SheetWriter(wb, sheet) for sheet in sheets]
+    writers = [SheetWriter(wb, sheet, epoch) for sheet in sheets]
     cells = []
     for w in writers:
         w.structure()
