@@ -697,10 +697,10 @@ def nonfinite_numbers(folder: Path) -> Path:
     return book.save(folder / "nonfinite.xlsx")
 
 
-def nonfinite_rows() -> dict[tuple[str, str], int]:
-    """(sheet, column) -> Excel row of each non-finite or extreme value nonfinite_numbers writes."""
+def nonfinite_cells() -> list[tuple[str, int, str]]:
+    """(sheet, Excel row, column) of each non-finite or extreme value nonfinite_numbers writes."""
     with Book().sheet("Items") as ws:
-        return {(s, c): find_row(ws, "A", k) for (s, k, c) in NONFINITE}
+        return [(s, find_row(ws, "A", k), c) for (s, k, c) in NONFINITE]
 
 
 def _setting(folder: Path, name: str, file: str, value, style: str | None = None) -> Path:
