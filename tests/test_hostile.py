@@ -368,24 +368,12 @@ def reported(path: Path, sheet: str, row: int, column: str | None = None) -> boo
 # --------------------------------------------------------------------------------------------------------
 # every case: the general guarantees
 
+BOMB = (
+    "a 4 GiB Demand part (max_input_mb is 1000) still reaches calamine (its Table is read through the whole"
+    " sheet?), which aborts with a Rust backtrace (exit -6) at the 3 GiB cap"
+)
 FAILS_TODAY = {
-    "corrupt_zip_member": "a damaged deflate stream: exit 1 'internal error: CalamineError(Parse float error)'",
-    "corrupt_sheet_xml": "a sheet cut off mid-tag: exit 1 'internal error: XmlError(tag not closed)'",
-    "missing_styles": "no styles part: exit 1 'internal error: StopIteration()' at the merge",
-    "billion_laughs_sheet": "a DTD in a sheet: exit 1 'internal error: XmlError(unrecognized entity)'",
-    "xxe_sheet": "an external entity in a sheet: exit 1 'internal error: XmlError(unrecognized entity)'",
-    "stray_cell_xfd5000": "one value at XFD5000 on Settings: the reader fills the grid, peak 2.6 GB (4.5 GB uncapped)",
-    "stray_cell_xfd20000": "one value at XFD20000 on Settings: calamine aborts (exit -6, Rust backtrace) at the "
-    "3 GiB cap (12.6 GB then MemoryError uncapped)",
-    "stray_cell_xfd1048576": "one value at XFD1048576 on Settings: calamine aborts (exit -6, a 512 GiB allocation)",
-    "zip_bomb": "a 4 GiB sheet part is inflated: calamine aborts (exit -6, Rust backtrace) at the cap",
-    "strict_ooxml": "Strict OOXML: exit 1 'internal error: TypeError(NoneType not iterable)'",
-    "duplicate_headers_block": "'on_hand' twice on a plain Stock block: exit 1 'internal error: TypeError(...)'",
-    "settings_planning_date_9999": "planning_date 9999-12-31: still planning after 60 s, memory growing (killed)",
-    "items_lead_time_1e12": "lead_time_days 1e12: exit 1 'internal error: OutOfBoundsTimedelta(...)'",
-    "long_string": "a 40,000-character description is written unchanged into Reorder Plan (Excel holds 32,767)",
-    "output_named_sheets": "user sheets 'Reorder Plan' and 'Reorder_Plan': Reorder_Plan is replaced and renamed, "
-    "two sheets end up named 'Reorder Plan'",
+    "zip_bomb": BOMB,
 }
 
 
@@ -414,12 +402,7 @@ VALIDATE_CASES = (
     "zip_bomb",
 )  # the ones the issue saw fail in validate, and the bomb
 VALIDATE_FAILS = {
-    "corrupt_zip_member": "validate prints a traceback (CalamineError)",
-    "corrupt_sheet_xml": "validate prints a traceback (XmlError)",
-    "xxe_sheet": "validate prints a traceback (XmlError: unrecognized entity)",
-    "duplicate_headers_block": "validate prints a traceback (TypeError)",
-    "stray_cell_xfd5000": "validate peaks at 2.6 GB",
-    "zip_bomb": "validate aborts (exit -6, Rust backtrace) at the cap",
+    "zip_bomb": BOMB,
 }
 
 
@@ -437,7 +420,7 @@ REFUSED = {  # case: words the one line must hold (any case)
     "empty_file": ("empty.xlsx",),
     "corrupt_sheet_xml": ("Items",),
     "encrypted": ("password",),
-    "xls_renamed": ("old_format.xlsx",),
+    "xls_renamed": ("old_format.xlsx", ".xls"),
     "xls_named": (".xls",),
     "xlsb_named": (".xlsb",),
     "ods_named": (".ods",),
@@ -449,15 +432,7 @@ REFUSED = {  # case: words the one line must hold (any case)
     "zip_bomb": ("Demand",),
 }
 REFUSED_FAILS = {
-    "corrupt_zip_member": "exit 1 'internal error: CalamineError(Parse float error)', not a one-line refusal",
-    "corrupt_sheet_xml": "exit 1 'internal error: XmlError(...)', not a one-line refusal naming the sheet",
-    "encrypted": "says 'not a valid Excel workbook (the file is not an .xlsx package)', not password-protected",
-    "duplicate_headers": "'unit_cost' and 'Unit Cost' on Items: the first wins silently, exit 0",
-    "duplicate_headers_block": "'on_hand' twice on Stock: exit 1 'internal error', no message naming the headers",
-    "settings_order_cost_1e308": "order_cost 1e308 is accepted: planned with overflow warnings, exit 0",
-    "settings_planning_date_9999": "planning_date 9999-12-31 is accepted: the plan runs past 60 s (killed)",
-    "settings_planning_date_text": "planning_date 'next Monday' falls back to today with only a warning, exit 0",
-    "zip_bomb": "a 4 GiB sheet part is inflated: calamine aborts at the cap, no refusal",
+    "zip_bomb": BOMB,
 }
 
 
@@ -481,8 +456,6 @@ def plan_rows(path: Path) -> list[dict]:
 
 SAME_PLAN = ("huge_dimension", "stray_cell_xfd5000", "stray_cell_xfd20000", "stray_cell_xfd1048576", "date1904")
 SAME_PLAN_FAILS = {
-    "stray_cell_xfd20000": "one value at XFD20000 on Settings: calamine aborts (exit -6) at the 3 GiB cap",
-    "stray_cell_xfd1048576": "one value at XFD1048576 on Settings: the reader aborts the process",
     "date1904": "dates are written in the 1900 system into a 1904 workbook: every date 1,462 days late",
 }
 
@@ -500,10 +473,7 @@ def test_planned_like_the_sample(lab, case):
 ENTITIES = ("xxe_sheet", "xxe_shared_strings", "billion_laughs_sheet", "billion_laughs_shared_strings")
 
 
-ENTITY_FAILS = {
-    "xxe_sheet": "exit 1 'internal error: XmlError(unrecognized entity)'",
-    "billion_laughs_sheet": "exit 1 'internal error: XmlError(unrecognized entity)'",
-}
+ENTITY_FAILS = {}
 
 
 @pytest.mark.parametrize("case", _case_params(ENTITIES, ENTITY_FAILS))
@@ -517,7 +487,6 @@ def test_entities_are_never_expanded_or_resolved(lab, case):
         assert hostile.SECRET not in text and "lollollol" not in text
 
 
-@xfail("Strict OOXML is exit 1 'internal error: TypeError(NoneType not iterable)'")
 def test_strict_ooxml_is_planned_or_refused_in_one_line(lab):
     """Strict Open XML (Excel's "Strict Open XML Spreadsheet"): planned like the sample, or refused with a
     line that says so."""
@@ -532,7 +501,7 @@ def test_strict_ooxml_is_planned_or_refused_in_one_line(lab):
 # odd values: planned, and the odd rows in Issues
 
 
-@xfail("only -inf is reported; INF, 1e309, NaN and 1e308 pass validation: orders of 1e308 units, 'ORDER NOW'")
+@xfail("a NaN cell (<v>NaN</v>, Items order_cost) is taken as blank: no issue")
 def test_non_finite_and_extreme_numbers_are_issues(lab):
     r = lab.run("nonfinite_numbers")
     assert r.run.code == 0, str(r.run)
@@ -543,7 +512,6 @@ def test_non_finite_and_extreme_numbers_are_issues(lab):
             assert not isinstance(v, float) or abs(v) < 1e12, f"{row['sku']} {k} = {v}"
 
 
-@xfail("lead_time_days 1e12 on Items aborts the run: exit 1 'internal error'")
 def test_lead_time_of_1e12_days_is_an_issue(lab):
     r = lab.run("items_lead_time_1e12")
     assert r.run.code == 0, str(r.run)
@@ -552,7 +520,6 @@ def test_lead_time_of_1e12_days_is_an_issue(lab):
     assert reported(r.out, "Items", row, "lead_time_days")
 
 
-@xfail("rows typed under the Stock Table are ignored with no issue")
 def test_rows_below_the_table_are_planned_or_reported(lab):
     r = lab.run("rows_below_table")
     assert r.run.code == 0, str(r.run)
@@ -561,7 +528,6 @@ def test_rows_below_the_table_are_planned_or_reported(lab):
         assert (sku, site) in planned or reported(r.out, "Stock", row), f"Stock row {row} dropped silently"
 
 
-@xfail("'Stock' and 'stock ': the last sheet wins silently")
 def test_two_sheets_for_one_input_are_not_a_silent_choice(lab):
     """Refused naming both sheets, or planned with an Issue that names the sheet left out."""
     r = lab.run("two_sheets_one_name")
@@ -582,7 +548,6 @@ def test_number_like_text_stays_text(lab):
         assert skus.get(code) == "s", f"{code!r} written as {skus.get(code)!r}"
 
 
-@xfail("one Demand row dated 1900-01-02 is planned from with no issue (126 years of empty periods)")
 def test_a_demand_row_from_1900_is_an_issue(lab):
     r = lab.run("ancient_demand_row")
     assert r.run.code == 0, str(r.run)
@@ -648,14 +613,10 @@ def assert_rich_kept(src: Path, out: Path) -> None:
         assert any(n.casefold().startswith(sheet.casefold()[:6]) for n in names_after if n not in dict(kept)), sheet
 
 
-RICH = {
-    "rich_xlsm": "the chart sheet 'Reorder Plan' is dropped and every localSheetId after it shifts; the defined "
-    "names KPIs and ReorderPlan clash with planner's table names",
-    "output_named_sheets": "user sheets 'Reorder Plan' and 'Reorder_Plan' end as two sheets named 'Reorder Plan'",
-}
+RICH = ("rich_xlsm", "output_named_sheets")
 
 
-@pytest.mark.parametrize("case", _case_params(RICH, RICH))
+@pytest.mark.parametrize("case", _case_params(RICH, {}))
 def test_rich_workbook_after_o(lab, case):
     r = lab.run(case)
     assert r.run.code == 0, str(r.run)
@@ -691,7 +652,7 @@ def in_place_twice(lab, tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize("case", _case_params(RICH, RICH))
+@pytest.mark.parametrize("case", _case_params(RICH, {}))
 def test_rich_workbook_after_in_place_twice(in_place_twice, case):
     src, copy, runs, _, leftovers = in_place_twice(case)
     for run in runs:
@@ -701,9 +662,7 @@ def test_rich_workbook_after_in_place_twice(in_place_twice, case):
     assert leftovers == [], f"left beside the workbook: {leftovers}"
 
 
-@pytest.mark.parametrize(
-    "case", _case_params(RICH, dict.fromkeys(RICH, "styles.xml grows on every run (14 cell formats, 6 dxfs, 2 fonts)"))
-)
+@pytest.mark.parametrize("case", _case_params(RICH, {}))
 def test_in_place_reuses_styles(in_place_twice, case):
     _, _, runs, (first, second), _ = in_place_twice(case)
     assert all(r.code == 0 for r in runs), [str(r) for r in runs]
@@ -755,7 +714,6 @@ def test_libreoffice_opens_every_planned_workbook(lab, case, tmp_path):
 # files on disk: symlinks, stale temporaries, SIGTERM
 
 
-@xfail("--in-place on a symlink replaces the link by a regular file and leaves the real workbook unplanned")
 def test_in_place_through_a_symlink_plans_the_real_workbook(tmp_path):
     real = tmp_path / "shared" / "plan.xlsx"
     real.parent.mkdir()
@@ -768,7 +726,6 @@ def test_in_place_through_a_symlink_plans_the_real_workbook(tmp_path):
     assert "Reorder Plan" in openpyxl.load_workbook(real, read_only=True).sheetnames
 
 
-@xfail("temporaries of an interrupted save (.~planner-*) are never cleaned up")
 def test_stale_temporaries_of_an_interrupted_save_are_cleaned_up(tmp_path):
     src = tmp_path / "plan.xlsx"
     src.write_bytes(hostile.base_bytes())
@@ -781,26 +738,32 @@ def test_stale_temporaries_of_an_interrupted_save_are_cleaned_up(tmp_path):
     assert not stale.exists(), "the stale temporary is still there"
 
 
-def _signal_when_open(path: Path, sig: int, sent: list) -> callable:
+def _signal_when_busy(path: Path, folder: Path, sig: int, sent: list) -> callable:
     """on_start for planner(): once the child has ``path`` open (it is reading the workbook, so its main
-    has begun), send it ``sig``."""
+    has begun) or a save temporary (.~planner-*) appears in ``folder``, send it ``sig``."""
     target = str(path.resolve())
 
+    def busy(pid: int) -> bool:
+        if any(p.name.startswith(".~planner") for p in folder.iterdir()):
+            return True
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) == target:
+                    return True
+            except OSError:
+                continue
+        return False
+
     def watch(pid: int) -> None:
-        fds = Path(f"/proc/{pid}/fd")
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
                 if Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] == "Z":
                     return
-                for fd in fds.iterdir():
-                    try:
-                        if os.readlink(fd) == target:
-                            os.kill(pid, sig)
-                            sent.append(sig)
-                            return
-                    except OSError:
-                        continue
+                if busy(pid):
+                    os.kill(pid, sig)
+                    sent.append(sig)
+                    return
             except (OSError, IndexError):
                 return
             time.sleep(0.002)
@@ -808,14 +771,13 @@ def _signal_when_open(path: Path, sig: int, sent: list) -> callable:
     return watch
 
 
-@xfail("SIGTERM is not handled: the process dies with -15, no 'interrupted' line")
 def test_sigterm_is_handled_like_an_interrupt(tmp_path):
     src = tmp_path / "plan.xlsx"
     src.write_bytes(hostile.base_bytes())
     before, out = digest(src), tmp_path / "out.xlsx"
-    for _ in range(3):  # the signal must land while planner runs; retried if the read was too quick to see
+    for _ in range(3):  # the signal must land while planner runs; retried if the moment was too quick to see
         sent: list = []
-        run = planner("run", src, "-o", out, "-q", on_start=_signal_when_open(src, signal.SIGTERM, sent))
+        run = planner("run", src, "-o", out, "-q", on_start=_signal_when_busy(src, tmp_path, signal.SIGTERM, sent))
         if sent:
             break
     assert sent, "planner finished before the signal could be sent"
@@ -850,15 +812,12 @@ def written_strings(actions: list[dict]) -> set[str]:
     return out
 
 
-@xfail("1E5, 12E4, 2E-3, SEPT2, Jan-25 and 12:30 PM are written without the text prefix: Excel turns them "
-       "into numbers, dates and times")  # fmt: skip
 def test_excel_writer_prefixes_number_and_date_like_text(lab):
     written = written_strings(run_macro("run_all", lab.case("number_like_skus")))
     for code in hostile.NUMBER_LIKE:
         assert "'" + code in written and code not in written, code
 
 
-@xfail("lead_time_days 1e12 raises OutOfBoundsTimedelta out of run_all: no 'nothing was changed' message")
 def test_a_macro_never_lets_an_exception_escape(lab):
     """The workbook that crashes the plan today: the macro either plans it, or writes nothing and says that
     nothing was changed; no exception reaches Excel."""
@@ -919,7 +878,6 @@ def _check_fuzzed(pool: ThreadPoolExecutor, batch: list[list]) -> None:
 FUZZ_SETTINGS = dict(deadline=None, database=None, suppress_health_check=list(HealthCheck), print_blob=True)
 
 
-@xfail("non-finite and extreme values pass validation and come back as inf/1e308 in the output or crash the plan")
 @settings(max_examples=6, derandomize=True, phases=(Phase.explicit, Phase.generate), **FUZZ_SETTINGS)
 @given(batch=st.lists(CELLS, min_size=WORKERS, max_size=WORKERS))
 def test_fuzzed_input_cells_keep_the_guarantees(lab, batch):
