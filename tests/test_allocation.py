@@ -196,7 +196,8 @@ def same_allocation(a, b) -> None:
     assert (a.problems, a.status, a.gap, a.objective) == (b.problems, b.status, b.gap, b.objective)
 
 
-@pytest.mark.parametrize(("n_sku", "k"), [(300, 4), (20, 3)])  # the rounding path and the exact MILP path
+# the rounding path (300 SKUs: integration layer) and the exact MILP path
+@pytest.mark.parametrize(("n_sku", "k"), [pytest.param(300, 4, marks=pytest.mark.slow), (20, 3)])
 def test_one_model_solved_at_two_carbon_prices_equals_two_fresh_allocations(n_sku, k):
     """AllocationModel built once and solved at 0 and 2,000 per t CO2e (and at 0 again: solving leaves the
     model as it was) gives exactly what allocate gives at each price; the price moves the plan."""
