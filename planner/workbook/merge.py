@@ -21,6 +21,7 @@ from typing import IO
 
 from lxml import etree
 
+from planner.model.errors import InputError
 from planner.workbook.package import (
     CONTENT_TYPES,
     DOCREL,
@@ -74,7 +75,11 @@ class Workbook:
         return resolve(self.part, rel.get("Target"))
 
     def styles_part(self) -> str:
-        return self.target(next(r for r in self.rels if r.get("Type", "").endswith("/styles")))
+        rel = next((r for r in self.rels if r.get("Type", "").endswith("/styles")), None)
+        if rel is None:
+            raise InputError("the workbook has no styles part (a file written by a minimal tool?): open it in "
+                             "Excel or LibreOffice, save it, and plan the saved file")  # fmt: skip
+        return self.target(rel)
 
     def save(self) -> None:
         self.pkg.write(self.part, xml_bytes(self.root))

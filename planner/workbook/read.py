@@ -121,7 +121,10 @@ def _tables_by_sheet(wb: calamine.CalamineWorkbook) -> dict[str, calamine.Calami
     """Each sheet's first Excel Table, every table loaded once."""
     out: dict[str, calamine.CalamineTable] = {}
     for name in wb.table_names:
-        table = wb.get_table_by_name(name)
+        try:
+            table = wb.get_table_by_name(name)
+        except Exception as exc:  # a corrupt sheet under the table: one line naming the table
+            raise InputError(f"the Excel Table '{name}' cannot be read ({_short(exc)})") from exc
         out.setdefault(table.sheet, table)
     return out
 
@@ -230,8 +233,10 @@ def _read_or_fail(path: Path, sheet: str, read: Callable):
     """``read()``, with a corrupt part turned into one line naming the sheet."""
     try:
         return read()
-    except (InputError, MemoryError):
+    except MemoryError:
         raise
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") if not str(exc).startswith(str(path)) else exc from exc
     except Exception as exc:  # calamine raises several types for broken parts
         where = f"sheet '{sheet}'" if sheet else "its Excel Tables"
         raise InputError(f"{path}: {where} cannot be read ({_short(exc)})") from exc

@@ -112,6 +112,8 @@ def _convert(col: Column, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     v = to_number(s)
     x = v.to_numpy()
     bad = filled & ~np.isfinite(x)
+    if s.dtype == object:  # a cell holding NaN itself (<v>NaN</v>) is not a blank: it is a bad number
+        bad |= s.map(lambda c: isinstance(c, float) and c != c).to_numpy(bool)
     with np.errstate(invalid="ignore"):
         bad |= (x <= col.lower) if col.above_minimum else (x < col.lower)
         bad |= x > col.upper
