@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -52,7 +51,7 @@ def write_result(source: str | Path, result: PlanResult, dest: str | Path, data:
 
     def write(tmp: str) -> None:
         merge_output(io.BytesIO(data), package, tmp, list(names))
-        if dest == source.resolve() and hashlib.sha256(dest.read_bytes()).digest() != hashlib.sha256(data).digest():
+        if dest == source.resolve() and dest.read_bytes() != data:
             raise OutputError(f"{source}: the workbook changed on disk while it was being planned (saved by someone "
                               "else?); nothing was written, run again")  # fmt: skip
 

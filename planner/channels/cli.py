@@ -50,14 +50,19 @@ def _destination(src: Path, args, many: bool) -> Path | None:
     if args.output is None:
         return default_output(src)
     out = Path(args.output)
-    if many or out.is_dir() or args.output.endswith(("/", "\\")):
+    if many or out.is_dir() or _names_a_folder(args.output):
         return out / default_output(src).name
     return out
 
 
+def _names_a_folder(output: str) -> bool:
+    """-o ending in a path separator names a folder even when it does not exist yet."""
+    return output.endswith(("/", "\\"))
+
+
 def _prepare_output_folder(args, files: list[Path]) -> None:
     """With several inputs (or -o ending in a separator) -o is a folder: created when missing."""
-    if not args.output or not (len(files) > 1 or args.output.endswith(("/", "\\"))):
+    if not args.output or not (len(files) > 1 or _names_a_folder(args.output)):
         return
     folder = Path(args.output)
     if folder.exists() and not folder.is_dir():

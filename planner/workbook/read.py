@@ -82,7 +82,7 @@ def check_workbook_file(path: Path) -> bytes:
 
 def check_workbook_bytes(path: Path, data: bytes) -> None:
     if data.startswith(CFB_MAGIC):
-        if ENCRYPTED_MARK in data[: 1 << 20] or ENCRYPTED_MARK in data:
+        if ENCRYPTED_MARK in data:
             raise InputError(f"{path}: the workbook is password-protected (encrypted); save a copy without a "
                              "password (File > Info > Protect Workbook) and plan that")  # fmt: skip
         raise InputError(f"{path}: an old-format Excel file (.xls) named {path.suffix}; open it in Excel and "
@@ -167,7 +167,7 @@ def collect_tables(sheet_names: list[str], table_of: Callable[[str], tuple]) -> 
     Two sheets matching one input name, or two headers matching one column, are structural problems."""
     by_key: dict[str, str] = {}
     for n in sheet_names:
-        if key(n) in by_key and key(n) in {key(s) for s in SHEETS}:
+        if key(n) in by_key and key(n) in SHEETS_BY_KEY:
             raise InputError(f"Sheets '{by_key[key(n)]}' and '{n}' both match the input sheet "
                              f"'{SHEETS_BY_KEY[key(n)]}': rename or delete one of them")  # fmt: skip
         by_key.setdefault(key(n), n)
@@ -236,7 +236,9 @@ def _read_or_fail(path: Path, sheet: str, read: Callable):
     except MemoryError:
         raise
     except InputError as exc:
-        raise InputError(f"{path}: {exc}") if not str(exc).startswith(str(path)) else exc from exc
+        if str(exc).startswith(str(path)):
+            raise
+        raise InputError(f"{path}: {exc}") from exc
     except Exception as exc:  # calamine raises several types for broken parts
         where = f"sheet '{sheet}'" if sheet else "its Excel Tables"
         raise InputError(f"{path}: {where} cannot be read ({_short(exc)})") from exc
