@@ -1,0 +1,264 @@
+"""Service simulation: the planned (s, Q) or (R, S) policy run day by day on demand drawn from each
+SKU-site's fitted process, vectorised across SKU-sites, and the level tuned by bisection on common random
+numbers where the simulated service misses its target.
+
+Units: quantities in stocking units, times in whole days. One simulated day, per SKU-site:
+1. the day's demand is served from stock on hand; what is short is backordered (net stock goes below 0)
+   or lost (``lost_sales``), per the Setting ``unmet_demand``;
+2. orders due that day arrive at its end (an order placed at the end of day t with lead time L arrives at
+   the end of day t + L, so it is exposed to L days of demand, the protection interval of SPT §6.7);
+3. on a review day (every ``review_days`` days, 1 = daily) the inventory position IP = net stock + on
+   order is compared with the level: (s, Q) orders n Q with the smallest n such that IP + n Q > s
+   (the (R, s, nQ) rule, SPT §7.2 with undershoot of s), (R, S) orders S - IP rounded up to whole units.
+
+Measured after a warm-up: fill rate = demand served from stock / demand (SPT §6.7.2, P2), cycle service =
+share of replenishment cycles (between two arrivals) without a stockout (P1), average on-hand stock at the
+end of the day, orders per year.
+
+Fitted process (``DemandProcess``): each day a demand occurs with probability p (from the share of history
+periods with demand, p_day = 1 - (1 - p_period)^(1/days_per_period)); its size is gamma distributed with
+moments chosen so that the daily mean is d and the daily variance is sigma_d² (compound Bernoulli-gamma:
+Var = p sigma_x² + p (1 - p) mu_x², mu_x = d / p), rounded to whole units by stochastic rounding (floor(x +
+U), which keeps the mean). Smooth demand (p = 1) is gamma with the forecast's mean and sd; intermittent and
+lumpy demand keeps its zero days (Syntetos & Boylan 2005 classes; Snyder, Koehler & Ord 2002 on
+compound-Bernoulli demand).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SIM_DAYS = 730  # two years simulated after the warm-up
+MIN_WARMUP_DAYS = 28
+MISS_TOLERANCE = 0.005  # a level is tuned when its simulated service misses the target by more than this
+SEED = 20261202
+
+
+@dataclass(frozen=True)
+class DemandProcess:
+    """Daily demand of each SKU-site: mean d (units/day), sd sigma_d (units/day), occurrence p (0-1)."""
+
+    mean_per_day: np.ndarray
+    sd_per_day: np.ndarray
+    occurrence: np.ndarray
+
+
+@dataclass(frozen=True)
+class SimPolicy:
+    """The policy per SKU-site: (R, S) where ``is_rs`` else (s, Q); ``level`` is s or S, units."""
+
+    is_rs: np.ndarray
+    level: np.ndarray
+    order_qty: np.ndarray  # Q of (s, Q), units (ignored for (R, S))
+    review_days: np.ndarray  # days between reviews: R of (R, S), r of (s, Q) (1 = daily)
+    lead_time_days: np.ndarray
+    lead_time_sd_days: np.ndarray
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    """Simulated service per SKU-site."""
+
+    fill_rate: np.ndarray  # served from stock / demand (1 without demand)
+    cycle_service: np.ndarray  # replenishment cycles without stockout / cycles (1 without cycles)
+    average_stock: np.ndarray  # mean on-hand stock at the end of the day, units
+    orders_per_year: np.ndarray
+
+
+def daily_occurrence(period_share_with_demand, days_per_period: float) -> np.ndarray:
+    """p_day = 1 - (1 - p_period)^(1 / days_per_period): the daily chance of a demand that gives a
+    period its observed chance of having one (independent days)."""
+    p = np.clip(np.nan_to_num(np.asarray(period_share_with_demand, float), nan=1.0), 0.0, 1.0)
+    return 1.0 - np.power(1.0 - p, 1.0 / max(days_per_period, 1.0))
+
+
+def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> np.ndarray:
+    """Whole-unit daily demand, shape (SKU-sites, days), float32, from the compound Bernoulli-gamma
+    process (module docstring). sigma_x² is floored at 1 % of mu_x² where the Bernoulli part alone
+    already exceeds the variance."""
+    d = np.maximum(np.nan_to_num(process.mean_per_day), 0.0)[:, None]
+    v = np.square(np.nan_to_num(process.sd_per_day))[:, None]
+    p = np.clip(np.nan_to_num(process.occurrence, nan=1.0), 1e-6, 1.0)[:, None]
+    mu = d / p
+    var_x = np.maximum((v - p * (1 - p) * mu**2) / p, 0.01 * mu**2)
+    shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0)
+    scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0)
+    n = len(d)
+    size = rng.gamma(np.broadcast_to(shape, (n, days)), np.broadcast_to(scale, (n, days)))
+    occurs = rng.random((n, days)) < p
+    whole = np.floor(size + rng.random((n, days)))
+    return np.where(occurs & (d > 0), whole, 0.0).astype(np.float32)
+
+
+def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
+    """Lead time of an order placed on each day, whole days (SKU-sites x days, int32): L rounded up when
+    sigma_L is 0, else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L]."""
+    L = np.ceil(np.nan_to_num(policy.lead_time_days))[:, None]
+    sd = np.nan_to_num(policy.lead_time_sd_days)[:, None]
+    if not np.any(sd > 0):
+        return np.broadcast_to(L.astype(np.int32), (len(L), days))
+    drawn = np.rint(L + sd * rng.standard_normal((len(L), days)))
+    return np.clip(drawn, 0, np.ceil(L + 4 * sd)).astype(np.int32)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Common random numbers for a simulation: demand and lead times per day, and the warm-up."""
+
+    demand: np.ndarray  # (N, warmup + days) float32
+    lead_times: np.ndarray  # (N, warmup + days) int32
+    warmup: int
+
+
+def scenario(process: DemandProcess, policy: SimPolicy, days: int = SIM_DAYS, seed: int = SEED) -> Scenario:
+    """Draws one scenario; the warm-up is the longest protection interval plus four weeks."""
+    longest = np.nan_to_num(policy.lead_time_days + 4 * policy.lead_time_sd_days + policy.review_days)
+    warmup = int(np.ceil(longest.max(initial=0.0))) + MIN_WARMUP_DAYS
+    rng = np.random.default_rng(seed)
+    total = warmup + days
+    return Scenario(draw_demand(process, total, rng), draw_lead_times(policy, total, rng), warmup)
+
+
+def subset(sc: Scenario, rows: np.ndarray) -> Scenario:
+    return Scenario(sc.demand[rows], sc.lead_times[rows], sc.warmup)
+
+
+def subset_policy(policy: SimPolicy, rows: np.ndarray, level: np.ndarray | None = None) -> SimPolicy:
+    pick = {name: getattr(policy, name)[rows] for name in policy.__dataclass_fields__}
+    if level is not None:
+        pick["level"] = level
+    return SimPolicy(**pick)
+
+
+@dataclass
+class _State:
+    """Running state of a simulation (mutable on purpose: updated in place day by day)."""
+
+    net: np.ndarray  # net stock: on hand minus backorders
+    position: np.ndarray  # inventory position: net + on order
+    pipeline: np.ndarray  # (N, slots) on order by arrival day modulo slots
+    short_in_cycle: np.ndarray  # a stockout since the last arrival
+    demand: np.ndarray  # totals after the warm-up
+    served: np.ndarray
+    stock_days: np.ndarray
+    orders: np.ndarray
+    cycles: np.ndarray
+    cycles_short: np.ndarray
+
+
+def _start(policy: SimPolicy, slots: int) -> _State:
+    """Start full: net stock at the level plus a lot (s + Q, or S), nothing on order."""
+    start = np.where(policy.is_rs, policy.level, policy.level + policy.order_qty)
+    start = np.maximum(np.nan_to_num(start), 0.0)
+    n = len(start)
+    zeros = [np.zeros(n) for _ in range(6)]
+    return _State(start.copy(), start.copy(), np.zeros((n, slots)), np.zeros(n, bool), *zeros)
+
+
+def _order(policy: SimPolicy, position: np.ndarray, reviewing: np.ndarray) -> np.ndarray:
+    """What a review orders: (s, Q) n Q with the least n making IP + n Q > s; (R, S) ceil(S - IP)."""
+    q = np.maximum(policy.order_qty, 1e-9)
+    lots = np.where(position <= policy.level, np.floor((policy.level - position) / q) + 1, 0.0)
+    up_to = np.maximum(np.ceil(policy.level - position - 1e-9), 0.0)
+    return np.where(reviewing, np.where(policy.is_rs, up_to, lots * q), 0.0)
+
+
+def _day(st: _State, policy: SimPolicy, sc: Scenario, t: int, lost_sales: bool, review: np.ndarray) -> None:
+    """One day: serve demand, receive the orders due, review and order (module docstring)."""
+    demand = sc.demand[:, t].astype(float)
+    served = np.minimum(demand, np.maximum(st.net, 0.0))
+    taken = served if lost_sales else demand
+    st.net -= taken
+    st.position -= taken
+    st.short_in_cycle |= served < demand
+    slot = t % st.pipeline.shape[1]
+    arriving = st.pipeline[:, slot].copy()
+    st.pipeline[:, slot] = 0.0
+    st.net += arriving
+    arrived = arriving > 0
+    order = _order(policy, st.position, (t % review) == 0)
+    st.position += order
+    placed = np.flatnonzero(order > 0)
+    lead = sc.lead_times[placed, t]
+    now = lead == 0
+    st.net[placed[now]] += order[placed[now]]
+    later = placed[~now]
+    st.pipeline[later, (t + lead[~now]) % st.pipeline.shape[1]] += order[later]
+    if t >= sc.warmup:
+        st.demand += demand
+        st.served += served
+        st.stock_days += np.maximum(st.net, 0.0)
+        st.orders += order > 0
+        st.cycles += arrived
+        st.cycles_short += arrived & st.short_in_cycle
+    st.short_in_cycle &= ~arrived
+
+
+def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False) -> ServiceResult:
+    """Runs the policy on the scenario day by day (module docstring) and measures its service."""
+    slots = int(sc.lead_times.max(initial=0)) + 1
+    st = _start(policy, slots)
+    review = np.maximum(np.rint(np.nan_to_num(policy.review_days, nan=1.0)), 1).astype(np.int64)
+    for t in range(sc.demand.shape[1]):
+        _day(st, policy, sc, t, lost_sales, review)
+    days = sc.demand.shape[1] - sc.warmup
+    fill = np.divide(st.served, st.demand, out=np.ones_like(st.served), where=st.demand > 0)
+    cycle = 1.0 - np.divide(st.cycles_short, st.cycles, out=np.zeros_like(st.cycles), where=st.cycles > 0)
+    return ServiceResult(fill, cycle, st.stock_days / max(days, 1), st.orders * 365.0 / max(days, 1))
+
+
+def service_measure(result: ServiceResult, service_type: np.ndarray) -> np.ndarray:
+    """The simulated counterpart of each row's target: fill rate for ``fill``, cycle service for ``cycle``."""
+    return np.where(np.asarray(service_type) == "fill", result.fill_rate, result.cycle_service)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Levels after tuning, the simulated service at them, and which rows were tuned."""
+
+    level: np.ndarray
+    tuned: np.ndarray  # bool: the level differs from the formula's
+    before: ServiceResult
+    after: ServiceResult
+
+
+def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_type: np.ndarray,
+                lost_sales: bool = False, bracket: np.ndarray | None = None) -> Tuning:  # fmt: skip
+    """Simulates every row; where the simulated service misses the target by more than MISS_TOLERANCE
+    (either way), finds the least whole-unit level whose simulated service reaches the target, by
+    bisection on the same scenario (common random numbers: service is non-decreasing in the level on one
+    demand path). ``bracket`` is the width searched on each side of the formula's level (default: the
+    level's distance from 0 plus the order quantity, at least 10 units)."""
+    before = simulate(policy, sc, lost_sales)
+    measure = service_measure(before, service_type)
+    miss = (np.abs(measure - target) > MISS_TOLERANCE) & (sc.demand.sum(axis=1) > 0)
+    level = policy.level.copy()
+    rows = np.flatnonzero(miss)
+    if len(rows):
+        width = bracket if bracket is not None else np.abs(policy.level) + policy.order_qty * ~policy.is_rs + 10
+        level[rows] = _bisect(policy, sc, target, service_type, lost_sales, rows, width[rows])
+    tuned = level != policy.level
+    after = simulate(subset_policy(policy, np.arange(len(level)), level), sc, lost_sales) if tuned.any() else before
+    return Tuning(level, tuned, before, after)
+
+
+def _bisect(policy, sc, target, service_type, lost_sales, rows, width) -> np.ndarray:
+    """Least whole-unit level in [level - width, level + width * 2^k] meeting the target, per row."""
+    sub_sc, sub_type, sub_target = subset(sc, rows), np.asarray(service_type)[rows], np.asarray(target)[rows]
+    base = subset_policy(policy, rows)
+    lo = np.floor(base.level - width)
+    lo = np.where(base.is_rs, np.maximum(lo, 0.0), np.maximum(lo, -base.order_qty))
+    hi = np.ceil(base.level + width)
+    for _ in range(4):  # widen hi until it meets the target (a few doublings at most)
+        ok = service_measure(simulate(subset_policy(base, slice(None), hi), sub_sc, lost_sales), sub_type)
+        if np.all(ok >= sub_target):
+            break
+        hi = np.where(ok >= sub_target, hi, hi + 2 * (hi - lo))
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2)
+        ok = service_measure(simulate(subset_policy(base, slice(None), mid), sub_sc, lost_sales), sub_type)
+        meets = ok >= sub_target
+        hi, lo = np.where(meets, mid, hi), np.where(meets, lo, mid)
+    return hi

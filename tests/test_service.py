@@ -1,0 +1,151 @@
+"""Service simulation and tuning (planner.core.service) against an independent one-SKU loop, textbook
+deterministic cases, and the textbook fill-rate formula where it holds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planner.core import inventory as inv
+from planner.core import service as sv
+
+
+def reference_run(demand, lead_times, warmup, is_rs, level, q, review, lost_sales):
+    """A plain per-day loop of one SKU, written from the contract's day (serve, receive, review)."""
+    net = pos = (level if is_rs else level + q)
+    due: dict[int, float] = {}
+    total = served_total = stock = orders = cycles = cycles_short = 0.0
+    short = False
+    for t, x in enumerate(demand):
+        x = float(x)
+        served = min(x, max(net, 0.0))
+        net -= served if lost_sales else x
+        pos -= served if lost_sales else x
+        short = short or served < x
+        arriving = due.pop(t, 0.0)
+        net += arriving
+        order = 0.0
+        if t % review == 0:
+            if is_rs and pos < level:
+                order = np.ceil(level - pos - 1e-9)
+            elif not is_rs and pos <= level:
+                order = (np.floor((level - pos) / q) + 1) * q
+        pos += order
+        if order > 0:
+            lead = int(lead_times[t])
+            if lead == 0:
+                net += order
+            else:
+                due[t + lead] = due.get(t + lead, 0.0) + order
+        if t >= warmup:
+            total += x
+            served_total += served
+            stock += max(net, 0.0)
+            orders += order > 0
+            cycles += arriving > 0
+            cycles_short += arriving > 0 and short
+        if arriving > 0:
+            short = False
+    days = len(demand) - warmup
+    return served_total / total, 1 - cycles_short / cycles, stock / days, orders * 365 / days
+
+
+def _policies(n, rng):
+    is_rs = rng.random(n) < 0.5
+    level = rng.uniform(0, 300, n)
+    return sv.SimPolicy(
+        is_rs=is_rs, level=level, order_qty=rng.uniform(20, 200, n), review_days=np.where(is_rs, 7.0, 1.0),
+        lead_time_days=rng.integers(0, 15, n).astype(float), lead_time_sd_days=rng.uniform(0, 3, n),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("lost_sales", [False, True])
+def test_vectorised_simulation_matches_a_one_sku_loop(lost_sales):
+    rng = np.random.default_rng(7)
+    n = 12
+    policy = _policies(n, rng)
+    process = sv.DemandProcess(rng.uniform(1, 20, n), rng.uniform(1, 15, n), rng.uniform(0.2, 1, n))
+    sc = sv.scenario(process, policy, days=400, seed=3)
+    got = sv.simulate(policy, sc, lost_sales)
+    for i in range(n):
+        ref = reference_run(sc.demand[i], sc.lead_times[i], sc.warmup, policy.is_rs[i], policy.level[i],
+                            policy.order_qty[i], int(policy.review_days[i]), lost_sales)  # fmt: skip
+        assert (got.fill_rate[i], got.cycle_service[i], got.average_stock[i], got.orders_per_year[i]) == (
+            pytest.approx(ref, rel=1e-9)
+        )
+
+
+def _deterministic(d, level, q, lead, is_rs=False, review=1, days=700):
+    n = 1
+    policy = sv.SimPolicy(np.array([is_rs]), np.array([level], float), np.array([q], float),
+                          np.array([review], float), np.array([lead], float), np.zeros(n))  # fmt: skip
+    sc = sv.Scenario(np.full((n, days + 50), d, np.float32), np.full((n, days + 50), lead, np.int32), 50)
+    return sv.simulate(policy, sc)
+
+
+def test_deterministic_demand_textbook_cases():
+    # s = d L exactly covers the lead time: no stockout; Q / d days per cycle
+    r = _deterministic(10, 50, 100, 5)
+    assert r.fill_rate[0] == 1.0 and r.cycle_service[0] == 1.0
+    assert r.orders_per_year[0] == pytest.approx(36.5, rel=0.02)
+    # s 10 below d L: 10 units short in each cycle of Q = 100 units, fill rate 90 %, every cycle short
+    r = _deterministic(10, 40, 100, 5)
+    assert r.fill_rate[0] == pytest.approx(0.9, abs=0.003) and r.cycle_service[0] == 0.0
+    # end-of-day stock of a deterministic (s, Q) with s = d L runs Q, Q - d, ..., d: mean Q / 2 + d / 2
+    r = _deterministic(10, 50, 100, 5)
+    assert r.average_stock[0] == pytest.approx(100 / 2 + 10 / 2, abs=1e-9)
+    # (R, S) with S = d (R + L): no stockout; S - d (R + L) = -10: 10 short per 70 units demanded per cycle
+    assert _deterministic(10, 120, 0, 5, True, 7).fill_rate[0] == 1.0
+    assert _deterministic(10, 110, 0, 5, True, 7).fill_rate[0] == pytest.approx(1 - 10 / 70, abs=0.003)
+
+
+def test_continuous_review_normal_demand_agrees_with_the_textbook_formula():
+    """With large Q, daily review of demand that is near normal over L and lot sizes large against the
+    daily demand, the (s, Q) fill rate 1 - sigma_L G(k) / Q (SPT eq. 6.25) holds within a point."""
+    n = 400
+    d, sd, L, q, k = 50.0, 15.0, 10, 2000.0, 0.5
+    sigma = np.sqrt(L) * sd
+    policy = sv.SimPolicy(np.zeros(n, bool), np.full(n, d * L + k * sigma), np.full(n, q), np.ones(n),
+                          np.full(n, float(L)), np.zeros(n))  # fmt: skip
+    sc = sv.scenario(sv.DemandProcess(np.full(n, d), np.full(n, sd), np.ones(n)), policy, days=730)
+    sim = sv.simulate(policy, sc).fill_rate.mean()
+    formula = inv.expected_fill_rate(k, sigma, q, d, 7, "sQ")
+    assert sim == pytest.approx(float(formula), abs=0.01)
+
+
+def test_drawn_demand_has_the_fitted_moments():
+    n = 6
+    process = sv.DemandProcess(np.array([10, 10, 2, 2, 0.3, 50.0]), np.array([3, 12, 6, 2, 1.2, 20.0]),
+                               np.array([1, 1, 0.2, 0.5, 0.1, 1.0]))  # fmt: skip
+    demand = sv.draw_demand(process, 200_000, np.random.default_rng(1))
+    assert np.all(demand == np.floor(demand)) and np.all(demand >= 0)
+    np.testing.assert_allclose(demand.mean(axis=1), process.mean_per_day, rtol=0.02)
+    # stochastic rounding adds at most 1/4 unit² of variance
+    np.testing.assert_allclose(demand.std(axis=1), process.sd_per_day, rtol=0.06, atol=0.3)
+    zero_share = (demand[2:5] == 0).mean(axis=1)
+    assert np.all(zero_share >= 1 - process.occurrence[2:5] - 0.01)
+
+
+def test_daily_occurrence_reproduces_the_period_share():
+    p_day = sv.daily_occurrence(np.array([0.3, 0.9, 1.0, np.nan]), 7)
+    np.testing.assert_allclose(1 - (1 - p_day) ** 7, [0.3, 0.9, 1.0, 1.0])
+
+
+def test_tuned_level_is_the_least_that_meets_the_target():
+    rng = np.random.default_rng(11)
+    n = 30
+    policy = _policies(n, rng)
+    process = sv.DemandProcess(rng.uniform(1, 20, n), rng.uniform(1, 25, n), rng.uniform(0.2, 1, n))
+    sc = sv.scenario(process, policy, days=365)
+    target = np.full(n, 0.95)
+    kind = np.where(rng.random(n) < 0.5, "fill", "cycle")
+    tuning = sv.tune_levels(policy, sc, target, kind)
+    measure = sv.service_measure(tuning.after, kind)
+    assert np.all(measure[tuning.tuned] >= target[tuning.tuned])
+    untouched = ~tuning.tuned
+    assert np.all(np.abs(sv.service_measure(tuning.before, kind)[untouched] - 0.95) <= sv.MISS_TOLERANCE)
+    rows = np.flatnonzero(tuning.tuned)
+    one_less = sv.subset_policy(policy, rows, tuning.level[rows] - 1)
+    below = sv.service_measure(sv.simulate(one_less, sv.subset(sc, rows)), kind[rows])
+    floor = np.where(policy.is_rs[rows], 0.0, -policy.order_qty[rows])
+    assert np.all((below < 0.95) | (tuning.level[rows] - 1 < floor))
