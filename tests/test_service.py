@@ -12,7 +12,7 @@ from planner.core import service as sv
 
 def reference_run(demand, lead_times, warmup, is_rs, level, q, review, lost_sales):
     """A plain per-day loop of one SKU, written from the contract's day (serve, receive, review)."""
-    net = pos = (level if is_rs else level + q)
+    net = pos = level if is_rs else level + q
     due: dict[int, float] = {}
     total = served_total = stock = orders = cycles = cycles_short = 0.0
     short = False

@@ -204,7 +204,8 @@ def classify_xyz(cv, x_max: float = SETTINGS["xyz_x_cv"].default, y_max: float =
 def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timestamp) -> pd.DataFrame:
     """Apply the contract's formulas to one row per SKU-site. ``df`` needs: demand_per_day,
     demand_sd_per_day, unit_cost, holding_rate, order_cost, service_level, service_type, policy,
-    review_days, moq, order_multiple, lead_time_days, lead_time_sd_days, on_hand, on_order, backorders.
+    review_days, moq, order_multiple, lead_time_days, lead_time_sd_days, on_hand, on_order, backorders;
+    optionally level_tuning (units added to the safety stock, so to s and S, by the service simulation).
     Returns the policy columns, row-aligned with ``df``."""
     d = df["demand_per_day"].to_numpy(float)
     L = df["lead_time_days"].to_numpy(float)
@@ -220,6 +221,8 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     sd, sL = df["demand_sd_per_day"].to_numpy(float), df["lead_time_sd_days"].to_numpy(float)
     p = protection(policy, df["service_type"].to_numpy(str), df["service_level"].to_numpy(float), d, sd, L, sL, R, q)
     T, sigma_t, k_raw, k, ss = p.days, p.sd, p.k_raw, p.k, p.safety_stock
+    if "level_tuning" in df:  # units added to s or S by the service simulation (planner.core.service)
+        ss = ss + df["level_tuning"].to_numpy(float)
     s = policy_level(d, L, ss)
     S = policy_level(d, R + L, ss)
     ip = (

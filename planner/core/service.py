@@ -34,6 +34,7 @@ SIM_DAYS = 730  # two years simulated after the warm-up
 MIN_WARMUP_DAYS = 28
 MISS_TOLERANCE = 0.005  # a level is tuned when its simulated service misses the target by more than this
 SEED = 20261202
+MAX_SEARCH_STEPS = 30
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,13 @@ def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> 
     shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0)
     scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0)
     n = len(d)
-    size = rng.gamma(np.broadcast_to(shape, (n, days)), np.broadcast_to(scale, (n, days)))
-    occurs = rng.random((n, days)) < p
-    whole = np.floor(size + rng.random((n, days)))
-    return np.where(occurs & (d > 0), whole, 0.0).astype(np.float32)
+    size = rng.standard_gamma(np.broadcast_to(shape, (n, days)).astype(np.float32), dtype=np.float32)
+    size *= scale.astype(np.float32)
+    occurs = rng.random((n, days), dtype=np.float32) < p
+    size += rng.random((n, days), dtype=np.float32)
+    np.floor(size, out=size)
+    size[~(occurs & (d > 0))] = 0.0
+    return size
 
 
 def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
@@ -237,28 +241,54 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     level = policy.level.copy()
     rows = np.flatnonzero(miss)
     if len(rows):
-        width = bracket if bracket is not None else np.abs(policy.level) + policy.order_qty * ~policy.is_rs + 10
+        width = bracket if bracket is not None else _bracket(policy, sc)
         level[rows] = _bisect(policy, sc, target, service_type, lost_sales, rows, width[rows])
     tuned = level != policy.level
     after = simulate(subset_policy(policy, np.arange(len(level)), level), sc, lost_sales) if tuned.any() else before
     return Tuning(level, tuned, before, after)
 
 
+def _bracket(policy: SimPolicy, sc: Scenario) -> np.ndarray:
+    """Half-width of the first search interval: three sds of demand over the protection interval
+    (the scenario's own daily sd times sqrt(L + R)) plus a day's mean demand and one unit; the search
+    widens where that is not enough."""
+    days = np.nan_to_num(policy.lead_time_days) + np.nan_to_num(policy.review_days)
+    daily = sc.demand[:, sc.warmup :]
+    return 3 * daily.std(axis=1) * np.sqrt(np.maximum(days, 1)) + daily.mean(axis=1) + 1
+
+
 def _bisect(policy, sc, target, service_type, lost_sales, rows, width) -> np.ndarray:
-    """Least whole-unit level in [level - width, level + width * 2^k] meeting the target, per row."""
+    """Least whole-unit level meeting the target, per row. The interval [level - width, level + width]
+    is first made to hold the answer (its top must meet the target, else it moves up by twice its width;
+    its bottom must miss it, else it moves down likewise, to the floor -Q of (s, Q) or 0 of (R, S)), then
+    it is halved. One simulation of the rows per step, at most MAX_SEARCH_STEPS."""
     sub_sc, sub_type, sub_target = subset(sc, rows), np.asarray(service_type)[rows], np.asarray(target)[rows]
     base = subset_policy(policy, rows)
-    lo = np.floor(base.level - width)
-    lo = np.where(base.is_rs, np.maximum(lo, 0.0), np.maximum(lo, -base.order_qty))
+    floor = np.where(base.is_rs, 0.0, -base.order_qty)
+    lo = np.maximum(np.floor(base.level - width), floor)
     hi = np.ceil(base.level + width)
-    for _ in range(4):  # widen hi until it meets the target (a few doublings at most)
-        ok = service_measure(simulate(subset_policy(base, slice(None), hi), sub_sc, lost_sales), sub_type)
-        if np.all(ok >= sub_target):
+    hi_ok = np.zeros(len(rows), bool)
+    lo_fails = np.zeros(len(rows), bool)
+    for _ in range(MAX_SEARCH_STEPS):
+        if np.all(hi_ok & lo_fails & (hi - lo <= 1)):
             break
-        hi = np.where(ok >= sub_target, hi, hi + 2 * (hi - lo))
-    while np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2)
-        ok = service_measure(simulate(subset_policy(base, slice(None), mid), sub_sc, lost_sales), sub_type)
-        meets = ok >= sub_target
-        hi, lo = np.where(meets, mid, hi), np.where(meets, lo, mid)
+        trial = np.where(~hi_ok, hi, np.where(~lo_fails, lo, np.floor((lo + hi) / 2)))
+        done = hi_ok & lo_fails & (hi - lo <= 1)
+        active = np.flatnonzero(~done)  # only the rows still searching are simulated
+        sim_active = simulate(subset_policy(base, active, trial[active]), subset(sub_sc, active), lost_sales)
+        meets = np.ones(len(rows), bool)
+        meets[active] = service_measure(sim_active, sub_type[active]) >= sub_target[active]
+        step = 2 * (hi - lo)
+        checking_hi, checking_lo = ~hi_ok, hi_ok & ~lo_fails
+        halving = hi_ok & lo_fails
+        new_lo = np.where(checking_hi & ~meets, hi, lo)
+        new_lo = np.where(checking_lo & meets, np.maximum(lo - step, floor), new_lo)
+        new_lo = np.where(halving & ~meets, trial, new_lo)
+        new_hi = np.where(checking_hi & ~meets, hi + step, hi)
+        new_hi = np.where((checking_lo | halving) & meets, trial, new_hi)
+        at_floor = checking_lo & meets & (lo <= floor)  # the floor itself meets: it is the answer
+        lo_fails |= (checking_lo & ~meets) | at_floor
+        new_lo = np.where(at_floor, floor - 1, new_lo)
+        hi_ok |= checking_hi & meets
+        lo, hi = np.where(done, lo, new_lo), np.where(done, hi, new_hi)
     return hi

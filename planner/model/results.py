@@ -17,7 +17,7 @@ REORDER_COLUMNS = [
     "service_type", "service_level", "safety_factor", "safety_stock", "reorder_point", "order_up_to",
     "order_quantity", "on_hand", "on_order", "backorders", "inventory_position", "suggested_order",
     "unit_price", "order_value", "order_date", "expected_arrival", "days_of_cover", "expected_fill_rate",
-    "excess_units", "status", "note",
+    "simulated_fill_rate", "excess_units", "status", "note",
 ]  # fmt: skip
 
 
@@ -101,4 +101,5 @@ class PlanResult:
     run_info: pd.DataFrame
     settings: Settings | None = None
     network: NetworkResult = field(default_factory=NetworkResult)
+    service: pd.DataFrame | None = None  # the Service Check (None with service_check = off)
     issue_counts: IssueCounts = field(default_factory=IssueCounts)

@@ -78,6 +78,18 @@ SETTINGS: dict[str, Setting] = {
             aliases=(("s,Q", "sQ"), ("(s,Q)", "sQ"), ("s Q", "sQ"), ("R,S", "RS"), ("(R,S)", "RS"), ("R S", "RS")),
         ),
         Setting("review_days", 7, "number", "Review interval for RS", minimum=0, maximum=MAX_DAYS),
+        Setting(
+            "review_days_sq", 1, "number", "Days between stock reviews of sQ items (0 = continuous)", minimum=0,
+            maximum=MAX_DAYS,
+        ),
+        Setting(
+            "unmet_demand", "backorder", "choice", "backorder or lost (demand not served from stock)",
+            ("backorder", "lost"), aliases=(("backorders", "backorder"), ("lost sales", "lost")),
+        ),
+        Setting(
+            "service_check", "tune", "choice", "tune, report or off (simulate each policy day by day)",
+            ("tune", "report", "off"),
+        ),
         Setting("lead_time_days", 14, "number", "Lead time when nothing else gives one", minimum=0, maximum=MAX_DAYS),
         Setting(
             "lead_time_sd_days", 0, "number", "Lead-time sd when nothing else gives one", minimum=0, maximum=MAX_DAYS
@@ -164,6 +176,7 @@ KPI_TARGETS = {
     "availability": "target_availability",
     "availability_value_weighted": "target_availability",
     "expected_fill_rate": "target_fill_rate",
+    "simulated_fill_rate": "target_fill_rate",
     "days_of_cover": "target_days_of_cover",
     "inventory_turns": "target_inventory_turns",
     "excess_stock_value": "target_excess_stock_value",
@@ -211,6 +224,9 @@ class Settings:
     service_type: str
     policy: str
     review_days: float
+    review_days_sq: float
+    unmet_demand: str
+    service_check: str
     lead_time_days: float
     lead_time_sd_days: float
     forecast_method: str

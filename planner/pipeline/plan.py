@@ -21,6 +21,7 @@ from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow,
 from planner.model.settings import Settings
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.network import network_kpis, plan_network
+from planner.pipeline.service import ServiceCheck, check_service, tuning_note
 
 ITEM_OVERRIDES = ("holding_rate", "order_cost", "service_level", "service_type", "policy", "review_days")
 OFFER_TERMS = ("moq", "order_multiple", "lead_time_days", "lead_time_sd_days")
@@ -42,7 +43,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     rows = _sku_site_rows(inputs)
     override = _demand_rates(rows, stock, fc, hist.days_per_period)
     _supplier_terms(rows, cheapest_offers(inputs["Offers"], inputs["Suppliers"]), st)
-    out = _policy_rows(rows, hist, fc, override, st)
+    out, check = _policy_rows(rows, hist, fc, override, st)
     net = plan_network(inputs, out)
     po_rows = out
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
@@ -61,6 +62,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         run_info=_run_info(source, st, out, log, net),
         settings=st,
         network=net,
+        service=check.frame.reset_index(drop=True) if check else None,
         issue_counts=IssueCounts(log.count(category="data"), log.count("error", "data"), log.count(category="plan")),
     )
 
@@ -104,22 +106,32 @@ def _supplier_terms(rows: pd.DataFrame, offers: pd.DataFrame, st: Settings) -> N
 
 
 def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override: np.ndarray,
-                 st: Settings) -> pd.DataFrame:  # fmt: skip
-    """The inventory policy per row, its classes, order value, notes and status. A row is CHECK when its
+                 st: Settings) -> tuple[pd.DataFrame, ServiceCheck | None]:  # fmt: skip
+    """The inventory policy per row, its classes, order value, notes and status, and its Service Check
+    (levels tuned where the simulated service misses the target, with Setting service_check = tune). A row is CHECK when its
     on hand is negative or validation repaired its stock or item row (the per-row flags, not the log)."""
     policy = plan_policy(rows, st.days_per_year, st.planning_date)
     out = pd.concat([rows, policy], axis=1)
+    out["demand_class"] = np.where(override, "override", fc.demand_class)
+    check = None
+    if st.service_check != "off":
+        check = check_service(out, hist, override, st)
+        if check.level_change.any():
+            rows = rows.assign(level_tuning=check.level_change)
+            policy = plan_policy(rows, st.days_per_year, st.planning_date)
+            out = pd.concat([rows.drop(columns="level_tuning"), policy], axis=1)
+    out["demand_class"] = np.where(override, "override", fc.demand_class)
+    out["simulated_fill_rate"] = check.frame["simulated_fill_rate"].astype(float) if check else np.nan
     out["annual_value"] = out["annual_demand"] * out["unit_cost"]
     out["abc"] = classify_abc(out["annual_value"], st.abc_a_share, st.abc_b_share)
     out["xyz"] = classify_xyz(demand_cv(hist.Y), st.xyz_x_cv, st.xyz_y_cv)
-    out["demand_class"] = np.where(override, "override", fc.demand_class)
     out["forecast_method"] = np.where(override, "given", fc.method)
     out["order_value"] = out["suggested_order"] * out["unit_price"]
     repaired = out["_repaired"].to_numpy(bool) | out["_item_repaired"].fillna(False).to_numpy(bool)
     out["order_cover_days"] = order_cover_days(out["suggested_order"], out["demand_per_day"])
-    out["note"] = _notes(out, override, repaired, st.max_cover_days)
+    out["note"] = _notes(out, override, repaired, st.max_cover_days, tuning_note(check, out) if check else None)
     out["status"] = status(policy, out["demand_per_day"].to_numpy(), (out["on_hand"] < 0).to_numpy() | repaired)
-    return out
+    return out, check
 
 
 def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: History, fc: ForecastResult,
@@ -140,15 +152,28 @@ def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: Histor
         "orders covering more than max_cover_days of demand (MOQ or multiple)",
     )
     kpis = stock_kpis(out, st.kpi_targets, st.days_per_year, wape, bias, occupancy, st.kpi_amber_band,
-                      [long_orders, *network_kpis(net)])  # fmt: skip
+                      [*_simulated_kpi(out), long_orders, *network_kpis(net)])  # fmt: skip
     return occupancy, kpis
+
+
+def _simulated_kpi(out: pd.DataFrame) -> list[KpiRow]:
+    """Demand-weighted simulated fill rate of the planned policies (Service Check), when simulated."""
+    fill = out["simulated_fill_rate"].to_numpy(float)
+    d = out["demand_per_day"].to_numpy(float)
+    live = np.isfinite(fill) & (d > 0)
+    if not live.any():
+        return []
+    value = float(np.sum(fill[live] * d[live]) / np.sum(d[live]))
+    return [KpiRow("simulated_fill_rate", value, "percent", True,
+                   "demand-weighted fill rate of the planned policies simulated day by day (Service Check)")]  # fmt: skip
 
 
 def _status_order(col: pd.Series) -> pd.Series:
     return col.map(STATUS_ORDER) if col.name == "status" else col
 
 
-def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_cover_days: float) -> pd.Series:
+def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_cover_days: float,
+           tuned_words: np.ndarray | None = None) -> pd.Series:  # fmt: skip
     """Why a row looks the way it does, in words (joined with '; ')."""
     cover = out["order_cover_days"]
     long_cover = (cover > max_cover_days).to_numpy()
@@ -161,6 +186,7 @@ def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_co
         (out["supplier"].isna(), "no offer: lead time and price from the item or Settings"),
         (repaired, "input repaired, see Issues"),
         (long_cover, cover_words),
+        (np.full(len(out), False) if tuned_words is None else tuned_words != "", tuned_words),
     ]
     text = pd.Series("", index=out.index)
     for mask, words in parts:

@@ -21,6 +21,7 @@ from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS, key
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",
     "Purchase Orders": "PurchaseOrders",
+    "Service Check": "ServiceCheck",
     "Forecast": "ForecastPlan",
     "KPIs": "KPIs",
     "Issues": "PlanIssues",
@@ -461,6 +462,16 @@ def _beside(left: Table, gap: int = 2) -> tuple[int, int]:
     return (1, left.last_col + gap)
 
 
+def _service_sheet(result: PlanResult, fmts) -> Sheet:
+    """The Service Check: one row per SKU-site, tuned rows filled; a note where it was not simulated."""
+    if result.service is None:
+        frame = pd.DataFrame({"note": ["not simulated: Setting service_check is off"]})
+        return Sheet("Service Check", [table(frame, TABLE_NAMES["Service Check"], fmts)])
+    t = table(result.service, TABLE_NAMES["Service Check"], fmts)
+    t.emphasis = {i: style.TOTAL_FILL for i, tuned in enumerate(result.service["tuned"]) if tuned == "yes"}
+    return Sheet("Service Check", [t], freeze=(2, 3))
+
+
 def _scorecard_sheet(result: PlanResult, fmts) -> Sheet:
     net = result.network
     offers = table(net.scorecard[SCORECARD_COLUMNS], TABLE_NAMES["Supplier Scorecard"], fmts)
@@ -555,6 +566,7 @@ def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> l
     build = {
         "Reorder Plan": reorder,
         "Purchase Orders": purchase_orders,
+        "Service Check": lambda: _service_sheet(result, fmts),
         "Forecast": lambda: Sheet("Forecast", [table(result.forecast, TABLE_NAMES["Forecast"], fmts)], freeze=(2, 3)),
         "KPIs": lambda: _kpi_sheet(result, fmts),
         "Issues": lambda: issues_sheet(result.issues, currency),

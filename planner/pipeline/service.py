@@ -1,0 +1,122 @@
+"""The Service Check: every planned policy simulated day by day on its fitted demand process
+(planner.core.service), and its level tuned where the simulated service misses the target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.core import service as sim
+from planner.model.results import History
+from planner.model.settings import Settings
+
+SERVICE_COLUMNS = [
+    "sku", "site", "demand_class", "policy", "service_type", "service_level", "review_days", "formula_level",
+    "formula_fill_rate", "simulated_fill_rate_at_formula", "simulated_cycle_service_at_formula", "planned_level",
+    "simulated_fill_rate", "simulated_cycle_service", "average_stock", "orders_per_year", "tuned", "note",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ServiceCheck:
+    """The Service Check rows (one per SKU-site, row-aligned with the plan) and the units each level moves."""
+
+    frame: pd.DataFrame
+    level_change: np.ndarray
+
+
+def demand_process(out: pd.DataFrame, hist: History, override: np.ndarray) -> sim.DemandProcess:
+    """The fitted daily process of each row: the forecast's mean and sd per day, and the daily occurrence
+    that gives the history's share of periods with demand (1 where the forecast is given on Stock)."""
+    observed = ~np.isnan(hist.Y)
+    n = observed.sum(axis=1)
+    with_demand = np.sum(np.nan_to_num(hist.Y) > 0, axis=1)
+    share = np.divide(with_demand, n, out=np.ones(len(n)), where=n > 0)
+    occurrence = np.where(override, 1.0, sim.daily_occurrence(share, hist.days_per_period))
+    return sim.DemandProcess(out["demand_per_day"].to_numpy(float), out["demand_sd_per_day"].to_numpy(float),
+                             occurrence)  # fmt: skip
+
+
+def review_days(out: pd.DataFrame, st: Settings) -> np.ndarray:
+    """Days between reviews: R of (R, S) rows, review_days_sq of (s, Q) rows (0, continuous, is daily)."""
+    return np.where(out["policy"].to_numpy() == "RS", out["review_days"].to_numpy(float), st.review_days_sq)
+
+
+def sim_policy(out: pd.DataFrame, st: Settings) -> sim.SimPolicy:
+    is_rs = out["policy"].to_numpy() == "RS"
+    level = np.where(is_rs, out["order_up_to"].to_numpy(float), out["reorder_point"].to_numpy(float))
+    return sim.SimPolicy(is_rs, level, out["order_quantity"].to_numpy(float), review_days(out, st),
+                         out["lead_time_days"].to_numpy(float), out["lead_time_sd_days"].to_numpy(float))  # fmt: skip
+
+
+def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Settings) -> ServiceCheck:
+    """Simulates the rows with demand (SIM_DAYS days after a warm-up, backorders or lost sales per
+    ``unmet_demand``) and, with ``service_check`` = tune, tunes the levels that miss their target."""
+    live = np.flatnonzero(out["demand_per_day"].to_numpy(float) > 0)
+    policy = sim_policy(out, st)
+    level = policy.level.copy()
+    frame = _frame(out, st, policy.level)
+    if len(live):
+        sub = sim.subset_policy(policy, live)
+        process = demand_process(out, hist, override)
+        process = sim.DemandProcess(*(getattr(process, f)[live] for f in process.__dataclass_fields__))
+        sc = sim.scenario(process, sub)
+        target = out["service_level"].to_numpy(float)[live]
+        kind = out["service_type"].to_numpy(str)[live]
+        lost = st.unmet_demand == "lost"
+        if st.service_check == "tune":
+            tuning = sim.tune_levels(sub, sc, target, kind, lost)
+        else:
+            before = sim.simulate(sub, sc, lost)
+            tuning = sim.Tuning(sub.level, np.zeros(len(live), bool), before, before)
+        level[live] = tuning.level
+        _fill(frame, live, tuning, kind, target)
+    frame["planned_level"] = level
+    return ServiceCheck(frame, np.nan_to_num(level - policy.level))
+
+
+def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.DataFrame:
+    frame = pd.DataFrame(index=out.index, columns=SERVICE_COLUMNS, dtype=object)
+    for col in ("sku", "site", "demand_class", "policy", "service_type", "service_level"):
+        frame[col] = out[col].to_numpy()
+    frame["review_days"] = review_days(out, st)
+    frame["formula_level"] = formula_level
+    frame["formula_fill_rate"] = out["expected_fill_rate"].to_numpy(float)
+    frame["tuned"] = "no"
+    frame["note"] = np.where(out["demand_per_day"].to_numpy(float) > 0, "", "no demand: not simulated")
+    return frame
+
+
+def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.ndarray, target) -> None:
+    """The simulated figures of the live rows, and a note where the level was tuned or misses."""
+    idx = frame.index[live]
+    frame.loc[idx, "simulated_fill_rate_at_formula"] = tuning.before.fill_rate
+    frame.loc[idx, "simulated_cycle_service_at_formula"] = tuning.before.cycle_service
+    frame.loc[idx, "simulated_fill_rate"] = tuning.after.fill_rate
+    frame.loc[idx, "simulated_cycle_service"] = tuning.after.cycle_service
+    frame.loc[idx, "average_stock"] = tuning.after.average_stock
+    frame.loc[idx, "orders_per_year"] = tuning.after.orders_per_year
+    frame.loc[idx, "tuned"] = np.where(tuning.tuned, "yes", "no")
+    before = sim.service_measure(tuning.before, kind)
+    after = sim.service_measure(tuning.after, kind)
+    word = np.where(kind == "fill", "fill rate", "cycle service")
+    notes = [_note(t, w, b, a, g) for t, w, b, a, g in zip(tuning.tuned, word, before, after, target, strict=True)]
+    frame.loc[idx, "note"] = notes
+
+
+def _note(tuned: bool, word: str, before: float, after: float, target: float) -> str:
+    if tuned:
+        return f"level tuned: simulated {word} {before:.1%} at the formula's level, {after:.1%} tuned"
+    if before < target - sim.MISS_TOLERANCE:
+        return f"simulated {word} {before:.1%} misses the target {target:.1%}"
+    return ""
+
+
+def tuning_note(check: ServiceCheck, out: pd.DataFrame) -> np.ndarray:
+    """The Reorder Plan's words for a tuned level: which level moved, by how much."""
+    change = check.level_change
+    name = np.where(out["policy"].to_numpy() == "RS", "S", "s")
+    text = [f"{n} {c:+,.0f} units by the service simulation (see Service Check)" for n, c in zip(name, change)]
+    return np.where(np.abs(change) > 0, text, "")
