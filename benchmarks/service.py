@@ -58,8 +58,8 @@ def true_demand(kind: str, scale: float, days: int, rng: np.random.Generator) ->
 def build_workbook(path: Path, skus_per_class: int, service_check: str, seed: int = 1) -> pd.DataFrame:
     """The workbook (Items, Stock, daily Demand, Settings) and the truth per SKU: class and scale."""
     rng = np.random.default_rng(seed)
-    truth = pd.DataFrame([(f"{k[:3].upper()}-{i:03d}", k, rng.uniform(0.5, 2.0))
-                          for k in CLASSES for i in range(skus_per_class)], columns=["sku", "kind", "scale"])  # fmt: skip
+    cases = [(f"{k[:3].upper()}-{i:03d}", k, rng.uniform(0.5, 2.0)) for k in CLASSES for i in range(skus_per_class)]
+    truth = pd.DataFrame(cases, columns=["sku", "kind", "scale"])
     truth["policy"] = np.where(np.arange(len(truth)) % 2 == 0, "sQ", "RS")
     dates = pd.date_range(end=PLANNING_DATE - pd.Timedelta(days=1), periods=HISTORY_DAYS, freq="D")
     rows = [pd.DataFrame({"sku": s, "site": "DC", "date": dates, "quantity": true_demand(k, c, HISTORY_DAYS, rng)})

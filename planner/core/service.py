@@ -35,6 +35,7 @@ MIN_WARMUP_DAYS = 28
 MISS_TOLERANCE = 0.005  # a level is tuned when its simulated service misses the target by more than this
 SEED = 20261202
 MAX_SEARCH_STEPS = 30
+MIN_CYCLES = 10  # fewer replenishment cycles in the simulation say too little to tune a level on
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class ServiceResult:
     cycle_service: np.ndarray  # replenishment cycles without stockout / cycles (1 without cycles)
     average_stock: np.ndarray  # mean on-hand stock at the end of the day, units
     orders_per_year: np.ndarray
+    cycles: np.ndarray  # replenishment cycles measured
 
 
 def daily_occurrence(period_share_with_demand, days_per_period: float) -> np.ndarray:
@@ -210,7 +212,7 @@ def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False) -> Servi
     days = sc.demand.shape[1] - sc.warmup
     fill = np.divide(st.served, st.demand, out=np.ones_like(st.served), where=st.demand > 0)
     cycle = 1.0 - np.divide(st.cycles_short, st.cycles, out=np.zeros_like(st.cycles), where=st.cycles > 0)
-    return ServiceResult(fill, cycle, st.stock_days / max(days, 1), st.orders * 365.0 / max(days, 1))
+    return ServiceResult(fill, cycle, st.stock_days / max(days, 1), st.orders * 365.0 / max(days, 1), st.cycles)
 
 
 def service_measure(result: ServiceResult, service_type: np.ndarray) -> np.ndarray:
@@ -231,13 +233,15 @@ class Tuning:
 def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_type: np.ndarray,
                 lost_sales: bool = False, bracket: np.ndarray | None = None) -> Tuning:  # fmt: skip
     """Simulates every row; where the simulated service misses the target by more than MISS_TOLERANCE
-    (either way), finds the least whole-unit level whose simulated service reaches the target, by
+    (below it: a level above what one simulated path needs is kept, since two years of a skewed process
+    under-sample its tail) and at least MIN_CYCLES replenishment cycles were measured, finds the least whole-unit level whose simulated service reaches the target, by
     bisection on the same scenario (common random numbers: service is non-decreasing in the level on one
     demand path). ``bracket`` is the width searched on each side of the formula's level (default: the
     level's distance from 0 plus the order quantity, at least 10 units)."""
     before = simulate(policy, sc, lost_sales)
     measure = service_measure(before, service_type)
-    miss = (np.abs(measure - target) > MISS_TOLERANCE) & (sc.demand.sum(axis=1) > 0)
+    enough = before.cycles >= MIN_CYCLES
+    miss = (measure < target - MISS_TOLERANCE) & (sc.demand.sum(axis=1) > 0) & enough
     level = policy.level.copy()
     rows = np.flatnonzero(miss)
     if len(rows):

@@ -83,11 +83,11 @@ SETTINGS: dict[str, Setting] = {
             maximum=MAX_DAYS,
         ),
         Setting(
-            "unmet_demand", "backorder", "choice", "backorder or lost (demand not served from stock)",
+            "unmet_demand", "backorder", "choice", "Demand not served from stock is backordered or lost",
             ("backorder", "lost"), aliases=(("backorders", "backorder"), ("lost sales", "lost")),
         ),
         Setting(
-            "service_check", "tune", "choice", "tune, report or off (simulate each policy day by day)",
+            "service_check", "tune", "choice", "Simulate each policy day by day: tune, report or off",
             ("tune", "report", "off"),
         ),
         Setting("lead_time_days", 14, "number", "Lead time when nothing else gives one", minimum=0, maximum=MAX_DAYS),

@@ -108,8 +108,9 @@ def _supplier_terms(rows: pd.DataFrame, offers: pd.DataFrame, st: Settings) -> N
 def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override: np.ndarray,
                  st: Settings) -> tuple[pd.DataFrame, ServiceCheck | None]:  # fmt: skip
     """The inventory policy per row, its classes, order value, notes and status, and its Service Check
-    (levels tuned where the simulated service misses the target, with Setting service_check = tune). A row is CHECK when its
-    on hand is negative or validation repaired its stock or item row (the per-row flags, not the log)."""
+    (levels tuned where the simulated service misses the target, with Setting service_check = tune). A row
+    is CHECK when its on hand is negative or validation repaired its stock or item row (the per-row flags,
+    not the log)."""
     policy = plan_policy(rows, st.days_per_year, st.planning_date)
     out = pd.concat([rows, policy], axis=1)
     out["demand_class"] = np.where(override, "override", fc.demand_class)
@@ -164,8 +165,8 @@ def _simulated_kpi(out: pd.DataFrame) -> list[KpiRow]:
     if not live.any():
         return []
     value = float(np.sum(fill[live] * d[live]) / np.sum(d[live]))
-    return [KpiRow("simulated_fill_rate", value, "percent", True,
-                   "demand-weighted fill rate of the planned policies simulated day by day (Service Check)")]  # fmt: skip
+    words = "demand-weighted fill rate of the planned policies simulated day by day (Service Check)"
+    return [KpiRow("simulated_fill_rate", value, "percent", True, words)]
 
 
 def _status_order(col: pd.Series) -> pd.Series:

@@ -102,11 +102,14 @@ def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.nd
     before = sim.service_measure(tuning.before, kind)
     after = sim.service_measure(tuning.after, kind)
     word = np.where(kind == "fill", "fill rate", "cycle service")
-    notes = [_note(t, w, b, a, g) for t, w, b, a, g in zip(tuning.tuned, word, before, after, target, strict=True)]
+    rows = zip(tuning.tuned, word, before, after, target, tuning.before.cycles, strict=True)
+    notes = [_note(*row) for row in rows]
     frame.loc[idx, "note"] = notes
 
 
-def _note(tuned: bool, word: str, before: float, after: float, target: float) -> str:
+def _note(tuned: bool, word: str, before: float, after: float, target: float, cycles: float) -> str:
+    if cycles < sim.MIN_CYCLES:
+        return f"only {cycles:.0f} replenishment cycles in {sim.SIM_DAYS} days simulated: level not tuned"
     if tuned:
         return f"level tuned: simulated {word} {before:.1%} at the formula's level, {after:.1%} tuned"
     if before < target - sim.MISS_TOLERANCE:
@@ -118,5 +121,7 @@ def tuning_note(check: ServiceCheck, out: pd.DataFrame) -> np.ndarray:
     """The Reorder Plan's words for a tuned level: which level moved, by how much."""
     change = check.level_change
     name = np.where(out["policy"].to_numpy() == "RS", "S", "s")
-    text = [f"{n} {c:+,.0f} units by the service simulation (see Service Check)" for n, c in zip(name, change)]
+    text = [
+        f"{n} {c:+,.0f} units by the service simulation (see Service Check)" for n, c in zip(name, change, strict=True)
+    ]
     return np.where(np.abs(change) > 0, text, "")

@@ -138,6 +138,7 @@ SETTING_MEANING = {
     "planning_date": "general", "period": "general", "horizon_periods": "count", "days_per_year": "count",
     "currency": "general", "holding_rate": "percent", "order_cost": "money", "service_level": "percent",
     "service_type": "general", "policy": "general", "review_days": "days as given",
+    "review_days_sq": "days as given", "unmet_demand": "general", "service_check": "general",
     "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "forecast_method": "general",
     "season_length": "count", "carbon_price_per_t": "money per t", "shortage_penalty_per_unit": "money per unit",
     "weight_price": "ratio", "weight_lead_time": "ratio", "weight_lead_time_sd": "ratio", "weight_on_time": "ratio",
