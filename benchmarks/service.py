@@ -88,7 +88,9 @@ def evaluate(truth: pd.DataFrame, plan: pd.DataFrame, seed: int = 99) -> pd.Data
     sc = sv.Scenario(demand, np.full(demand.shape, 14, np.int32), 60)
     achieved = sv.simulate(policy, sc)
     kind = np.full(len(plan), "fill")
-    least = sv.tune_levels(policy, sc, np.full(len(plan), 0.95), kind, bracket=np.abs(level) + 200).after
+    least = sv.tune_levels(
+        policy, sc, np.full(len(plan), 0.95), kind, bracket=np.abs(level) + 200, both_ways=True
+    ).after
     best = np.where(np.abs(achieved.fill_rate - 0.95) <= sv.MISS_TOLERANCE, achieved.average_stock,
                     least.average_stock)  # fmt: skip
     return pd.DataFrame({"kind": plan["kind"], "policy": plan["policy"], "fill": achieved.fill_rate,

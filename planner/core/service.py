@@ -30,7 +30,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SIM_DAYS = 730  # two years simulated after the warm-up
+SIM_DAYS = 730  # at least two years simulated after the warm-up ...
+MAX_SIM_DAYS = 2920  # ... and up to eight where there are few SKU-sites
+SIM_BUDGET = 100_000 * SIM_DAYS  # SKU-site days per simulation (100,000 SKU-sites x 2 years)
+
+
+def simulated_days(rows: int) -> int:
+    """Days simulated: the budget shared among the rows, in whole years from SIM_DAYS to MAX_SIM_DAYS
+    (longer paths sample the tail of skewed demand better; the time stays that of 100,000 x 2 years)."""
+    years = SIM_BUDGET // max(rows, 1) // 365
+    return int(np.clip(years * 365, SIM_DAYS, MAX_SIM_DAYS))
+
+
 MIN_WARMUP_DAYS = 28
 MISS_TOLERANCE = 0.005  # a level is tuned when its simulated service misses the target by more than this
 SEED = 20261202
@@ -118,12 +129,12 @@ class Scenario:
     warmup: int
 
 
-def scenario(process: DemandProcess, policy: SimPolicy, days: int = SIM_DAYS, seed: int = SEED) -> Scenario:
-    """Draws one scenario; the warm-up is the longest protection interval plus four weeks."""
+def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None, seed: int = SEED) -> Scenario:
+    """Draws one scenario of ``days`` (default: simulated_days of the rows) after a warm-up; the warm-up is the longest protection interval plus four weeks."""
     longest = np.nan_to_num(policy.lead_time_days + 4 * policy.lead_time_sd_days + policy.review_days)
     warmup = int(np.ceil(longest.max(initial=0.0))) + MIN_WARMUP_DAYS
     rng = np.random.default_rng(seed)
-    total = warmup + days
+    total = warmup + (simulated_days(len(policy.level)) if days is None else days)
     return Scenario(draw_demand(process, total, rng), draw_lead_times(policy, total, rng), warmup)
 
 
@@ -231,17 +242,19 @@ class Tuning:
 
 
 def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_type: np.ndarray,
-                lost_sales: bool = False, bracket: np.ndarray | None = None) -> Tuning:  # fmt: skip
-    """Simulates every row; where the simulated service misses the target by more than MISS_TOLERANCE
-    (below it: a level above what one simulated path needs is kept, since two years of a skewed process
-    under-sample its tail) and at least MIN_CYCLES replenishment cycles were measured, finds the least whole-unit level whose simulated service reaches the target, by
-    bisection on the same scenario (common random numbers: service is non-decreasing in the level on one
-    demand path). ``bracket`` is the width searched on each side of the formula's level (default: the
-    level's distance from 0 plus the order quantity, at least 10 units)."""
+                lost_sales: bool = False, bracket: np.ndarray | None = None,
+                both_ways: bool = False) -> Tuning:  # fmt: skip
+    """Simulates every row; where the simulated service falls short of the target by more than
+    MISS_TOLERANCE and at least MIN_CYCLES replenishment cycles were measured, finds the least whole-unit
+    level whose simulated service reaches the target, by bisection on the same scenario (common random
+    numbers: service is non-decreasing in the level on one demand path). A level above what the path
+    needs is kept (a few years of a skewed process under-sample its tail) unless ``both_ways`` (the
+    benchmark's least stock). ``bracket`` is the half-width first searched (default: _bracket)."""
     before = simulate(policy, sc, lost_sales)
     measure = service_measure(before, service_type)
     enough = before.cycles >= MIN_CYCLES
-    miss = (measure < target - MISS_TOLERANCE) & (sc.demand.sum(axis=1) > 0) & enough
+    off = np.abs(measure - target) if both_ways else target - measure
+    miss = (off > MISS_TOLERANCE) & (sc.demand.sum(axis=1) > 0) & enough
     level = policy.level.copy()
     rows = np.flatnonzero(miss)
     if len(rows):

@@ -52,7 +52,7 @@ def sim_policy(out: pd.DataFrame, st: Settings) -> sim.SimPolicy:
 
 
 def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Settings) -> ServiceCheck:
-    """Simulates the rows with demand (SIM_DAYS days after a warm-up, backorders or lost sales per
+    """Simulates the rows with demand (2 to 8 years after a warm-up, sim.simulated_days, backorders or lost sales per
     ``unmet_demand``) and, with ``service_check`` = tune, tunes the levels that miss their target."""
     live = np.flatnonzero(out["demand_per_day"].to_numpy(float) > 0)
     policy = sim_policy(out, st)
@@ -72,7 +72,7 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
             before = sim.simulate(sub, sc, lost)
             tuning = sim.Tuning(sub.level, np.zeros(len(live), bool), before, before)
         level[live] = tuning.level
-        _fill(frame, live, tuning, kind, target)
+        _fill(frame, live, tuning, kind, target, sc.demand.shape[1] - sc.warmup)
     frame["planned_level"] = level
     return ServiceCheck(frame, np.nan_to_num(level - policy.level))
 
@@ -89,7 +89,7 @@ def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.Dat
     return frame
 
 
-def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.ndarray, target) -> None:
+def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.ndarray, target, days: int) -> None:
     """The simulated figures of the live rows, and a note where the level was tuned or misses."""
     idx = frame.index[live]
     frame.loc[idx, "simulated_fill_rate_at_formula"] = tuning.before.fill_rate
@@ -103,13 +103,13 @@ def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.nd
     after = sim.service_measure(tuning.after, kind)
     word = np.where(kind == "fill", "fill rate", "cycle service")
     rows = zip(tuning.tuned, word, before, after, target, tuning.before.cycles, strict=True)
-    notes = [_note(*row) for row in rows]
+    notes = [_note(*row, days) for row in rows]
     frame.loc[idx, "note"] = notes
 
 
-def _note(tuned: bool, word: str, before: float, after: float, target: float, cycles: float) -> str:
+def _note(tuned: bool, word: str, before: float, after: float, target: float, cycles: float, days: int) -> str:
     if cycles < sim.MIN_CYCLES:
-        return f"only {cycles:.0f} replenishment cycles in {sim.SIM_DAYS} days simulated: level not tuned"
+        return f"only {cycles:.0f} replenishment cycles in {days:,} days simulated: level not tuned"
     if tuned:
         return f"level tuned: simulated {word} {before:.1%} at the formula's level, {after:.1%} tuned"
     if before < target - sim.MISS_TOLERANCE:
