@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pandas as pd
 import pytest
 import xlwings as xw
 from conftest import minimal_sheets, write_blocks
@@ -20,7 +21,7 @@ from planner.channels.excel import functions
 from planner.pipeline.plan import build_history
 
 NAMES = ["ABC", "DEMAND_CLASS", "EOQ", "FILL_RATE", "FORECAST", "HHI", "NORMAL_LOSS", "ORDER_QTY", "ORDER_UP_TO",
-         "REORDER_POINT", "SAFETY_STOCK", "TRANSPORT_CO2"]  # fmt: skip
+         "REORDER_POINT", "SAFETY_STOCK", "SIMULATED_FILL_RATE", "TRANSPORT_CO2"]  # fmt: skip
 
 
 def call(name: str, *args):
@@ -48,6 +49,13 @@ def sample(small_sample):
     rows = result.reorder.copy()
     rows["review_days"] = rows["sku"].map(items["review_days"]).fillna(inputs.settings.review_days)
     rows["unit_cost"] = rows["sku"].map(items["unit_cost"])
+    # the formulas' levels: the plan's less what the Service Check's simulation added (planner.core.service)
+    check = result.service.set_index(["sku", "site"])
+    key = pd.MultiIndex.from_frame(rows[["sku", "site"]])
+    tuning = (check["planned_level"] - check["formula_level"]).astype(float).reindex(key).to_numpy()
+    rows["safety_stock"] -= tuning
+    rows["reorder_point"] -= tuning
+    rows["order_up_to"] -= tuning
     return result, rows, inputs
 
 

@@ -149,3 +149,17 @@ def test_tuned_level_is_the_least_that_meets_the_target():
     below = sv.service_measure(sv.simulate(one_less, sv.subset(sc, rows)), kind[rows])
     floor = np.where(policy.is_rs[rows], 0.0, -policy.order_qty[rows])
     assert np.all((below < 0.95) | (tuning.level[rows] - 1 < floor))
+
+
+def test_excel_function_simulated_fill_rate_is_the_core_simulation():
+    from test_excel_functions import call, col, flat
+
+    levels, q = [80.0, 150.0, 300.0], 100.0
+    got = flat(call("SIMULATED_FILL_RATE", col(levels), [[q]], [[10.0]], [[8.0]], [[14.0]], None, None, None,
+                    [[0.5]], None)).astype(float)  # fmt: skip
+    for i, level in enumerate(levels):
+        policy = sv.SimPolicy(np.array([False]), np.array([level]), np.array([q]), np.array([1.0]),
+                              np.array([14.0]), np.array([0.0]))  # fmt: skip
+        process = sv.DemandProcess(np.array([10.0]), np.array([8.0]), np.array([0.5]))
+        assert got[i] == pytest.approx(sv.simulate(policy, sv.scenario(process, policy)).fill_rate[0])
+    assert got[0] < got[1] < got[2] <= 1

@@ -130,7 +130,8 @@ class Scenario:
 
 
 def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None, seed: int = SEED) -> Scenario:
-    """Draws one scenario of ``days`` (default: simulated_days of the rows) after a warm-up; the warm-up is the longest protection interval plus four weeks."""
+    """Draws one scenario of ``days`` (default: simulated_days of the rows) after a warm-up, the
+    longest protection interval plus four weeks."""
     longest = np.nan_to_num(policy.lead_time_days + 4 * policy.lead_time_sd_days + policy.review_days)
     warmup = int(np.ceil(longest.max(initial=0.0))) + MIN_WARMUP_DAYS
     rng = np.random.default_rng(seed)

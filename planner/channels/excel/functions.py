@@ -29,6 +29,7 @@ from planner.core.inventory import (
     policy_level,
     protection,
 )
+from planner.core.service import DemandProcess, SimPolicy, scenario, simulate
 from planner.model.settings import SETTINGS, Setting, season_length
 from planner.workbook.contract import SHEETS, Column
 
@@ -320,6 +321,59 @@ def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_da
         fr = fill_rate_at_level(v["reorder_level"], v["order_qty"], v["demand_per_day"], v["demand_sd_per_day"],
                                 v["lead_time_days"], v["lead_time_sd_days"], v["policy"], v["review_days"])  # fmt: skip
         return result(fr, err)
+
+    return _guarded(compute)
+
+
+def _simulated_fill(policy: SimPolicy, process: DemandProcess, i: int, lost: bool) -> float:
+    """Cell i simulated on its own (its figure does not depend on the cells beside it); NaN where invalid."""
+    one = SimPolicy(*(np.array([getattr(policy, f)[i]]) for f in policy.__dataclass_fields__))
+    proc = DemandProcess(*(np.array([getattr(process, f)[i]], dtype=float) for f in process.__dataclass_fields__))
+    if not np.all(np.isfinite([one.level[0], proc.mean_per_day[0], one.lead_time_days[0]])):
+        return float("nan")
+    return float(simulate(one, scenario(proc, one), lost).fill_rate[0])
+
+
+@excel_function("SIMULATED_FILL_RATE")
+@docs(
+    reorder_level="Reorder point s (sQ) or order-up-to level S (RS), units",
+    order_qty="Order quantity Q (sQ; ignored for RS)",
+    demand_per_day=_SERVICE_DOCS["demand_per_day"],
+    demand_sd_per_day=_SERVICE_DOCS["demand_sd_per_day"],
+    lead_time_days=_SERVICE_DOCS["lead_time_days"],
+    lead_time_sd_days=_SERVICE_DOCS["lead_time_sd_days"],
+    policy=f'"sQ" or "RS" [{_default("policy")}]',
+    review_days=f"Days between reviews [RS: {_default('review_days')}, sQ: {_default('review_days_sq')}]",
+    occurrence="Share of days with a demand, 0 to 1 [1]",
+    lost_sales="TRUE: demand not served is lost [FALSE: backordered]",
+)
+def planner_simulated_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_day, lead_time_days,
+                                lead_time_sd_days=None, policy=None, review_days=None, occurrence=None,
+                                lost_sales=None):  # fmt: skip
+    """Fill rate of a policy simulated day by day (planner.core.service: compound Bernoulli-gamma demand
+    with mean d, sd sigma_d and the daily occurrence, whole units, fixed seed), as the Service Check does;
+    one row's figure is simulated over up to eight years."""
+
+    def compute():
+        v, err = broadcast(
+            reorder_level=numbers("reorder_level", reorder_level),
+            order_qty=numbers("order_qty", order_qty, np.nan, minimum=0, above=True),
+            **_demand(demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days),
+            policy=_item("policy", policy),
+            review_days=numbers("review_days", review_days, np.nan, minimum=0, maximum=3650),
+            occurrence=numbers("occurrence", occurrence, 1.0, minimum=0, above=True, maximum=1),
+        )
+        rs = v["policy"] == "RS"
+        err = _needs(err, ~rs & np.isnan(v["order_qty"]), "order_qty: blank, needed for sQ")
+        default_review = np.where(rs, _default("review_days"), _default("review_days_sq"))
+        review = np.where(np.isnan(v["review_days"]), default_review, v["review_days"])
+        flat = {k: np.ravel(np.asarray(a, dtype=object if k == "policy" else float)) for k, a in v.items()}
+        policy_ = SimPolicy(np.ravel(rs), flat["reorder_level"], np.nan_to_num(flat["order_qty"], nan=1.0),
+                            np.ravel(review), flat["lead_time_days"], flat["lead_time_sd_days"])  # fmt: skip
+        process = DemandProcess(flat["demand_per_day"], flat["demand_sd_per_day"], flat["occurrence"])
+        lost = bool(grid(lost_sales).flat[0]) if lost_sales is not None else False
+        fr = [_simulated_fill(policy_, process, i, lost) for i in range(len(policy_.level))]
+        return result(np.reshape(fr, np.shape(v["reorder_level"])), err)
 
     return _guarded(compute)
 
