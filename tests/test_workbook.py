@@ -123,7 +123,7 @@ def test_the_udf_modules_setting_names_the_functions():
     conf = {row[0]: row[1] for row in wb["xlwings.conf"].iter_rows(values_only=True)}
     module = importlib.import_module(conf["UDF Modules"])
     names = [f["name"] for f in custom_functions_meta(module)["functions"]]
-    assert "PLANNER.EOQ" in names and len(names) == 12
+    assert "PLANNER.EOQ" in names and len(names) == 13
 
 
 @pytest.mark.parametrize("size", [0, 1, 3, 100, 1000, 4095, 4096, 4097, 8192, 12000])
