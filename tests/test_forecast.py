@@ -161,3 +161,21 @@ def test_holt_winters_falls_back_to_holt_when_history_is_short():
     y = SEASONAL[:40]
     res = F.forecast_series(y[None, :], 4, 52, method="holt_winters")
     assert res.method[0] == "holt"
+
+
+def test_path_rate_is_the_mean_of_the_daily_path_over_the_protection_interval():
+    """Brute force: each period's forecast spread evenly over its days (the last one repeated past the
+    horizon), summed over the first T days, divided by T."""
+    from planner.core.forecast import path_rate
+
+    rng = np.random.default_rng(4)
+    F = rng.uniform(0, 100, (5, 6))
+    F[1] = [1.1, 0, 0, 0, 79.3, 0]  # one period's spike must not drive the whole lead time
+    days = np.array([14.0, 21.0, 3.5, 0.0, 60.0])
+    got = path_rate(F, days, 7.0)
+    for i in range(5):
+        per_hour = np.repeat(np.concatenate([F[i], np.repeat(F[i, -1], 10)]) / (7 * 24), 7 * 24)
+        hours = int(days[i] * 24)
+        want = per_hour[:hours].sum() / days[i] if hours else F[i, 0] / 7
+        assert got[i] == pytest.approx(want, rel=1e-9)
+    assert got[1] == pytest.approx((1.1 + 0 + 0) / 21)

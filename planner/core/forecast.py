@@ -572,3 +572,21 @@ def _forecast_block(Y, methods, h, horizon, season, out: ForecastResult, rows: s
         f = np.maximum(ho, 0.0)
         out.wape[rows] = np.divide(np.abs(f - actual).sum(1), a, out=np.full(N, np.nan), where=a > 0)
         out.bias[rows] = np.divide((f - actual).sum(1), a, out=np.full(N, np.nan), where=a > 0)
+
+
+def path_rate(forecast: np.ndarray, days, days_per_period: float) -> np.ndarray:
+    """Mean demand per day over the first ``days`` days of each forecast path, units/day: (the sum of the
+    whole periods inside + the next period prorated by the fraction left) / days. Beyond the horizon the
+    last period repeats; where days <= 0 it is the next period's rate. So a protection interval of L (or
+    R + L) days sees the forecast of those days, not the next period's times L (Silver, Pyke & Thomas §6.9,
+    forecast over the lead time)."""
+    F = np.nan_to_num(np.asarray(forecast, float))
+    n, h = F.shape
+    periods = np.maximum(np.broadcast_to(np.asarray(days, float), (n,)) / days_per_period, 0.0)
+    whole = np.floor(periods).astype(int)
+    cum = np.concatenate([np.zeros((n, 1)), np.cumsum(F, axis=1)], axis=1)
+    rows = np.arange(n)
+    total = cum[rows, np.minimum(whole, h)] + np.maximum(whole - h, 0) * F[:, -1]
+    total += (periods - whole) * F[rows, np.minimum(whole, h - 1)]
+    rate = np.divide(total, periods * days_per_period, out=np.zeros(n), where=periods > 0)
+    return np.where(periods > 0, rate, F[:, 0] / days_per_period)

@@ -10,8 +10,15 @@ import numpy as np
 import pandas as pd
 
 from planner._version import __version__
-from planner.core.forecast import ForecastResult, forecast_series, holdout_length
-from planner.core.inventory import classify_abc, classify_xyz, order_cover_days, plan_policy, status
+from planner.core.forecast import ForecastResult, forecast_series, holdout_length, path_rate
+from planner.core.inventory import (
+    classify_abc,
+    classify_xyz,
+    order_cover_days,
+    plan_policy,
+    protection_days,
+    status,
+)
 from planner.core.kpis import abc_summary, occupancy_by_site, stock_kpis
 from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_orders
 from planner.model.errors import InputError
@@ -43,6 +50,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     rows = _sku_site_rows(inputs)
     override = _demand_rates(rows, stock, fc, hist.days_per_period)
     _supplier_terms(rows, cheapest_offers(inputs["Offers"], inputs["Suppliers"]), st)
+    _path_rates(rows, fc, override, hist.days_per_period)
     out, check = _policy_rows(rows, hist, fc, override, st)
     net = plan_network(inputs, out)
     po_rows = out
@@ -89,6 +97,15 @@ def _demand_rates(rows: pd.DataFrame, stock: pd.DataFrame, fc: ForecastResult, d
     rows["demand_per_day"] = d
     rows["demand_sd_per_day"] = np.where(override, np.where(np.isnan(sd_given), sd_hist, sd_given), sd_hist)
     return override
+
+
+def _path_rates(rows: pd.DataFrame, fc: ForecastResult, override: np.ndarray, days_per_period: float) -> None:
+    """demand_per_day = the forecast path's mean over the protection interval (L for sQ, R + L for RS,
+    path_rate), where no forecast is given on Stock."""
+    days = protection_days(rows["policy"].to_numpy(str), rows["lead_time_days"].to_numpy(float),
+                           rows["review_days"].to_numpy(float))  # fmt: skip
+    path = path_rate(fc.forecast, days, days_per_period)
+    rows["demand_per_day"] = np.where(override, rows["demand_per_day"].to_numpy(float), path)
 
 
 def _supplier_terms(rows: pd.DataFrame, offers: pd.DataFrame, st: Settings) -> None:
