@@ -163,3 +163,13 @@ def test_excel_function_simulated_fill_rate_is_the_core_simulation():
         process = sv.DemandProcess(np.array([10.0]), np.array([8.0]), np.array([0.5]))
         assert got[i] == pytest.approx(sv.simulate(policy, sv.scenario(process, policy)).fill_rate[0])
     assert got[0] < got[1] < got[2] <= 1
+
+
+def test_excel_function_lost_sales_argument_reads_true_and_false():
+    from test_excel_functions import call, flat
+
+    args = ([[60.0]], [[100.0]], [[10.0]], [[8.0]], [[14.0]], None, None, None, None)
+    backorder = flat(call("SIMULATED_FILL_RATE", *args, None)).astype(float)[0]
+    assert flat(call("SIMULATED_FILL_RATE", *args, [["FALSE"]])).astype(float)[0] == backorder
+    lost = flat(call("SIMULATED_FILL_RATE", *args, [[True]])).astype(float)[0]
+    assert lost != backorder and flat(call("SIMULATED_FILL_RATE", *args, [["true"]])).astype(float)[0] == lost

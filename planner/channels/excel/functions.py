@@ -325,6 +325,16 @@ def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_da
     return _guarded(compute)
 
 
+def _true(value) -> bool:
+    """A yes/no argument: TRUE, 1, or the text TRUE / YES / 1 (any case); blank or anything else is no."""
+    if value is None:
+        return False
+    first = grid(value).flat[0]
+    if isinstance(first, str):
+        return first.strip().lower() in ("true", "yes", "1")
+    return bool(first) if isinstance(first, bool | int | float) and first == first else False
+
+
 def _simulated_fill(policy: SimPolicy, process: DemandProcess, i: int, lost: bool) -> float:
     """Cell i simulated on its own (its figure does not depend on the cells beside it); NaN where invalid."""
     one = SimPolicy(*(np.array([getattr(policy, f)[i]]) for f in policy.__dataclass_fields__))
@@ -371,7 +381,7 @@ def planner_simulated_fill_rate(reorder_level, order_qty, demand_per_day, demand
         policy_ = SimPolicy(np.ravel(rs), flat["reorder_level"], np.nan_to_num(flat["order_qty"], nan=1.0),
                             np.ravel(review), flat["lead_time_days"], flat["lead_time_sd_days"])  # fmt: skip
         process = DemandProcess(flat["demand_per_day"], flat["demand_sd_per_day"], flat["occurrence"])
-        lost = bool(grid(lost_sales).flat[0]) if lost_sales is not None else False
+        lost = _true(lost_sales)
         fr = [_simulated_fill(policy_, process, i, lost) for i in range(len(policy_.level))]
         return result(np.reshape(fr, np.shape(v["reorder_level"])), err)
 
