@@ -26,13 +26,18 @@ compound-Bernoulli demand).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
 SIM_DAYS = 730  # at least two years simulated after the warm-up ...
 MAX_SIM_DAYS = 2920  # ... and up to eight where there are few SKU-sites
 SIM_BUDGET = 100_000 * SIM_DAYS  # SKU-site days per simulation (100,000 SKU-sites x 2 years)
+MIN_WARMUP_DAYS = 28
+MISS_TOLERANCE = 0.005  # a level is tuned when its simulated service misses the target by more than this
+SEED = 20261202
+MAX_SEARCH_STEPS = 30
+MIN_CYCLES = 10  # fewer replenishment cycles in the simulation say too little to tune a level on
 
 
 def simulated_days(rows: int) -> int:
@@ -40,13 +45,6 @@ def simulated_days(rows: int) -> int:
     (longer paths sample the tail of skewed demand better; the time stays that of 100,000 x 2 years)."""
     years = SIM_BUDGET // max(rows, 1) // 365
     return int(np.clip(years * 365, SIM_DAYS, MAX_SIM_DAYS))
-
-
-MIN_WARMUP_DAYS = 28
-MISS_TOLERANCE = 0.005  # a level is tuned when its simulated service misses the target by more than this
-SEED = 20261202
-MAX_SEARCH_STEPS = 30
-MIN_CYCLES = 10  # fewer replenishment cycles in the simulation say too little to tune a level on
 
 
 @dataclass(frozen=True)
@@ -143,11 +141,19 @@ def subset(sc: Scenario, rows: np.ndarray) -> Scenario:
     return Scenario(sc.demand[rows], sc.lead_times[rows], sc.warmup)
 
 
+def _take(per_row, rows):
+    """The same per-row dataclass (every field an array by SKU-site) for the rows ``rows`` only."""
+    return type(per_row)(**{f.name: getattr(per_row, f.name)[rows] for f in fields(per_row)})
+
+
+def subset_process(process: DemandProcess, rows: np.ndarray) -> DemandProcess:
+    return _take(process, rows)
+
+
 def subset_policy(policy: SimPolicy, rows: np.ndarray, level: np.ndarray | None = None) -> SimPolicy:
-    pick = {name: getattr(policy, name)[rows] for name in policy.__dataclass_fields__}
-    if level is not None:
-        pick["level"] = level
-    return SimPolicy(**pick)
+    """The policy of the rows ``rows``, at ``level`` where given (one level per row taken)."""
+    picked = _take(policy, rows)
+    return picked if level is None else replace(picked, level=level)
 
 
 @dataclass
@@ -262,7 +268,7 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
         width = bracket if bracket is not None else _bracket(policy, sc)
         level[rows] = _bisect(policy, sc, target, service_type, lost_sales, rows, width[rows])
     tuned = level != policy.level
-    after = simulate(subset_policy(policy, np.arange(len(level)), level), sc, lost_sales) if tuned.any() else before
+    after = simulate(replace(policy, level=level), sc, lost_sales) if tuned.any() else before
     return Tuning(level, tuned, before, after)
 
 
@@ -288,10 +294,10 @@ def _bisect(policy, sc, target, service_type, lost_sales, rows, width) -> np.nda
     hi_ok = np.zeros(len(rows), bool)
     lo_fails = np.zeros(len(rows), bool)
     for _ in range(MAX_SEARCH_STEPS):
-        if np.all(hi_ok & lo_fails & (hi - lo <= 1)):
+        done = hi_ok & lo_fails & (hi - lo <= 1)
+        if done.all():
             break
         trial = np.where(~hi_ok, hi, np.where(~lo_fails, lo, np.floor((lo + hi) / 2)))
-        done = hi_ok & lo_fails & (hi - lo <= 1)
         active = np.flatnonzero(~done)  # only the rows still searching are simulated
         sim_active = simulate(subset_policy(base, active, trial[active]), subset(sub_sc, active), lost_sales)
         meets = np.ones(len(rows), bool)

@@ -50,7 +50,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     rows = _sku_site_rows(inputs)
     override = _demand_rates(rows, stock, fc, hist.days_per_period)
     _supplier_terms(rows, cheapest_offers(inputs["Offers"], inputs["Suppliers"]), st)
-    _path_rates(rows, fc, override, hist.days_per_period)
+    _path_rates(rows, stock, fc, override, hist.days_per_period)
     out, check = _policy_rows(rows, hist, fc, override, st)
     net = plan_network(inputs, out)
     po_rows = out
@@ -88,24 +88,23 @@ def _sku_site_rows(inputs: Inputs) -> pd.DataFrame:
 
 
 def _demand_rates(rows: pd.DataFrame, stock: pd.DataFrame, fc: ForecastResult, days_per_period: float) -> np.ndarray:
-    """demand_per_day = next period's forecast / days per period, sd = error sd / sqrt(days per period);
-    a forecast given on Stock overrides both. Returns the override mask."""
+    """demand_sd_per_day = error sd / sqrt(days per period), or the sd given on Stock with its forecast
+    (demand_per_day follows in _path_rates, once the lead time is known). Returns the override mask."""
     override = stock["forecast_per_day"].notna().to_numpy()
-    d = np.where(override, stock["forecast_per_day"].to_numpy(float), fc.forecast[:, 0] / days_per_period)
     sd_hist = fc.sigma / math.sqrt(days_per_period)
     sd_given = stock["forecast_sd_per_day"].to_numpy(float)
-    rows["demand_per_day"] = d
     rows["demand_sd_per_day"] = np.where(override, np.where(np.isnan(sd_given), sd_hist, sd_given), sd_hist)
     return override
 
 
-def _path_rates(rows: pd.DataFrame, fc: ForecastResult, override: np.ndarray, days_per_period: float) -> None:
+def _path_rates(rows: pd.DataFrame, stock: pd.DataFrame, fc: ForecastResult, override: np.ndarray,
+                days_per_period: float) -> None:  # fmt: skip
     """demand_per_day = the forecast path's mean over the protection interval (L for sQ, R + L for RS,
-    path_rate), where no forecast is given on Stock."""
+    path_rate), or the forecast given on Stock."""
     days = protection_days(rows["policy"].to_numpy(str), rows["lead_time_days"].to_numpy(float),
                            rows["review_days"].to_numpy(float))  # fmt: skip
     path = path_rate(fc.forecast, days, days_per_period)
-    rows["demand_per_day"] = np.where(override, rows["demand_per_day"].to_numpy(float), path)
+    rows["demand_per_day"] = np.where(override, stock["forecast_per_day"].to_numpy(float), path)
 
 
 def _supplier_terms(rows: pd.DataFrame, offers: pd.DataFrame, st: Settings) -> None:
@@ -128,9 +127,9 @@ def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override
     (levels tuned where the simulated service misses the target, with Setting service_check = tune). A row
     is CHECK when its on hand is negative or validation repaired its stock or item row (the per-row flags,
     not the log)."""
+    rows = rows.assign(demand_class=np.where(override, "override", fc.demand_class))
     policy = plan_policy(rows, st.days_per_year, st.planning_date)
     out = pd.concat([rows, policy], axis=1)
-    out["demand_class"] = np.where(override, "override", fc.demand_class)
     check = None
     if st.service_check != "off":
         check = check_service(out, hist, override, st)
@@ -138,7 +137,6 @@ def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override
             rows = rows.assign(level_tuning=check.level_change)
             policy = plan_policy(rows, st.days_per_year, st.planning_date)
             out = pd.concat([rows.drop(columns="level_tuning"), policy], axis=1)
-    out["demand_class"] = np.where(override, "override", fc.demand_class)
     out["simulated_fill_rate"] = check.frame["simulated_fill_rate"].astype(float) if check else np.nan
     out["annual_value"] = out["annual_demand"] * out["unit_cost"]
     out["abc"] = classify_abc(out["annual_value"], st.abc_a_share, st.abc_b_share)

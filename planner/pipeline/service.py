@@ -61,7 +61,7 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
     if len(live):
         sub = sim.subset_policy(policy, live)
         process = demand_process(out, hist, override)
-        process = sim.DemandProcess(*(getattr(process, f)[live] for f in process.__dataclass_fields__))
+        process = sim.subset_process(process, live)
         sc = sim.scenario(process, sub)
         target = out["service_level"].to_numpy(float)[live]
         kind = out["service_type"].to_numpy(str)[live]

@@ -29,7 +29,7 @@ from planner.core.inventory import (
     policy_level,
     protection,
 )
-from planner.core.service import DemandProcess, SimPolicy, scenario, simulate
+from planner.core.service import DemandProcess, SimPolicy, scenario, simulate, subset_policy, subset_process
 from planner.model.settings import SETTINGS, Setting, season_length
 from planner.workbook.contract import SHEETS, Column
 
@@ -292,8 +292,8 @@ def planner_normal_loss(k):
     return _guarded(compute)
 
 
-@excel_function("FILL_RATE")
-@docs(
+# the arguments of a policy at a given level (FILL_RATE, SIMULATED_FILL_RATE)
+_LEVEL_DOCS = dict(
     reorder_level="Reorder point s (sQ) or order-up-to level S (RS), units",
     order_qty="Order quantity Q (sQ; ignored for RS)",
     demand_per_day=_SERVICE_DOCS["demand_per_day"],
@@ -301,6 +301,12 @@ def planner_normal_loss(k):
     lead_time_days=_SERVICE_DOCS["lead_time_days"],
     lead_time_sd_days=_SERVICE_DOCS["lead_time_sd_days"],
     policy=f'"sQ" or "RS" [{_default("policy")}]',
+)
+
+
+@excel_function("FILL_RATE")
+@docs(
+    **_LEVEL_DOCS,
     review_days=_REVIEW_DOC,
 )
 def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_day, lead_time_days,
@@ -337,8 +343,7 @@ def _true(value) -> bool:
 
 def _simulated_fill(policy: SimPolicy, process: DemandProcess, i: int, lost: bool) -> float:
     """Cell i simulated on its own (its figure does not depend on the cells beside it); NaN where invalid."""
-    one = SimPolicy(*(np.array([getattr(policy, f)[i]]) for f in policy.__dataclass_fields__))
-    proc = DemandProcess(*(np.array([getattr(process, f)[i]], dtype=float) for f in process.__dataclass_fields__))
+    one, proc = subset_policy(policy, [i]), subset_process(process, [i])
     if not np.all(np.isfinite([one.level[0], proc.mean_per_day[0], one.lead_time_days[0]])):
         return float("nan")
     return float(simulate(one, scenario(proc, one), lost).fill_rate[0])
@@ -346,13 +351,7 @@ def _simulated_fill(policy: SimPolicy, process: DemandProcess, i: int, lost: boo
 
 @excel_function("SIMULATED_FILL_RATE")
 @docs(
-    reorder_level="Reorder point s (sQ) or order-up-to level S (RS), units",
-    order_qty="Order quantity Q (sQ; ignored for RS)",
-    demand_per_day=_SERVICE_DOCS["demand_per_day"],
-    demand_sd_per_day=_SERVICE_DOCS["demand_sd_per_day"],
-    lead_time_days=_SERVICE_DOCS["lead_time_days"],
-    lead_time_sd_days=_SERVICE_DOCS["lead_time_sd_days"],
-    policy=f'"sQ" or "RS" [{_default("policy")}]',
+    **_LEVEL_DOCS,
     review_days=f"Days between reviews [RS: {_default('review_days')}, sQ: {_default('review_days_sq')}]",
     occurrence="Share of days with a demand, 0 to 1 [1]",
     lost_sales="TRUE: demand not served is lost [FALSE: backordered]",
