@@ -515,11 +515,16 @@ def seasonal_indices(Y: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray
         count[:, j] = full[:, cols].sum(1)
     neutral = np.where(positive, 1.0, 0.0)[:, None]
     raw = np.divide(total, count, out=np.broadcast_to(neutral, (N, m)).copy(), where=count > 0)
-    norm = np.where(positive[:, None], raw / np.where(raw.mean(1, keepdims=True) > 0, raw.mean(1, keepdims=True), 1), raw - raw.mean(1, keepdims=True))
+    norm = np.where(
+        positive[:, None],
+        raw / np.where(raw.mean(1, keepdims=True) > 0, raw.mean(1, keepdims=True), 1),
+        raw - raw.mean(1, keepdims=True),
+    )
     return np.where(seasonal[:, None], norm, index), positive
 
 
-DAMPED_GRID = _grid((0.05, 0.15, 0.3, 0.5, 0.8), (0.02, 0.1, 0.3), (0.8, 0.9, 0.98))
+DAMPED_GRID = _grid((0.05, 0.2, 0.5), (0.02, 0.15), (0.8, 0.9, 0.98))
+DAMPED_REFINE = _grid((0.7, 1.4), (0.5, 2.0), (-0.03, 0.03))  # x alpha, x beta, + phi around the best
 
 
 def damped_pass(Y, alpha, beta, phi, level0, trend0, stop=None, fitted=None):
@@ -531,24 +536,30 @@ def damped_pass(Y, alpha, beta, phi, level0, trend0, stop=None, fitted=None):
     N = len(Y)
     G = max(np.shape(alpha)[-1], np.shape(beta)[-1], np.shape(phi)[-1])
     alpha, beta, phi = (np.broadcast_to(v, (N, G)) for v in (alpha, beta, phi))
-    ab, phi1 = alpha * beta, phi - 1.0
+    ab = alpha * beta
     level = np.repeat(level0[:, None], G, 1).astype(float)
     trend = np.repeat(trend0[:, None], G, 1).astype(float)
     sse, n = np.zeros((N, G)), np.zeros(N)
+    damped, e, tmp = np.empty_like(level), np.empty_like(level), np.empty_like(level)
     for t in range(int(start.min(initial=stop)), stop):
-        damped = phi * trend
-        f = level + damped
+        np.multiply(phi, trend, out=damped)
+        np.add(level, damped, out=tmp)  # the one-step forecast
         if fitted is not None:
-            fitted[:, t] = f[:, 0]
-        e = Yf[:, t : t + 1] - f
-        dl, db = damped + alpha * e, phi1 * trend + ab * e
+            fitted[:, t] = tmp[:, 0]
+        np.subtract(Yf[:, t : t + 1], tmp, out=e)
         if t < start.max():  # some series not started yet: errors masked, state frozen
             mt = M[:, t : t + 1]
-            e, dl, db = e * mt, dl * mt, db * mt
-        sse += e * e
+            e *= mt
+            trend += (damped - trend) * mt  # phi*b where started, b before
+            level += (damped + alpha * e) * mt
+            trend += ab * e
+        else:
+            level += damped
+            level += np.multiply(alpha, e, out=tmp)
+            np.multiply(ab, e, out=trend)
+            trend += damped
+        sse += np.multiply(e, e, out=tmp)
         n += M[:, t]
-        level += dl
-        trend += db
     return sse, n, level, trend
 
 
@@ -558,13 +569,15 @@ def damped_path(level: np.ndarray, trend: np.ndarray, phi: np.ndarray, steps: in
 
 
 def damped_params(A: np.ndarray, level0: np.ndarray, trend0: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(alpha, beta, phi), each (N, 1): DAMPED_GRID, then a 27-point grid around each series' best point,
-    by the SSE of the one-step errors."""
+    """(alpha, beta, phi), each (N, 1): DAMPED_GRID, then the best of it and the 8 points of DAMPED_REFINE
+    around it, by the SSE of the one-step errors."""
     a, b, p = DAMPED_GRID
     best = np.argmin(damped_pass(A, a, b, p, level0, trend0)[0], axis=1)
     a, b, p = a[best][:, None], b[best][:, None], p[best][:, None]
-    ra, rb, rp = (g[None, :] for g in _grid((0.7, 1.0, 1.4), (0.5, 1.0, 2.0), (-0.04, 0.0, 0.04)))
-    a, b, p = np.clip(a * ra, 0.01, 0.99), np.clip(b * rb, 0.0, 1.0), np.clip(p + rp, 0.7, 0.995)
+    ra, rb, rp = (g[None, :] for g in DAMPED_REFINE)
+    a = np.c_[a, np.clip(a * ra, 0.01, 0.99)]
+    b = np.c_[b, np.clip(b * rb, 0.0, 1.0)]
+    p = np.c_[p, np.clip(p + rp, 0.7, 0.995)]
     best = np.argmin(damped_pass(A, a, b, p, level0, trend0)[0], axis=1)
     return _pick(a, best)[:, None], _pick(b, best)[:, None], _pick(p, best)[:, None]
 
@@ -626,9 +639,7 @@ def fit_family(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> di
     a fit on the whole history (parameters re-chosen, so the future uses the latest periods too)."""
     whole = _family_fit(Y, horizon, season)
     train = _family_fit(Y[:, : Y.shape[1] - holdout], holdout, season) if holdout else None
-    return {
-        name: Fit(train[name][0] if train else np.zeros((len(Y), 0)), *whole[name]) for name in FAMILY
-    }
+    return {name: Fit(train[name][0] if train else np.zeros((len(Y), 0)), *whole[name]) for name in FAMILY}
 
 
 def fit_theta(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
