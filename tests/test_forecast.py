@@ -131,9 +131,9 @@ def test_auto_uses_comb_for_smooth_series_and_croston_family_for_intermittent():
     """auto forecasts smooth and erratic series with comb (theta + damped trend on the seasonally adjusted
     series), whose path follows the season: next year's weeks correlate with the true sine."""
     intermittent = np.where(RNG.random(104) < 0.25, RNG.integers(5, 15, 104), 0).astype(float)
-    res = F.forecast_series(np.vstack([SEASONAL, intermittent]), 12, 52)
+    res = F.forecast_series(np.vstack([SEASONAL, intermittent]), 52, 52)
     assert res.method[0] == "comb"
-    truth = 15 * np.sin(2 * np.pi * np.arange(104, 116) / 52)
+    truth = 15 * np.sin(2 * np.pi * np.arange(104, 156) / 52)
     assert np.corrcoef(res.forecast[0], truth)[0, 1] > 0.9
     assert res.demand_class[1] in ("intermittent", "lumpy")
     assert res.method[1] in F.INTERMITTENT_CANDIDATES
@@ -254,6 +254,21 @@ def test_seasonality_test_needs_significance_and_two_full_seasons():
     index, _ = F.seasonal_indices(noise, 12)
     flat = ~F.seasonality_test(noise, 12)
     np.testing.assert_allclose(index[flat], 1.0)
+
+
+def test_two_years_of_weekly_history_seasonal_only_when_lag_52_correlation_beats_white_noise():
+    """Between two and three seasons the test is r_52 > 3.09 sqrt(n - 52) / n: a strong yearly sine passes;
+    skewed white noise (gamma, the erratic class) passes in under 1 % of series (0.1 % for normal noise, the
+    bound's model); a trend (r_52 < 0) never does."""
+    rng = np.random.default_rng(11)
+    noise = rng.gamma(0.8, 50, (4000, 104))
+    assert F.seasonality_test(noise, 52).mean() < 0.01
+    assert F.seasonality_test(rng.normal(0, 1, (4000, 104)), 52).mean() < 0.004
+    sine = 100 * (1 + 0.5 * np.sin(2 * np.pi * (T + rng.integers(52, size=(200, 1))) / 52)) + rng.normal(
+        0, 10, (200, 104)
+    )
+    assert F.seasonality_test(sine, 52).all()
+    assert not F.seasonality_test(TRENDING[None, :], 52)[0]
 
 
 @pytest.mark.parametrize("method", ["theta", "damped", "comb"])
