@@ -6,11 +6,16 @@ model is a small function ``fit_<method>(Y, holdout, horizon, season)`` that fit
 training part ``Y[:, :P - holdout]`` by minimising the one-step-ahead squared error over a parameter grid
 evaluated for all series at once, then replays the whole history with the chosen parameters. It returns the
 hold-out forecast (from origin P - holdout), the future forecast (from origin P) and the standard deviation
-of the one-step-ahead errors. ``forecast_series`` is the one orchestrator (Nixtla statsforecast style).
+of the one-step-ahead errors. ``theta``, ``damped`` and ``comb`` (their mean) run on the seasonally adjusted
+series (``seasonal_indices``) and are fitted twice: on the training part for the hold-out forecast, on the
+whole history for the future (``fit_family``). ``forecast_series`` is the one orchestrator (Nixtla
+statsforecast style); its ``auto`` uses ``comb`` for smooth and erratic series.
 
 Sources: Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed. (2021), ch. 8 (SES,
 Holt, additive Holt-Winters in error-correction form); Croston (1972); Syntetos & Boylan (2005) (SBA and
-the ADI/CV² classification); Teunter, Syntetos & Babai (2011) (TSB).
+the ADI/CV² classification); Teunter, Syntetos & Babai (2011) (TSB); Gardner & McKenzie (1985) (damped
+trend); Assimakopoulos & Nikolopoulos (2000), Hyndman & Billah (2003) (theta); Makridakis, Spiliotis &
+Assimakopoulos (2020), the M4 competition (seasonality test, classical multiplicative adjustment, Comb).
 """
 
 from __future__ import annotations
@@ -522,11 +527,8 @@ def seasonal_indices(Y: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray
         count[:, j] = full[:, cols].sum(1)
     neutral = np.where(positive, 1.0, 0.0)[:, None]
     raw = np.divide(total, count, out=np.broadcast_to(neutral, (N, m)).copy(), where=count > 0)
-    norm = np.where(
-        positive[:, None],
-        raw / np.where(raw.mean(1, keepdims=True) > 0, raw.mean(1, keepdims=True), 1),
-        raw - raw.mean(1, keepdims=True),
-    )
+    mean = raw.mean(1, keepdims=True)
+    norm = np.where(positive[:, None], raw / np.where(mean > 0, mean, 1.0), raw - mean)
     return np.where(seasonal[:, None], norm, index), positive
 
 
@@ -606,7 +608,11 @@ def _family_fit(Y: np.ndarray, horizon: int, season: int) -> dict[str, tuple[np.
     """theta, damped and comb fitted on all of Y: (future (N, horizon), sigma (N,)) each. The series is
     seasonally adjusted by ``seasonal_indices``, SES (alpha), damped trend (alpha, beta, phi) and theta
     (SES alpha, least-squares slope) are fitted on the adjusted series by one-step SSE, forecasts are
-    re-seasonalised; comb is the mean of SES, damped and theta (M4's Comb benchmark with theta for Holt)."""
+    re-seasonalised (multiplied by the index, or added); comb is the mean of damped and theta, a forecast
+    combination in the spirit of the M4 Comb benchmark (SES, Holt, damped; Makridakis et al. 2020), theta
+    standing for SES and Holt (M3 monthly MASE 0.856, against theta 0.864, damped 0.869 and the mean of SES,
+    damped and theta 0.871; benchmarks/forecast_m3.py).
+    sigma: root mean square of the one-step errors y - reseasonalised one-step forecast over the history."""
     N, P = Y.shape
     index, mult = seasonal_indices(Y, season)
     m = index.shape[1]
@@ -622,17 +628,13 @@ def _family_fit(Y: np.ndarray, horizon: int, season: int) -> dict[str, tuple[np.
     _, M, start = _prepare(Y)
     seen = np.clip(np.arange(P)[None, :] - start[:, None], 0, None)  # observations before period t
     fit_theta = fit_ses_ + slope[:, None] / 2 * (1 - (1 - alpha) ** seen) / alpha
-    paths = {
-        "ses": np.repeat(level, horizon, 1),
-        "damped": damped_path(dlev, dtr, p, horizon),
-        "theta": theta_path(level, alpha, slope, n, horizon),
-    }
-    fits = {"ses": fit_ses_, "damped": fit_damped, "theta": fit_theta}
+    paths = {"damped": damped_path(dlev, dtr, p, horizon), "theta": theta_path(level, alpha, slope, n, horizon)}
+    fits = {"damped": fit_damped, "theta": fit_theta}
     paths["comb"] = (paths["damped"] + paths["theta"]) / 2
     fits["comb"] = (fit_damped + fit_theta) / 2
     Yf = np.nan_to_num(Y)
     out = {}
-    for name in paths:
+    for name in FAMILY:
         err = (Yf - _reseason(fits[name], past, mult)) * M
         out[name] = _reseason(paths[name], future, mult), _sigma((err * err).sum(1), M.sum(1))
     return out
