@@ -511,25 +511,29 @@ def seasonal_indices(Y: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray
     index = np.where(positive[:, None], 1.0, 0.0) * np.ones((N, m))
     if not seasonal.any():
         return index, positive
+    rows = np.flatnonzero(seasonal)
+    index[rows] = _decomposition_indices(Yf[rows], M[rows], m, positive[rows])
+    return index, positive
+
+
+def _decomposition_indices(Yf: np.ndarray, M: np.ndarray, m: int, positive: np.ndarray) -> np.ndarray:
+    """The classical decomposition's indices (N, m) of ``seasonal_indices`` (values Yf, observed mask M)."""
+    N, P = Yf.shape
     weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
     w = len(weights)
-    windows = np.lib.stride_tricks.sliding_window_view(Yf, w, axis=1)  # (N, P - w + 1, w)
+    trend = np.lib.stride_tricks.sliding_window_view(Yf, w, axis=1) @ weights  # (N, P - w + 1)
     full = np.lib.stride_tricks.sliding_window_view(M, w, axis=1).min(axis=2) > 0
-    trend = windows @ weights
-    centre = np.arange(w // 2, P - w // 2)
-    y = Yf[:, centre]
+    y = Yf[:, w // 2 : P - w // 2]
     ratio = np.where(positive[:, None], np.divide(y, trend, out=np.ones_like(y), where=trend > 0), y - trend)
-    phase = centre % m
-    total, count = np.zeros((N, m)), np.zeros((N, m))
-    for j in range(m):
-        cols = phase == j
-        total[:, j] = np.sum(np.where(full[:, cols], ratio[:, cols], 0.0), axis=1)
-        count[:, j] = full[:, cols].sum(1)
+    cols = -(-P // m) * m  # ratios placed at their period t, padded to whole seasons: phase = column mod m
+    placed, valid = np.zeros((N, cols)), np.zeros((N, cols))
+    placed[:, w // 2 : P - w // 2] = np.where(full, ratio, 0.0)
+    valid[:, w // 2 : P - w // 2] = full
+    total, count = placed.reshape(N, -1, m).sum(1), valid.reshape(N, -1, m).sum(1)
     neutral = np.where(positive, 1.0, 0.0)[:, None]
     raw = np.divide(total, count, out=np.broadcast_to(neutral, (N, m)).copy(), where=count > 0)
     mean = raw.mean(1, keepdims=True)
-    norm = np.where(positive[:, None], raw / np.where(mean > 0, mean, 1.0), raw - mean)
-    return np.where(seasonal[:, None], norm, index), positive
+    return np.where(positive[:, None], raw / np.where(mean > 0, mean, 1.0), raw - mean)
 
 
 DAMPED_GRID = _grid((0.05, 0.2, 0.5), (0.02, 0.15), (0.8, 0.9, 0.98))
