@@ -725,8 +725,9 @@ def forecast_series(
     holdout: int | None = None,
 ) -> ForecastResult:
     """Forecast every row of Y (series x periods). ``method`` is one name for all series, or an array of
-    names per series; ``auto`` picks per series the candidate with the smallest hold-out absolute error
-    (MAE), candidates by demand class (intermittent and lumpy series get the Croston family). A name
+    names per series (the names ``auto`` returns in ``method``, passed back, give the same forecasts);
+    ``auto`` uses ``comb`` for series whose training part is smooth or erratic, and for intermittent and lumpy
+    ones picks among INTERMITTENT_CANDIDATES the one with the smallest hold-out absolute error. A name
     outside FORECAST_METHODS raises ChoiceError naming it and the allowed ones."""
     Y = np.asarray(Y, dtype=float)
     N, P = Y.shape
