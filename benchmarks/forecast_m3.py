@@ -129,6 +129,35 @@ def weekly_accuracy(n: int = 3000, weeks: int = 104, seed: int = 3) -> None:
     )
 
 
+def intermittent_processes(n: int = 3000, weeks: int = 104, ahead: int = 26, seed: int = 5) -> None:
+    """auto against each intermittent method on four weekly processes, scored on the next 13 weeks' total
+    (what a lead time sees): RMSE of the total and bias = sum (F - A) / sum A."""
+    from planner.workbook.sample import _pattern
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(weeks + ahead)
+    sparse = np.where(rng.random((n, len(t))) < 0.12, rng.gamma(0.7, 30, (n, len(t))), 0).round()
+    dying = np.where(t[None, :] > rng.integers(60, 130, n)[:, None], 0.0, sparse)
+    p = np.where(t[None, :] < rng.integers(40, 100, n)[:, None], 0.1, 0.35)
+    processes = {
+        "sample intermittent": np.array([_pattern(rng, "intermittent", rng.gamma(2, 20), t) for _ in range(n)]),
+        "sparse (p 0.12, gamma sizes)": sparse,
+        "dying (stops in week 60-130)": dying,
+        "rising (p 0.1 -> 0.35)": np.where(rng.random((n, len(t))) < p, rng.gamma(1.5, 8, (n, len(t))), 0).round(),
+    }
+    methods = ("auto", "mean", "ses", "croston", "sba", "tsb")
+    print(f"\nintermittent processes, {n} series each, {weeks} weeks -> total of the next 13: RMSE (bias)")
+    print("| process | " + " | ".join(methods) + " |\n|---|" + "---|" * len(methods))
+    for name, Z in processes.items():
+        actual = Z[:, weeks : weeks + 13].sum(1)
+        cells = []
+        for method in methods:
+            total = forecast_series(Z[:, :weeks], ahead, 52, method).forecast[:, :13].sum(1)
+            rmse, bias = np.sqrt(np.mean((total - actual) ** 2)), (total - actual).sum() / actual.sum()
+            cells.append(f"{rmse:.1f} ({bias:+.2f})")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--methods", default="auto," + ",".join(m for m in METHODS if m not in ("mean",)))
@@ -142,6 +171,7 @@ def main() -> None:
     for name, s, seconds in rows:
         print(f"| {name} | {s['MASE']:.3f} | {s['RMSSE']:.3f} | {s['bias']:+.3f} | {seconds:.2f} |")
     weekly_accuracy()
+    intermittent_processes()
     if not args.no_speed:
         Y = weekly_series(100_000)
         t0 = time.perf_counter()

@@ -9,7 +9,8 @@ hold-out forecast (from origin P - holdout), the future forecast (from origin P)
 of the one-step-ahead errors. ``theta``, ``damped`` and ``comb`` (their mean) run on the seasonally adjusted
 series (``seasonal_indices``) and are fitted twice: on the training part for the hold-out forecast, on the
 whole history for the future (``fit_family``). ``forecast_series`` is the one orchestrator (Nixtla
-statsforecast style); its ``auto`` uses ``comb`` for smooth and erratic series.
+statsforecast style); its ``auto`` uses ``comb`` for smooth and erratic series, ``tsb`` for intermittent and
+lumpy ones.
 
 Sources: Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed. (2021), ch. 8 (SES,
 Holt, additive Holt-Winters in error-correction form); Croston (1972); Syntetos & Boylan (2005) (SBA and
@@ -29,7 +30,7 @@ from planner.core.choices import check_choice
 from planner.model.settings import FORECAST_METHODS
 
 SMOOTH_CANDIDATES = ("comb",)
-INTERMITTENT_CANDIDATES = ("mean", "ses", "croston", "sba", "tsb")
+INTERMITTENT_CANDIDATES = ("tsb",)
 ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
 CV2_CUTOFF = 0.49
 CHUNK_ROWS = 2048  # series processed together: (2048 x grid) arrays stay in cache (8192 ran 1.5x slower)
@@ -726,8 +727,9 @@ def forecast_series(
 ) -> ForecastResult:
     """Forecast every row of Y (series x periods). ``method`` is one name for all series, or an array of
     names per series (the names ``auto`` returns in ``method``, passed back, give the same forecasts);
-    ``auto`` uses ``comb`` for series whose training part is smooth or erratic, and for intermittent and lumpy
-    ones picks among INTERMITTENT_CANDIDATES the one with the smallest hold-out absolute error. A name
+    ``auto`` uses ``comb`` for series whose training part is smooth or erratic and ``tsb`` for intermittent and
+    lumpy ones (where the candidate lists hold more than one name, the smallest hold-out absolute error
+    picks). A name
     outside FORECAST_METHODS raises ChoiceError naming it and the allowed ones."""
     Y = np.asarray(Y, dtype=float)
     N, P = Y.shape
