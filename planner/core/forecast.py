@@ -6,11 +6,17 @@ model is a small function ``fit_<method>(Y, holdout, horizon, season)`` that fit
 training part ``Y[:, :P - holdout]`` by minimising the one-step-ahead squared error over a parameter grid
 evaluated for all series at once, then replays the whole history with the chosen parameters. It returns the
 hold-out forecast (from origin P - holdout), the future forecast (from origin P) and the standard deviation
-of the one-step-ahead errors. ``forecast_series`` is the one orchestrator (Nixtla statsforecast style).
+of the one-step-ahead errors. ``theta``, ``damped`` and ``comb`` (their mean) run on the seasonally adjusted
+series (``seasonal_indices``) and are fitted twice: on the training part for the hold-out forecast, on the
+whole history for the future (``fit_family``). ``forecast_series`` is the one orchestrator (Nixtla
+statsforecast style); its ``auto`` uses ``comb`` for smooth and erratic series, ``tsb`` for intermittent and
+lumpy ones.
 
 Sources: Hyndman & Athanasopoulos, *Forecasting: Principles and Practice*, 3rd ed. (2021), ch. 8 (SES,
 Holt, additive Holt-Winters in error-correction form); Croston (1972); Syntetos & Boylan (2005) (SBA and
-the ADI/CV² classification); Teunter, Syntetos & Babai (2011) (TSB).
+the ADI/CV² classification); Teunter, Syntetos & Babai (2011) (TSB); Gardner & McKenzie (1985) (damped
+trend); Assimakopoulos & Nikolopoulos (2000), Hyndman & Billah (2003) (theta); Makridakis, Spiliotis &
+Assimakopoulos (2020), the M4 competition (seasonality test, classical multiplicative adjustment, Comb).
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ import numpy as np
 from planner.core.choices import check_choice
 from planner.model.settings import FORECAST_METHODS
 
-SMOOTH_CANDIDATES = ("mean", "moving_average", "ses", "holt", "holt_winters")
-INTERMITTENT_CANDIDATES = ("mean", "ses", "croston", "sba", "tsb")
+SMOOTH_CANDIDATES = ("comb",)
+INTERMITTENT_CANDIDATES = ("tsb",)
 ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
 CV2_CUTOFF = 0.49
 CHUNK_ROWS = 2048  # series processed together: (2048 x grid) arrays stay in cache (8192 ran 1.5x slower)
@@ -153,11 +159,12 @@ def fit_moving_average(Y: np.ndarray, holdout: int, horizon: int, season: int = 
 SES_ALPHAS = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))
 
 
-def ses_pass(Y: np.ndarray, alpha: np.ndarray, level0: np.ndarray, stop: int | None = None):
+def ses_pass(Y: np.ndarray, alpha: np.ndarray, level0: np.ndarray, stop: int | None = None, fitted=None):
     """Simple exponential smoothing, error-correction form (FPP3 §8.1): e = y - l; l <- l + alpha * e.
 
     alpha has shape (G,) (a grid shared by all series) or (N, G). Returns (sse, n_errors, level) after
-    period ``stop`` (default: all), each (N, G), and the one-step forecasts (N, stop, G) are not kept.
+    period ``stop`` (default: all), each (N, G); with ``fitted`` (an (N, P) array) and G = 1 the one-step
+    forecasts are written into it.
     """
     Yf, M, start = _prepare(Y)
     stop = Y.shape[1] if stop is None else stop
@@ -167,6 +174,8 @@ def ses_pass(Y: np.ndarray, alpha: np.ndarray, level0: np.ndarray, stop: int | N
     n = np.zeros(len(Y))
     e, tmp = np.empty_like(level), np.empty_like(level)
     for t in range(int(start.min(initial=stop)), stop):
+        if fitted is not None:
+            fitted[:, t] = level[:, 0]
         np.subtract(Yf[:, t : t + 1], level, out=e)
         if t < start.max():  # some series not started yet: their errors are masked out
             e *= M[:, t : t + 1]
@@ -181,15 +190,21 @@ def _ses_level0(Y: np.ndarray) -> np.ndarray:
     return np.nan_to_num(_nanmean(_first_values(Y, start, 4)))
 
 
+def ses_alpha(Y: np.ndarray, level0: np.ndarray, stop: int | None = None) -> np.ndarray:
+    """Per-series SES alpha (N, 1): a 0.05-step grid refined to 0.01 around the best point, by the SSE of
+    the one-step errors up to ``stop``."""
+    sse, _, _ = ses_pass(Y, np.array(SES_ALPHAS), level0, stop)
+    coarse = np.array(SES_ALPHAS)[np.argmin(sse, axis=1)]
+    fine = np.clip(coarse[:, None] + np.arange(-0.04, 0.041, 0.01)[None, :], 0.01, 0.99)
+    sse, _, _ = ses_pass(Y, fine, level0, stop)
+    return _pick(fine, np.argmin(sse, axis=1))[:, None]
+
+
 def fit_ses(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
     """SES with alpha from a 0.05-step grid refined to 0.01 around the best point, by training SSE."""
     o = Y.shape[1] - holdout
     l0 = _ses_level0(Y)
-    sse, _, _ = ses_pass(Y, np.array(SES_ALPHAS), l0, o)
-    coarse = np.array(SES_ALPHAS)[np.argmin(sse, axis=1)]
-    fine = np.clip(coarse[:, None] + np.arange(-0.04, 0.041, 0.01)[None, :], 0.01, 0.99)
-    sse, _, _ = ses_pass(Y, fine, l0, o)
-    alpha = _pick(fine, np.argmin(sse, axis=1))[:, None]
+    alpha = ses_alpha(Y, l0, o)
     _, _, lev_o = ses_pass(Y, alpha, l0, o)
     sse_all, n_all, lev = ses_pass(Y, alpha, l0)
     return Fit(
@@ -454,6 +469,208 @@ def fit_tsb(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
     return Fit(np.repeat(f_o, holdout, 1), np.repeat(f, horizon, 1), _sigma(sse_all[:, 0], n_all))
 
 
+# ---------------------------------------------------------------------------------------------------------
+# seasonal adjustment and the deseasonalised family (theta, damped, comb)
+
+SEASONALITY_Z = 1.645  # 90 % two-sided normal quantile of the ACF seasonality test (M4 benchmarks)
+SHORT_HISTORY_Z = 3.09  # 99.9 % one-sided: the white-noise test for histories of 2 to 3 seasons
+
+
+def seasonality_test(Y: np.ndarray, season: int) -> np.ndarray:
+    """True where the series is seasonal with period m = season, from r_k, the lag-k autocorrelation of the
+    observations, and n, their number. Never under two full seasons (n < 2m). With at least three seasons,
+    the 90 % test of the M4 competition's benchmarks (Makridakis et al. 2020): |r_m| > 1.645 sqrt((1 + 2
+    sum_{k<m} r_k²) / n) (Bartlett's standard error). With two to three seasons (two years of weekly data)
+    that bound is too wide to pass (a strong season's own r_k, k < m, inflate it) and each seasonal index
+    rests on one or two ratios, so a false alarm is costly: r_m > 3.09 sqrt(n - m) / n, the one-sided 99.9 %
+    bound of r_m for white noise (n - m products)."""
+    Yf, M, _ = _prepare(Y)
+    n = M.sum(1)
+    if season < 2 or Y.shape[1] < 2 * season:
+        return np.zeros(len(Y), bool)
+    x = (Yf - _nanmean(Y)[:, None]) * M
+    denom = np.sum(x * x, axis=1)
+    r = np.stack([np.sum(x[:, k:] * x[:, :-k], axis=1) for k in range(1, season + 1)], axis=1)
+    r = np.divide(r, denom[:, None], out=np.zeros_like(r), where=denom[:, None] > 0)
+    bartlett = SEASONALITY_Z * np.sqrt((1 + 2 * np.sum(r[:, :-1] ** 2, axis=1)) / np.maximum(n, 1))
+    white_noise = SHORT_HISTORY_Z * np.sqrt(np.maximum(n - season, 1)) / np.maximum(n, 1)
+    passed = np.where(n < 3 * season, r[:, -1] > white_noise, np.abs(r[:, -1]) > bartlett)
+    return (n >= 2 * season) & passed
+
+
+def seasonal_indices(Y: np.ndarray, season: int) -> tuple[np.ndarray, np.ndarray]:
+    """Classical decomposition (FPP3 §3.4): the centred moving average of order m (2 x m when m is even)
+    estimates the trend-cycle; the seasonal index of phase j = t mod m is the mean over the periods of that
+    phase of y / trend (multiplicative, where every observation is > 0; normalised to mean 1) or of
+    y - trend (additive otherwise; normalised to mean 0). Series that fail ``seasonality_test`` get the
+    neutral index. Returns (index (N, m) by absolute phase t mod m, multiplicative (N,) bool)."""
+    N, P = Y.shape
+    m = max(int(season), 1)
+    Yf, M, _ = _prepare(Y)
+    positive = np.all(np.where(M > 0, Yf > 0, True), axis=1)
+    seasonal = seasonality_test(Y, m)
+    index = np.where(positive[:, None], 1.0, 0.0) * np.ones((N, m))
+    if not seasonal.any():
+        return index, positive
+    rows = np.flatnonzero(seasonal)
+    index[rows] = _decomposition_indices(Yf[rows], M[rows], m, positive[rows])
+    return index, positive
+
+
+def _decomposition_indices(Yf: np.ndarray, M: np.ndarray, m: int, positive: np.ndarray) -> np.ndarray:
+    """The classical decomposition's indices (N, m) of ``seasonal_indices`` (values Yf, observed mask M)."""
+    N, P = Yf.shape
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    w = len(weights)
+    trend = np.lib.stride_tricks.sliding_window_view(Yf, w, axis=1) @ weights  # (N, P - w + 1)
+    full = np.lib.stride_tricks.sliding_window_view(M, w, axis=1).min(axis=2) > 0
+    y = Yf[:, w // 2 : P - w // 2]
+    ratio = np.where(positive[:, None], np.divide(y, trend, out=np.ones_like(y), where=trend > 0), y - trend)
+    cols = -(-P // m) * m  # ratios placed at their period t, padded to whole seasons: phase = column mod m
+    placed, valid = np.zeros((N, cols)), np.zeros((N, cols))
+    placed[:, w // 2 : P - w // 2] = np.where(full, ratio, 0.0)
+    valid[:, w // 2 : P - w // 2] = full
+    total, count = placed.reshape(N, -1, m).sum(1), valid.reshape(N, -1, m).sum(1)
+    neutral = np.where(positive, 1.0, 0.0)[:, None]
+    raw = np.divide(total, count, out=np.broadcast_to(neutral, (N, m)).copy(), where=count > 0)
+    mean = raw.mean(1, keepdims=True)
+    return np.where(positive[:, None], raw / np.where(mean > 0, mean, 1.0), raw - mean)
+
+
+DAMPED_GRID = _grid((0.05, 0.2, 0.5), (0.02, 0.15), (0.8, 0.9, 0.98))
+DAMPED_REFINE = _grid((0.7, 1.4), (0.5, 2.0), (-0.03, 0.03))  # x alpha, x beta, + phi around the best
+
+
+def damped_pass(Y, alpha, beta, phi, level0, trend0, stop=None, fitted=None):
+    """Additive damped trend (Gardner & McKenzie 1985; FPP3 §8.2), error-correction form: f = l + phi*b;
+    e = y - f; l <- l + phi*b + alpha*e; b <- phi*b + alpha*beta*e. Parameters (G,) or (N, G). Returns
+    (sse, n, level, trend), each (N, G); with ``fitted`` ((N, P)) and G = 1 the one-step forecasts go there."""
+    Yf, M, start = _prepare(Y)
+    stop = Y.shape[1] if stop is None else stop
+    N = len(Y)
+    G = max(np.shape(alpha)[-1], np.shape(beta)[-1], np.shape(phi)[-1])
+    alpha, beta, phi = (np.broadcast_to(v, (N, G)) for v in (alpha, beta, phi))
+    ab = alpha * beta
+    level = np.repeat(level0[:, None], G, 1).astype(float)
+    trend = np.repeat(trend0[:, None], G, 1).astype(float)
+    sse, n = np.zeros((N, G)), np.zeros(N)
+    damped, e, tmp = np.empty_like(level), np.empty_like(level), np.empty_like(level)
+    for t in range(int(start.min(initial=stop)), stop):
+        np.multiply(phi, trend, out=damped)
+        np.add(level, damped, out=tmp)  # the one-step forecast
+        if fitted is not None:
+            fitted[:, t] = tmp[:, 0]
+        np.subtract(Yf[:, t : t + 1], tmp, out=e)
+        if t < start.max():  # some series not started yet: errors masked, state frozen
+            mt = M[:, t : t + 1]
+            e *= mt
+            trend += (damped - trend) * mt  # phi*b where started, b before
+            level += (damped + alpha * e) * mt
+            trend += ab * e
+        else:
+            level += damped
+            level += np.multiply(alpha, e, out=tmp)
+            np.multiply(ab, e, out=trend)
+            trend += damped
+        sse += np.multiply(e, e, out=tmp)
+        n += M[:, t]
+    return sse, n, level, trend
+
+
+def damped_path(level: np.ndarray, trend: np.ndarray, phi: np.ndarray, steps: int) -> np.ndarray:
+    """l + (phi + phi² + ... + phi^k) b for k = 1..steps; level, trend, phi (N, 1)."""
+    return level + trend * np.cumsum(phi ** np.arange(1, steps + 1)[None, :], axis=1)
+
+
+def damped_params(A: np.ndarray, level0: np.ndarray, trend0: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(alpha, beta, phi), each (N, 1): DAMPED_GRID, then the best of it and the 8 points of DAMPED_REFINE
+    around it, by the SSE of the one-step errors."""
+    a, b, p = DAMPED_GRID
+    best = np.argmin(damped_pass(A, a, b, p, level0, trend0)[0], axis=1)
+    a, b, p = a[best][:, None], b[best][:, None], p[best][:, None]
+    ra, rb, rp = (g[None, :] for g in DAMPED_REFINE)
+    a = np.c_[a, np.clip(a * ra, 0.01, 0.99)]
+    b = np.c_[b, np.clip(b * rb, 0.0, 1.0)]
+    p = np.c_[p, np.clip(p + rp, 0.7, 0.995)]
+    best = np.argmin(damped_pass(A, a, b, p, level0, trend0)[0], axis=1)
+    return _pick(a, best)[:, None], _pick(b, best)[:, None], _pick(p, best)[:, None]
+
+
+def theta_path(level: np.ndarray, alpha: np.ndarray, slope: np.ndarray, n: np.ndarray, steps) -> np.ndarray:
+    """Theta method (Assimakopoulos & Nikolopoulos 2000) in Hyndman & Billah's (2003) form, SES with drift:
+    F(k) = l_n + (b0 / 2) (k - 1 + 1/alpha - (1 - alpha)^n / alpha), l_n the SES level after n observations,
+    b0 the least-squares slope of the series (theta = 2). ``steps`` an int (k = 1..steps) or a (k,) array."""
+    k = np.arange(1, steps + 1) if np.ndim(steps) == 0 else np.asarray(steps, float)
+    drift = k[None, :] - 1 + (1 - (1 - alpha) ** n[:, None]) / alpha
+    return level + slope[:, None] / 2 * drift
+
+
+def _reseason(x: np.ndarray, index: np.ndarray, multiplicative: np.ndarray) -> np.ndarray:
+    return np.where(multiplicative[:, None], x * index, x + index)
+
+
+def _family_fit(Y: np.ndarray, horizon: int, season: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """theta, damped and comb fitted on all of Y: (future (N, horizon), sigma (N,)) each. The series is
+    seasonally adjusted by ``seasonal_indices``, SES (alpha), damped trend (alpha, beta, phi) and theta
+    (SES alpha, least-squares slope) are fitted on the adjusted series by one-step SSE, forecasts are
+    re-seasonalised (multiplied by the index, or added); comb is the mean of damped and theta, a forecast
+    combination in the spirit of the M4 Comb benchmark (SES, Holt, damped; Makridakis et al. 2020), theta
+    standing for SES and Holt (M3 monthly MASE 0.856, against theta 0.864, damped 0.869 and the mean of SES,
+    damped and theta 0.871; benchmarks/forecast_m3.py).
+    sigma: root mean square of the one-step errors y - reseasonalised one-step forecast over the history."""
+    N, P = Y.shape
+    index, mult = seasonal_indices(Y, season)
+    m = index.shape[1]
+    past, future = index[:, np.arange(P) % m], index[:, np.arange(P, P + horizon) % m]
+    A = np.where(mult[:, None], Y / np.where(past > 0, past, 1.0), Y - past)
+    l0 = _ses_level0(A)
+    alpha = ses_alpha(A, l0)
+    fit_ses_, fit_damped = np.zeros((N, P)), np.zeros((N, P))
+    _, n, level = ses_pass(A, alpha, l0, fitted=fit_ses_)
+    dl0, slope = holt_initial(A)
+    a, b, p = damped_params(A, dl0, slope)
+    _, _, dlev, dtr = damped_pass(A, a, b, p, dl0, slope, fitted=fit_damped)
+    _, M, start = _prepare(Y)
+    seen = np.clip(np.arange(P)[None, :] - start[:, None], 0, None)  # observations before period t
+    fit_theta = fit_ses_ + slope[:, None] / 2 * (1 - (1 - alpha) ** seen) / alpha
+    paths = {"damped": damped_path(dlev, dtr, p, horizon), "theta": theta_path(level, alpha, slope, n, horizon)}
+    fits = {"damped": fit_damped, "theta": fit_theta}
+    paths["comb"] = (paths["damped"] + paths["theta"]) / 2
+    fits["comb"] = (fit_damped + fit_theta) / 2
+    Yf = np.nan_to_num(Y)
+    out = {}
+    for name in FAMILY:
+        err = (Yf - _reseason(fits[name], past, mult)) * M
+        out[name] = _reseason(paths[name], future, mult), _sigma((err * err).sum(1), M.sum(1))
+    return out
+
+
+FAMILY = ("theta", "damped", "comb")
+
+
+def fit_family(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> dict[str, Fit]:
+    """The family's Fits: hold-out forecasts from a fit on the training part, future forecasts and sigma from
+    a fit on the whole history (parameters re-chosen, so the future uses the latest periods too)."""
+    whole = _family_fit(Y, horizon, season)
+    train = _family_fit(Y[:, : Y.shape[1] - holdout], holdout, season) if holdout else None
+    return {name: Fit(train[name][0] if train else np.zeros((len(Y), 0)), *whole[name]) for name in FAMILY}
+
+
+def fit_theta(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Theta on the seasonally adjusted series (see _family_fit)."""
+    return fit_family(Y, holdout, horizon, season)["theta"]
+
+
+def fit_damped(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Damped trend on the seasonally adjusted series (see _family_fit)."""
+    return fit_family(Y, holdout, horizon, season)["damped"]
+
+
+def fit_comb(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
+    """Mean of SES, damped trend and theta on the seasonally adjusted series (see _family_fit)."""
+    return fit_family(Y, holdout, horizon, season)["comb"]
+
+
 MODELS: dict[str, Callable[..., Fit]] = {
     "mean": fit_mean,
     "moving_average": fit_moving_average,
@@ -463,6 +680,9 @@ MODELS: dict[str, Callable[..., Fit]] = {
     "croston": fit_croston,
     "sba": fit_sba,
     "tsb": fit_tsb,
+    "theta": fit_theta,
+    "damped": fit_damped,
+    "comb": fit_comb,
 }
 METHODS = tuple(MODELS)  # FORECAST_METHODS (the Settings' choices) is "auto" and these
 
@@ -506,8 +726,10 @@ def forecast_series(
     holdout: int | None = None,
 ) -> ForecastResult:
     """Forecast every row of Y (series x periods). ``method`` is one name for all series, or an array of
-    names per series; ``auto`` picks per series the candidate with the smallest hold-out absolute error
-    (MAE), candidates by demand class (intermittent and lumpy series get the Croston family). A name
+    names per series (the names ``auto`` returns in ``method``, passed back, give the same forecasts);
+    ``auto`` uses ``comb`` for series whose training part is smooth or erratic and ``tsb`` for intermittent and
+    lumpy ones (where the candidate lists hold more than one name, the smallest hold-out absolute error
+    picks). A name
     outside FORECAST_METHODS raises ChoiceError naming it and the allowed ones."""
     Y = np.asarray(Y, dtype=float)
     N, P = Y.shape
@@ -548,13 +770,23 @@ def _forecast_block(Y, methods, h, horizon, season, out: ForecastResult, rows: s
     chosen = np.full(N, "mean", dtype=object)
     fc, sg, ho = np.zeros((N, horizon)), np.zeros(N), np.zeros((N, h))
     actual = np.nan_to_num(Y[:, P - h :])
-    for name in METHODS:
+
+    def wanted(name: str) -> np.ndarray:
         candidate = name in INTERMITTENT_CANDIDATES, name in SMOOTH_CANDIDATES
-        want = (methods == name) | (auto & np.where(intermittent, *candidate))
+        return (methods == name) | (auto & np.where(intermittent, *candidate))
+
+    family_rows = np.flatnonzero(np.logical_or.reduce([wanted(name) for name in FAMILY]))
+    family = fit_family(Y[family_rows], h, horizon, season) if len(family_rows) else {}
+    for name in METHODS:
+        want = wanted(name)
         if not want.any() or not _eligible(name, Y, h, season):
             continue
         idx = np.flatnonzero(want)
-        fit = MODELS[name](Y[idx], h, horizon, season)
+        if name in FAMILY:  # fitted once for the three members
+            at = np.searchsorted(family_rows, idx)
+            fit = Fit(family[name].holdout[at], family[name].future[at], family[name].sigma[at])
+        else:
+            fit = MODELS[name](Y[idx], h, horizon, season)
         err = np.abs(fit.holdout - actual[idx]).sum(1) if h else fit.sigma
         better = (methods[idx] == name) | (err < best_err[idx] - 1e-12)
         sel = idx[better]

@@ -34,7 +34,20 @@ class Setting:
         return self.maximum if self.maximum is not None else MAX_NUMBER
 
 
-FORECAST_METHODS = ("auto", "mean", "moving_average", "ses", "holt", "holt_winters", "croston", "sba", "tsb")
+FORECAST_METHODS = (
+    "auto",
+    "mean",
+    "moving_average",
+    "ses",
+    "holt",
+    "holt_winters",
+    "croston",
+    "sba",
+    "tsb",
+    "theta",
+    "damped",
+    "comb",
+)
 
 SETTINGS: dict[str, Setting] = {
     s.name: s

@@ -419,11 +419,12 @@ _SEASON_DEFAULT = season_length(SETTINGS["period"].default)
     history="Demand per period, oldest first: one column per series (or one row)",
     horizon=f"Periods to forecast [{_default('horizon_periods')}]",
     method=f"{', '.join(SETTINGS['forecast_method'].choices)} [{_default('forecast_method')}]",
-    season_length=f"Periods per season for Holt-Winters [{_SEASON_DEFAULT}]",
+    season_length=f"Periods per season (seasonal adjustment, Holt-Winters) [{_SEASON_DEFAULT}]",
 )
 def planner_forecast(history, horizon=None, method=None, season_length=None):
-    """Forecast per period for the next horizon periods, by the method chosen (auto: the smallest hold-out
-    error among the candidates for the series' demand class), exactly as the Forecast sheet."""
+    """Forecast per period for the next horizon periods, by the method chosen (auto: comb, theta and damped
+    trend on the seasonally adjusted series, for smooth and erratic series; the smallest hold-out error among
+    the Croston family for intermittent and lumpy ones), exactly as the Forecast sheet."""
 
     def compute():
         Y, as_row, bad = _history(history)
