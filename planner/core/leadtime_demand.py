@@ -22,9 +22,9 @@ import numpy as np
 
 from planner.core.forecast import forecast_series, path_rate
 
-ORIGINS = 6  # rolling origins (the last ones that fit)
+ORIGINS = 8  # rolling origins (the last ones that fit)
 MIN_TRAIN = 8  # periods of history before the earliest origin
-SHRINK_WEIGHT = 0.5  # weight of a row's own multi-step mean square against its class's pooled estimate
+SHRINK_WEIGHT = 0.3  # weight of a row's own multi-step mean square against its class's pooled estimate
 
 # distribution of lead-time demand per demand class (planner.core.service_levels.DISTRIBUTIONS)
 CLASS_DISTRIBUTION = {"smooth": "normal", "erratic": "gamma", "intermittent": "negbin", "lumpy": "negbin",
@@ -51,7 +51,7 @@ def rolling_errors(Y: np.ndarray, methods: np.ndarray, days: np.ndarray, days_pe
     for span in np.unique(periods[(periods > 0) & (periods <= P - MIN_TRAIN)]):
         rows = np.flatnonzero(periods == span)
         for j in range(origins):
-            o = P - span - j
+            o = P - span * (j + 1)  # non-overlapping windows
             live = rows[first[rows] + MIN_TRAIN <= o]
             if not len(live):
                 break
@@ -73,9 +73,8 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
     cls = np.asarray(demand_class, dtype=object)
     pooled = prior.copy()
     for c in np.unique(cls):
-        rows = (cls == c) & (n > 0)
-        base = prior[rows].sum()
-        ratio = ms[rows].sum() / base if base > 0 else 1.0
+        rows = (cls == c) & (n > 0) & (prior > 0)
+        ratio = float(np.mean(ms[rows] / prior[rows])) if rows.any() else 1.0
         pooled[cls == c] = prior[cls == c] * ratio
     var = np.where(n > 0, SHRINK_WEIGHT * ms + (1 - SHRINK_WEIGHT) * pooled, pooled)
     return np.sqrt(var)
