@@ -44,7 +44,8 @@ CONTINUOUS_TOLERANCE = 1e-3  # units: a continuous level is found to within this
 
 
 def _arr(*xs):
-    return np.broadcast_arrays(*[np.asarray(x, float) for x in xs])
+    """The arguments as float arrays of one shape, at least one-dimensional (copies)."""
+    return [np.atleast_1d(a).copy() for a in np.broadcast_arrays(*[np.asarray(x, float) for x in xs])]
 
 
 def _nb_params(mean, var):
@@ -130,8 +131,9 @@ def shortage_ratio(level, order_qty, demand_per_day, var_per_day, lead_time_days
     rs = np.broadcast_to(np.asarray(is_rs, bool), level.shape)
     kind = np.broadcast_to(np.asarray(kind), level.shape)
     T = np.where(rs, R + L, L)
+    per_cycle = np.where(rs, d * R, q)
     mean_t, var_t = d * T, demand_variance(T, v, d, sL)
-    textbook = loss1(kind, level, mean_t, var_t) / np.where(rs, d * R, q)
+    textbook = np.divide(loss1(kind, level, mean_t, var_t), per_cycle, out=np.zeros(level.shape), where=per_cycle > 0)
     periodic = ~rs & (r > 0)
     if periodic.any():
         k, s, qq, dd = kind[periodic], level[periodic], q[periodic], d[periodic]
@@ -140,8 +142,9 @@ def shortage_ratio(level, order_qty, demand_per_day, var_per_day, lead_time_days
                                                                       sL[periodic])  # fmt: skip
         short = (loss2(k, s, mLr, vLr) - loss2(k, s + qq, mLr, vLr) - loss2(k, s, mL, vL)
                  + loss2(k, s + qq, mL, vL)) / qq  # fmt: skip
-        textbook = textbook.copy()
-        textbook[periodic] = short / (dd * r[periodic])
+        textbook = np.array(textbook, dtype=float)
+        per_review = dd * r[periodic]
+        textbook[periodic] = np.divide(short, per_review, out=np.zeros(len(short)), where=per_review > 0)
     return np.where(d > 0, np.maximum(textbook, 0.0), 0.0)
 
 
@@ -177,8 +180,20 @@ def cycle_service(level, demand_per_day, var_per_day, lead_time_days, lead_time_
     return cdf(kind, level, d * T + eu, demand_variance(T, v, d, sL) + vu)
 
 
-def level_for_target(service_type, target, order_qty, demand_per_day, var_per_day, lead_time_days,
-                     lead_time_sd_days, is_rs, review_days, sq_review_days, kind, lost_sales=False) -> np.ndarray:
+def level_for_target(
+    service_type,
+    target,
+    order_qty,
+    demand_per_day,
+    var_per_day,
+    lead_time_days,
+    lead_time_sd_days,
+    is_rs,
+    review_days,
+    sq_review_days,
+    kind,
+    lost_sales=False,
+) -> np.ndarray:
     """The least level (s or S) whose fill rate or cycle service (per ``service_type``) reaches the target,
     per row, by bisection (service rises with the level): whole units for ``negbin`` rows, to
     CONTINUOUS_TOLERANCE otherwise. The level may lie below the mean demand over T (k < 0); 0 without demand."""
