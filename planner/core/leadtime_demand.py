@@ -29,6 +29,7 @@ SHRINK_WEIGHT = 0.3  # weight of a row's own multi-step mean square against its 
 # distribution of lead-time demand per demand class (planner.core.service_levels.DISTRIBUTIONS)
 CLASS_DISTRIBUTION = {"smooth": "normal", "erratic": "gamma", "intermittent": "negbin", "lumpy": "negbin",
                       "override": "normal", "no demand": "normal"}  # fmt: skip
+SKEWED_CV = 0.2  # a smooth row whose demand over the interval varies more than this is gamma (skewed)
 SLOW_UNITS = 20.0  # mean demand over the protection interval below this: slow mover, negative binomial
 
 
@@ -80,12 +81,16 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
     return np.sqrt(var)
 
 
-def distribution(demand_class, mean_over_interval) -> np.ndarray:
+def distribution(demand_class, mean_over_interval, sd_over_interval=None) -> np.ndarray:
     """The distribution of lead-time demand per row: CLASS_DISTRIBUTION by demand class (normal for smooth
     demand and for a forecast given on Stock, gamma for erratic, negative binomial for intermittent and
     lumpy), and negative binomial for a slow mover (mean over the interval below SLOW_UNITS units) that is
     not an override."""
     cls = np.asarray(demand_class, dtype=object)
     kind = np.array([CLASS_DISTRIBUTION.get(c, "normal") for c in cls], dtype=object)
-    slow = (np.asarray(mean_over_interval, float) < SLOW_UNITS) & (cls != "override") & (cls != "no demand")
-    return np.where(slow, "negbin", kind).astype(str)
+    mean = np.asarray(mean_over_interval, float)
+    live = (cls != "override") & (cls != "no demand")
+    if sd_over_interval is not None:  # smooth but skewed: the normal does not fit its right tail
+        cv = np.divide(np.asarray(sd_over_interval, float), mean, out=np.zeros(len(mean)), where=mean > 0)
+        kind = np.where(live & (kind == "normal") & (cv > SKEWED_CV), "gamma", kind)
+    return np.where(live & (mean < SLOW_UNITS), "negbin", kind).astype(str)

@@ -40,7 +40,7 @@ from scipy.special import ndtr
 
 DISTRIBUTIONS = ("normal", "gamma", "negbin")
 SEARCH_STEPS = 60
-CONTINUOUS_TOLERANCE = 1e-3  # units: a continuous level is found to within this (or 1e-6 of the spread)
+CONTINUOUS_TOLERANCE = 0.01  # units: a continuous level is found to within this (or 1e-4 of the spread)
 
 
 def _arr(*xs):
@@ -61,15 +61,19 @@ def _discrete_tail(x, mean, var):
     """(P(X > x), E[X; X > x], E[X(X-1); X > x]) of the negative binomial (or Poisson) X, x real."""
     r, p, poisson = _nb_params(mean, var)
     m = np.floor(x) + 1.0  # X > x  <=>  X >= m
-    safe_r, safe_p = np.where(poisson, 1.0, r), np.where(poisson, 0.5, p)
-    nb = (stats.nbinom.sf(m - 1, safe_r, safe_p), stats.nbinom.sf(m - 2, safe_r + 1, safe_p),
-          stats.nbinom.sf(m - 3, safe_r + 2, safe_p))  # fmt: skip
-    lam = np.maximum(mean, 1e-300)
-    po = (stats.poisson.sf(m - 1, lam), stats.poisson.sf(m - 2, lam), stats.poisson.sf(m - 3, lam))
-    second = np.where(poisson, mean, (safe_r + 1) * (1 - safe_p) / safe_p)  # E of the (r+1) variable
-    tail = np.where(poisson, po[0], nb[0])
-    first = mean * np.where(poisson, po[1], nb[1])
-    return tail, first, mean * second * np.where(poisson, po[2], nb[2])
+    tail, first, second = np.empty_like(m), np.empty_like(m), np.empty_like(m)
+    nb, po = ~poisson, poisson
+    if nb.any():
+        rn, pn, mn = r[nb], p[nb], m[nb]
+        tail[nb] = stats.nbinom.sf(mn - 1, rn, pn)
+        first[nb] = mean[nb] * stats.nbinom.sf(mn - 2, rn + 1, pn)
+        second[nb] = mean[nb] * (rn + 1) * (1 - pn) / pn * stats.nbinom.sf(mn - 3, rn + 2, pn)
+    if po.any():
+        lam, mp = mean[po], m[po]
+        tail[po] = stats.poisson.sf(mp - 1, lam)
+        first[po] = lam * stats.poisson.sf(mp - 2, lam)
+        second[po] = lam * lam * stats.poisson.sf(mp - 3, lam)
+    return tail, first, second
 
 
 def _tail_moments(kind, x, mean, var):
@@ -133,8 +137,12 @@ def shortage_ratio(level, order_qty, demand_per_day, var_per_day, lead_time_days
     T = np.where(rs, R + L, L)
     per_cycle = np.where(rs, d * R, q)
     mean_t, var_t = d * T, demand_variance(T, v, d, sL)
-    textbook = np.divide(loss1(kind, level, mean_t, var_t), per_cycle, out=np.zeros(level.shape), where=per_cycle > 0)
     periodic = ~rs & (r > 0)
+    textbook = np.zeros(level.shape)
+    if (~periodic).any():
+        at = ~periodic
+        g1 = loss1(kind[at], level[at], mean_t[at], var_t[at])
+        textbook[at] = np.divide(g1, per_cycle[at], out=np.zeros(len(g1)), where=per_cycle[at] > 0)
     if periodic.any():
         k, s, qq, dd = kind[periodic], level[periodic], q[periodic], d[periodic]
         mL, vL = dd * L[periodic], var_t[periodic]
@@ -142,7 +150,6 @@ def shortage_ratio(level, order_qty, demand_per_day, var_per_day, lead_time_days
                                                                       sL[periodic])  # fmt: skip
         short = (loss2(k, s, mLr, vLr) - loss2(k, s + qq, mLr, vLr) - loss2(k, s, mL, vL)
                  + loss2(k, s + qq, mL, vL)) / qq  # fmt: skip
-        textbook = np.array(textbook, dtype=float)
         per_review = dd * r[periodic]
         textbook[periodic] = np.divide(short, per_review, out=np.zeros(len(short)), where=per_review > 0)
     return np.where(d > 0, np.maximum(textbook, 0.0), 0.0)
@@ -220,7 +227,7 @@ def level_for_target(
         if not len(short):
             break
         hi[short] += 4 * spread[short] + np.abs(hi[short])
-    tol = np.where(whole, 1.0, np.maximum(CONTINUOUS_TOLERANCE, 1e-6 * spread))
+    tol = np.where(whole, 1.0, np.maximum(CONTINUOUS_TOLERANCE, 1e-4 * spread))
     for _ in range(SEARCH_STEPS):
         open_ = np.flatnonzero(hi - lo > tol)
         if not len(open_):

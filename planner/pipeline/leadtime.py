@@ -28,6 +28,6 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     per_day = np.divide(sd_t, np.sqrt(days), out=fc.sigma / np.sqrt(hist.days_per_period), where=days > 0)
     rows["demand_sd_per_day"] = np.where(override, rows["demand_sd_per_day"].to_numpy(float), per_day)
     mean_t = rows["demand_per_day"].to_numpy(float) * days
-    rows["demand_distribution"] = np.where(override, "normal", distribution(fc.demand_class, mean_t))
+    rows["demand_distribution"] = np.where(override, "normal", distribution(fc.demand_class, mean_t, sd_t))
     rows["sq_review_days"] = sq_review
     rows["lost_sales"] = st.unmet_demand == "lost"
