@@ -270,7 +270,7 @@ def distribution_protection(df: pd.DataFrame, textbook: Protection, q: np.ndarra
     target = df["service_level"].to_numpy(float)[rows]
     raw = service_levels.level_for_target(df["service_type"].to_numpy(str)[rows], target, *args, lost[rows])
     mean_t = d[rows] * np.where(rs[rows], R[rows] + L[rows], L[rows])
-    level = np.maximum(raw, mean_t)
+    level = np.maximum(raw, np.where(kind[rows] == "negbin", np.ceil(mean_t - 1e-9), mean_t))  # whole units
     days = np.where(rs[rows], R[rows] + L[rows], L[rows] + r[rows])
     sd = np.sqrt(service_levels.demand_variance(days, v[rows], d[rows], sL[rows]))
     k_raw = np.divide(raw - mean_t, sd, out=np.zeros(len(rows)), where=sd > 0)
