@@ -156,3 +156,5 @@ def test_interval_sd_shrinks_to_the_class_estimate():
 def test_distribution_by_class():
     kind = ltd.distribution(["smooth", "erratic", "lumpy", "smooth", "override"], [100.0, 100.0, 100.0, 5.0, 5.0])
     assert list(kind) == ["normal", "gamma", "negbin", "negbin", "normal"]
+    skewed = ltd.distribution(["smooth", "smooth", "override"], [100.0, 100.0, 100.0], [15.0, 25.0, 60.0])
+    assert list(skewed) == ["normal", "gamma", "normal"]  # sd over 20 % of the mean: gamma; overrides stay normal
