@@ -93,17 +93,21 @@ def test_service_functions_equal_the_reorder_plan(sample):
     _, r, _ = sample
     args = [col(r["demand_per_day"]), col(r["demand_sd_per_day"]), col(r["lead_time_days"]),
             col(r["service_level"]), col(r["lead_time_sd_days"]), col(r["service_type"])]  # fmt: skip
-    ss = flat(call("SAFETY_STOCK", *args, col(r["order_quantity"]), col(r["policy"]), col(r["review_days"])))
+    # each row's distribution, and the sQ review interval (0 for a forecast given on Stock: textbook)
+    shape = [col(r["demand_distribution"]), col(np.where(r["forecast_method"] == "given", 0, 1))]
+    assert set(r["demand_distribution"]) > {"normal"}
+    ss = flat(call("SAFETY_STOCK", *args, col(r["order_quantity"]), col(r["policy"]), col(r["review_days"]),
+                   *shape))  # fmt: skip
     np.testing.assert_allclose(ss.astype(float), r["safety_stock"], rtol=1e-9, atol=1e-9)
     sq, rs = (r["policy"] == "sQ").to_numpy(), (r["policy"] == "RS").to_numpy()
     assert sq.sum() > 5 and rs.sum() > 5 and (r["service_type"] == "fill").sum() > 5
-    s = flat(call("REORDER_POINT", *args, col(r["order_quantity"]))).astype(float)
+    s = flat(call("REORDER_POINT", *args, col(r["order_quantity"]), *shape)).astype(float)
     np.testing.assert_allclose(s[sq], r["reorder_point"][sq], rtol=1e-9)
-    S = flat(call("ORDER_UP_TO", *args[:3], col(r["review_days"]), *args[3:])).astype(float)
+    S = flat(call("ORDER_UP_TO", *args[:3], col(r["review_days"]), *args[3:], shape[0])).astype(float)
     np.testing.assert_allclose(S[rs], r["order_up_to"][rs], rtol=1e-9)
     level = np.where(sq, r["reorder_point"], r["order_up_to"])
     fr = call("FILL_RATE", col(level), col(r["order_quantity"]), *args[:3], col(r["lead_time_sd_days"]),
-              col(r["policy"]), col(r["review_days"]))  # fmt: skip
+              col(r["policy"]), col(r["review_days"]), *shape)  # fmt: skip
     np.testing.assert_allclose(flat(fr).astype(float), r["expected_fill_rate"], atol=1e-9)
 
 
@@ -221,3 +225,25 @@ def test_hhi_equals_the_kpi(sample):
     assert call("HHI", col(spend)) == [[pytest.approx(kpi)]]
     assert call("HHI", [[50, 30, 20]]) == [[pytest.approx(0.25 + 0.09 + 0.04)]]
     assert call("HHI", [[10], [-1]]) == [["#VALUE! spend: found -1, expected a number >= 0"]]
+
+
+@pytest.mark.parametrize("distribution", ["negbin", "gamma"])
+def test_safety_stock_with_a_distribution_and_review_equals_the_core(distribution):
+    """SAFETY_STOCK and REORDER_POINT with a distribution and an sQ review interval give the least level of
+    core.service_levels (checked there against enumeration and simulation) less d L; textbook when left out."""
+    from planner.core import service_levels as sl
+
+    d, sd, L, q = [[0.8], [3.0]], [[2.0], [6.0]], 14, [[40], [120]]
+    ss = flat(call("SAFETY_STOCK", d, sd, [[L]], [[0.95]], None, [["fill"]], q, None, None, [[distribution]], [[1]]))
+    s = flat(call("REORDER_POINT", d, sd, [[L]], [[0.95]], None, [["fill"]], q, [[distribution]], [[1]]))
+    dd, v, qq = np.array([0.8, 3.0]), np.array([4.0, 36.0]), np.array([40.0, 120.0])
+    level = sl.level_for_target("fill", 0.95, qq, dd, v, L, 0.0, False, 7.0, 1.0, distribution)
+    np.testing.assert_allclose(s.astype(float), np.maximum(level, dd * L), rtol=1e-12)
+    np.testing.assert_allclose(ss.astype(float), np.maximum(level - dd * L, 0.0), rtol=1e-12)
+    fill = sl.fill_rate(s.astype(float), qq, dd, v, L, 0.0, False, 7.0, 1.0, distribution)
+    assert np.all(fill >= 0.95 - 1e-9)
+    textbook = flat(call("SAFETY_STOCK", d, sd, [[L]], [[0.95]], None, [["fill"]], q, None, None, None, None))
+    plain = flat(call("SAFETY_STOCK", d, sd, [[L]], [[0.95]], None, [["fill"]], q, None, None))
+    np.testing.assert_array_equal(textbook, plain)
+    bad = call("SAFETY_STOCK", [[1]], [[1]], [[7]], None, None, None, None, None, None, [["poisson"]], None)
+    assert str(bad[0][0]).startswith("#VALUE!") and "distribution" in str(bad[0][0])

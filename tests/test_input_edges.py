@@ -82,7 +82,8 @@ def test_monthly_periods_bucket_by_calendar_month(tmp_path, planning_date):
         assert fc.loc[sku, "history_periods"] == len(y)
         assert fc.loc[sku, "2026-03-01"] == pytest.approx(y.mean())
         assert r.loc[sku, "demand_per_day"] == pytest.approx(y.mean() / 30)
-        assert r.loc[sku, "demand_sd_per_day"] == pytest.approx(np.sqrt(np.mean(np.square(errors)) / 30))
+        # the one-step error sd (the plan's sigma_d is the multi-step sd, tests/test_service_levels.py)
+        assert fc.loc[sku, "error_sd_per_period"] == pytest.approx(np.sqrt(np.mean(np.square(errors))))
     assert res.settings.season_length == 12
 
     in_month = df[df["date"] >= pd.Timestamp(planning_date).replace(day=1)]  # the month under way

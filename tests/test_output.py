@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from scipy import stats
 
 from planner.channels.api import plan_workbook
+from planner.core import service_levels as sl
 from planner.core.inventory import normal_loss
 from planner.workbook.contract import OUTPUT_SHEETS
 
@@ -85,21 +86,36 @@ def test_reorder_numbers_follow_the_contract_formulas(planned):
     _, res = planned
     r = res.reorder
     sq = r[r["policy"] == "sQ"]
-    T = np.where(r["policy"] == "RS", 0, 0)  # noqa: F841 (documenting: T = L for sQ)
-    sigma = np.sqrt(sq["lead_time_days"] * sq["demand_sd_per_day"] ** 2
+    # sigma_T over L + review_days_sq (1 by default; 0, the textbook's L, for a forecast given on Stock)
+    given = (sq["forecast_method"] == "given").to_numpy()
+    review = np.where(given, 0.0, res.settings.review_days_sq)
+    sigma = np.sqrt((sq["lead_time_days"] + review) * sq["demand_sd_per_day"] ** 2
                     + sq["demand_per_day"] ** 2 * sq["lead_time_sd_days"] ** 2)  # fmt: skip
     check = res.service.set_index(["sku", "site"])
     key = pd.MultiIndex.from_frame(sq[["sku", "site"]])
     tuning = (check["planned_level"] - check["formula_level"]).astype(float).reindex(key).to_numpy()
     np.testing.assert_allclose(sq["safety_stock"], sq["safety_factor"] * sigma + tuning, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(sq["reorder_point"], sq["demand_per_day"] * sq["lead_time_days"] + sq["safety_stock"])
-    cyc = sq[(sq["service_type"] == "cycle") & (sigma > 0)]
+    textbook = sq[given & (sigma > 0).to_numpy()]  # normal demand, continuous review: SPT's formulas
+    assert len(textbook) and (sq.loc[~given, "demand_distribution"] != "normal").any()
+    cyc = textbook[textbook["service_type"] == "cycle"]
     np.testing.assert_allclose(cyc["safety_factor"], np.maximum(stats.norm.ppf(cyc["service_level"]), 0), rtol=1e-9)
-    fill = sq[(sq["service_type"] == "fill") & (sq["safety_factor"] > 0)]
+    fill = textbook[(textbook["service_type"] == "fill") & (textbook["safety_factor"] > 0)]
     fs = np.sqrt(fill["lead_time_days"] * fill["demand_sd_per_day"] ** 2
                  + fill["demand_per_day"] ** 2 * fill["lead_time_sd_days"] ** 2)  # fmt: skip
     np.testing.assert_allclose(fs * normal_loss(fill["safety_factor"].to_numpy()),
                                (1 - fill["service_level"]) * fill["order_quantity"], rtol=1e-6)  # fmt: skip
+    # the other rows: the formula's level (less the tuning) meets the target by its distribution, one unit
+    # (or 0.01) less misses it unless the level is floored at d L
+    other = sq[~given & (sq["demand_per_day"] > 0).to_numpy()]
+    level = other["reorder_point"].to_numpy() - tuning[~given & (sq["demand_per_day"] > 0).to_numpy()]
+    args = (other["order_quantity"], other["demand_per_day"], other["demand_sd_per_day"] ** 2,
+            other["lead_time_days"], other["lead_time_sd_days"], False, 7.0, res.settings.review_days_sq,
+            other["demand_distribution"])  # fmt: skip
+    is_fill = (other["service_type"] == "fill").to_numpy()
+    met = np.where(is_fill, sl.fill_rate(level, *args), sl.cycle_service(level, *args[1:-1], args[-1]))
+    assert np.all(met >= other["service_level"].to_numpy() - 1e-9)
+    assert np.all(other.loc[other["demand_distribution"] == "negbin", "reorder_point"] % 1 == 0)
     ip = r["on_hand"] + r["on_order"] - r["backorders"]
     np.testing.assert_allclose(r["inventory_position"], ip)
     ordered = r[(r["policy"] == "sQ") & (r["suggested_order"] > 0)]

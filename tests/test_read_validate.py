@@ -121,14 +121,16 @@ def test_settings_defaults_overrides_and_bad_values(tmp_path):
 
 
 def test_history_gives_forecast_per_day_and_error_sd(tmp_path):
-    """forecast_method mean, weekly: A alternates 63/77 -> 70 a week = 10 a day; the error sd per day is
-    the RMSE of one-step errors of the expanding mean, / sqrt(7)."""
+    """forecast_method mean, weekly: A alternates 63/77 -> 70 a week = 10 a day; the one-step error sd is
+    the RMSE of one-step errors of the expanding mean (the plan's sigma_d is the multi-step one,
+    tests/test_service_levels.py)."""
     res = plan_workbook(write_blocks(tmp_path / "t.xlsx", minimal_sheets()))
     a = res.reorder.set_index("sku").loc["A"]
     assert a["demand_per_day"] == pytest.approx(10.0)
     y = np.array([63.0 if i % 2 == 0 else 77.0 for i in range(20)])
     errs = [y[t] - y[:t].mean() for t in range(1, 20)]
-    assert a["demand_sd_per_day"] == pytest.approx(math.sqrt(np.mean(np.square(errs))) / math.sqrt(7))
+    sigma_one_step = res.forecast.set_index("sku").loc["A", "error_sd_per_period"]
+    assert sigma_one_step == pytest.approx(math.sqrt(np.mean(np.square(errs))))
     assert a["lead_time_days"] == 7  # from Settings
 
 

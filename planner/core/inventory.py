@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.optimize import elementwise
 from scipy.special import ndtr, ndtri
 
+from planner.core import service_levels
 from planner.core.choices import check_choice
 from planner.model.settings import SETTINGS
 
@@ -220,6 +221,9 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
     )  # fmt: skip
     sd, sL = df["demand_sd_per_day"].to_numpy(float), df["lead_time_sd_days"].to_numpy(float)
     p = protection(policy, df["service_type"].to_numpy(str), df["service_level"].to_numpy(float), d, sd, L, sL, R, q)
+    fill = expected_fill_rate(p.k, p.sd, q, d, R, policy)
+    if "demand_distribution" in df:  # distribution, review interval and lost sales (planner.core.service_levels)
+        p, fill = distribution_protection(df, p, q)
     T, sigma_t, k_raw, k, ss = p.days, p.sd, p.k_raw, p.k, p.safety_stock
     if "level_tuning" in df:  # units added to s or S by the service simulation (planner.core.service)
         ss = ss + df["level_tuning"].to_numpy(float)
@@ -241,10 +245,42 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
         "order_up_to": np.where(rs, S, s + q), "inventory_position": ip, "suggested_order": order,
         "order_date": order_date, "expected_arrival": arrival,
         "days_of_cover": np.divide(on_hand, d, out=np.full(len(d), np.nan), where=d > 0),
-        "expected_fill_rate": expected_fill_rate(k, sigma_t, q, d, R, policy), "excess_units": excess,
+        "expected_fill_rate": fill, "excess_units": excess,
         "lead_time_demand": d * L,
     }  # fmt: skip
     return pd.DataFrame(columns, index=df.index)
+
+
+def distribution_protection(df: pd.DataFrame, textbook: Protection, q: np.ndarray) -> tuple[Protection, np.ndarray]:
+    """Protection and expected fill rate where the row's lead-time demand is not normal, its (s, Q) stock is
+    reviewed every ``sq_review_days`` days, or sales are lost (columns demand_distribution, sq_review_days,
+    lost_sales): the least level reaching the target (service_levels.level_for_target), floored at the mean
+    demand over L (s) or R + L (S); SS = level - that mean, sigma_T over L + r (s) or R + L (S), k = SS /
+    sigma_T. Other rows keep the textbook ``protection``."""
+    d, L, R = (df[c].to_numpy(float) for c in ("demand_per_day", "lead_time_days", "review_days"))
+    rs, r = _is_rs(df["policy"].to_numpy(str)), np.where(_is_rs(df["policy"].to_numpy(str)), 0.0,
+                                                          df["sq_review_days"].to_numpy(float))  # fmt: skip
+    kind, lost = df["demand_distribution"].to_numpy(str), df["lost_sales"].to_numpy(bool)
+    rows = np.flatnonzero((kind != "normal") | (r > 0) | lost)
+    if not len(rows):
+        return textbook, expected_fill_rate(textbook.k, textbook.sd, q, d, R, df["policy"].to_numpy(str))
+    v = np.square(df["demand_sd_per_day"].to_numpy(float))
+    sL = df["lead_time_sd_days"].to_numpy(float)
+    args = (q[rows], d[rows], v[rows], L[rows], sL[rows], rs[rows], R[rows], r[rows], kind[rows])
+    target = df["service_level"].to_numpy(float)[rows]
+    raw = service_levels.level_for_target(df["service_type"].to_numpy(str)[rows], target, *args, lost[rows])
+    mean_t = d[rows] * np.where(rs[rows], R[rows] + L[rows], L[rows])
+    level = np.maximum(raw, np.where(kind[rows] == "negbin", np.ceil(mean_t - 1e-9), mean_t))  # whole units
+    days = np.where(rs[rows], R[rows] + L[rows], L[rows] + r[rows])
+    sd = np.sqrt(service_levels.demand_variance(days, v[rows], d[rows], sL[rows]))
+    k_raw = np.divide(raw - mean_t, sd, out=np.zeros(len(rows)), where=sd > 0)
+    k = np.divide(level - mean_t, sd, out=np.zeros(len(rows)), where=sd > 0)
+    out = {f: getattr(textbook, f).copy() for f in ("days", "sd", "k_raw", "k", "safety_stock")}
+    for name, value in zip(out, (days, sd, k_raw, k, level - mean_t), strict=True):
+        out[name][rows] = value
+    fill = expected_fill_rate(textbook.k, textbook.sd, q, d, R, df["policy"].to_numpy(str))
+    fill[rows] = service_levels.fill_rate(level, *args, lost[rows])
+    return Protection(**out), fill
 
 
 def _order_dates(rs, ip, s, d, R, L, order, planning_date) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:

@@ -13,7 +13,7 @@ from planner.model.settings import Settings
 # The Reorder Plan's columns: the contract's, then extras.
 REORDER_COLUMNS = [
     "sku", "site", "description", "supplier", "abc", "xyz", "demand_class", "forecast_method",
-    "demand_per_day", "demand_sd_per_day", "lead_time_days", "lead_time_sd_days", "policy",
+    "demand_per_day", "demand_sd_per_day", "demand_distribution", "lead_time_days", "lead_time_sd_days", "policy",
     "service_type", "service_level", "safety_factor", "safety_stock", "reorder_point", "order_up_to",
     "order_quantity", "on_hand", "on_order", "backorders", "inventory_position", "suggested_order",
     "unit_price", "order_value", "order_date", "expected_arrival", "days_of_cover", "expected_fill_rate",

@@ -27,6 +27,7 @@ from planner.model.issues import IssueLog
 from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow, NetworkResult, PlanResult
 from planner.model.settings import Settings
 from planner.pipeline.history import build_history, demand_cv
+from planner.pipeline.leadtime import lead_time_demand
 from planner.pipeline.network import network_kpis, plan_network
 from planner.pipeline.service import ServiceCheck, check_service, tuning_note
 
@@ -51,6 +52,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     override = _demand_rates(rows, stock, fc, hist.days_per_period)
     _supplier_terms(rows, cheapest_offers(inputs["Offers"], inputs["Suppliers"]), st)
     _path_rates(rows, stock, fc, override, hist.days_per_period)
+    lead_time_demand(rows, hist, fc, override, st)
     out, check = _policy_rows(rows, hist, fc, override, st)
     net = plan_network(inputs, out)
     po_rows = out

@@ -79,7 +79,7 @@ def given_format(unit: str, currency: str) -> str:
 
 # meaning of each output column (anything not listed is text or general)
 COLUMN_MEANING = {
-    "demand_per_day": "rate", "demand_sd_per_day": "rate", "lead_time_days": "days",
+    "demand_per_day": "rate", "demand_sd_per_day": "rate", "demand_distribution": "general", "lead_time_days": "days",
     "lead_time_sd_days": "days", "service_level": "percent", "safety_factor": "ratio",
     "safety_stock": "units", "reorder_point": "units", "order_up_to": "units", "order_quantity": "whole",
     "on_hand": "whole", "on_order": "whole", "backorders": "whole", "inventory_position": "whole",

@@ -12,7 +12,10 @@ bounds and choices of the contract's column or the Setting it stands for (one li
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
+import pandas as pd
 import xlwings as xw
 
 from planner.channels.excel.cells import ERROR, CellError, broadcast, choices, grid, is_blank, numbers, result
@@ -21,7 +24,9 @@ from planner.core.concentration import hhi
 from planner.core.emissions import DEFAULT_MODE, MODE_CO2_KG_PER_TKM, lane_factor, transport_co2_kg
 from planner.core.forecast import classify_demand, forecast_series
 from planner.core.inventory import (
+    Protection,
     classify_abc,
+    distribution_protection,
     eoq,
     fill_rate_at_level,
     normal_loss,
@@ -30,6 +35,7 @@ from planner.core.inventory import (
     protection,
 )
 from planner.core.service import DemandProcess, SimPolicy, scenario, simulate, subset_policy, subset_process
+from planner.core.service_levels import DISTRIBUTIONS, fill_rate
 from planner.model.settings import SETTINGS, Setting, season_length
 from planner.workbook.contract import SHEETS, Column
 
@@ -189,6 +195,10 @@ _SERVICE_DOCS = dict(
     service_type=f'"cycle" (no stockout per cycle) or "fill" (share of demand met) [{_default("service_type")}]',
 )
 _POLICY_DOC = '"sQ" (protects the lead time) or "RS" (review period + lead time)'
+_SHAPE_DOCS = dict(
+    distribution='Lead-time demand "normal", "gamma" or "negbin" (negative binomial, whole units) [normal]',
+    review_days_sq="Days between stock reviews of sQ (undershoot included) [0: continuous review]",
+)
 _REVIEW_DOC = f"Days between reviews, RS [{_default('review_days')}]"
 
 
@@ -202,9 +212,20 @@ def _demand(demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days
     )
 
 
+def _shape(distribution, review_days_sq) -> dict:
+    """The lead-time demand distribution [normal] and the days between reviews of sQ [0: continuous], checked:
+    with both left out the textbook formulas apply."""
+    return dict(
+        distribution=choices("distribution", distribution, DISTRIBUTIONS, "normal"),
+        review_days_sq=_checked("review_days_sq", review_days_sq, SETTINGS["review_days_sq"], 0.0),
+    )
+
+
 def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
-                order_qty, policy, review_days, review_default=SETTINGS["review_days"].default):  # fmt: skip
-    """(inputs broadcast, errors, the core's Protection: T, sigma_T, k floored, SS)."""
+                order_qty, policy, review_days, review_default=SETTINGS["review_days"].default, distribution=None,
+                review_days_sq=None):  # fmt: skip
+    """(inputs broadcast, errors, the core's Protection: T, sigma_T, k floored, SS): the textbook's, or
+    the distribution's with the sQ review interval (inventory.distribution_protection) where given."""
     v, err = broadcast(
         **_demand(demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days),
         service_level=_item("service_level", service_level),
@@ -212,21 +233,31 @@ def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level
         order_qty=numbers("order_qty", order_qty, np.nan, minimum=0, above=True),
         policy=_item("policy", policy),
         review_days=_item("review_days", review_days, review_default),
+        **_shape(distribution, review_days_sq),
     )
     need_q = (v["service_type"] == "fill") & (v["policy"] == "sQ") & np.isnan(v["order_qty"])
     err = _needs(err, need_q, "order_qty: blank, needed for fill service with sQ")
+    q = np.nan_to_num(v["order_qty"], nan=1.0)
     p = protection(v["policy"], v["service_type"], v["service_level"], v["demand_per_day"], v["demand_sd_per_day"],
-                   v["lead_time_days"], v["lead_time_sd_days"], v["review_days"],
-                   np.nan_to_num(v["order_qty"], nan=1.0))  # fmt: skip
+                   v["lead_time_days"], v["lead_time_sd_days"], v["review_days"], q)  # fmt: skip
+    if np.any(v["distribution"] != "normal") | np.any(v["review_days_sq"] > 0):
+        flat = {name: np.ravel(a) for name, a in v.items()}
+        frame = pd.DataFrame({**flat, "sq_review_days": flat["review_days_sq"], "lost_sales": False,
+                              "demand_distribution": flat["distribution"]})  # fmt: skip
+        shaped = Protection(*(np.ravel(getattr(p, f.name)) for f in fields(Protection)))
+        flat_p, _ = distribution_protection(frame, shaped, np.ravel(q))
+        p = Protection(*(np.reshape(getattr(flat_p, f.name), np.shape(q)) for f in fields(Protection)))
     return v, err, p
 
 
-def _level(*args):
-    """The policy level d T + SS (core.inventory.policy_level) for _protection's arguments, as a block."""
+def _level(*args, **shape):
+    """The policy level d T + SS (T = L for sQ, R + L for RS; core.inventory.policy_level) for _protection's
+    arguments, as a block."""
 
     def compute():
-        v, err, p = _protection(*args)
-        return result(policy_level(v["demand_per_day"], p.days, p.safety_stock), err)
+        v, err, p = _protection(*args, **shape)
+        days = np.where(v["policy"] == "RS", v["review_days"] + v["lead_time_days"], v["lead_time_days"])
+        return result(policy_level(v["demand_per_day"], days, p.safety_stock), err)
 
     return _guarded(compute)
 
@@ -237,29 +268,36 @@ def _level(*args):
     order_qty="Order quantity Q (needed for fill service with sQ)",
     policy=f"{_POLICY_DOC} [{_default('policy')}]",
     review_days=_REVIEW_DOC,
+    **_SHAPE_DOCS,
 )
 def planner_safety_stock(demand_per_day, demand_sd_per_day, lead_time_days, service_level=None,
                          lead_time_sd_days=None, service_type=None, order_qty=None, policy=None,
-                         review_days=None):  # fmt: skip
+                         review_days=None, distribution=None, review_days_sq=None):  # fmt: skip
     """Safety stock SS = k * sigma_T, units; sigma_T = sqrt(T * sd_d^2 + d^2 * sd_L^2), T = L (sQ) or R + L
     (RS); k = NORM.S.INV(service) for cycle service, or from the normal loss function for fill rate
-    (Silver, Pyke & Thomas eqs. 6.24, 6.25, 7.8). k is floored at 0."""
+    (Silver, Pyke & Thomas eqs. 6.24, 6.25, 7.8). k is floored at 0. With a gamma or negbin distribution or
+    a review interval for sQ: the least level reaching the target (its loss functions, the (R, s, nQ) fill
+    rate) less the mean demand over L or R + L, floored at 0 (the Reorder Plan's rule)."""
 
     def compute():
         _, err, p = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
-                                lead_time_sd_days, service_type, order_qty, policy, review_days)  # fmt: skip
+                                lead_time_sd_days, service_type, order_qty, policy, review_days,
+                                distribution=distribution, review_days_sq=review_days_sq)  # fmt: skip
         return result(p.safety_stock, err)
 
     return _guarded(compute)
 
 
 @excel_function("REORDER_POINT")
-@docs(**_SERVICE_DOCS, order_qty="Order quantity Q (needed for fill service)")
+@docs(**_SERVICE_DOCS, order_qty="Order quantity Q (needed for fill service)", **_SHAPE_DOCS)
 def planner_reorder_point(demand_per_day, demand_sd_per_day, lead_time_days, service_level=None,
-                          lead_time_sd_days=None, service_type=None, order_qty=None):  # fmt: skip
-    """Reorder point s = d * L + SS of an (s, Q) policy, units (Silver, Pyke & Thomas §6.7)."""
+                          lead_time_sd_days=None, service_type=None, order_qty=None, distribution=None,
+                          review_days_sq=None):  # fmt: skip
+    """Reorder point s = d * L + SS of an (s, Q) policy, units (Silver, Pyke & Thomas §6.7); SS as
+    SAFETY_STOCK (the distribution and review interval optional)."""
     return _level(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
-                  order_qty, "sQ", None, SETTINGS["review_days"].default)  # fmt: skip
+                  order_qty, "sQ", None, SETTINGS["review_days"].default, distribution=distribution,
+                  review_days_sq=review_days_sq)  # fmt: skip
 
 
 @excel_function("ORDER_UP_TO")
@@ -271,12 +309,14 @@ def planner_reorder_point(demand_per_day, demand_sd_per_day, lead_time_days, ser
     service_level=_SERVICE_DOCS["service_level"],
     lead_time_sd_days=_SERVICE_DOCS["lead_time_sd_days"],
     service_type=_SERVICE_DOCS["service_type"],
+    distribution=_SHAPE_DOCS["distribution"],
 )
 def planner_order_up_to(demand_per_day, demand_sd_per_day, lead_time_days, review_days, service_level=None,
-                        lead_time_sd_days=None, service_type=None):  # fmt: skip
-    """Order-up-to level S = d * (R + L) + SS of an (R, S) policy, units (Silver, Pyke & Thomas §7.1)."""
+                        lead_time_sd_days=None, service_type=None, distribution=None):  # fmt: skip
+    """Order-up-to level S = d * (R + L) + SS of an (R, S) policy, units (Silver, Pyke & Thomas §7.1); SS as
+    SAFETY_STOCK (the distribution optional)."""
     return _level(demand_per_day, demand_sd_per_day, lead_time_days, service_level, lead_time_sd_days, service_type,
-                  None, "RS", review_days, None)  # fmt: skip
+                  None, "RS", review_days, None, distribution=distribution)  # fmt: skip
 
 
 @excel_function("NORMAL_LOSS")
@@ -308,11 +348,15 @@ _LEVEL_DOCS = dict(
 @docs(
     **_LEVEL_DOCS,
     review_days=_REVIEW_DOC,
+    **_SHAPE_DOCS,
 )
 def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_day, lead_time_days,
-                      lead_time_sd_days=None, policy=None, review_days=None):  # fmt: skip
+                      lead_time_sd_days=None, policy=None, review_days=None, distribution=None,
+                      review_days_sq=None):  # fmt: skip
     """Expected fill rate of a policy: 1 - sigma_T * G(k) / (Q for sQ, d * R for RS), with k = (level -
-    d * T) / sigma_T (Silver, Pyke & Thomas eqs. 6.25, 7.8); the Reorder Plan's expected_fill_rate."""
+    d * T) / sigma_T (Silver, Pyke & Thomas eqs. 6.25, 7.8); with a gamma or negbin distribution or an sQ
+    review interval, from that distribution's loss functions and the (R, s, nQ) formula. The Reorder
+    Plan's expected_fill_rate."""
 
     def compute():
         v, err = broadcast(
@@ -321,11 +365,19 @@ def planner_fill_rate(reorder_level, order_qty, demand_per_day, demand_sd_per_da
             **_demand(demand_per_day, demand_sd_per_day, lead_time_days, lead_time_sd_days),
             policy=_item("policy", policy),
             review_days=_item("review_days", review_days),
+            **_shape(distribution, review_days_sq),
         )
         rs = v["policy"] == "RS"
         err = _needs(err, ~rs & np.isnan(v["order_qty"]), "order_qty: blank, needed for sQ")
         fr = fill_rate_at_level(v["reorder_level"], v["order_qty"], v["demand_per_day"], v["demand_sd_per_day"],
                                 v["lead_time_days"], v["lead_time_sd_days"], v["policy"], v["review_days"])  # fmt: skip
+        r = np.where(rs, 0.0, v["review_days_sq"])
+        other = (v["distribution"] != "normal") | (r > 0)
+        if other.any():
+            shaped = fill_rate(v["reorder_level"], np.nan_to_num(v["order_qty"], nan=1.0), v["demand_per_day"],
+                               np.square(v["demand_sd_per_day"]), v["lead_time_days"], v["lead_time_sd_days"], rs,
+                               v["review_days"], r, v["distribution"])  # fmt: skip
+            fr = np.where(other, shaped, fr)
         return result(fr, err)
 
     return _guarded(compute)

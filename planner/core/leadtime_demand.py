@@ -1,0 +1,96 @@
+"""Lead-time demand: the sd of demand over each row's protection interval from multi-step forecast errors
+measured by rolling origin, and the distribution fitted to it per demand class.
+
+Units: demand per period in the history Y (series x periods, NaN before a series starts), days for the
+protection interval T (L for (s, Q) plus its review interval, R + L for (R, S)), units for sums.
+
+Multi-step errors (Hyndman & Athanasopoulos, FPP3 §5.10, time-series cross-validation; SPT §6.9.2 on
+estimating the sd of lead-time forecast errors directly): for each of up to ORIGINS origins o (the last
+ones whose interval fits in the history), every series is forecast from Y[:, :o] with its chosen method
+fixed (``forecast_series``), and e_o = (actual demand over T from o) - (forecast over T from o), whole
+periods summed and the last period prorated (the path_rate rule). The row's mean square MS = mean of e_o².
+With few, overlapping windows MS is noisy, so it is shrunk to a pooled estimate (SHRINK_WEIGHT each):
+sd_T² = w MS + (1 - w) rho_c sigma_1² T / days_per_period, where sigma_1 is the one-step error sd and
+rho_c = sum MS / sum (sigma_1² T / days per period) over the rows of the same demand class (how much the
+one-step error times the square root of time understates the interval's error in that class). Rows without
+any usable origin take the pooled estimate alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.core.forecast import forecast_series, path_rate
+
+ORIGINS = 8  # rolling origins (the last ones that fit)
+MIN_TRAIN = 8  # periods of history before the earliest origin
+SHRINK_WEIGHT = 0.3  # weight of a row's own multi-step mean square against its class's pooled estimate
+
+# distribution of lead-time demand per demand class (planner.core.service_levels.DISTRIBUTIONS)
+CLASS_DISTRIBUTION = {"smooth": "normal", "erratic": "gamma", "intermittent": "negbin", "lumpy": "negbin",
+                      "override": "normal", "no demand": "normal"}  # fmt: skip
+SKEWED_CV = 0.2  # a smooth row whose demand over the interval varies more than this is gamma (skewed)
+SLOW_UNITS = 20.0  # mean demand over the protection interval below this: slow mover, negative binomial
+
+
+def interval_sums(F: np.ndarray, days: np.ndarray, days_per_period: float) -> np.ndarray:
+    """Sum of each row's per-period values over its first ``days`` days, units (the path_rate rule)."""
+    return path_rate(F, days, days_per_period) * np.asarray(days, float)
+
+
+def rolling_errors(Y: np.ndarray, methods: np.ndarray, days: np.ndarray, days_per_period: float, season: int,
+                   origins: int = ORIGINS) -> np.ndarray:  # fmt: skip
+    """e[i, j] = actual - forecast demand over row i's ``days`` from origin j (NaN where that origin is not
+    usable for the row: the series had not started MIN_TRAIN periods before it, or it has no days). Rows are
+    grouped by the whole periods their interval spans, so each group uses the latest origins that fit."""
+    Y = np.asarray(Y, float)
+    N, P = Y.shape
+    days = np.broadcast_to(np.asarray(days, float), (N,))
+    periods = np.ceil(days / days_per_period - 1e-9).astype(int)
+    errors = np.full((N, origins), np.nan)
+    first = np.where((~np.isnan(Y)).any(axis=1), (~np.isnan(Y)).argmax(axis=1), P)
+    for span in np.unique(periods[(periods > 0) & (periods <= P - MIN_TRAIN)]):
+        rows = np.flatnonzero(periods == span)
+        for j in range(origins):
+            o = P - span * (j + 1)  # non-overlapping windows
+            live = rows[first[rows] + MIN_TRAIN <= o]
+            if not len(live):
+                break
+            fc = forecast_series(Y[live, :o], int(span), season, method=np.asarray(methods)[live])
+            actual = np.nan_to_num(Y[live, o : o + span])
+            errors[live, j] = interval_sums(actual, days[live], days_per_period) - interval_sums(
+                fc.forecast, days[live], days_per_period
+            )
+    return errors
+
+
+def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray, days_per_period: float,
+                demand_class: np.ndarray) -> np.ndarray:  # fmt: skip
+    """sd of demand over the interval, units: each row's multi-step mean square shrunk to its class's pooled
+    estimate (module docstring)."""
+    n = np.sum(~np.isnan(errors), axis=1)
+    ms = np.divide(np.nansum(np.square(errors), axis=1), n, out=np.zeros(len(n)), where=n > 0)
+    prior = np.square(np.nan_to_num(sigma_one_step)) * np.asarray(days, float) / days_per_period
+    cls = np.asarray(demand_class, dtype=object)
+    pooled = prior.copy()
+    for c in np.unique(cls):
+        rows = (cls == c) & (n > 0) & (prior > 0)
+        ratio = float(np.mean(ms[rows] / prior[rows])) if rows.any() else 1.0
+        pooled[cls == c] = prior[cls == c] * ratio
+    var = np.where(n > 0, SHRINK_WEIGHT * ms + (1 - SHRINK_WEIGHT) * pooled, pooled)
+    return np.sqrt(var)
+
+
+def distribution(demand_class, mean_over_interval, sd_over_interval=None) -> np.ndarray:
+    """The distribution of lead-time demand per row: CLASS_DISTRIBUTION by demand class (normal for smooth
+    demand and for a forecast given on Stock, gamma for erratic, negative binomial for intermittent and
+    lumpy), and negative binomial for a slow mover (mean over the interval below SLOW_UNITS units) that is
+    not an override."""
+    cls = np.asarray(demand_class, dtype=object)
+    kind = np.array([CLASS_DISTRIBUTION.get(c, "normal") for c in cls], dtype=object)
+    mean = np.asarray(mean_over_interval, float)
+    live = (cls != "override") & (cls != "no demand")
+    if sd_over_interval is not None:  # smooth but skewed: the normal does not fit its right tail
+        cv = np.divide(np.asarray(sd_over_interval, float), mean, out=np.zeros(len(mean)), where=mean > 0)
+        kind = np.where(live & (kind == "normal") & (cv > SKEWED_CV), "gamma", kind)
+    return np.where(live & (mean < SLOW_UNITS), "negbin", kind).astype(str)
