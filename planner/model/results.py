@@ -27,8 +27,11 @@ class Allocation:
     skus: pd.DataFrame  # per SKU: requirement, bought, shortfall, suppliers used, HHI, binding constraint
     problems: list[tuple[str, str, str]]  # (sku, constraint, message) for Issues
     status: str  # HiGHS outcome in words
-    gap: float  # relative MIP gap reported by HiGHS
+    gap: float  # relative gap of the plan to the best bound HiGHS proved (0: optimal)
     objective: float
+    method: str = ""  # "exact" (HiGHS proved the optimum) or "heuristic" (exact solve not done in time)
+    heuristic_objective: float = float("nan")  # the rounding heuristic's objective, for comparison
+    exact_seconds: float = float("nan")  # wall-clock time of the exact solve (NaN: not tried)
 
 
 @dataclass

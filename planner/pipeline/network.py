@@ -24,6 +24,9 @@ from planner.model.results import KpiRow, NetworkResult, PricedPlan
 BINDING = {
     "offers": ("Offers", "sku"),
     "offer capacity": ("Offers", "capacity_units"),
+    "offer lots": ("Offers", "moq"),
+    "penalty": ("Settings", "shortage_penalty_per_unit"),
+    "heuristic": ("Settings", "allocation_exact_time_limit_s"),
     "supplier capacity": ("Suppliers", "capacity_units"),
     "max supplier share": ("Settings", "max_supplier_share"),
     "min suppliers": ("Settings", "min_suppliers"),
@@ -35,6 +38,15 @@ def horizon_requirement(rows: pd.DataFrame, horizon_days: float) -> pd.Series:
     net = rows["demand_per_day"] * horizon_days + rows["safety_stock"] - rows["inventory_position"]
     need = np.maximum(np.ceil(net.fillna(0.0) - 1e-9), rows["suggested_order"].fillna(0.0)).clip(lower=0.0)
     return need.groupby(rows["sku"]).sum()
+
+
+def sku_class(rows: pd.DataFrame) -> pd.Series:
+    """Each SKU's ABC class for diversification: the best class among its sites (A before B before C).
+    A single supplier's failure stops the SKU at every site at once, so a SKU that is class A anywhere
+    carries class-A risk; the best class is also never less diversified than any of its site rows (the
+    class of the first site row left SKUs that are A at two sites single-sourced)."""
+    cls = rows["abc"].astype(object).where(rows["abc"].isin(["A", "B", "C"]))
+    return cls.groupby(rows["sku"]).min().dropna()
 
 
 def distribution_supply(rows: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
@@ -70,7 +82,7 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
     out.scorecard = score_offers(offers, suppliers, st.weights)
     out.supplier_summary = supplier_summary(out.scorecard)
     req = horizon_requirement(rows, st.horizon_days)
-    abc = rows.groupby("sku")["abc"].first()
+    abc = sku_class(rows)
     cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
     cfg = st.allocation()
     model = AllocationModel.build(out.scorecard, req, abc, cap, cfg)  # built once, solved per carbon price

@@ -141,6 +141,7 @@ SETTING_MEANING = {
     "review_days_sq": "days as given", "unmet_demand": "general", "service_check": "general",
     "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "forecast_method": "general",
     "season_length": "count", "carbon_price_per_t": "money per t", "shortage_penalty_per_unit": "money per unit",
+    "penalty_scaling": "general", "transport_co2_cap_kg": "kg", "allocation_exact_time_limit_s": "seconds as given",
     "weight_price": "ratio", "weight_lead_time": "ratio", "weight_lead_time_sd": "ratio", "weight_on_time": "ratio",
     "weight_quality": "ratio", "weight_co2": "ratio", "risk_cost_rate": "percent", "max_supplier_share": "percent",
     "min_suppliers": "count", "diversify_abc": "general", "late_penalty_per_unit": "money per unit",
