@@ -153,7 +153,7 @@ class AllocationModel:
         c = off.price + carbon + off.risk
         dearest = np.zeros(len(sk.index))
         np.maximum.at(dearest, sk.sku_of, c)
-        P = self.cfg.shortage_penalty_per_unit + (dearest if self.cfg.scaled_penalty else 0.0)
+        P = self.cfg.shortage_penalty_per_unit + (dearest if self.cfg.scaled_penalty else np.zeros_like(dearest))
         vector = np.concatenate([c * off.m, np.zeros(len(c)), P, 0.5 * P[sk.sku_of[sk.share_rows]],
                                  P[sk.min_skus] * sk.biggest_lot[sk.min_skus]])  # fmt: skip
         return Costs(carbon, c, P, vector, float(carbon_price_per_t))
