@@ -67,8 +67,8 @@ def test_shortage_is_shared_by_priority_without_starving_anyone():
     got = plan.requirements.set_index("destination")["delivered"]
     assert got["Lo"] == 16 and got["Lo2"] == 16 and got["Hi"] == 68
     assert got.sum() == 100
-    # service penalty: 32 short at priority 3, 2 x 84 at priority 1, at 1,000 x (1 + priority)
-    assert plan.totals["penalty_cost"] == pytest.approx(32 * 4000 + 2 * 84 * 2000)
+    # service penalty: 32 short at priority 3, 2 x 84 at priority 1, at (1,000 + the dearest path, 5) x (1 + priority)
+    assert plan.totals["penalty_cost"] == pytest.approx(32 * 4 * 1005 + 2 * 84 * 2 * 1005)
     # equal priorities: the floor still holds for everyone, however cheap the other lane
     ln2 = lanes({"origin": "DC", "destination": "A", "cost_per_unit": 1.0},
                 {"origin": "DC", "destination": "B", "cost_per_unit": 50.0})  # fmt: skip
@@ -89,8 +89,9 @@ def test_trucks_whole_and_filled():
     plan = plan_distribution(supply(("DC", "X", 500)), reqs(("S", "X", 130)), ln, items(X=(0.5, 10.0)), CFG)
     s = plan.shipments.iloc[0]
     assert s["trucks"] == 3 and s["fill"] == pytest.approx(65 / 90) and s["transport_cost"] == 1200
-    # CO2 by the tonne-km method with the road default factor: 1.3 t x 100 km x factor
-    assert s["co2_kg"] == pytest.approx(1.3 * 100 * MODE_CO2_KG_PER_TKM["road"])
+    # CO2 by vehicle-km, load-dependent: 3 trips x 100 km x 0.6 empty + 100 km x (1.0 - 0.6) x 1,300 kg / 25 t
+    assert s["co2_kg"] == pytest.approx(3 * 100 * 0.6 + 100 * 0.4 * 1300 / 25_000)
+    assert plan.totals["truck_fill"] == pytest.approx(65 / 90)
 
 
 def test_late_lanes_are_penalised_and_reported():
@@ -102,10 +103,12 @@ def test_late_lanes_are_penalised_and_reported():
     assert f.loc["Near", "quantity"] == 4 and f.loc["Far", "quantity"] == 6  # the fast lane as far as it can
     assert bool(f.loc["Near", "on_time"]) and not bool(f.loc["Far", "on_time"])
     assert plan.totals["on_time_units"] == 4
-    assert plan.totals["late_units"] == 6 and plan.totals["penalty_cost"] == pytest.approx(6 * 100)
+    # 3 days late (5-day transit, due in 2) at 100 + the dearest path (3) per unit and day
+    assert plan.totals["late_units"] == 6 and plan.totals["penalty_cost"] == pytest.approx(6 * 3 * 103)
+    assert list(f["late_days"]) == [3, 0] or f.loc["Far", "late_days"] == 3
     cheap = plan_distribution(supply(("Far", "X", 100), ("Near", "X", 4)), r, ln, items(X=(0.0, 1.0)),
-                              DistributionSettings(DAY0, late_penalty_per_unit=1.0))  # fmt: skip
-    assert cheap.flows.set_index("origin").loc["Far", "quantity"] == 10  # late costs less than 2 per unit more
+                              DistributionSettings(DAY0, late_penalty_per_unit=0.5, scaled_penalty=False))  # fmt: skip
+    assert cheap.flows.set_index("origin").loc["Far", "quantity"] == 10  # 3 x 0.5 late costs less than 2 more
 
 
 def test_carbon_price_moves_flows_to_the_cleaner_lane():
@@ -206,7 +209,7 @@ def test_unreachable_destination_is_short_not_an_error():
 def same_plan(a, b) -> None:
     for frame in ("flows", "shipments", "requirements"):
         pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame), check_exact=True)
-    assert (a.totals, a.status, a.gap) == (b.totals, b.status, b.gap)
+    assert pd.Series(a.totals).equals(pd.Series(b.totals)) and (a.status, a.gap) == (b.status, b.gap)
 
 
 @pytest.mark.parametrize("trucks", [False, True])
@@ -226,3 +229,35 @@ def test_one_model_solved_at_two_carbon_prices_equals_two_fresh_plans(trucks):
     same_plan(again, cheap)
     assert green.totals["co2_kg"] < cheap.totals["co2_kg"]
     assert green.totals["transport_cost"] > cheap.totals["transport_cost"]
+
+
+# Hillier & Lieberman, Introduction to Operations Research, the P&T Company: 3 canneries, 4 warehouses,
+# 300 truckloads of peas; cost per truckload; optimal cost 152,535.
+PT_COST = [[464, 513, 654, 867], [352, 416, 690, 791], [995, 682, 388, 685]]
+PT_OUTPUT, PT_ALLOCATION = (75, 125, 100), (80, 65, 70, 85)
+
+
+def pt_problem(scale: float):
+    ln = lanes(*[{"origin": f"C{i}", "destination": f"W{j}", "cost_per_unit": PT_COST[i][j] * scale}
+                 for i in range(3) for j in range(4)])  # fmt: skip
+    sup = supply(*[(f"C{i}", "peas", float(q)) for i, q in enumerate(PT_OUTPUT)])
+    rq = reqs(*[(f"W{j}", "peas", float(q)) for j, q in enumerate(PT_ALLOCATION)])
+    return sup, rq, ln, items(peas=(0.0, 0.0))
+
+
+@pytest.mark.parametrize("scale", [1, 2, 10, 1000])
+def test_pt_company_ships_all_300_truckloads_at_any_cost_scale(scale):
+    """The scaled penalties (the default) ship all 300 truckloads at the textbook optimum 152,535 x scale,
+    whatever the costs' scale; the flat 1,000 per unit (penalty_scaling = flat) ships 195 at x 2, none at x 10,
+    and says why: the lanes cost more than the shortage penalty (not missing stock)."""
+    plan = plan_distribution(*pt_problem(scale), CFG)
+    assert plan.totals["units_shipped"] == 300 and plan.totals["units_short"] == 0
+    assert plan.totals["transport_cost"] == pytest.approx(152_535 * scale)
+    flat = plan_distribution(*pt_problem(scale), replace(CFG, scaled_penalty=False))
+    expected_flat = {1: 300, 2: 195, 10: 0, 1000: 0}[scale]
+    assert flat.totals["units_shipped"] == expected_flat
+    # the flat plan's shortfalls name the penalty, not missing stock (the canneries still hold the peas)
+    if expected_flat < 300:
+        causes = set(flat.requirements.loc[flat.requirements["short"] > 0, "cause"])
+        assert causes and all("shortage penalty" in c for c in causes)
+    assert (plan.requirements["cause"] == "").all()

@@ -110,7 +110,7 @@ def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, price
     model = DistributionModel.build(supply, reqs, lanes, items, cfg)  # built once, solved per carbon price
     dist_at = {p: model.solve(carbon_price_per_t=p) for p in prices}
     out.distribution = dist_at[cfg.carbon_price_per_t]
-    _report_unmet(out.distribution, lanes, supply, inputs.issues, names["Requirements"])
+    _report_unmet(out.distribution, inputs.issues, names["Requirements"])
     return dist_at
 
 
@@ -184,26 +184,18 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _report_unmet(plan: DistributionPlan, lanes, supply, log, sheet: str) -> None:
-    """Each requirement not fully delivered, and each delivered late, into Issues with the reason."""
+def _report_unmet(plan: DistributionPlan, log, sheet: str) -> None:
+    """Each requirement not fully delivered (with the cause the plan found), and each delivered late, into
+    Issues."""
     r = plan.requirements
-    into = set(lanes["destination"])
-    holders = supply.loc[supply["available"] > 0].groupby("sku")["site"].agg(set)
     for _, row in r.loc[r["short"] > 1e-6].iterrows():
-        origins = set(lanes.loc[lanes["destination"] == row["destination"], "origin"])
-        if row["destination"] not in into:
-            why = "no lane into this destination"
-        elif not origins & holders.get(row["sku"], set()):
-            why = "no lane from a site with stock of this SKU to spare"
-        else:
-            why = "not enough stock above safety stock (shared fairly by priority)"
         log.add(Reason.UNDELIVERABLE, sheet, row["_row"], "quantity", row["quantity"],
-                f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {why}")  # fmt: skip
+                f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {row['cause']}")  # fmt: skip
     late = r["delivered"] - r["on_time_units"] > 1e-6
     for _, row in r.loc[late].iterrows():
         log.add(Reason.LATE_DELIVERY, sheet, row["_row"], "due_date", f"{row['due_date']:%Y-%m-%d}",
-                f"{row['delivered'] - row['on_time_units']:,.0f} units arrive after the due date (no faster lane "
-                "with stock)")  # fmt: skip
+                f"{row['delivered'] - row['on_time_units']:,.0f} units arrive up to {row['late_days']:,.0f} days "
+                "after the due date (no faster lane with stock)")  # fmt: skip
 
 
 def network_kpis(net: NetworkResult) -> list[KpiRow]:
