@@ -5,7 +5,8 @@ prices, and project warehouse occupancy. No I/O; frames in, frames out.
 Quantities (per SKU x site row of the reorder plan, d units/day, horizon H days = horizon_periods x days
 per period): requirement to buy = max(suggested_order, d x H + safety_stock - inventory_position, 0),
 summed over the SKU's sites (the MRP net requirement over the horizon, at least what is ordered now).
-Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_stock, 0)).
+Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_stock - d x L, 0)), the site's
+own demand until its next replenishment (an order placed now arrives after its lead time L) kept back.
 """
 
 from __future__ import annotations
@@ -50,11 +51,14 @@ def sku_class(rows: pd.DataFrame) -> pd.Series:
 
 
 def distribution_supply(rows: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
-    """Units each plant or DC may ship: floor(on_hand - safety_stock) where positive. Sites typed 'store'
+    """Units each plant or DC may ship: floor(on_hand - safety_stock - demand_per_day x lead_time_days) where
+    positive (the origin keeps its own demand until its next replenishment can arrive). Sites typed 'store'
     on the Sites sheet do not ship; a site without a type does."""
     kind = rows["site"].map(sites.set_index("site")["type"]) if len(sites) else pd.Series(np.nan, index=rows.index)
     ships = (kind != "store").to_numpy()
-    avail = np.floor(np.maximum(rows["on_hand"].to_numpy(float) - rows["safety_stock"].fillna(0).to_numpy(), 0.0))
+    own = (rows["demand_per_day"].fillna(0.0) * rows["lead_time_days"].fillna(0.0)).to_numpy(float)
+    keep = rows["safety_stock"].fillna(0).to_numpy(float) + own
+    avail = np.floor(np.maximum(rows["on_hand"].to_numpy(float) - keep, 0.0) + 1e-9)
     return pd.DataFrame({"site": rows["site"], "sku": rows["sku"], "available": np.where(ships, avail, 0.0)})
 
 
