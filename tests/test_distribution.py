@@ -16,7 +16,7 @@ from planner.core.optimize.distribution import DistributionModel, DistributionSe
 DAY0 = pd.Timestamp("2026-03-02")
 CFG = DistributionSettings(planning_date=DAY0)
 LANE_COLUMNS = ["origin", "destination", "distance_km", "cost_per_unit", "transit_days", "mode", "truck_capacity_m3",
-                "cost_per_truck", "co2_kg_per_tkm"]  # fmt: skip
+                "cost_per_truck", "co2_kg_per_tkm", "truck_capacity_kg"]  # fmt: skip
 
 
 def lanes(*rows: dict) -> pd.DataFrame:
@@ -261,3 +261,126 @@ def test_pt_company_ships_all_300_truckloads_at_any_cost_scale(scale):
         causes = set(flat.requirements.loc[flat.requirements["short"] > 0, "cause"])
         assert causes and all("shortage penalty" in c for c in causes)
     assert (plan.requirements["cause"] == "").all()
+
+
+def truck_lane(origin: str, transit: float, cost: float, **extra) -> dict:
+    return {"origin": origin, "destination": "S", "distance_km": 100.0, "transit_days": transit, "mode": "road",
+            "truck_capacity_m3": 10.0, "cost_per_truck": cost, **extra}  # fmt: skip
+
+
+def brute_force_trucks(rq, lane_rows, vol: float, stock: dict, dispatch: float) -> float:
+    """Cheapest whole-unit split of every requirement over the lanes, trucks counted per lane and dispatch
+    period (ship date = due - transit, not before day 0) by ceil(m3 / capacity): enumerates every split."""
+    import itertools
+
+    per_req = []
+    for r in rq.itertuples():
+        q = int(r.quantity)
+        per_req.append([(k, q - k) for k in range(q + 1)])  # units on lane 0, lane 1
+    best = np.inf
+    for combo in itertools.product(*per_req):
+        used = {ln["origin"]: 0 for ln in lane_rows}
+        loads: dict = {}
+        for r, split in zip(rq.itertuples(), combo, strict=True):
+            for ln, units in zip(lane_rows, split, strict=True):
+                if units:
+                    used[ln["origin"]] += units
+                    day = max((r.due_date - DAY0).days - ln["transit_days"], 0)
+                    key = (ln["origin"], int(day // dispatch))
+                    loads[key] = loads.get(key, 0.0) + units * vol
+        if any(used[o] > stock[o] for o in used):
+            continue
+        cost = sum(np.ceil(m3 / 10.0 - 1e-9) * next(ln["cost_per_truck"] for ln in lane_rows if ln["origin"] == o)
+                   for (o, _), m3 in loads.items())  # fmt: skip
+        best = min(best, cost)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trucks_per_lane_and_period_against_brute_force(seed):
+    """Two truck lanes into one store (transit 1 and 3 days), three requirements due over five weeks, weekly
+    dispatch: the plan's truck cost equals the cheapest split found by enumeration, and no truck carries items
+    of two dispatch periods."""
+    rng = np.random.default_rng(seed)
+    lane_rows = [truck_lane("A", 1.0, float(rng.integers(100, 200))), truck_lane("B", 3.0, float(rng.integers(100, 200)))]
+    rq = reqs(*[("S", "X", float(rng.integers(2, 7)), DAY0 + pd.Timedelta(days=int(d)))
+                for d in rng.choice(np.arange(4, 35), 3, replace=False)])  # fmt: skip
+    stock = {"A": float(rng.integers(5, 12)), "B": 30.0}
+    cfg = DistributionSettings(DAY0, dispatch_days=7.0)
+    plan = plan_distribution(supply(*[(o, "X", s) for o, s in stock.items()]), rq, lanes(*lane_rows),
+                             items(X=(2.5, 10.0)), cfg)  # fmt: skip
+    assert plan.totals["units_short"] == 0 and plan.totals["late_units"] == 0
+    assert plan.totals["transport_cost"] == pytest.approx(brute_force_trucks(rq, lane_rows, 2.5, stock, 7.0))
+    sh = plan.shipments
+    periods = (sh["ship_date"] - DAY0).dt.days // 7
+    assert not sh.assign(p=periods).duplicated(["origin", "p"]).any()  # one row per lane and period
+    assert (sh["volume_m3"] <= sh["trucks"] * 10.0 + 1e-9).all()
+
+
+def test_items_due_weeks_apart_do_not_share_a_truck_and_co2_follows_the_load():
+    """5 m3 due on day 1 and 4 m3 due on day 30 on a 10 m3 lane: two trucks (one per period; counted over the
+    whole plan they shared one). CO2 per trip by hand: 100 km x (0.6 + 0.4 x load / 25 t); a weight limit of
+    1,500 kg makes the first period's 2,000 kg need two trucks."""
+    ln = lanes(truck_lane("DC", 1.0, 300.0))
+    rq = reqs(("S", "X", 10, DAY0 + pd.Timedelta(days=1)), ("S", "X", 8, DAY0 + pd.Timedelta(days=30)))
+    it = items(X=(0.5, 200.0))
+    plan = plan_distribution(supply(("DC", "X", 100)), rq, ln, it, CFG)
+    sh = plan.shipments.sort_values("ship_date")
+    assert list(sh["trucks"]) == [1, 1] and list(sh["ship_date"]) == [DAY0, DAY0 + pd.Timedelta(days=29)]
+    assert list(sh["arrival"]) == [DAY0 + pd.Timedelta(days=1), DAY0 + pd.Timedelta(days=30)]
+    trip = [100 * (0.6 + 0.4 * kg / 25_000) for kg in (2000, 1600)]
+    assert list(sh["co2_kg"]) == pytest.approx(trip)
+    assert plan.totals["co2_kg"] == pytest.approx(sum(trip))
+    assert plan.totals["truck_fill"] == pytest.approx((5 / 10 + 4 / 10) / 2)
+    heavy = plan_distribution(supply(("DC", "X", 100)), rq, lanes(truck_lane("DC", 1.0, 300.0, truck_capacity_kg=1500.0)),
+                              it, CFG)  # fmt: skip
+    h = heavy.shipments.sort_values("ship_date")
+    assert list(h["trucks"]) == [2, 2]  # 2,000 kg and 1,600 kg over 1,500 kg trucks
+    assert list(h["co2_kg"]) == pytest.approx([100 * (2 * 0.6 + 0.4 * kg / 1500) for kg in (2000, 1600)])
+    assert list(h["fill"]) == pytest.approx([2000 / 3000, 1600 / 3000])  # by weight, the tighter limit
+
+
+def test_fuller_trucks_emit_less_per_unit():
+    """The same lane with 20 and 40 units of 0.25 m3 in one 10 m3 truck: CO2 per unit falls as the truck
+    fills (the empty running is shared by more units)."""
+    per_unit = []
+    for q in (20, 40):
+        plan = plan_distribution(supply(("DC", "X", 100)), reqs(("S", "X", q)), lanes(truck_lane("DC", 1.0, 300.0)),
+                                 items(X=(0.25, 20.0)), CFG)  # fmt: skip
+        per_unit.append(plan.totals["co2_kg_per_unit"])
+    assert per_unit[1] < per_unit[0]
+    assert per_unit[0] == pytest.approx(100 * (0.6 + 0.4 * 400 / 25_000) / 20)
+
+
+def test_carbon_cap_is_a_constraint_and_names_itself():
+    """Air (1/unit, 11.3 kg/unit) or rail (1.5/unit, 0.28 kg/unit) for 40 units: cost only ships by air (452
+    kg); a 100 kg cap keeps 8 units by air (8 x 11.3 + 32 x 0.28 = 99.4 kg), an 11.5 kg cap moves all to rail
+    (11.2 kg); a 5 kg cap leaves units short, blamed on the cap."""
+    far = {"destination": "S", "distance_km": 1000.0}
+    ln = lanes({"origin": "A", "mode": "air", "cost_per_unit": 1.0, **far},
+               {"origin": "B", "mode": "rail", "cost_per_unit": 1.5, **far})  # fmt: skip
+    args = (supply(("A", "X", 50), ("B", "X", 50)), reqs(("S", "X", 40)), ln, items(X=(0.0, 10.0)))
+    free = plan_distribution(*args, CFG)
+    assert free.totals["co2_kg"] == pytest.approx(40 * 11.3)
+    capped = plan_distribution(*args, replace(CFG, co2_cap_kg=100.0))
+    assert capped.flows.set_index("origin")["quantity"].to_dict() == {"A": 8, "B": 32}
+    rail = plan_distribution(*args, replace(CFG, co2_cap_kg=11.5))
+    assert list(rail.flows["origin"]) == ["B"] and rail.totals["co2_kg"] == pytest.approx(40 * 0.28)
+    tight = plan_distribution(*args, replace(CFG, co2_cap_kg=5.0))
+    assert tight.totals["co2_kg"] <= 5.0 + 1e-9 and tight.totals["units_shipped"] == np.floor(5.0 / 0.28)
+    assert "CO2 cap" in tight.requirements.loc[0, "cause"]
+
+
+def test_planned_transfers_enter_as_requirements_from_their_origin():
+    """A netting's planned transfer (sku, origin, destination, quantity, ship_date, due_date) must come from
+    its own origin, even when another origin's lane is cheaper."""
+    from planner.core.optimize.distribution import transfers_as_requirements
+
+    ln = lanes({"origin": "P", "destination": "S", "cost_per_unit": 1.0, "transit_days": 2.0},
+               {"origin": "DC", "destination": "S", "cost_per_unit": 5.0, "transit_days": 2.0})  # fmt: skip
+    tr = pd.DataFrame({"sku": ["X"], "origin": ["DC"], "destination": ["S"], "quantity": [7.0],
+                       "ship_date": [DAY0 + pd.Timedelta(days=3)], "due_date": [DAY0 + pd.Timedelta(days=5)]})
+    plan = plan_distribution(supply(("P", "X", 50), ("DC", "X", 50)), transfers_as_requirements(tr), ln,
+                             items(X=(0.0, 1.0)), CFG)  # fmt: skip
+    f = plan.flows.iloc[0]
+    assert (f["origin"], f["quantity"], f["ship_date"]) == ("DC", 7, DAY0 + pd.Timedelta(days=3))

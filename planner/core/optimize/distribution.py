@@ -42,7 +42,8 @@ rho_i x quantity; what is left goes to higher priorities first (higher shortage 
 cheapest lanes. So no destination is starved while another is fully served, unless no lane reaches it.
 F = 2 x the largest shortage penalty + 1, so the floor gives way only where lanes or stock cannot reach it.
 Flows are whole units: with integral data the transportation LP has integral optimal vertices (its matrix is
-totally unimodular), and flows on per-truck lanes are integer variables of the MILP. With carbon_price 0,
+totally unimodular), and flows on per-truck lanes (every flow when a CO2 cap is set, whose row breaks total
+unimodularity) are integer variables of the MILP. With carbon_price 0,
 ties are broken by a negligible carbon price (planner.core.optimize.solver.CARBON_TIE_BREAK_PER_T).
 
 Build once, solve per carbon price: only the costs depend on the carbon price, so a trade-off over carbon
@@ -172,7 +173,8 @@ class DistributionModel:
         floor = _fair_floor(supply, reqs, cfg.fair_share_floor)
         G = len(groups)
         ub = np.concatenate([np.full(len(a), np.inf), q, floor, np.full(G, np.inf)])
-        integrality = np.concatenate([(group_of >= 0).astype(float), np.zeros(2 * len(q)), np.ones(G)])
+        whole = (group_of >= 0) | (cfg.co2_cap_kg is not None)  # a cap row breaks total unimodularity
+        integrality = np.concatenate([whole.astype(float), np.zeros(2 * len(q)), np.ones(G)])
         truck_co2 = groups["distance_km"].to_numpy(float) * TRUCK_CO2_KG_PER_KM_EMPTY
         rows = _constraints(a, supply, q, floor, groups, group_of)
         if cfg.co2_cap_kg is not None:  # sum co2_a f_a + sum e_g t_g <= cap
@@ -269,17 +271,21 @@ def _causes(model: DistributionModel, f: np.ndarray, co2_kg: float) -> np.ndarra
     penalties) shipping costs more than the shortage penalty; else not enough stock (shared fairly)."""
     a, reqs = model.arcs, model.requirements
     left = a["available"] - pd.Series(f, index=a.index).groupby([a["origin"], a["sku"]]).transform("sum")
-    spare = (left >= 1.0 - 1e-9).groupby(a["req"]).any().reindex(range(len(reqs)), fill_value=False).to_numpy()
+    has_spare = (left >= 1.0 - 1e-9).to_numpy()
+    n = range(len(reqs))
+    spare = pd.Series(has_spare).groupby(a["req"].to_numpy()).any().reindex(n, fill_value=False).to_numpy()
+    cleanest = pd.Series(np.where(has_spare, model.co2, np.inf)).groupby(a["req"].to_numpy()).min().reindex(n)
     reached = np.isin(np.arange(len(reqs)), a["req"].to_numpy())
     into = reqs["destination"].isin(set(model.lanes["destination"])).to_numpy()
     delivered = np.bincount(a["req"].to_numpy(int), weights=f, minlength=len(reqs)) if len(a) else np.zeros(len(reqs))
     short = reqs["quantity"].to_numpy(float) - delivered > 1e-6
-    capped = model.cfg.co2_cap_kg is not None and co2_kg >= model.cfg.co2_cap_kg * (1 - 1e-6) - 1e-6
-    spare_why = ("the transport CO2 cap (transport_co2_cap_kg) binds: stock is left at a site with a lane to it"
-                 if capped else "shipping costs more than the shortage penalty (penalty_scaling flat): stock is "
-                 "left at a site with a lane to it; raise shortage_penalty_per_unit or set penalty_scaling to auto")
-    why = np.select([~into, ~reached, spare], ["no lane into this destination",
-                    "no lane from a site with stock of this SKU to spare", spare_why],
+    cap = model.cfg.co2_cap_kg
+    capped = (co2_kg + cleanest.fillna(np.inf).to_numpy() > cap + 1e-9) if cap is not None else np.zeros(len(reqs), bool)
+    cap_why = "the transport CO2 cap (transport_co2_cap_kg) binds: stock is left at a site with a lane to it"
+    cost_why = ("shipping costs more than the shortage penalty (penalty_scaling flat): stock is left at a site "
+                "with a lane to it; raise shortage_penalty_per_unit or set penalty_scaling to auto")
+    why = np.select([~into, ~reached, spare & capped, spare], ["no lane into this destination",
+                    "no lane from a site with stock of this SKU to spare", cap_why, cost_why],
                     "not enough stock above what the sites keep (shared fairly by priority)")  # fmt: skip
     return np.where(short, why, "")
 
