@@ -81,6 +81,7 @@ class NetworkResult:
     carbon: pd.DataFrame | None = None  # trade-off over carbon prices, cost-only first
     by_price: dict[float, PricedPlan] = field(default_factory=dict)  # every solve of the trade-off
     comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
+    backhaul: pd.DataFrame | None = None  # returns per site and dispatch period carried back (planner.core.backhaul)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.core.backhaul import plan_backhaul
 from planner.core.optimize.allocation import AllocationModel, spend_hhi
 from planner.core.optimize.distribution import DistributionModel, DistributionPlan
 from planner.core.scorecard import score_offers, supplier_summary
@@ -71,9 +72,10 @@ def plan_network(inputs: Inputs, rows: pd.DataFrame) -> NetworkResult:
     out = NetworkResult()
     alloc_at = _allocations(inputs, rows, out, prices)
     dist_at = _distributions(inputs, rows, out, prices)
+    out.backhaul = _backhaul(inputs, out)
     if alloc_at or dist_at:
         out.by_price = {p: PricedPlan(alloc_at.get(p), dist_at.get(p)) for p in prices}
-        out.carbon = _tradeoff(prices, alloc_at, dist_at)
+        out.carbon = _tradeoff(prices, alloc_at, dist_at, inputs.settings.distribution().co2_cap_kg)
         out.comparison = _comparison(out.carbon, st.carbon_price_per_t)
     return out
 
@@ -118,6 +120,18 @@ def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, price
     return dist_at
 
 
+def _backhaul(inputs: Inputs, out: NetworkResult) -> pd.DataFrame | None:
+    """Returns (a ``Returns`` table: sku, site, date, quantity) carried back on the outbound trucks of the
+    plan (planner.core.backhaul); None without a Returns table or a distribution plan. The entry point for
+    the Returns sheet: it runs as soon as the contract has one."""
+    returns = inputs.tables.get("Returns")
+    if returns is None or out.distribution is None or not len(returns):
+        return None
+    cfg = inputs.settings.distribution()
+    return plan_backhaul(returns, out.distribution.shipments, inputs["Lanes"], inputs["Items"].set_index("sku"),
+                         cfg.planning_date, cfg.dispatch_days)  # fmt: skip
+
+
 def _comparison(carbon: pd.DataFrame, now: float) -> dict[str, float]:
     """The plan at the carbon price in force against the cost-only plan (price 0)."""
     plan_row = carbon.loc[carbon["carbon_price_per_t"] == now].iloc[0]
@@ -151,10 +165,11 @@ def _ratio(a: float, b: float) -> float:
     return float(a / b) if b else float("nan")
 
 
-def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
+def _tradeoff(prices, alloc_at, dist_at, cap: float | None = None) -> pd.DataFrame:
     """One row per carbon price: what is bought and shipped, its cost without the carbon charge (total_cost
     = purchase + transport; risk_cost and penalty_cost, the objectives' other terms, beside it), its CO2 and
-    its service (units short, units late). A greener plan can be cheaper in total_cost only by serving
+    its service (units short, units late), its trucks and their fill, and the transport CO2 cap in force
+    (transport_co2_cap_kg: every plan of the curve keeps under it). A greener plan can be cheaper in total_cost only by serving
     worse, which penalty_cost, units_short and late_units then show."""
     rows = []
     for p in prices:
@@ -184,6 +199,9 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
             "co2_per_unit_shipped_kg": _ratio(co2_transport, units_shipped),
             "units_short": (float(a.skus["shortfall"].sum()) if a else 0.0) + (d.totals["units_short"] if d else 0.0),
             "late_units": d.totals["late_units"] if d else 0.0,
+            "trucks": d.totals["trucks"] if d else 0.0,
+            "truck_fill": d.totals["truck_fill"] if d else float("nan"),
+            "transport_co2_cap_kg": cap if cap is not None else float("nan"),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -225,6 +243,16 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
              "share of delivered units arriving by their due date"),
             ("avg_delivery_lead_time", t["avg_lead_time_days"], "days", False,
              "transit days, weighted by units shipped"),
+            ("truck_fill", t["truck_fill"], "percent", True,
+             "loaded share of the trucks' capacity (the larger of m3 and kg), trucks per lane and dispatch period"),
+        ]  # fmt: skip
+    if net.backhaul is not None and len(net.backhaul):
+        b = net.backhaul
+        rows += [
+            ("backhaul_share", _ratio(b["backhaul_units"].sum(), b["units"].sum()), "percent", True,
+             "returned units carried back on outbound trucks / units returned"),
+            ("backhaul_co2_saved_kg", float(b["co2_saved_kg"].sum()), "kg", True,
+             "CO2 of all-dedicated return trips - CO2 of the returns plan"),
         ]  # fmt: skip
     if net.comparison is not None:
         c = net.comparison
@@ -238,5 +266,7 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
         rows += [
             ("co2_per_unit_bought_kg", c["co2_per_unit_bought_kg"], "kg", False, "supply CO2 / units bought"),
             ("co2_per_unit_shipped_kg", c["co2_per_unit_shipped_kg"], "kg", False, "transport CO2 / units shipped"),
+            ("co2_per_unit_delivered_kg", np.nansum([c["co2_per_unit_bought_kg"], c["co2_per_unit_shipped_kg"]]),
+             "kg", False, "supplier to destination: supply CO2 per unit bought + transport CO2 per unit delivered"),
         ]
     return [KpiRow(*row) for row in rows]
