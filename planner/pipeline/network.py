@@ -257,7 +257,7 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
     if net.comparison is not None:
         c = net.comparison
         rows += [
-            ("co2_total_kg", c["co2_kg"], "kg", False, "supply (co2_kg_per_unit) + transport (t-km x factor)"),
+            ("co2_total_kg", c["co2_kg"], "kg", False, "supply (co2_kg_per_unit) + transport (vehicle-km on truck lanes, t-km elsewhere)"),
             ("co2_reduction_vs_cost_only", c["co2_reduction"], "percent", True,
              "CO2 saved against the same plan with carbon_price_per_t = 0"),
             ("co2_reduction_extra_cost", c["extra_cost"], "money", False,
