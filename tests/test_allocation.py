@@ -343,8 +343,16 @@ def test_shortfalls_with_room_left_are_never_blamed_on_capacity():
 def test_scores_are_normalised_per_sku_and_price_is_counted_once():
     """Adding an offer for another SKU (B, with a 60-day lead time) leaves A's scores alone; the risk score
     leaves price out (two offers differing only in price have the same risk score)."""
-    sup = pd.DataFrame({"supplier": ["X", "Y", "Z"], "lead_time_days": [10.0, 20.0, 60.0],
-                        "lead_time_sd_days": 1.0, "on_time_rate": 0.9, "defect_rate": 0.01, "co2_kg_per_unit": 1.0})
+    sup = pd.DataFrame(
+        {
+            "supplier": ["X", "Y", "Z"],
+            "lead_time_days": [10.0, 20.0, 60.0],
+            "lead_time_sd_days": 1.0,
+            "on_time_rate": 0.9,
+            "defect_rate": 0.01,
+            "co2_kg_per_unit": 1.0,
+        }
+    )
     a_only = pd.DataFrame({"supplier": ["X", "Y"], "sku": "A", "unit_price": [10.0, 10.0], "moq": np.nan,
                            "order_multiple": np.nan, "capacity_units": np.nan})  # fmt: skip
     both = pd.concat([a_only, a_only.iloc[[0]].assign(supplier="Z", sku="B")], ignore_index=True)

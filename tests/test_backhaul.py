@@ -16,13 +16,26 @@ def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
     """DC -> S1 runs 2 trucks of 10 m3 in week 0 and none in week 1; a lane S1 -> DC (200 km) exists, S2 has no
     lane back. Week 0: 25 m3 (250 units, 0.1 m3 and 4 kg each: 1,000 kg) returned: 20 m3 (80 %) back on the
     two trucks, 5 m3 on one dedicated truck. Week 1: 30 units (3 m3, 120 kg) all dedicated, one truck."""
-    lanes = pd.DataFrame({"origin": ["DC", "S1", "DC"], "destination": ["S1", "DC", "S2"],
-                          "distance_km": [210.0, 200.0, 50.0], "truck_capacity_m3": [10.0, 10.0, 10.0]})
-    ship = pd.DataFrame({"origin": ["DC"], "destination": ["S1"], "ship_date": [DAY0 + pd.Timedelta(days=2)],
-                         "trucks": [2.0]})
+    lanes = pd.DataFrame(
+        {
+            "origin": ["DC", "S1", "DC"],
+            "destination": ["S1", "DC", "S2"],
+            "distance_km": [210.0, 200.0, 50.0],
+            "truck_capacity_m3": [10.0, 10.0, 10.0],
+        }
+    )
+    ship = pd.DataFrame(
+        {"origin": ["DC"], "destination": ["S1"], "ship_date": [DAY0 + pd.Timedelta(days=2)], "trucks": [2.0]}
+    )
     items = pd.DataFrame({"unit_volume_m3": [0.1], "unit_weight_kg": [4.0]}, index=pd.Index(["X"], name="sku"))
-    returns = pd.DataFrame({"sku": "X", "site": ["S1", "S1", "S1", "S2"], "quantity": [200.0, 50.0, 30.0, 5.0],
-                            "date": [DAY0, DAY0 + pd.Timedelta(days=3), DAY0 + pd.Timedelta(days=8), DAY0]})
+    returns = pd.DataFrame(
+        {
+            "sku": "X",
+            "site": ["S1", "S1", "S1", "S2"],
+            "quantity": [200.0, 50.0, 30.0, 5.0],
+            "date": [DAY0, DAY0 + pd.Timedelta(days=3), DAY0 + pd.Timedelta(days=8), DAY0],
+        }
+    )
     out = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0).set_index(["site", "period"])
     w0 = out.loc[("S1", 0)]
     assert (w0["dc"], w0["units"], w0["volume_m3"], w0["weight_kg"]) == ("DC", 250, pytest.approx(25), 1000)

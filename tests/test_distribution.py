@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from planner.core.emissions import MODE_CO2_KG_PER_TKM
 from planner.core.optimize.distribution import DistributionModel, DistributionSettings, plan_distribution
 
 DAY0 = pd.Timestamp("2026-03-02")
@@ -302,7 +301,10 @@ def test_trucks_per_lane_and_period_against_brute_force(seed):
     dispatch: the plan's truck cost equals the cheapest split found by enumeration, and no truck carries items
     of two dispatch periods."""
     rng = np.random.default_rng(seed)
-    lane_rows = [truck_lane("A", 1.0, float(rng.integers(100, 200))), truck_lane("B", 3.0, float(rng.integers(100, 200)))]
+    lane_rows = [
+        truck_lane("A", 1.0, float(rng.integers(100, 200))),
+        truck_lane("B", 3.0, float(rng.integers(100, 200))),
+    ]
     rq = reqs(*[("S", "X", float(rng.integers(2, 7)), DAY0 + pd.Timedelta(days=int(d)))
                 for d in rng.choice(np.arange(4, 35), 3, replace=False)])  # fmt: skip
     stock = {"A": float(rng.integers(5, 12)), "B": 30.0}
@@ -332,8 +334,8 @@ def test_items_due_weeks_apart_do_not_share_a_truck_and_co2_follows_the_load():
     assert list(sh["co2_kg"]) == pytest.approx(trip)
     assert plan.totals["co2_kg"] == pytest.approx(sum(trip))
     assert plan.totals["truck_fill"] == pytest.approx((5 / 10 + 4 / 10) / 2)
-    heavy = plan_distribution(supply(("DC", "X", 100)), rq, lanes(truck_lane("DC", 1.0, 300.0, truck_capacity_kg=1500.0)),
-                              it, CFG)  # fmt: skip
+    heavy_lane = lanes(truck_lane("DC", 1.0, 300.0, truck_capacity_kg=1500.0))
+    heavy = plan_distribution(supply(("DC", "X", 100)), rq, heavy_lane, it, CFG)
     h = heavy.shipments.sort_values("ship_date")
     assert list(h["trucks"]) == [2, 2]  # 2,000 kg and 1,600 kg over 1,500 kg trucks
     assert list(h["co2_kg"]) == pytest.approx([100 * (2 * 0.6 + 0.4 * kg / 1500) for kg in (2000, 1600)])
@@ -378,8 +380,16 @@ def test_planned_transfers_enter_as_requirements_from_their_origin():
 
     ln = lanes({"origin": "P", "destination": "S", "cost_per_unit": 1.0, "transit_days": 2.0},
                {"origin": "DC", "destination": "S", "cost_per_unit": 5.0, "transit_days": 2.0})  # fmt: skip
-    tr = pd.DataFrame({"sku": ["X"], "origin": ["DC"], "destination": ["S"], "quantity": [7.0],
-                       "ship_date": [DAY0 + pd.Timedelta(days=3)], "due_date": [DAY0 + pd.Timedelta(days=5)]})
+    tr = pd.DataFrame(
+        {
+            "sku": ["X"],
+            "origin": ["DC"],
+            "destination": ["S"],
+            "quantity": [7.0],
+            "ship_date": [DAY0 + pd.Timedelta(days=3)],
+            "due_date": [DAY0 + pd.Timedelta(days=5)],
+        }
+    )
     plan = plan_distribution(supply(("P", "X", 50), ("DC", "X", 50)), transfers_as_requirements(tr), ln,
                              items(X=(0.0, 1.0)), CFG)  # fmt: skip
     f = plan.flows.iloc[0]

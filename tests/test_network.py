@@ -228,8 +228,6 @@ def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
     flows = res.network.distribution.flows
     shipped = flows.groupby(["origin", "sku"])["quantity"].sum()
     keep = r["safety_stock"] + r["demand_per_day"] * r["lead_time_days"]
-    room = np.floor((r["on_hand"] - keep).clip(lower=0) + 1e-9).set_axis(
-        pd.MultiIndex.from_frame(r[["site", "sku"]])
-    )
+    room = np.floor((r["on_hand"] - keep).clip(lower=0) + 1e-9).set_axis(pd.MultiIndex.from_frame(r[["site", "sku"]]))
     assert (shipped <= room.reindex(shipped.index)).all()
     assert (shipped == room.reindex(shipped.index)).any()  # some stock runs out: the bound binds

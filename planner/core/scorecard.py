@@ -1,7 +1,8 @@
 """Supplier scorecard (pure pandas/numpy): a weighted score per offer (supplier x SKU) and its rank per SKU.
 
 Each criterion is scored on [0, 1], 1 = best, by min-max normalisation over the offers for the same SKU,
-the set the allocation chooses from (an unrelated SKU's offer never changes another SKU's scores) (weighted-sum multi-criteria rating, e.g. Chopra & Meindl, *Supply Chain Management*, ch. 15, supplier
+the set the allocation chooses from, so an unrelated SKU's offer never changes another SKU's scores
+(weighted-sum multi-criteria rating, e.g. Chopra & Meindl, *Supply Chain Management*, ch. 15, supplier
 scoring and assessment):
 
     s = (worst - x) / (worst - best)      (s = 1 when every candidate has the same value)

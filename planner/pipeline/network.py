@@ -169,8 +169,8 @@ def _tradeoff(prices, alloc_at, dist_at, cap: float | None = None) -> pd.DataFra
     """One row per carbon price: what is bought and shipped, its cost without the carbon charge (total_cost
     = purchase + transport; risk_cost and penalty_cost, the objectives' other terms, beside it), its CO2 and
     its service (units short, units late), its trucks and their fill, and the transport CO2 cap in force
-    (transport_co2_cap_kg: every plan of the curve keeps under it). A greener plan can be cheaper in total_cost only by serving
-    worse, which penalty_cost, units_short and late_units then show."""
+    (transport_co2_cap_kg: every plan of the curve keeps under it). A greener plan can be cheaper in
+    total_cost only by serving worse, which penalty_cost, units_short and late_units then show."""
     rows = []
     for p in prices:
         a, d = alloc_at.get(p), dist_at.get(p)
@@ -257,7 +257,8 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
     if net.comparison is not None:
         c = net.comparison
         rows += [
-            ("co2_total_kg", c["co2_kg"], "kg", False, "supply (co2_kg_per_unit) + transport (vehicle-km on truck lanes, t-km elsewhere)"),
+            ("co2_total_kg", c["co2_kg"], "kg", False,
+             "supply (co2_kg_per_unit) + transport (vehicle-km on truck lanes, t-km elsewhere)"),
             ("co2_reduction_vs_cost_only", c["co2_reduction"], "percent", True,
              "CO2 saved against the same plan with carbon_price_per_t = 0"),
             ("co2_reduction_extra_cost", c["extra_cost"], "money", False,
@@ -266,7 +267,12 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
         rows += [
             ("co2_per_unit_bought_kg", c["co2_per_unit_bought_kg"], "kg", False, "supply CO2 / units bought"),
             ("co2_per_unit_shipped_kg", c["co2_per_unit_shipped_kg"], "kg", False, "transport CO2 / units shipped"),
-            ("co2_per_unit_delivered_kg", np.nansum([c["co2_per_unit_bought_kg"], c["co2_per_unit_shipped_kg"]]),
-             "kg", False, "supplier to destination: supply CO2 per unit bought + transport CO2 per unit delivered"),
+            (
+                "co2_per_unit_delivered_kg",
+                np.nansum([c["co2_per_unit_bought_kg"], c["co2_per_unit_shipped_kg"]]),
+                "kg",
+                False,
+                "supplier to destination: supply CO2 per unit bought + transport CO2 per unit delivered",
+            ),
         ]
     return [KpiRow(*row) for row in rows]

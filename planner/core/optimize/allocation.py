@@ -434,12 +434,16 @@ def _shortfalls(model: AllocationModel, lines: pd.DataFrame, short: np.ndarray,
         open_k = k[room[k]]
         if len(open_k) and costs.unit[open_k].min() > costs.shortage[i]:
             kind = "penalty"
-            why = (f"buying costs {costs.unit[open_k].min():,.2f} per unit, above the shortage penalty "
-                   f"{costs.shortage[i]:,.2f}: raise shortage_penalty_per_unit or set penalty_scaling to auto")
+            why = (
+                f"buying costs {costs.unit[open_k].min():,.2f} per unit, above the shortage penalty "
+                f"{costs.shortage[i]:,.2f}: raise shortage_penalty_per_unit or set penalty_scaling to auto"
+            )
         elif len(open_k):
             kind = "heuristic"
-            why = ("offers " + ", ".join(sorted(set(o['supplier'].to_numpy()[open_k]))) + " still have room: the "
-                   "exact allocation did not finish within allocation_exact_time_limit_s, the heuristic left them")
+            why = (
+                "offers " + ", ".join(sorted(set(o["supplier"].to_numpy()[open_k]))) + " still have room: the "
+                "exact allocation did not finish within allocation_exact_time_limit_s, the heuristic left them"
+            )
         elif not usable.any():
             why, kind = "offer capacity: no offer can deliver its minimum lot", "offer capacity"
         elif offer_cap < req[skus[i]] and not at_full:

@@ -112,9 +112,13 @@ def arcs(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: pd.DataFrame, 
     if "origin" not in req:
         req["origin"] = np.nan
     ln = lanes.reset_index(drop=True).assign(lane=lambda d: np.arange(len(d)))
-    a = req[["req", "destination", "sku", "due_date", "origin"]].rename(columns={"origin": "from"}).merge(
-        ln[["lane", "origin", "destination", "distance_km", "cost_per_unit", "transit_days", "co2"]],
-        on="destination",
+    a = (
+        req[["req", "destination", "sku", "due_date", "origin"]]
+        .rename(columns={"origin": "from"})
+        .merge(
+            ln[["lane", "origin", "destination", "distance_km", "cost_per_unit", "transit_days", "co2"]],
+            on="destination",
+        )
     )
     a = a[a["from"].isna() | (a["from"] == a["origin"])].drop(columns="from")
     have = supply.loc[supply["available"] > 0, ["site", "sku", "available"]].groupby(["site", "sku"], as_index=False)
@@ -280,10 +284,14 @@ def _causes(model: DistributionModel, f: np.ndarray, co2_kg: float) -> np.ndarra
     delivered = np.bincount(a["req"].to_numpy(int), weights=f, minlength=len(reqs)) if len(a) else np.zeros(len(reqs))
     short = reqs["quantity"].to_numpy(float) - delivered > 1e-6
     cap = model.cfg.co2_cap_kg
-    capped = (co2_kg + cleanest.fillna(np.inf).to_numpy() > cap + 1e-9) if cap is not None else np.zeros(len(reqs), bool)
+    capped = (
+        (co2_kg + cleanest.fillna(np.inf).to_numpy() > cap + 1e-9) if cap is not None else np.zeros(len(reqs), bool)
+    )
     cap_why = "the transport CO2 cap (transport_co2_cap_kg) binds: stock is left at a site with a lane to it"
-    cost_why = ("shipping costs more than the shortage penalty (penalty_scaling flat): stock is left at a site "
-                "with a lane to it; raise shortage_penalty_per_unit or set penalty_scaling to auto")
+    cost_why = (
+        "shipping costs more than the shortage penalty (penalty_scaling flat): stock is left at a site "
+        "with a lane to it; raise shortage_penalty_per_unit or set penalty_scaling to auto"
+    )
     why = np.select([~into, ~reached, spare & capped, spare], ["no lane into this destination",
                     "no lane from a site with stock of this SKU to spare", cap_why, cost_why],
                     "not enough stock above what the sites keep (shared fairly by priority)")  # fmt: skip
@@ -373,7 +381,8 @@ def _report(model: DistributionModel, f: np.ndarray, trucks: np.ndarray, status:
         "avg_lead_time_days": float(lt.sum() / total_units) if total_units else float("nan"),
         "trucks": n_trucks,
         "truck_fill": float((shipments.loc[on_truck, "fill"] * shipments.loc[on_truck, "trucks"]).sum() / n_trucks)
-        if n_trucks else float("nan"),
+        if n_trucks
+        else float("nan"),
         "late_units": float(flows.loc[late, "quantity"].sum()),
         "late_unit_days": float((flows["quantity"] * flows["late_days"]).sum()),
     }
