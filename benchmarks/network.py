@@ -23,9 +23,9 @@ Times are wall-clock for the whole call (building the model, HiGHS, the report f
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
