@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from planner.core.backhaul import plan_backhaul
+from planner.core.emissions import MODE_CO2_KG_PER_TKM, transport_co2_kg
 from planner.core.optimize.allocation import AllocationModel, spend_hhi
 from planner.core.optimize.distribution import DistributionModel, DistributionPlan
 from planner.core.scorecard import score_offers, supplier_summary
@@ -40,6 +41,16 @@ def horizon_requirement(rows: pd.DataFrame, horizon_days: float) -> pd.Series:
     net = rows["demand_per_day"] * horizon_days + rows["safety_stock"] - rows["inventory_position"]
     need = np.maximum(np.ceil(net.fillna(0.0) - 1e-9), rows["suggested_order"].fillna(0.0)).clip(lower=0.0)
     return need.groupby(rows["sku"]).sum()
+
+
+def inbound_co2(scored: pd.DataFrame, suppliers: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    """kg CO2e per unit of the inbound leg of each offer, where its supplier gives a distance_km: unit_weight_kg
+    / 1000 x distance_km x the road factor (tonne-km method, planner.core.emissions); 0 without a distance."""
+    if not len(suppliers) or "distance_km" not in suppliers:
+        return np.zeros(len(scored))
+    km = scored["supplier"].map(suppliers.set_index("supplier")["distance_km"]).astype(float).fillna(0.0)
+    kg = scored["sku"].map(items.set_index("sku")["unit_weight_kg"]).astype(float).fillna(0.0)
+    return transport_co2_kg(kg.to_numpy(), km.to_numpy(), MODE_CO2_KG_PER_TKM["road"])
 
 
 def sku_class(rows: pd.DataFrame) -> pd.Series:
@@ -86,6 +97,7 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
     if not len(offers):
         return {}
     out.scorecard = score_offers(offers, suppliers, st.weights)
+    out.scorecard["inbound_co2_kg_per_unit"] = inbound_co2(out.scorecard, suppliers, inputs["Items"])
     out.supplier_summary = supplier_summary(out.scorecard)
     req = horizon_requirement(rows, st.horizon_days)
     abc = sku_class(rows)

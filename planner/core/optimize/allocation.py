@@ -253,6 +253,15 @@ def allocate(
     return AllocationModel.build(offers, requirement, abc, supplier_capacity, cfg).solve()
 
 
+def offer_co2(o: pd.DataFrame) -> np.ndarray:
+    """kg CO2e per unit of each offer: the supplier's co2_kg_per_unit plus, where the pipeline gives it, the
+    inbound leg ``inbound_co2_kg_per_unit`` (supplier to our sites, tonne-km method)."""
+    co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
+    if "inbound_co2_kg_per_unit" in o:
+        co2 = co2 + o["inbound_co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
+    return co2
+
+
 def _offer_data(o: pd.DataFrame, req: pd.Series, supplier_capacity: pd.Series, cfg: AllocationSettings) -> OfferData:
     if not len(o):
         nothing = np.zeros(0)
@@ -264,7 +273,7 @@ def _offer_data(o: pd.DataFrame, req: pd.Series, supplier_capacity: pd.Series, c
     cap = o["capacity_units"].astype(float).fillna(np.inf).to_numpy()
     top = np.minimum(np.floor(cap / m + 1e-9) * m, np.maximum(round_up(q_offer, 0.0, m), low))  # never more than needed
     price = o["unit_price"].astype(float).to_numpy()
-    co2 = o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
+    co2 = offer_co2(o)
     score_col = "risk_score" if "risk_score" in o else "score"  # the score without price: price counted once
     score = o[score_col].astype(float).fillna(0.5).to_numpy()
     risk = cfg.risk_cost_rate * (1.0 - score) * price
@@ -408,7 +417,7 @@ def _lines(model: AllocationModel, costs: Costs, qty: np.ndarray) -> tuple[pd.Da
     lines["quantity"] = qty
     lines["share"] = np.divide(qty, bought[si], out=np.zeros(len(o)), where=bought[si] > 0)
     lines["purchase_value"] = qty * model.offers.price
-    lines["co2_kg"] = qty * o["co2_kg_per_unit"].astype(float).fillna(0.0).to_numpy()
+    lines["co2_kg"] = qty * offer_co2(o)
     lines["carbon_cost"] = lines["co2_kg"] * costs.per_t / 1000.0  # at the price in force, not the tie-break
     lines["risk_cost"] = qty * model.offers.risk
     lines["note"] = np.where(model.offers.usable, "", "unusable: offer capacity below its minimum lot")
