@@ -231,3 +231,25 @@ def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
     room = np.floor((r["on_hand"] - keep).clip(lower=0) + 1e-9).set_axis(pd.MultiIndex.from_frame(r[["site", "sku"]]))
     assert (shipped <= room.reindex(shipped.index)).all()
     assert (shipped == room.reindex(shipped.index)).any()  # some stock runs out: the bound binds
+
+
+def test_a_skus_class_is_the_best_among_its_sites():
+    """Diversification takes the best class among a SKU's sites (A before B before C), not its first row's."""
+    from planner.pipeline.network import sku_class
+
+    rows = pd.DataFrame({"sku": ["X", "X", "Y", "Y", "Z"], "abc": ["C", "A", "B", "C", None]})
+    assert sku_class(rows).to_dict() == {"X": "A", "Y": "B"}
+
+
+@pytest.mark.slow
+def test_skus_of_class_a_at_any_site_are_diversified(planned):
+    """Every SKU that is A at some site and has two usable offers uses two suppliers or says why."""
+    _, res = planned
+    a_anywhere = set(res.reorder.loc[res.reorder["abc"] == "A", "sku"])
+    per = res.network.allocation.skus.set_index("sku")
+    lines = res.network.allocation.lines
+    usable = lines[lines["note"] == ""].groupby("sku").size()
+    explained = {p[0] for p in res.network.allocation.problems}
+    for sku in a_anywhere & set(per.index):
+        if usable.get(sku, 0) >= 2 and per.loc[sku, "bought"] > 0:
+            assert per.loc[sku, "suppliers_used"] >= 2 or sku in explained, sku
