@@ -232,6 +232,20 @@ def _report_unmet(plan: DistributionPlan, log, sheet: str) -> None:
                 "after the due date (no faster lane with stock)")  # fmt: skip
 
 
+def _backhaul_kpis(net: NetworkResult) -> list[tuple[str, float, str, bool, str]]:
+    """KPI rows of the backhaul of returns (none without returns)."""
+    rows: list[tuple[str, float, str, bool, str]] = []
+    if net.backhaul is not None and len(net.backhaul):
+        b = net.backhaul
+        rows += [
+            ("backhaul_share", _ratio(b["backhaul_units"].sum(), b["units"].sum()), "percent", True,
+             "returned units carried back on outbound trucks / units returned"),
+            ("backhaul_co2_saved_kg", float(b["co2_saved_kg"].sum()), "kg", True,
+             "CO2 of all-dedicated return trips - CO2 of the returns plan"),
+        ]  # fmt: skip
+    return rows
+
+
 def network_kpis(net: NetworkResult) -> list[KpiRow]:
     """KPI rows of the network decisions."""
     rows: list[tuple[str, float, str, bool, str]] = []
@@ -258,14 +272,7 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
             ("truck_fill", t["truck_fill"], "percent", True,
              "loaded share of the trucks' capacity (the larger of m3 and kg), trucks per lane and dispatch period"),
         ]  # fmt: skip
-    if net.backhaul is not None and len(net.backhaul):
-        b = net.backhaul
-        rows += [
-            ("backhaul_share", _ratio(b["backhaul_units"].sum(), b["units"].sum()), "percent", True,
-             "returned units carried back on outbound trucks / units returned"),
-            ("backhaul_co2_saved_kg", float(b["co2_saved_kg"].sum()), "kg", True,
-             "CO2 of all-dedicated return trips - CO2 of the returns plan"),
-        ]  # fmt: skip
+    rows += _backhaul_kpis(net)
     if net.comparison is not None:
         c = net.comparison
         rows += [
