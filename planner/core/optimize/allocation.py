@@ -6,7 +6,9 @@ y_o = 1 when the offer is used; s_i units short; a textbook capacitated supplier
 Aissaoui, Haouari & Hassini (2007), "Supplier selection and order lot sizing modeling: a review"):
 
     minimise   sum_o c_o x_o + P_i s_i + sum_o P_share e_o + sum_i P_min u_i
-    c_o = unit_price + carbon_price_per_t / 1000 x co2_kg_per_unit + risk_cost_rate x (1 - score) x unit_price
+    c_o = unit_price + carbon_price_per_t / 1000 x co2_o + risk_cost_rate x (1 - risk_score) x unit_price
+    co2_o = co2_kg_per_unit (+ inbound_co2_kg_per_unit, the supplier-to-site leg, when given)
+    risk_score: the scorecard's score without its price criterion (else ``score``), so price counts once
     subject to sum_{o in i} x_o + s_i >= Q_i                       (requirement over the horizon)
                max(moq_o, m_o) y_o <= x_o <= cap_o y_o              (MOQ, offer capacity; binary y_o)
                sum_{o at j} x_o <= capacity_j                       (supplier capacity, shared by its SKUs)
@@ -14,9 +16,16 @@ Aissaoui, Haouari & Hassini (2007), "Supplier selection and order lot sizing mod
                sum_{o in i} y_o + u_i >= min(min_suppliers, offers_i)   (diversified SKUs)
 
 Shortfall and the diversification slacks are priced, not forbidden, so an instance that cannot be met still
-solves; every unit short or over a share is reported with the SKU and the constraint that binds. P_i (per
-unit short) = shortage_penalty_per_unit + the SKU's dearest c_o, so buying always beats being short; a unit
-over the share costs half of that and a missing supplier P_i x the SKU's largest minimum lot.
+solves; every unit short or over a share is reported with the SKU and its real cause. P_i (per unit short)
+= shortage_penalty_per_unit + the SKU's dearest c_o (``scaled_penalty``; else the penalty alone), so buying
+always beats being short; a unit over the share costs half of that and a missing supplier P_i x the SKU's
+largest minimum lot.
+
+Solving: the MILP with lot counts relaxed gives a bound and a heuristic plan (rounded to whole lots); then the
+exact MILP within ``exact_time_limit_s`` (Settings allocation_exact_time_limit_s, default 30 s) replaces it
+when HiGHS proves the optimum or finds a better plan by then. On random 104-221-offer instances the rounding
+alone was up to 18 % above the optimum (mean 2.8 %); the result's ``method``, ``heuristic_objective`` and
+``exact_seconds`` say what happened.
 
 Build once, solve per carbon price: the constraints, bounds and lots do not depend on the carbon price, only
 the cost vector does, so a trade-off over carbon prices builds the model once:
