@@ -316,29 +316,22 @@ def test_flat_penalty_below_the_price_is_named_as_the_cause():
     assert b.skus["shortfall"].sum() == 0 and b.problems == []
 
 
-def test_shortfalls_with_room_left_are_never_blamed_on_capacity():
-    """The heuristic alone on random instances: every SKU blamed on supplier capacity has each of its
-    offers' suppliers at capacity, or no room for another lot; SKUs whose offers had room are blamed on the
-    heuristic (with the exact solve on, the same instances are short only where nothing had room)."""
+def test_shortfalls_that_could_be_bought_are_never_blamed_on_capacity():
+    """The heuristic alone on random instances leaves units short (17 and 27 units here); the exact solve of
+    the same instances buys every unit, so capacity was not the cause: every shortfall of the heuristic's
+    plan names the heuristic (Settings allocation_exact_time_limit_s), none names supplier capacity."""
     for seed in (4, 5):
         o, req, abc, cap = random_instance(seed, n_sku=60, k=3, n_sup=6)
         cap = cap * 0.95
         cfg = AllocationSettings(max_supplier_share=0.7, min_suppliers=2, diversify_classes=("A",),
                                  exact_time_limit_s=0.0)  # fmt: skip
-        a = allocate(o, req, abc, cap, cfg)
-        q = a.lines.set_index(["sku", "supplier"])["quantity"]
-        used = q.groupby(level="supplier").sum()
-        for sku, kind, _ in a.problems:
-            if kind not in ("supplier capacity", "offer capacity"):
-                continue
-            mine = o[o["sku"] == sku]
-            for _, off in mine.iterrows():
-                m = max(off["order_multiple"], 1)
-                lot = m if q[(sku, off["supplier"])] > 0 else np.ceil(max(off["moq"], m) / m) * m
-                room_sup = cap[off["supplier"]] - used.get(off["supplier"], 0.0) >= lot
-                room_off = q[(sku, off["supplier"])] + lot <= (off["capacity_units"] if off["capacity_units"] > 0
-                                                               else np.inf)  # fmt: skip
-                assert not (room_sup and room_off), (sku, off["supplier"])
+        heuristic = allocate(o, req, abc, cap, cfg)
+        exact = allocate(o, req, abc, cap, replace(cfg, exact_time_limit_s=30.0))
+        assert exact.method == "exact" and exact.skus["shortfall"].sum() == 0
+        short = set(heuristic.skus.loc[heuristic.skus["shortfall"] > 0, "sku"])
+        assert short  # the heuristic does leave units short here
+        kinds = {sku: kind for sku, kind, _ in heuristic.problems if sku in short and "share" not in kind}
+        assert set(kinds) == short and set(kinds.values()) == {"heuristic"}
 
 
 def test_scores_are_normalised_per_sku_and_price_is_counted_once():

@@ -403,7 +403,7 @@ def _report(model: AllocationModel, costs: Costs, sol: Solution, method: str, he
             exact_seconds: float = float("nan")) -> Allocation:  # fmt: skip
     """The solution as frames: one line per offer, one row per SKU, and the problems for Issues."""
     lines, bought = _lines(model, costs, sol.qty)
-    problems = _shortfalls(model, lines, sol.short, costs)
+    problems = _shortfalls(model, lines, sol.short, costs, method == "exact")
     notes = lines["note"].to_numpy(object)
     problems += _diversity_problems(model, lines["share"].to_numpy(), sol, notes)
     lines["note"] = notes
@@ -433,11 +433,12 @@ def _lines(model: AllocationModel, costs: Costs, qty: np.ndarray) -> tuple[pd.Da
     return lines, bought
 
 
-def _shortfalls(model: AllocationModel, lines: pd.DataFrame, short: np.ndarray,
-                costs: Costs) -> list[tuple[str, str, str]]:  # fmt: skip
+def _shortfalls(model: AllocationModel, lines: pd.DataFrame, short: np.ndarray, costs: Costs,
+                proved: bool) -> list[tuple[str, str, str]]:  # fmt: skip
     """(sku, cause, message) for each SKU without an offer and each SKU bought short, naming the real cause:
     units an offer still had room for are blamed on the flat shortage penalty (buying costs more) or on the
-    heuristic (the exact solve did not finish), never on capacity; otherwise the capacity that binds."""
+    heuristic (the exact solve did not finish), never on capacity; otherwise the capacity that binds, with the
+    heuristic named beside it when the plan is not proved optimal (``proved``)."""
     o, skus, si, req = model.offers.frame, model.skus.index, model.skus.sku_of, model.requirement
     problems = [(s, "offers", "no offer for this SKU; its requirement cannot be allocated") for s in model.no_offer]
     room = _room(model, lines["quantity"].to_numpy(float))
@@ -471,6 +472,12 @@ def _shortfalls(model: AllocationModel, lines: pd.DataFrame, short: np.ndarray,
             kind = "supplier capacity"
         else:
             why, kind = "the offers' minimum lots do not fit the capacity left", "offer lots"
+        if not proved and kind not in ("penalty", "heuristic"):
+            why += (
+                "; but this plan is the heuristic's, not proved optimal (allocation_exact_time_limit_s): a "
+                "better plan may buy them by moving other SKUs"
+            )
+            kind = "heuristic"
         problems.append((skus[i], kind, f"{short[i]:,.0f} of {req[skus[i]]:,.0f} units cannot be bought ({why})"))
     return problems
 
