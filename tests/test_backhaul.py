@@ -15,13 +15,14 @@ E, FULL, PAYLOAD = 0.6, 1.0, 25_000.0
 def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
     """DC -> S1 runs 2 trucks of 10 m3 in week 0 and none in week 1; a lane S1 -> DC (200 km) exists, S2 has no
     lane back. Week 0: 25 m3 (250 units, 0.1 m3 and 4 kg each: 1,000 kg) returned: 20 m3 (80 %) back on the
-    two trucks, 5 m3 on one dedicated truck. Week 1: 30 units (3 m3, 120 kg) all dedicated, one truck."""
+    two trucks, 5 m3 on one dedicated truck. Week 1: 30 units (3 m3, 120 kg) all dedicated, one truck, to DC2,
+    the nearest DC back (60 km), since no outbound truck runs that week; week 0 goes to DC, whose trucks run."""
     lanes = pd.DataFrame(
         {
-            "origin": ["DC", "S1", "DC"],
-            "destination": ["S1", "DC", "S2"],
-            "distance_km": [210.0, 200.0, 50.0],
-            "truck_capacity_m3": [10.0, 10.0, 10.0],
+            "origin": ["DC", "S1", "DC", "DC2", "S1"],
+            "destination": ["S1", "DC", "S2", "S1", "DC2"],
+            "distance_km": [210.0, 200.0, 50.0, 60.0, 60.0],
+            "truck_capacity_m3": 10.0,
         }
     )
     ship = pd.DataFrame(
@@ -46,4 +47,5 @@ def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
     assert w0["co2_saved_kg"] == pytest.approx(200 * 2 * E * 2)
     w1 = out.loc[("S1", 1)]
     assert w1["backhaul_units"] == 0 and w1["dedicated_trucks"] == 1 and w1["co2_saved_kg"] == pytest.approx(0)
+    assert w1["dc"] == "DC2" and w1["co2_kg"] == pytest.approx(60 * (2 * E + (FULL - E) * 120 / PAYLOAD))
     assert np.isnan(out.loc[("S2", 0), "co2_kg"]) and pd.isna(out.loc[("S2", 0), "dc"])  # no lane back

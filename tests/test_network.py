@@ -253,3 +253,29 @@ def test_skus_of_class_a_at_any_site_are_diversified(planned):
     for sku in a_anywhere & set(per.index):
         if usable.get(sku, 0) >= 2 and per.loc[sku, "bought"] > 0:
             assert per.loc[sku, "suppliers_used"] >= 2 or sku in explained, sku
+
+
+@pytest.mark.slow
+def test_returns_ride_back_on_the_plans_trucks(small_sample):
+    """A Returns table in the inputs (the entry point the Returns sheet will use): each store's returns go back
+    to a DC with a lane both ways, backhauled on the plan's outbound trucks of that lane and week up to their
+    capacity, and the KPIs gain the backhaul share and the CO2 saved."""
+    from planner.pipeline.plan import plan
+
+    inputs = load(small_sample)
+    lanes = inputs["Lanes"]
+    both = lanes.merge(lanes, left_on=["origin", "destination"], right_on=["destination", "origin"])
+    if not len(both):  # the sample's lanes go one way: add the way back of every DC -> store lane
+        back = lanes.rename(columns={"origin": "destination", "destination": "origin"})
+        inputs.tables["Lanes"] = pd.concat([lanes, back], ignore_index=True)
+    stores = sorted(set(lanes["destination"]) - set(lanes["origin"]))
+    sku = inputs["Items"]["sku"].iloc[0]
+    day0 = inputs.settings.planning_date
+    inputs.tables["Returns"] = pd.DataFrame({"sku": sku, "site": stores, "date": day0, "quantity": 3.0})
+    res = plan(inputs)
+    b = res.network.backhaul
+    assert set(b["site"]) == set(stores) and b["units"].sum() == 3 * len(stores)
+    assert (b["backhaul_units"] <= b["units"] + 1e-9).all() and (b["co2_saved_kg"] >= -1e-9).all()
+    assert b["backhaul_units"].sum() > 0  # the sample's DCs send trucks to their stores in the first week
+    k = res.kpis.set_index("kpi")
+    assert k.loc["backhaul_share", "value"] == pytest.approx(b["backhaul_units"].sum() / b["units"].sum())

@@ -13,8 +13,9 @@ truck_capacity_kg, else TRUCK_PAYLOAD_KG) and returns of v m3 and w kg dated in 
     CO2 saved          = the same returns all on dedicated trucks - the plan
 
 (the load-dependent vehicle-km factors of planner.core.emissions.truck_trip_co2_kg: a trip of km costs
-km x (empty + (full - empty) x load fraction)). Returns at a site without a lane both ways to a DC, or
-without outbound trucks in their period, all go dedicated (lane both ways) or are listed as not routable.
+km x (empty + (full - empty) x load fraction)). A site's returns of a period go to the DC (lane both ways)
+whose outbound trucks run to it in that period, else to the nearest DC back, on dedicated trucks; returns
+at a site without a lane both ways are listed with a blank dc and no trips.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ def plan_backhaul(returns: pd.DataFrame, shipments: pd.DataFrame, lanes: pd.Data
     site, DC and dispatch period with returns: units, m3, kg, backhauled units, dedicated trucks, kg CO2e of
     the plan, of all-dedicated trips and saved; dc is blank where no lane exists both ways."""
     r = _returns_per_period(returns, items, planning_date, dispatch_days)
-    back = _lanes_both_ways(lanes)
-    r = r.merge(back, left_on="site", right_on="site", how="left")
+    r = r.merge(_lanes_both_ways(lanes), on="site", how="left")
     out = shipments.assign(period=((shipments["ship_date"] - planning_date).dt.days // max(dispatch_days, 1.0)))
     out = out.groupby(["origin", "destination", "period"], as_index=False).agg(trucks=("trucks", "sum"))
     r = r.merge(out.rename(columns={"origin": "dc", "destination": "site"}), on=["dc", "site", "period"], how="left")
-    return _trips(r)
+    # per site and period: the DC whose outbound trucks run then, else the nearest DC back
+    r = r.assign(_idle=~(r["trucks"].fillna(0) > 0)).sort_values(["site", "period", "_idle", "distance_km", "dc"])
+    return _trips(r.drop_duplicates(["site", "period"]).drop(columns="_idle").reset_index(drop=True))
 
 
 def _returns_per_period(returns, items, planning_date, dispatch_days) -> pd.DataFrame:
@@ -54,14 +56,13 @@ def _returns_per_period(returns, items, planning_date, dispatch_days) -> pd.Data
 
 
 def _lanes_both_ways(lanes: pd.DataFrame) -> pd.DataFrame:
-    """Per site: the DC it returns to (the origin of a lane into the site with a lane back, the nearest back
-    when several), the distance back (km) and the forward lane's truck (m3, kg)."""
+    """Per site and DC with a lane both ways: the distance back (km) and the forward lane's truck (m3, kg)."""
     fwd = lanes.assign(truck_capacity_kg=lanes.get("truck_capacity_kg", np.nan))
     fwd = fwd[["origin", "destination", "truck_capacity_m3", "truck_capacity_kg"]].rename(
         columns={"origin": "dc", "destination": "site"})  # fmt: skip
     rev = lanes[["origin", "destination", "distance_km"]].rename(columns={"origin": "site", "destination": "dc"})
-    both = fwd.merge(rev, on=["dc", "site"]).sort_values(["site", "distance_km", "dc"], kind="stable")
-    return both.drop_duplicates("site")[["site", "dc", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]]
+    both = fwd.merge(rev, on=["dc", "site"])
+    return both[["site", "dc", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]]
 
 
 def _trips(r: pd.DataFrame) -> pd.DataFrame:
@@ -75,8 +76,8 @@ def _trips(r: pd.DataFrame) -> pd.DataFrame:
         b = np.nan_to_num(np.minimum.reduce([np.ones(len(r)), n * V / v, n * W / w]), nan=1.0, posinf=1.0)
         b = np.where(n > 0, np.clip(b, 0.0, 1.0), 0.0)
         V_ded = np.where(V > 0, V, np.inf)
-        k = np.ceil(np.maximum(v * (1 - b) / V_ded, w * (1 - b) / W) - 1e-9)
-        k_all = np.ceil(np.maximum(v / V_ded, w / W) - 1e-9)
+        k = np.maximum(np.ceil(np.maximum(v * (1 - b) / V_ded, w * (1 - b) / W) - 1e-9), 0.0)
+        k_all = np.maximum(np.ceil(np.maximum(v / V_ded, w / W) - 1e-9), 0.0)
     km = r["distance_km"].astype(float).fillna(0.0).to_numpy()
     load = (full - e) * w / W
     r = r.assign(backhaul_units=np.round(r["units"] * b, 6), dedicated_trucks=k,
