@@ -10,13 +10,12 @@ import pandas as pd
 import pytest
 from scipy.optimize import linprog
 
-from planner.core.emissions import MODE_CO2_KG_PER_TKM
 from planner.core.optimize.distribution import DistributionModel, DistributionSettings, plan_distribution
 
 DAY0 = pd.Timestamp("2026-03-02")
 CFG = DistributionSettings(planning_date=DAY0)
 LANE_COLUMNS = ["origin", "destination", "distance_km", "cost_per_unit", "transit_days", "mode", "truck_capacity_m3",
-                "cost_per_truck", "co2_kg_per_tkm"]  # fmt: skip
+                "cost_per_truck", "co2_kg_per_tkm", "truck_capacity_kg"]  # fmt: skip
 
 
 def lanes(*rows: dict) -> pd.DataFrame:
@@ -67,8 +66,8 @@ def test_shortage_is_shared_by_priority_without_starving_anyone():
     got = plan.requirements.set_index("destination")["delivered"]
     assert got["Lo"] == 16 and got["Lo2"] == 16 and got["Hi"] == 68
     assert got.sum() == 100
-    # service penalty: 32 short at priority 3, 2 x 84 at priority 1, at 1,000 x (1 + priority)
-    assert plan.totals["penalty_cost"] == pytest.approx(32 * 4000 + 2 * 84 * 2000)
+    # service penalty: 32 short at priority 3, 2 x 84 at priority 1, at (1,000 + the dearest path, 5) x (1 + priority)
+    assert plan.totals["penalty_cost"] == pytest.approx(32 * 4 * 1005 + 2 * 84 * 2 * 1005)
     # equal priorities: the floor still holds for everyone, however cheap the other lane
     ln2 = lanes({"origin": "DC", "destination": "A", "cost_per_unit": 1.0},
                 {"origin": "DC", "destination": "B", "cost_per_unit": 50.0})  # fmt: skip
@@ -89,8 +88,9 @@ def test_trucks_whole_and_filled():
     plan = plan_distribution(supply(("DC", "X", 500)), reqs(("S", "X", 130)), ln, items(X=(0.5, 10.0)), CFG)
     s = plan.shipments.iloc[0]
     assert s["trucks"] == 3 and s["fill"] == pytest.approx(65 / 90) and s["transport_cost"] == 1200
-    # CO2 by the tonne-km method with the road default factor: 1.3 t x 100 km x factor
-    assert s["co2_kg"] == pytest.approx(1.3 * 100 * MODE_CO2_KG_PER_TKM["road"])
+    # CO2 by vehicle-km, load-dependent: 3 trips x 100 km x 0.6 empty + 100 km x (1.0 - 0.6) x 1,300 kg / 25 t
+    assert s["co2_kg"] == pytest.approx(3 * 100 * 0.6 + 100 * 0.4 * 1300 / 25_000)
+    assert plan.totals["truck_fill"] == pytest.approx(65 / 90)
 
 
 def test_late_lanes_are_penalised_and_reported():
@@ -102,10 +102,12 @@ def test_late_lanes_are_penalised_and_reported():
     assert f.loc["Near", "quantity"] == 4 and f.loc["Far", "quantity"] == 6  # the fast lane as far as it can
     assert bool(f.loc["Near", "on_time"]) and not bool(f.loc["Far", "on_time"])
     assert plan.totals["on_time_units"] == 4
-    assert plan.totals["late_units"] == 6 and plan.totals["penalty_cost"] == pytest.approx(6 * 100)
+    # 3 days late (5-day transit, due in 2) at 100 + the dearest path (3) per unit and day
+    assert plan.totals["late_units"] == 6 and plan.totals["penalty_cost"] == pytest.approx(6 * 3 * 103)
+    assert list(f["late_days"]) == [3, 0] or f.loc["Far", "late_days"] == 3
     cheap = plan_distribution(supply(("Far", "X", 100), ("Near", "X", 4)), r, ln, items(X=(0.0, 1.0)),
-                              DistributionSettings(DAY0, late_penalty_per_unit=1.0))  # fmt: skip
-    assert cheap.flows.set_index("origin").loc["Far", "quantity"] == 10  # late costs less than 2 per unit more
+                              DistributionSettings(DAY0, late_penalty_per_unit=0.5, scaled_penalty=False))  # fmt: skip
+    assert cheap.flows.set_index("origin").loc["Far", "quantity"] == 10  # 3 x 0.5 late costs less than 2 more
 
 
 def test_carbon_price_moves_flows_to_the_cleaner_lane():
@@ -206,7 +208,7 @@ def test_unreachable_destination_is_short_not_an_error():
 def same_plan(a, b) -> None:
     for frame in ("flows", "shipments", "requirements"):
         pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame), check_exact=True)
-    assert (a.totals, a.status, a.gap) == (b.totals, b.status, b.gap)
+    assert pd.Series(a.totals).equals(pd.Series(b.totals)) and (a.status, a.gap) == (b.status, b.gap)
 
 
 @pytest.mark.parametrize("trucks", [False, True])
@@ -226,3 +228,169 @@ def test_one_model_solved_at_two_carbon_prices_equals_two_fresh_plans(trucks):
     same_plan(again, cheap)
     assert green.totals["co2_kg"] < cheap.totals["co2_kg"]
     assert green.totals["transport_cost"] > cheap.totals["transport_cost"]
+
+
+# Hillier & Lieberman, Introduction to Operations Research, the P&T Company: 3 canneries, 4 warehouses,
+# 300 truckloads of peas; cost per truckload; optimal cost 152,535.
+PT_COST = [[464, 513, 654, 867], [352, 416, 690, 791], [995, 682, 388, 685]]
+PT_OUTPUT, PT_ALLOCATION = (75, 125, 100), (80, 65, 70, 85)
+
+
+def pt_problem(scale: float):
+    ln = lanes(*[{"origin": f"C{i}", "destination": f"W{j}", "cost_per_unit": PT_COST[i][j] * scale}
+                 for i in range(3) for j in range(4)])  # fmt: skip
+    sup = supply(*[(f"C{i}", "peas", float(q)) for i, q in enumerate(PT_OUTPUT)])
+    rq = reqs(*[(f"W{j}", "peas", float(q)) for j, q in enumerate(PT_ALLOCATION)])
+    return sup, rq, ln, items(peas=(0.0, 0.0))
+
+
+@pytest.mark.parametrize("scale", [1, 2, 10, 1000])
+def test_pt_company_ships_all_300_truckloads_at_any_cost_scale(scale):
+    """The scaled penalties (the default) ship all 300 truckloads at the textbook optimum 152,535 x scale,
+    whatever the costs' scale; the flat 1,000 per unit (penalty_scaling = flat) ships 195 at x 2, none at x 10,
+    and says why: the lanes cost more than the shortage penalty (not missing stock)."""
+    plan = plan_distribution(*pt_problem(scale), CFG)
+    assert plan.totals["units_shipped"] == 300 and plan.totals["units_short"] == 0
+    assert plan.totals["transport_cost"] == pytest.approx(152_535 * scale)
+    flat = plan_distribution(*pt_problem(scale), replace(CFG, scaled_penalty=False))
+    expected_flat = {1: 300, 2: 195, 10: 0, 1000: 0}[scale]
+    assert flat.totals["units_shipped"] == expected_flat
+    # the flat plan's shortfalls name the penalty, not missing stock (the canneries still hold the peas)
+    if expected_flat < 300:
+        causes = set(flat.requirements.loc[flat.requirements["short"] > 0, "cause"])
+        assert causes and all("shortage penalty" in c for c in causes)
+    assert (plan.requirements["cause"] == "").all()
+
+
+def truck_lane(origin: str, transit: float, cost: float, **extra) -> dict:
+    return {"origin": origin, "destination": "S", "distance_km": 100.0, "transit_days": transit, "mode": "road",
+            "truck_capacity_m3": 10.0, "cost_per_truck": cost, **extra}  # fmt: skip
+
+
+def brute_force_trucks(rq, lane_rows, vol: float, stock: dict, dispatch: float) -> float:
+    """Cheapest whole-unit split of every requirement over the lanes, trucks counted per lane and dispatch
+    period (ship date = due - transit, not before day 0) by ceil(m3 / capacity): enumerates every split."""
+    import itertools
+
+    per_req = []
+    for r in rq.itertuples():
+        q = int(r.quantity)
+        per_req.append([(k, q - k) for k in range(q + 1)])  # units on lane 0, lane 1
+    best = np.inf
+    for combo in itertools.product(*per_req):
+        used = {ln["origin"]: 0 for ln in lane_rows}
+        loads: dict = {}
+        for r, split in zip(rq.itertuples(), combo, strict=True):
+            for ln, units in zip(lane_rows, split, strict=True):
+                if units:
+                    used[ln["origin"]] += units
+                    day = max((r.due_date - DAY0).days - ln["transit_days"], 0)
+                    key = (ln["origin"], int(day // dispatch))
+                    loads[key] = loads.get(key, 0.0) + units * vol
+        if any(used[o] > stock[o] for o in used):
+            continue
+        cost = sum(np.ceil(m3 / 10.0 - 1e-9) * next(ln["cost_per_truck"] for ln in lane_rows if ln["origin"] == o)
+                   for (o, _), m3 in loads.items())  # fmt: skip
+        best = min(best, cost)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trucks_per_lane_and_period_against_brute_force(seed):
+    """Two truck lanes into one store (transit 1 and 3 days), three requirements due over five weeks, weekly
+    dispatch: the plan's truck cost equals the cheapest split found by enumeration, and no truck carries items
+    of two dispatch periods."""
+    rng = np.random.default_rng(seed)
+    lane_rows = [
+        truck_lane("A", 1.0, float(rng.integers(100, 200))),
+        truck_lane("B", 3.0, float(rng.integers(100, 200))),
+    ]
+    rq = reqs(*[("S", "X", float(rng.integers(2, 7)), DAY0 + pd.Timedelta(days=int(d)))
+                for d in rng.choice(np.arange(4, 35), 3, replace=False)])  # fmt: skip
+    stock = {"A": float(rng.integers(5, 12)), "B": 30.0}
+    cfg = DistributionSettings(DAY0, dispatch_days=7.0)
+    plan = plan_distribution(supply(*[(o, "X", s) for o, s in stock.items()]), rq, lanes(*lane_rows),
+                             items(X=(2.5, 10.0)), cfg)  # fmt: skip
+    assert plan.totals["units_short"] == 0 and plan.totals["late_units"] == 0
+    assert plan.totals["transport_cost"] == pytest.approx(brute_force_trucks(rq, lane_rows, 2.5, stock, 7.0))
+    sh = plan.shipments
+    periods = (sh["ship_date"] - DAY0).dt.days // 7
+    assert not sh.assign(p=periods).duplicated(["origin", "p"]).any()  # one row per lane and period
+    assert (sh["volume_m3"] <= sh["trucks"] * 10.0 + 1e-9).all()
+
+
+def test_items_due_weeks_apart_do_not_share_a_truck_and_co2_follows_the_load():
+    """5 m3 due on day 1 and 4 m3 due on day 30 on a 10 m3 lane: two trucks (one per period; counted over the
+    whole plan they shared one). CO2 per trip by hand: 100 km x (0.6 + 0.4 x load / 25 t); a weight limit of
+    1,500 kg makes the first period's 2,000 kg need two trucks."""
+    ln = lanes(truck_lane("DC", 1.0, 300.0))
+    rq = reqs(("S", "X", 10, DAY0 + pd.Timedelta(days=1)), ("S", "X", 8, DAY0 + pd.Timedelta(days=30)))
+    it = items(X=(0.5, 200.0))
+    plan = plan_distribution(supply(("DC", "X", 100)), rq, ln, it, CFG)
+    sh = plan.shipments.sort_values("ship_date")
+    assert list(sh["trucks"]) == [1, 1] and list(sh["ship_date"]) == [DAY0, DAY0 + pd.Timedelta(days=29)]
+    assert list(sh["arrival"]) == [DAY0 + pd.Timedelta(days=1), DAY0 + pd.Timedelta(days=30)]
+    trip = [100 * (0.6 + 0.4 * kg / 25_000) for kg in (2000, 1600)]
+    assert list(sh["co2_kg"]) == pytest.approx(trip)
+    assert plan.totals["co2_kg"] == pytest.approx(sum(trip))
+    assert plan.totals["truck_fill"] == pytest.approx((5 / 10 + 4 / 10) / 2)
+    heavy_lane = lanes(truck_lane("DC", 1.0, 300.0, truck_capacity_kg=1500.0))
+    heavy = plan_distribution(supply(("DC", "X", 100)), rq, heavy_lane, it, CFG)
+    h = heavy.shipments.sort_values("ship_date")
+    assert list(h["trucks"]) == [2, 2]  # 2,000 kg and 1,600 kg over 1,500 kg trucks
+    assert list(h["co2_kg"]) == pytest.approx([100 * (2 * 0.6 + 0.4 * kg / 1500) for kg in (2000, 1600)])
+    assert list(h["fill"]) == pytest.approx([2000 / 3000, 1600 / 3000])  # by weight, the tighter limit
+
+
+def test_fuller_trucks_emit_less_per_unit():
+    """The same lane with 20 and 40 units of 0.25 m3 in one 10 m3 truck: CO2 per unit falls as the truck
+    fills (the empty running is shared by more units)."""
+    per_unit = []
+    for q in (20, 40):
+        plan = plan_distribution(supply(("DC", "X", 100)), reqs(("S", "X", q)), lanes(truck_lane("DC", 1.0, 300.0)),
+                                 items(X=(0.25, 20.0)), CFG)  # fmt: skip
+        per_unit.append(plan.totals["co2_kg_per_unit"])
+    assert per_unit[1] < per_unit[0]
+    assert per_unit[0] == pytest.approx(100 * (0.6 + 0.4 * 400 / 25_000) / 20)
+
+
+def test_carbon_cap_is_a_constraint_and_names_itself():
+    """Air (1/unit, 11.3 kg/unit) or rail (1.5/unit, 0.28 kg/unit) for 40 units: cost only ships by air (452
+    kg); a 100 kg cap keeps 8 units by air (8 x 11.3 + 32 x 0.28 = 99.4 kg), an 11.5 kg cap moves all to rail
+    (11.2 kg); a 5 kg cap leaves units short, blamed on the cap."""
+    far = {"destination": "S", "distance_km": 1000.0}
+    ln = lanes({"origin": "A", "mode": "air", "cost_per_unit": 1.0, **far},
+               {"origin": "B", "mode": "rail", "cost_per_unit": 1.5, **far})  # fmt: skip
+    args = (supply(("A", "X", 50), ("B", "X", 50)), reqs(("S", "X", 40)), ln, items(X=(0.0, 10.0)))
+    free = plan_distribution(*args, CFG)
+    assert free.totals["co2_kg"] == pytest.approx(40 * 11.3)
+    capped = plan_distribution(*args, replace(CFG, co2_cap_kg=100.0))
+    assert capped.flows.set_index("origin")["quantity"].to_dict() == {"A": 8, "B": 32}
+    rail = plan_distribution(*args, replace(CFG, co2_cap_kg=11.5))
+    assert list(rail.flows["origin"]) == ["B"] and rail.totals["co2_kg"] == pytest.approx(40 * 0.28)
+    tight = plan_distribution(*args, replace(CFG, co2_cap_kg=5.0))
+    assert tight.totals["co2_kg"] <= 5.0 + 1e-9 and tight.totals["units_shipped"] == np.floor(5.0 / 0.28)
+    assert "CO2 cap" in tight.requirements.loc[0, "cause"]
+
+
+def test_planned_transfers_enter_as_requirements_from_their_origin():
+    """A netting's planned transfer (sku, origin, destination, quantity, ship_date, due_date) must come from
+    its own origin, even when another origin's lane is cheaper."""
+    from planner.core.optimize.distribution import transfers_as_requirements
+
+    ln = lanes({"origin": "P", "destination": "S", "cost_per_unit": 1.0, "transit_days": 2.0},
+               {"origin": "DC", "destination": "S", "cost_per_unit": 5.0, "transit_days": 2.0})  # fmt: skip
+    tr = pd.DataFrame(
+        {
+            "sku": ["X"],
+            "origin": ["DC"],
+            "destination": ["S"],
+            "quantity": [7.0],
+            "ship_date": [DAY0 + pd.Timedelta(days=3)],
+            "due_date": [DAY0 + pd.Timedelta(days=5)],
+        }
+    )
+    plan = plan_distribution(supply(("P", "X", 50), ("DC", "X", 50)), transfers_as_requirements(tr), ln,
+                             items(X=(0.0, 1.0)), CFG)  # fmt: skip
+    f = plan.flows.iloc[0]
+    assert (f["origin"], f["quantity"], f["ship_date"]) == ("DC", 7, DAY0 + pd.Timedelta(days=3))

@@ -69,6 +69,9 @@ def rows_of(ws) -> list[list]:
     return rows
 
 
+RUN_SPECIFIC = ("run at", "input file", "supplier allocation exact solve s")  # Run Info rows that differ by run
+
+
 def assert_same_sheet(got, want, skip_rows=()):
     got_rows, want_rows = rows_of(got), rows_of(want)
     assert len(got_rows) == len(want_rows), got.title
@@ -105,7 +108,7 @@ def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp
     assert replay.wb.sheetnames == want.sheetnames
     assert set(NETWORK_SHEETS) <= set(want.sheetnames)  # the sample has every network input
     for name in OUTPUT_SHEETS + NETWORK_SHEETS:
-        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
         assert replay.wb[name].tables.keys() == want[name].tables.keys()
         assert replay.wb[name].freeze_panes == want[name].freeze_panes
     # input sheets: not one action touched them, and they read as before
@@ -165,7 +168,7 @@ def test_rerun_replaces_output_sheets_where_they_stand(headless, tmp_path):
     assert replay.wb.sheetnames == want.sheetnames  # same order: each replaced in its place
     assert replay.touched == set(macros.REORDER_SHEETS) | {f"~{n}" for n in macros.REORDER_SHEETS}
     for name in macros.REORDER_SHEETS:
-        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
     assert replay.values("KPIs") == [list(r) for r in want["KPIs"].iter_rows(values_only=True)]
 
 
@@ -268,7 +271,7 @@ def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
     replay, _ = run_macro("plan_reorders", sample)
     want = openpyxl.load_workbook(headless_out)
     for name in macros.REORDER_SHEETS:
-        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
     assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 601
 
 
@@ -282,7 +285,7 @@ def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
     assert {s for s in replay.touched if not s.startswith("~")} == written
     want = openpyxl.load_workbook(headless_out)
     for name in written:
-        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
     assert len(replay.charts["Carbon"]) == 1 and len(replay.charts["Supplier Scorecard"]) == 1
     t = result.network.distribution.totals
     assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]

@@ -216,7 +216,8 @@ def test_a_rerun_without_network_inputs_leaves_no_stale_plan(planned, tmp_path):
 @pytest.mark.slow
 def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
     """Allocation requirement per SKU = sum over sites of max(suggested order, ceil(d x H + SS - IP), 0) with
-    H = 12 weeks; stock leaving a site <= floor(on hand - safety stock)."""
+    H = 12 weeks; stock leaving a site <= floor(on hand - safety stock - d x L): its own demand until an order
+    placed now arrives is kept."""
     _, res = planned
     r = res.reorder
     horizon_days = res.settings.horizon_periods * 7
@@ -226,8 +227,55 @@ def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
     pd.testing.assert_series_equal(got.sort_index(), want[want > 0].sort_index(), check_names=False)
     flows = res.network.distribution.flows
     shipped = flows.groupby(["origin", "sku"])["quantity"].sum()
-    room = np.floor((r["on_hand"] - r["safety_stock"]).clip(lower=0)).set_axis(
-        pd.MultiIndex.from_frame(r[["site", "sku"]])
-    )
+    keep = r["safety_stock"] + r["demand_per_day"] * r["lead_time_days"]
+    room = np.floor((r["on_hand"] - keep).clip(lower=0) + 1e-9).set_axis(pd.MultiIndex.from_frame(r[["site", "sku"]]))
     assert (shipped <= room.reindex(shipped.index)).all()
     assert (shipped == room.reindex(shipped.index)).any()  # some stock runs out: the bound binds
+
+
+def test_a_skus_class_is_the_best_among_its_sites():
+    """Diversification takes the best class among a SKU's sites (A before B before C), not its first row's."""
+    from planner.pipeline.network import sku_class
+
+    rows = pd.DataFrame({"sku": ["X", "X", "Y", "Y", "Z"], "abc": ["C", "A", "B", "C", None]})
+    assert sku_class(rows).to_dict() == {"X": "A", "Y": "B"}
+
+
+@pytest.mark.slow
+def test_skus_of_class_a_at_any_site_are_diversified(planned):
+    """Every SKU that is A at some site and has two usable offers uses two suppliers or says why."""
+    _, res = planned
+    a_anywhere = set(res.reorder.loc[res.reorder["abc"] == "A", "sku"])
+    per = res.network.allocation.skus.set_index("sku")
+    lines = res.network.allocation.lines
+    usable = lines[lines["note"] == ""].groupby("sku").size()
+    explained = {p[0] for p in res.network.allocation.problems}
+    for sku in a_anywhere & set(per.index):
+        if usable.get(sku, 0) >= 2 and per.loc[sku, "bought"] > 0:
+            assert per.loc[sku, "suppliers_used"] >= 2 or sku in explained, sku
+
+
+@pytest.mark.slow
+def test_returns_ride_back_on_the_plans_trucks(small_sample):
+    """A Returns table in the inputs (the entry point the Returns sheet will use): each store's returns go back
+    to a DC with a lane both ways, backhauled on the plan's outbound trucks of that lane and week up to their
+    capacity, and the KPIs gain the backhaul share and the CO2 saved."""
+    from planner.pipeline.plan import plan
+
+    inputs = load(small_sample)
+    lanes = inputs["Lanes"]
+    both = lanes.merge(lanes, left_on=["origin", "destination"], right_on=["destination", "origin"])
+    if not len(both):  # the sample's lanes go one way: add the way back of every DC -> store lane
+        back = lanes.rename(columns={"origin": "destination", "destination": "origin"})
+        inputs.tables["Lanes"] = pd.concat([lanes, back], ignore_index=True)
+    stores = sorted(set(lanes["destination"]) - set(lanes["origin"]))
+    sku = inputs["Items"]["sku"].iloc[0]
+    day0 = inputs.settings.planning_date
+    inputs.tables["Returns"] = pd.DataFrame({"sku": sku, "site": stores, "date": day0, "quantity": 3.0})
+    res = plan(inputs)
+    b = res.network.backhaul
+    assert set(b["site"]) == set(stores) and b["units"].sum() == 3 * len(stores)
+    assert (b["backhaul_units"] <= b["units"] + 1e-9).all() and (b["co2_saved_kg"] >= -1e-9).all()
+    assert b["backhaul_units"].sum() > 0  # the sample's DCs send trucks to their stores in the first week
+    k = res.kpis.set_index("kpi")
+    assert k.loc["backhaul_share", "value"] == pytest.approx(b["backhaul_units"].sum() / b["units"].sum())

@@ -59,7 +59,8 @@ def test_run_info_formats_each_value_by_its_meaning(planned):
     # money only for money: exactly the settings that are amounts of money carry the currency
     with_currency = {k.removeprefix("setting ") for k, c in cells.items() if "EUR" in c.number_format}
     assert with_currency == {"order_cost", "carbon_price_per_t", "shortage_penalty_per_unit", "late_penalty_per_unit",
-                             "target_excess_stock_value"}  # fmt: skip
+                             "target_excess_stock_value", "supplier allocation heuristic objective",
+                             "supplier allocation objective"}  # fmt: skip
 
 
 def test_every_setting_has_a_meaning_in_run_info():

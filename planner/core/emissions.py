@@ -40,3 +40,25 @@ def lane_factor(co2_kg_per_tkm, mode) -> np.ndarray:
     given = np.asarray(co2_kg_per_tkm, dtype=float)
     by_mode = mode_factor(mode)
     return np.where(np.isnan(given), by_mode, given)
+
+
+# A 40 t articulated diesel truck (HGV > 33 t) by load: kg CO2e per vehicle-km empty and full, rounded from the
+# UK DESNZ/DEFRA greenhouse-gas conversion factors ("Freighting goods", HGV articulated > 33 t, 0 % and
+# 100 % laden; the GLEC Framework's road factors show the same load dependence); the payload at which it is
+# full (kg) when a lane gives no truck_capacity_kg.
+TRUCK_CO2_KG_PER_KM_EMPTY = 0.6
+TRUCK_CO2_KG_PER_KM_FULL = 1.0
+TRUCK_PAYLOAD_KG = 25_000.0
+
+
+def truck_trip_co2_kg(trucks, distance_km, load_kg, payload_kg, empty=TRUCK_CO2_KG_PER_KM_EMPTY,
+                      full=TRUCK_CO2_KG_PER_KM_FULL) -> np.ndarray:  # fmt: skip
+    """kg CO2e of ``trucks`` trips of ``distance_km`` carrying ``load_kg`` in all (vehicle-km method with a
+    load-dependent factor, linear between empty and full as the DEFRA factors by % laden are):
+
+        CO2 = km x (empty x trucks + (full - empty) x load_kg / payload_kg)
+
+    i.e. per trip km x (empty + (full - empty) x load fraction), summed over the trips. The empty part is paid
+    per truck, so fuller trucks emit less per unit; linear in trucks and load, so a MILP can price it."""
+    km = np.asarray(distance_km, float)
+    return km * (empty * np.asarray(trucks, float) + (full - empty) * np.asarray(load_kg, float) / payload_kg)

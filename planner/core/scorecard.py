@@ -1,20 +1,24 @@
 """Supplier scorecard (pure pandas/numpy): a weighted score per offer (supplier x SKU) and its rank per SKU.
 
-Each criterion is scored on [0, 1], 1 = best, by min-max normalisation over the set it is compared in
+Each criterion is scored on [0, 1], 1 = best, by min-max normalisation over the offers for the same SKU,
+the set the allocation chooses from, so an unrelated SKU's offer never changes another SKU's scores
 (weighted-sum multi-criteria rating, e.g. Chopra & Meindl, *Supply Chain Management*, ch. 15, supplier
 scoring and assessment):
 
     s = (worst - x) / (worst - best)      (s = 1 when every candidate has the same value)
 
 - price: the offer's unit_price against the other offers for the same SKU (lower is better);
-- lead_time: the offer's lead time (else the supplier's), over all offers (lower is better);
+- lead_time: the offer's lead time (else the supplier's) (lower is better);
 - lead_time_sd: the supplier's lead-time standard deviation (lower is better);
 - on_time: the supplier's on_time_rate (higher is better);
 - quality: the supplier's defect_rate (lower is better);
 - co2: the supplier's co2_kg_per_unit (lower is better).
 
 A missing value takes the median of the known ones (neutral: neither rewarded nor punished) and the offer's
-``missing`` column names it. score = sum(w_c x s_c) / sum(w_c) with the weights from Settings.
+``missing`` column names it. score = sum(w_c x s_c) / sum(w_c) with the weights from Settings;
+risk_score = the same without price (sum over c != price), the allocation's risk cost, so that price is
+counted once in its objective (as the purchase cost), not again through the score (1.0 when only price
+has a weight).
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ import pandas as pd
 
 CRITERIA = {  # criterion -> (source column, higher is better, compared per SKU)
     "price": ("unit_price", False, True),
-    "lead_time": ("lead_time_days", False, False),
-    "lead_time_sd": ("lead_time_sd_days", False, False),
-    "on_time": ("on_time_rate", True, False),
-    "quality": ("defect_rate", False, False),
-    "co2": ("co2_kg_per_unit", False, False),
+    "lead_time": ("lead_time_days", False, True),
+    "lead_time_sd": ("lead_time_sd_days", False, True),
+    "on_time": ("on_time_rate", True, True),
+    "quality": ("defect_rate", False, True),
+    "co2": ("co2_kg_per_unit", False, True),
 }
 SUPPLIER_FIELDS = ("lead_time_days", "lead_time_sd_days", "on_time_rate", "defect_rate", "co2_kg_per_unit")
 
@@ -75,6 +79,9 @@ def score_offers(offers: pd.DataFrame, suppliers: pd.DataFrame, weights: dict[st
         o[f"{name}_score"] = s
         score += max(float(weights.get(name, 0.0)), 0.0) * s.to_numpy()
     o["score"] = score / total_w
+    w_price = max(float(weights.get("price", 0.0)), 0.0)
+    risk_w = total_w - w_price
+    o["risk_score"] = (score - w_price * o["price_score"].to_numpy()) / risk_w if risk_w > 0 else 1.0
     o["rank"] = o.groupby("sku")["score"].rank(ascending=False, method="min").astype(int)
     o["missing"] = missing
     return o.sort_values(["sku", "rank", "supplier"], kind="stable").reset_index(drop=True)

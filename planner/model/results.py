@@ -27,8 +27,11 @@ class Allocation:
     skus: pd.DataFrame  # per SKU: requirement, bought, shortfall, suppliers used, HHI, binding constraint
     problems: list[tuple[str, str, str]]  # (sku, constraint, message) for Issues
     status: str  # HiGHS outcome in words
-    gap: float  # relative MIP gap reported by HiGHS
+    gap: float  # relative gap of the plan to the best bound HiGHS proved (0: optimal)
     objective: float
+    method: str = ""  # "exact" (HiGHS proved the optimum) or "heuristic" (exact solve not done in time)
+    heuristic_objective: float = float("nan")  # the rounding heuristic's objective, for comparison
+    exact_seconds: float = float("nan")  # wall-clock time of the exact solve (NaN: not tried)
 
 
 @dataclass
@@ -78,6 +81,7 @@ class NetworkResult:
     carbon: pd.DataFrame | None = None  # trade-off over carbon prices, cost-only first
     by_price: dict[float, PricedPlan] = field(default_factory=dict)  # every solve of the trade-off
     comparison: dict[str, float] | None = None  # the plan vs the cost-only plan
+    backhaul: pd.DataFrame | None = None  # returns per site and dispatch period carried back (planner.core.backhaul)
 
 
 @dataclass(frozen=True)

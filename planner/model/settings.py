@@ -112,7 +112,11 @@ SETTINGS: dict[str, Setting] = {
             "season_length", None, "int", "Periods per season (52 weeks, 12 months, 7 days)", minimum=1, maximum=520
         ),
         Setting("carbon_price_per_t", 0, "number", "Carbon price per tonne CO2e", minimum=0),
-        Setting("shortage_penalty_per_unit", 1000, "number", "Penalty per unit short", minimum=0),
+        Setting("shortage_penalty_per_unit", 1000, "number",
+                "Penalty per unit short (penalty_scaling auto: on top of the dearest path cost per unit)", minimum=0),
+        Setting("penalty_scaling", "auto", "choice",
+                "auto: shortage and late penalties add the dearest path cost per unit, so buying or shipping always "
+                "wins when possible; flat: the penalties as given", ("auto", "flat")),
         Setting("weight_price", 0.4, "number", "Supplier score weight: price (per SKU)", minimum=0),
         Setting("weight_lead_time", 0.15, "number", "Supplier score weight: lead time", minimum=0),
         Setting("weight_lead_time_sd", 0.1, "number", "Supplier score weight: lead-time variability", minimum=0),
@@ -137,7 +141,14 @@ SETTINGS: dict[str, Setting] = {
             maximum=100,
         ),
         Setting("diversify_abc", ("A",), "classes", "ABC classes that are diversified, e.g. A or A,B"),
-        Setting("late_penalty_per_unit", 100, "number", "Cost per unit delivered after its due date", minimum=0),
+        Setting("late_penalty_per_unit", 100, "number",
+                "Cost per unit and day delivered after its due date (auto: plus the dearest path cost per unit)",
+                minimum=0),
+        Setting("transport_co2_cap_kg", 0, "number", "Largest transport CO2 of the distribution plan, kg (0: none)",
+                minimum=0),
+        Setting("allocation_exact_time_limit_s", 30, "number",
+                "Time the exact supplier allocation may take before the heuristic's plan is kept (0: heuristic)",
+                minimum=0, maximum=86_400),
         Setting(
             "fair_share_floor",
             0.5,
@@ -246,6 +257,7 @@ class Settings:
     season_length: int
     carbon_price_per_t: float
     shortage_penalty_per_unit: float
+    penalty_scaling: str
     weight_price: float
     weight_lead_time: float
     weight_lead_time_sd: float
@@ -257,6 +269,8 @@ class Settings:
     min_suppliers: int
     diversify_abc: tuple[str, ...]
     late_penalty_per_unit: float
+    transport_co2_cap_kg: float
+    allocation_exact_time_limit_s: float
     fair_share_floor: float
     carbon_prices: tuple[float, ...]
     solver_time_limit_s: float
@@ -332,10 +346,12 @@ class Settings:
             carbon_price_per_t=self.carbon_price_per_t,
             risk_cost_rate=self.risk_cost_rate,
             shortage_penalty_per_unit=self.shortage_penalty_per_unit,
+            scaled_penalty=self.penalty_scaling == "auto",
             max_supplier_share=self.max_supplier_share,
             min_suppliers=self.min_suppliers,
             diversify_classes=self.diversify_abc,
             time_limit_s=self.solver_time_limit_s,
+            exact_time_limit_s=self.allocation_exact_time_limit_s,
         )
 
     def distribution(self) -> DistributionSettings:
@@ -345,7 +361,10 @@ class Settings:
             carbon_price_per_t=self.carbon_price_per_t,
             shortage_penalty_per_unit=self.shortage_penalty_per_unit,
             late_penalty_per_unit=self.late_penalty_per_unit,
+            scaled_penalty=self.penalty_scaling == "auto",
             fair_share_floor=self.fair_share_floor,
+            co2_cap_kg=self.transport_co2_cap_kg or None,
+            dispatch_days=self.days_per_period,
             time_limit_s=self.solver_time_limit_s,
         )
 
@@ -369,10 +388,12 @@ class AllocationSettings:
     carbon_price_per_t: float = _default("carbon_price_per_t")
     risk_cost_rate: float = _default("risk_cost_rate")  # currency per unit of (1 - score) per currency of price
     shortage_penalty_per_unit: float = _default("shortage_penalty_per_unit")
+    scaled_penalty: bool = True  # P_i = penalty + the SKU's dearest offer cost (False: the penalty alone)
     max_supplier_share: float = _default("max_supplier_share")
     min_suppliers: int = _default("min_suppliers")
     diversify_classes: tuple[str, ...] = _default("diversify_abc")
     time_limit_s: float = _default("solver_time_limit_s")
+    exact_time_limit_s: float = _default("allocation_exact_time_limit_s")  # 0: the heuristic only
     mip_rel_gap: float = MIP_REL_GAP
 
 
@@ -383,7 +404,10 @@ class DistributionSettings:
     planning_date: pd.Timestamp
     carbon_price_per_t: float = _default("carbon_price_per_t")
     shortage_penalty_per_unit: float = _default("shortage_penalty_per_unit")
-    late_penalty_per_unit: float = _default("late_penalty_per_unit")
+    late_penalty_per_unit: float = _default("late_penalty_per_unit")  # per unit and day late
+    scaled_penalty: bool = True  # penalties on top of the dearest path cost per unit (False: as given)
     fair_share_floor: float = _default("fair_share_floor")
+    co2_cap_kg: float | None = None  # largest transport CO2 of the plan, kg (None: no cap)
+    dispatch_days: float = 7.0  # trucks are counted per lane and dispatch period of this many days
     time_limit_s: float = _default("solver_time_limit_s")
     mip_rel_gap: float = MIP_REL_GAP

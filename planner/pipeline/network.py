@@ -5,7 +5,8 @@ prices, and project warehouse occupancy. No I/O; frames in, frames out.
 Quantities (per SKU x site row of the reorder plan, d units/day, horizon H days = horizon_periods x days
 per period): requirement to buy = max(suggested_order, d x H + safety_stock - inventory_position, 0),
 summed over the SKU's sites (the MRP net requirement over the horizon, at least what is ordered now).
-Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_stock, 0)).
+Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_stock - d x L, 0)), the site's
+own demand until its next replenishment (an order placed now arrives after its lead time L) kept back.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.core.backhaul import plan_backhaul
+from planner.core.emissions import MODE_CO2_KG_PER_TKM, transport_co2_kg
 from planner.core.optimize.allocation import AllocationModel, spend_hhi
 from planner.core.optimize.distribution import DistributionModel, DistributionPlan
 from planner.core.scorecard import score_offers, supplier_summary
@@ -24,6 +27,9 @@ from planner.model.results import KpiRow, NetworkResult, PricedPlan
 BINDING = {
     "offers": ("Offers", "sku"),
     "offer capacity": ("Offers", "capacity_units"),
+    "offer lots": ("Offers", "moq"),
+    "penalty": ("Settings", "shortage_penalty_per_unit"),
+    "heuristic": ("Settings", "allocation_exact_time_limit_s"),
     "supplier capacity": ("Suppliers", "capacity_units"),
     "max supplier share": ("Settings", "max_supplier_share"),
     "min suppliers": ("Settings", "min_suppliers"),
@@ -37,12 +43,34 @@ def horizon_requirement(rows: pd.DataFrame, horizon_days: float) -> pd.Series:
     return need.groupby(rows["sku"]).sum()
 
 
+def inbound_co2(scored: pd.DataFrame, suppliers: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    """kg CO2e per unit of the inbound leg of each offer, where its supplier gives a distance_km: unit_weight_kg
+    / 1000 x distance_km x the road factor (tonne-km method, planner.core.emissions); 0 without a distance."""
+    if not len(suppliers) or "distance_km" not in suppliers:
+        return np.zeros(len(scored))
+    km = scored["supplier"].map(suppliers.set_index("supplier")["distance_km"]).astype(float).fillna(0.0)
+    kg = scored["sku"].map(items.set_index("sku")["unit_weight_kg"]).astype(float).fillna(0.0)
+    return transport_co2_kg(kg.to_numpy(), km.to_numpy(), MODE_CO2_KG_PER_TKM["road"])
+
+
+def sku_class(rows: pd.DataFrame) -> pd.Series:
+    """Each SKU's ABC class for diversification: the best class among its sites (A before B before C).
+    A single supplier's failure stops the SKU at every site at once, so a SKU that is class A anywhere
+    carries class-A risk; the best class is also never less diversified than any of its site rows (the
+    class of the first site row left SKUs that are A at two sites single-sourced)."""
+    cls = rows["abc"].astype(object).where(rows["abc"].isin(["A", "B", "C"]))
+    return cls.groupby(rows["sku"]).min().dropna()
+
+
 def distribution_supply(rows: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
-    """Units each plant or DC may ship: floor(on_hand - safety_stock) where positive. Sites typed 'store'
+    """Units each plant or DC may ship: floor(on_hand - safety_stock - demand_per_day x lead_time_days) where
+    positive (the origin keeps its own demand until its next replenishment can arrive). Sites typed 'store'
     on the Sites sheet do not ship; a site without a type does."""
     kind = rows["site"].map(sites.set_index("site")["type"]) if len(sites) else pd.Series(np.nan, index=rows.index)
     ships = (kind != "store").to_numpy()
-    avail = np.floor(np.maximum(rows["on_hand"].to_numpy(float) - rows["safety_stock"].fillna(0).to_numpy(), 0.0))
+    own = (rows["demand_per_day"].fillna(0.0) * rows["lead_time_days"].fillna(0.0)).to_numpy(float)
+    keep = rows["safety_stock"].fillna(0).to_numpy(float) + own
+    avail = np.floor(np.maximum(rows["on_hand"].to_numpy(float) - keep, 0.0) + 1e-9)
     return pd.DataFrame({"site": rows["site"], "sku": rows["sku"], "available": np.where(ships, avail, 0.0)})
 
 
@@ -55,9 +83,10 @@ def plan_network(inputs: Inputs, rows: pd.DataFrame) -> NetworkResult:
     out = NetworkResult()
     alloc_at = _allocations(inputs, rows, out, prices)
     dist_at = _distributions(inputs, rows, out, prices)
+    out.backhaul = _backhaul(inputs, out)
     if alloc_at or dist_at:
         out.by_price = {p: PricedPlan(alloc_at.get(p), dist_at.get(p)) for p in prices}
-        out.carbon = _tradeoff(prices, alloc_at, dist_at)
+        out.carbon = _tradeoff(prices, alloc_at, dist_at, inputs.settings.distribution().co2_cap_kg)
         out.comparison = _comparison(out.carbon, st.carbon_price_per_t)
     return out
 
@@ -68,9 +97,10 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
     if not len(offers):
         return {}
     out.scorecard = score_offers(offers, suppliers, st.weights)
+    out.scorecard["inbound_co2_kg_per_unit"] = inbound_co2(out.scorecard, suppliers, inputs["Items"])
     out.supplier_summary = supplier_summary(out.scorecard)
     req = horizon_requirement(rows, st.horizon_days)
-    abc = rows.groupby("sku")["abc"].first()
+    abc = sku_class(rows)
     cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
     cfg = st.allocation()
     model = AllocationModel.build(out.scorecard, req, abc, cap, cfg)  # built once, solved per carbon price
@@ -98,8 +128,20 @@ def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, price
     model = DistributionModel.build(supply, reqs, lanes, items, cfg)  # built once, solved per carbon price
     dist_at = {p: model.solve(carbon_price_per_t=p) for p in prices}
     out.distribution = dist_at[cfg.carbon_price_per_t]
-    _report_unmet(out.distribution, lanes, supply, inputs.issues, names["Requirements"])
+    _report_unmet(out.distribution, inputs.issues, names["Requirements"])
     return dist_at
+
+
+def _backhaul(inputs: Inputs, out: NetworkResult) -> pd.DataFrame | None:
+    """Returns (a ``Returns`` table: sku, site, date, quantity) carried back on the outbound trucks of the
+    plan (planner.core.backhaul); None without a Returns table or a distribution plan. The entry point for
+    the Returns sheet: it runs as soon as the contract has one."""
+    returns = inputs.tables.get("Returns")
+    if returns is None or out.distribution is None or not len(returns):
+        return None
+    cfg = inputs.settings.distribution()
+    return plan_backhaul(returns, out.distribution.shipments, inputs["Lanes"], inputs["Items"].set_index("sku"),
+                         cfg.planning_date, cfg.dispatch_days)  # fmt: skip
 
 
 def _comparison(carbon: pd.DataFrame, now: float) -> dict[str, float]:
@@ -135,11 +177,12 @@ def _ratio(a: float, b: float) -> float:
     return float(a / b) if b else float("nan")
 
 
-def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
+def _tradeoff(prices, alloc_at, dist_at, cap: float | None = None) -> pd.DataFrame:
     """One row per carbon price: what is bought and shipped, its cost without the carbon charge (total_cost
     = purchase + transport; risk_cost and penalty_cost, the objectives' other terms, beside it), its CO2 and
-    its service (units short, units late). A greener plan can be cheaper in total_cost only by serving
-    worse, which penalty_cost, units_short and late_units then show."""
+    its service (units short, units late), its trucks and their fill, and the transport CO2 cap in force
+    (transport_co2_cap_kg: every plan of the curve keeps under it). A greener plan can be cheaper in
+    total_cost only by serving worse, which penalty_cost, units_short and late_units then show."""
     rows = []
     for p in prices:
         a, d = alloc_at.get(p), dist_at.get(p)
@@ -168,30 +211,39 @@ def _tradeoff(prices, alloc_at, dist_at) -> pd.DataFrame:
             "co2_per_unit_shipped_kg": _ratio(co2_transport, units_shipped),
             "units_short": (float(a.skus["shortfall"].sum()) if a else 0.0) + (d.totals["units_short"] if d else 0.0),
             "late_units": d.totals["late_units"] if d else 0.0,
+            "trucks": d.totals["trucks"] if d else 0.0,
+            "truck_fill": d.totals["truck_fill"] if d else float("nan"),
+            "transport_co2_cap_kg": cap if cap is not None else float("nan"),
         })  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def _report_unmet(plan: DistributionPlan, lanes, supply, log, sheet: str) -> None:
-    """Each requirement not fully delivered, and each delivered late, into Issues with the reason."""
+def _report_unmet(plan: DistributionPlan, log, sheet: str) -> None:
+    """Each requirement not fully delivered (with the cause the plan found), and each delivered late, into
+    Issues."""
     r = plan.requirements
-    into = set(lanes["destination"])
-    holders = supply.loc[supply["available"] > 0].groupby("sku")["site"].agg(set)
     for _, row in r.loc[r["short"] > 1e-6].iterrows():
-        origins = set(lanes.loc[lanes["destination"] == row["destination"], "origin"])
-        if row["destination"] not in into:
-            why = "no lane into this destination"
-        elif not origins & holders.get(row["sku"], set()):
-            why = "no lane from a site with stock of this SKU to spare"
-        else:
-            why = "not enough stock above safety stock (shared fairly by priority)"
         log.add(Reason.UNDELIVERABLE, sheet, row["_row"], "quantity", row["quantity"],
-                f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {why}")  # fmt: skip
+                f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {row['cause']}")  # fmt: skip
     late = r["delivered"] - r["on_time_units"] > 1e-6
     for _, row in r.loc[late].iterrows():
         log.add(Reason.LATE_DELIVERY, sheet, row["_row"], "due_date", f"{row['due_date']:%Y-%m-%d}",
-                f"{row['delivered'] - row['on_time_units']:,.0f} units arrive after the due date (no faster lane "
-                "with stock)")  # fmt: skip
+                f"{row['delivered'] - row['on_time_units']:,.0f} units arrive up to {row['late_days']:,.0f} days "
+                "after the due date (no faster lane with stock)")  # fmt: skip
+
+
+def _backhaul_kpis(net: NetworkResult) -> list[tuple[str, float, str, bool, str]]:
+    """KPI rows of the backhaul of returns (none without returns)."""
+    rows: list[tuple[str, float, str, bool, str]] = []
+    if net.backhaul is not None and len(net.backhaul):
+        b = net.backhaul
+        rows += [
+            ("backhaul_share", _ratio(b["backhaul_units"].sum(), b["units"].sum()), "percent", True,
+             "returned units carried back on outbound trucks / units returned"),
+            ("backhaul_co2_saved_kg", float(b["co2_saved_kg"].sum()), "kg", True,
+             "CO2 of all-dedicated return trips - CO2 of the returns plan"),
+        ]  # fmt: skip
+    return rows
 
 
 def network_kpis(net: NetworkResult) -> list[KpiRow]:
@@ -217,11 +269,15 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
              "share of delivered units arriving by their due date"),
             ("avg_delivery_lead_time", t["avg_lead_time_days"], "days", False,
              "transit days, weighted by units shipped"),
+            ("truck_fill", t["truck_fill"], "percent", True,
+             "loaded share of the trucks' capacity (the larger of m3 and kg), trucks per lane and dispatch period"),
         ]  # fmt: skip
+    rows += _backhaul_kpis(net)
     if net.comparison is not None:
         c = net.comparison
         rows += [
-            ("co2_total_kg", c["co2_kg"], "kg", False, "supply (co2_kg_per_unit) + transport (t-km x factor)"),
+            ("co2_total_kg", c["co2_kg"], "kg", False,
+             "supply (co2_kg_per_unit) + transport (vehicle-km on truck lanes, t-km elsewhere)"),
             ("co2_reduction_vs_cost_only", c["co2_reduction"], "percent", True,
              "CO2 saved against the same plan with carbon_price_per_t = 0"),
             ("co2_reduction_extra_cost", c["extra_cost"], "money", False,
@@ -230,5 +286,12 @@ def network_kpis(net: NetworkResult) -> list[KpiRow]:
         rows += [
             ("co2_per_unit_bought_kg", c["co2_per_unit_bought_kg"], "kg", False, "supply CO2 / units bought"),
             ("co2_per_unit_shipped_kg", c["co2_per_unit_shipped_kg"], "kg", False, "transport CO2 / units shipped"),
+            (
+                "co2_per_unit_delivered_kg",
+                np.nansum([c["co2_per_unit_bought_kg"], c["co2_per_unit_shipped_kg"]]),
+                "kg",
+                False,
+                "supplier to destination: supply CO2 per unit bought + transport CO2 per unit delivered",
+            ),
         ]
     return [KpiRow(*row) for row in rows]

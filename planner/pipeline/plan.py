@@ -254,7 +254,13 @@ def _forecast_frame(stock, fc: ForecastResult, hist: History, override: np.ndarr
 def _solver_rows(net: NetworkResult) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = []
     if net.allocation is not None:
-        rows += [("supplier allocation", net.allocation.status), ("supplier allocation gap", net.allocation.gap)]
+        a = net.allocation
+        rows += [("supplier allocation", a.status), ("supplier allocation gap", a.gap),
+                 ("supplier allocation method", a.method)]  # fmt: skip
+        if a.exact_seconds == a.exact_seconds:  # the exact solve was tried
+            rows += [("supplier allocation exact solve s", round(a.exact_seconds, 2)),
+                     ("supplier allocation heuristic objective", a.heuristic_objective),
+                     ("supplier allocation objective", a.objective)]  # fmt: skip
     if net.distribution is not None:
         rows += [("distribution plan", net.distribution.status), ("distribution plan gap", net.distribution.gap)]
     return rows

@@ -214,6 +214,7 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("mode", "choice", choices=("road", "rail", "sea", "air"), meaning="Transport mode"),
                 Column("truck_capacity_m3", unit="m³", minimum=0, meaning="Volume of one truck"),
                 Column("cost_per_truck", unit="currency/truck", minimum=0, meaning="Cost of one truck"),
+                Column("truck_capacity_kg", unit="kg", minimum=0, meaning="Payload of one truck (blank: 25 t)"),
                 Column("co2_kg_per_tkm", unit="kg CO2e/t-km", minimum=0, meaning="Emission factor"),
             ),
         ),  # fmt: skip

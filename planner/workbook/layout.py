@@ -414,7 +414,7 @@ ALLOCATION_COLUMNS = [
 ]  # fmt: skip
 REQUIREMENT_COLUMNS = [
     "destination", "sku", "priority", "due_date", "quantity", "delivered", "short", "fill_rate", "on_time_units",
-    "lead_time_days",
+    "ship_date", "late_days", "lead_time_days", "cause",
 ]  # fmt: skip
 
 
@@ -501,10 +501,12 @@ def _distribution_sheet(result: PlanResult, fmts) -> Sheet:
 
 CARBON_MEASURES = ["purchase_cost", "transport_cost", "total_cost", "risk_cost", "penalty_cost", "co2_supply_kg",
                    "co2_transport_kg", "co2_total_kg", "co2_per_unit_bought_kg", "co2_per_unit_shipped_kg",
-                   "units_short", "late_units"]  # fmt: skip
+                   "units_short", "late_units", "trucks", "truck_fill"]  # fmt: skip
 
 
 def _carbon_meaning(measure: str) -> str:
+    if measure == "truck_fill":
+        return "percent"
     if measure.endswith("_cost"):
         return "money"
     if "_per_unit_" in measure:

@@ -110,7 +110,8 @@ COLUMN_MEANING = {
     "inbound_shipments_m3": "units", "outbound_shipments_m3": "units", "projected_m3": "units",
     "projected_occupancy": "percent", "plan": "units", "cost_only": "units", "difference": "units",
     "penalty_cost": "money", "late_units": "whole", "cumulative_share": "percent", "a_cutoff": "percent",
-    "full": "percent",
+    "full": "percent", "ship_date": "date", "late_days": "days", "truck_capacity_kg": "units",
+    "truck_fill": "percent", "transport_co2_cap_kg": "units", "risk_score": "ratio", "cause": "general",
 }  # fmt: skip
 
 # KPI unit -> meaning of its value and target cells (kg: see kpi_meaning)
@@ -131,6 +132,8 @@ def kpi_meaning(unit: str, value: float | None) -> str:
 RUN_INFO_MEANING = {
     "sku-sites planned": "count", "orders suggested": "count", "issues: errors": "count",
     "issues: warnings": "count", "supplier allocation gap": "percent", "distribution plan gap": "percent",
+    "supplier allocation exact solve s": "seconds as given", "supplier allocation heuristic objective": "money",
+    "supplier allocation objective": "money",
 }  # fmt: skip
 
 # each Setting's meaning in Run Info (every setting is listed; a test checks it)
@@ -141,6 +144,7 @@ SETTING_MEANING = {
     "review_days_sq": "days as given", "unmet_demand": "general", "service_check": "general",
     "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "forecast_method": "general",
     "season_length": "count", "carbon_price_per_t": "money per t", "shortage_penalty_per_unit": "money per unit",
+    "penalty_scaling": "general", "transport_co2_cap_kg": "kg", "allocation_exact_time_limit_s": "seconds as given",
     "weight_price": "ratio", "weight_lead_time": "ratio", "weight_lead_time_sd": "ratio", "weight_on_time": "ratio",
     "weight_quality": "ratio", "weight_co2": "ratio", "risk_cost_rate": "percent", "max_supplier_share": "percent",
     "min_suppliers": "count", "diversify_abc": "general", "late_penalty_per_unit": "money per unit",

@@ -1,0 +1,51 @@
+"""Backhaul of returns on the outbound trucks' way back: hand-computed trips and CO2."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planner.core.backhaul import plan_backhaul
+
+DAY0 = pd.Timestamp("2026-03-02")
+E, FULL, PAYLOAD = 0.6, 1.0, 25_000.0
+
+
+def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
+    """DC -> S1 runs 2 trucks of 10 m3 in week 0 and none in week 1; a lane S1 -> DC (200 km) exists, S2 has no
+    lane back. Week 0: 25 m3 (250 units, 0.1 m3 and 4 kg each: 1,000 kg) returned: 20 m3 (80 %) back on the
+    two trucks, 5 m3 on one dedicated truck. Week 1: 30 units (3 m3, 120 kg) all dedicated, one truck, to DC2,
+    the nearest DC back (60 km), since no outbound truck runs that week; week 0 goes to DC, whose trucks run."""
+    lanes = pd.DataFrame(
+        {
+            "origin": ["DC", "S1", "DC", "DC2", "S1"],
+            "destination": ["S1", "DC", "S2", "S1", "DC2"],
+            "distance_km": [210.0, 200.0, 50.0, 60.0, 60.0],
+            "truck_capacity_m3": 10.0,
+        }
+    )
+    ship = pd.DataFrame(
+        {"origin": ["DC"], "destination": ["S1"], "ship_date": [DAY0 + pd.Timedelta(days=2)], "trucks": [2.0]}
+    )
+    items = pd.DataFrame({"unit_volume_m3": [0.1], "unit_weight_kg": [4.0]}, index=pd.Index(["X"], name="sku"))
+    returns = pd.DataFrame(
+        {
+            "sku": "X",
+            "site": ["S1", "S1", "S1", "S2"],
+            "quantity": [200.0, 50.0, 30.0, 5.0],
+            "date": [DAY0, DAY0 + pd.Timedelta(days=3), DAY0 + pd.Timedelta(days=8), DAY0],
+        }
+    )
+    out = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0).set_index(["site", "period"])
+    w0 = out.loc[("S1", 0)]
+    assert (w0["dc"], w0["units"], w0["volume_m3"], w0["weight_kg"]) == ("DC", 250, pytest.approx(25), 1000)
+    assert w0["backhaul_units"] == pytest.approx(200) and w0["dedicated_trucks"] == 1
+    load = (FULL - E) * 1000 / PAYLOAD  # kg CO2e per km of the whole return load
+    assert w0["co2_kg"] == pytest.approx(200 * (0.8 * load + 2 * E * 1 + 0.2 * load))
+    assert w0["co2_dedicated_kg"] == pytest.approx(200 * (2 * E * 3 + load))  # 25 m3: three trucks
+    assert w0["co2_saved_kg"] == pytest.approx(200 * 2 * E * 2)
+    w1 = out.loc[("S1", 1)]
+    assert w1["backhaul_units"] == 0 and w1["dedicated_trucks"] == 1 and w1["co2_saved_kg"] == pytest.approx(0)
+    assert w1["dc"] == "DC2" and w1["co2_kg"] == pytest.approx(60 * (2 * E + (FULL - E) * 120 / PAYLOAD))
+    assert np.isnan(out.loc[("S2", 0), "co2_kg"]) and pd.isna(out.loc[("S2", 0), "dc"])  # no lane back
