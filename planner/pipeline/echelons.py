@@ -1,0 +1,167 @@
+"""Multi-echelon time-phased netting (DRP) of the plan: the source graph of Sites, scheduled receipts (Open
+Orders, else Stock.on_order), restockable returns (actual and forecast), then planner.core.netting echelon by
+echelon from the stores up, so that each site's gross requirement includes the planned releases of the sites it
+replenishes (Vollmann et al., *Manufacturing Planning and Control*, ch. 8: DRP). Frames in, frames out; no I/O.
+
+Periods are the forecast's (Settings period and horizon_periods). A time in days becomes whole periods by
+rounding up: offset = ceil(days / days per period). Top-echelon rows (no source) are offset by their lead time
+(the supplier's that the Purchase Orders use); internal rows by the lane's transit_days from the source plus the
+site's handling_days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.core import netting
+from planner.core.forecast import ForecastResult, forecast_series
+from planner.model.inputs import Inputs
+from planner.model.issues import IssueLog, Reason
+from planner.model.results import History, KpiRow
+from planner.model.settings import Settings
+from planner.pipeline.history import build_history
+
+PROJECTED_COLUMNS = ["sku", "site", "period_start", "gross_requirement", "scheduled_receipts", "planned_receipts",
+                     "planned_releases", "projected_on_hand", "safety_stock"]  # fmt: skip
+TRANSFER_COLUMNS = ["sku", "origin", "destination", "quantity", "ship_date", "due_date"]
+ECHELONS = ("plant", "dc", "store")
+
+
+@dataclass
+class Echelons:
+    """The netted plan: the Projected Inventory frame, the planned transfers and the per-row summary."""
+
+    projected: pd.DataFrame  # PROJECTED_COLUMNS, one row per sku, site and period
+    transfers: pd.DataFrame  # TRANSFER_COLUMNS: planned internal releases (ship) and receipts (due)
+    per_row: pd.DataFrame  # by plan row: run_out_date, first_below_safety_stock, excess_periods
+    kpis: list[KpiRow]
+
+
+def sources(rows: pd.DataFrame, inputs: Inputs) -> np.ndarray:
+    """Per plan row, the index of the row of its source (the same sku at the site's Sites.source), -1 for a
+    row bought from suppliers. A source site without a Stock row for the sku is logged; the row is bought."""
+    sites = inputs["Sites"]
+    if not len(sites) or sites["source"].isna().all():
+        return np.full(len(rows), -1)
+    src = rows["site"].map(sites.set_index("site")["source"])
+    keys = pd.MultiIndex.from_frame(rows[["sku", "site"]])
+    parent = keys.get_indexer(pd.MultiIndex.from_arrays([rows["sku"], src]))
+    missing = src.notna().to_numpy() & (parent < 0)
+    inputs.issues.add(Reason.SOURCE_WITHOUT_STOCK, inputs.sheet_names["Stock"], rows.loc[missing, "_row"].to_numpy(),
+                      "site", rows.loc[missing, "site"].to_numpy(),
+                      "the site's source has no Stock row for this sku: planned as bought from suppliers")  # fmt: skip
+    return np.where(missing, -1, parent)
+
+
+def levels(parent: np.ndarray) -> np.ndarray:
+    """Low-level code from the bottom: 0 for rows that replenish no one, else 1 + the highest child's
+    (the topological order of the source graph; validation has removed cycles)."""
+    level = np.zeros(len(parent), int)
+    child = np.flatnonzero(parent >= 0)
+    for _ in range(len(parent)):
+        before = level.copy()
+        np.maximum.at(level, parent[child], level[child] + 1)
+        if np.array_equal(before, level):
+            break
+    return level
+
+
+def internal_terms(rows: pd.DataFrame, inputs: Inputs) -> np.ndarray:
+    """Rows replenished by a site: supplier = the source site, lead time = lane transit_days (0 without a lane)
+    + the site's handling_days, lead-time sd 0, price = unit cost, MOQ and multiple the item's. Returns the
+    parent index (see ``sources``)."""
+    parent = sources(rows, inputs)
+    inside = parent >= 0
+    if not inside.any():
+        return parent
+    src = rows["site"].map(inputs["Sites"].set_index("site")["source"])
+    items = inputs["Items"].set_index("sku")
+    rows.loc[inside, "supplier"] = src[inside].to_numpy()
+    rows.loc[inside, "lead_time_days"] = transfer_days(rows, src, inputs)[inside]
+    rows.loc[inside, "lead_time_sd_days"] = 0.0
+    rows.loc[inside, "unit_price"] = rows.loc[inside, "unit_cost"].to_numpy(float)
+    for col in ("moq", "order_multiple"):
+        rows.loc[inside, col] = rows.loc[inside, "sku"].map(items[col]).astype(float).to_numpy()
+    return parent
+
+
+def transfer_days(rows: pd.DataFrame, src: pd.Series, inputs: Inputs) -> np.ndarray:
+    """transit_days of the lane source -> site (0 without one) + the site's handling_days (0 when blank)."""
+    lanes = inputs["Lanes"]
+    transit = np.zeros(len(rows))
+    if len(lanes):
+        lane = lanes.drop_duplicates(["origin", "destination"]).set_index(["origin", "destination"])["transit_days"]
+        transit = lane.reindex(pd.MultiIndex.from_arrays([src, rows["site"]])).fillna(0.0).to_numpy(float)
+    handling = rows["site"].map(inputs["Sites"].set_index("site")["handling_days"]).astype(float).fillna(0.0)
+    return transit + handling.to_numpy()
+
+
+def period_of(dates: pd.Series, st: Settings) -> np.ndarray:
+    """Forecast period of each date (0 = the first; earlier dates are period 0, late ones beyond the horizon)."""
+    if st.period == "month":
+        pm = st.planning_date.year * 12 + st.planning_date.month
+        return np.maximum((dates.dt.year * 12 + dates.dt.month).to_numpy() - pm, 0)
+    days = (dates - st.planning_date).dt.days.to_numpy()
+    return np.maximum(np.floor(days / st.days_per_period), 0).astype(int)
+
+
+def periods(days, st: Settings) -> np.ndarray:
+    """Whole periods covering ``days``: ceil(days / days per period)."""
+    return np.ceil(np.asarray(days, float) / st.days_per_period - 1e-9).astype(int)
+
+
+def _spread(n: int, p: int, row: np.ndarray, period: np.ndarray, qty: np.ndarray) -> np.ndarray:
+    out = np.zeros((n, p))
+    ok = (row >= 0) & (period >= 0) & (period < p)
+    np.add.at(out, (row[ok], period[ok]), qty[ok])
+    return out
+
+
+def scheduled_receipts(rows: pd.DataFrame, inputs: Inputs, offset: np.ndarray, p: int) -> np.ndarray:
+    """N x P scheduled receipts: the Open Orders of a sku/site by due period (overdue ones in period 0); a
+    sku/site without Open Orders has its Stock.on_order arriving at its offset (lead or transfer time)."""
+    st, orders = inputs.settings, inputs["Open Orders"]
+    keys = pd.MultiIndex.from_frame(rows[["sku", "site"]])
+    out = np.zeros((len(rows), p))
+    has_orders = np.zeros(len(rows), bool)
+    if len(orders):
+        row = keys.get_indexer(pd.MultiIndex.from_frame(orders[["sku", "site"]]))
+        out = _spread(len(rows), p, row, period_of(orders["due_date"], st), orders["quantity"].to_numpy(float))
+        has_orders[row[row >= 0]] = True
+    on_order = np.where(has_orders, 0.0, rows["on_order"].fillna(0.0).to_numpy(float))
+    return out + _spread(len(rows), p, np.arange(len(rows)), offset, on_order)
+
+
+def return_receipts(rows: pd.DataFrame, inputs: Inputs, hist: History) -> np.ndarray:
+    """N x P receipts from restockable returns: actual returns still in processing (date + processing days on or
+    after the planning date) and the returns forecast (the demand forecast engine on each sku/site's history of
+    returns per disposition), each back in stock ceil(processing days / days per period) periods later. Scrap
+    never comes back."""
+    st, ret = inputs.settings, inputs["Returns"]
+    p = st.horizon_periods
+    out = np.zeros((len(rows), p))
+    keys = pd.MultiIndex.from_frame(rows[["sku", "site"]])
+    for disposition, days in (("restock", st.return_restock_days), ("refurbish", st.return_refurbish_days)):
+        part = ret.loc[ret["disposition"] == disposition]
+        if not len(part):
+            continue
+        back = part["date"] + pd.to_timedelta(days, unit="D")
+        pending = (back >= st.planning_date).to_numpy() & (part["date"] < st.planning_date).to_numpy()
+        row = keys.get_indexer(pd.MultiIndex.from_frame(part[["sku", "site"]]))
+        out += _spread(len(rows), p, row[pending], period_of(back[pending], st), part["quantity"].to_numpy(float)[pending])
+        out += _forecast_returns(part, rows, st, hist, int(periods(days, st)))
+    return out
+
+
+def _forecast_returns(part: pd.DataFrame, rows: pd.DataFrame, st: Settings, hist: History, lag: int) -> np.ndarray:
+    """The returns forecast per row (forecast_series on the returns history, as demand), shifted by ``lag``."""
+    out = np.zeros((len(rows), st.horizon_periods))
+    y = build_history(part, rows, st, IssueLog(), "Returns").Y
+    live = np.flatnonzero(np.nansum(y, axis=1) > 0)
+    if not len(live) or lag >= st.horizon_periods:
+        return out
+    fc = forecast_series(y[live], st.horizon_periods, st.season_length, st.forecast_method)
+    out[live, lag:] = fc.forecast[:, : st.horizon_periods - lag]
+    return out
