@@ -139,3 +139,10 @@ def excess_periods(on_hand: np.ndarray, safety_stock: np.ndarray, gross: np.ndar
     rest = np.cumsum(gross[:, ::-1], axis=1)[:, ::-1]  # gross from t to the end
     after = np.column_stack([rest[:, 1:], np.zeros(len(gross))])
     return np.sum(on_hand > safety_stock[:, None] + after + 1e-9, axis=1)
+
+
+def weeks_of_cover(stock_value: np.ndarray, gross_value: np.ndarray, days_per_period: float) -> float:
+    """Weeks of cover of a group of SKU-sites: sum of stock value / mean weekly gross requirement value, where
+    weekly = per period x 7 / days per period (NaN without requirement)."""
+    weekly = float(np.sum(gross_value)) / max(gross_value.shape[1], 1) * 7.0 / days_per_period
+    return float(np.sum(stock_value)) / weekly if weekly > 0 else float("nan")

@@ -165,3 +165,141 @@ def _forecast_returns(part: pd.DataFrame, rows: pd.DataFrame, st: Settings, hist
     fc = forecast_series(y[live], st.horizon_periods, st.season_length, st.forecast_method)
     out[live, lag:] = fc.forecast[:, : st.horizon_periods - lag]
     return out
+
+
+def own_requirement(stock: pd.DataFrame, fc: ForecastResult, override: np.ndarray, days_per_period: float) -> np.ndarray:
+    """N x P own gross requirement: the forecast per period, or forecast_per_day x days per period where
+    Stock gives it (the Forecast sheet's values)."""
+    given = stock["forecast_per_day"].to_numpy(float)[:, None] * days_per_period
+    return np.where(override[:, None], given, fc.forecast)
+
+
+def lot_rules(rows: pd.DataFrame, st: Settings) -> netting.LotRules:
+    """The Reorder Plan's policy per row: Q for (s, Q), review every round(review_days / period) >= 1 periods
+    for (R, S), the row's MOQ and order multiple."""
+    return netting.LotRules(
+        rs=(rows["policy"] == "RS").to_numpy(),
+        order_qty=rows["order_quantity"].fillna(0.0).to_numpy(float),
+        review_periods=np.maximum(np.round(rows["review_days"].fillna(0.0).to_numpy(float) / st.days_per_period), 1
+                                  ).astype(int),  # fmt: skip
+        moq=rows["moq"].to_numpy(float),
+        multiple=rows["order_multiple"].to_numpy(float),
+    )
+
+
+def net_echelons(own: np.ndarray, scheduled: np.ndarray, on_hand: np.ndarray, safety: np.ndarray,
+                 offset: np.ndarray, firm: np.ndarray, rules: netting.LotRules, parent: np.ndarray) -> netting.Netting:  # fmt: skip
+    """Net level by level from the bottom (``levels``): a row's gross requirement is its own plus the planned
+    releases of the rows it replenishes, in the period they ship. Loops over levels and periods only."""
+    gross = own.astype(float).copy()
+    n, p = gross.shape
+    receipts, releases, closing = np.zeros((n, p)), np.zeros((n, p)), np.zeros((n, p))
+    level = levels(parent)
+    for lv in np.unique(level):
+        sel = np.flatnonzero(level == lv)
+        sub = netting.LotRules(*(getattr(rules, f)[sel] for f in ("rs", "order_qty", "review_periods", "moq",
+                                                                    "multiple")))  # fmt: skip
+        res = netting.net(gross[sel], scheduled[sel], on_hand[sel], safety[sel], offset[sel], firm[sel], sub)
+        receipts[sel], releases[sel], closing[sel] = res.planned_receipts, res.planned_releases, res.on_hand
+        up = sel[parent[sel] >= 0]
+        np.add.at(gross, parent[up], releases[up])
+    return netting.Netting(gross, scheduled, receipts, releases, closing, safety)
+
+
+def plan_echelons(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray) -> Echelons:
+    """The time-phased plan of every row: ``rows`` is the Reorder Plan's (policy, safety stock, suggested order
+    as the firm release today, lead time); ``parent`` from ``internal_terms``; ``own``: N x P own requirement."""
+    st = inputs.settings
+    p = own.shape[1]
+    offset = periods(rows["lead_time_days"].fillna(0.0).to_numpy(float), st)
+    scheduled = scheduled_receipts(rows, inputs, offset, p) + return_receipts(rows, inputs, hist)
+    on_hand = rows["on_hand"].to_numpy(float) - rows["backorders"].fillna(0.0).to_numpy(float)
+    safety = rows["safety_stock"].fillna(0.0).to_numpy(float)
+    firm = rows["suggested_order"].fillna(0.0).to_numpy(float)
+    res = net_echelons(own, scheduled, on_hand, safety, offset, firm, lot_rules(rows, st), parent)
+    starts = hist.future_starts[:p]
+    return Echelons(_projected(rows, res, starts), _transfers(rows, res, parent, offset, starts, st),
+                    _per_row(res, starts), echelon_kpis(rows, res, on_hand, inputs))  # fmt: skip
+
+
+def _projected(rows: pd.DataFrame, res: netting.Netting, starts: pd.DatetimeIndex) -> pd.DataFrame:
+    n, p = res.gross.shape
+    return pd.DataFrame({
+        "sku": np.repeat(rows["sku"].to_numpy(), p), "site": np.repeat(rows["site"].to_numpy(), p),
+        "period_start": np.tile(starts.to_numpy(), n), "gross_requirement": res.gross.ravel(),
+        "scheduled_receipts": res.scheduled.ravel(), "planned_receipts": res.planned_receipts.ravel(),
+        "planned_releases": res.planned_releases.ravel(), "projected_on_hand": res.on_hand.ravel(),
+        "safety_stock": np.repeat(res.safety_stock, p),
+    })[PROJECTED_COLUMNS]  # fmt: skip
+
+
+def period_start(index: np.ndarray, st: Settings) -> pd.DatetimeIndex:
+    """First day of forecast period ``index`` (any whole number, also beyond the horizon)."""
+    index = np.asarray(index, int)
+    if st.period == "month":
+        month0 = st.planning_date.to_period("M").start_time
+        return pd.DatetimeIndex([month0 + pd.DateOffset(months=int(i)) for i in index])
+    return pd.DatetimeIndex(st.planning_date + pd.to_timedelta(index * st.days_per_period, unit="D"))
+
+
+def _transfers(rows: pd.DataFrame, res: netting.Netting, parent: np.ndarray, offset: np.ndarray,
+               starts: pd.DatetimeIndex, st: Settings) -> pd.DataFrame:  # fmt: skip
+    """One line per internal planned release: ship_date = the release period's start, due_date = the start of
+    the period it is received in (release period + offset)."""
+    i, t = np.nonzero((res.planned_releases > 1e-9) & (parent >= 0)[:, None])
+    src = rows["site"].to_numpy()[np.where(parent >= 0, parent, 0)]
+    return pd.DataFrame({
+        "sku": rows["sku"].to_numpy()[i], "origin": src[i], "destination": rows["site"].to_numpy()[i],
+        "quantity": res.planned_releases[i, t], "ship_date": starts[t], "due_date": period_start(t + offset[i], st),
+    })[TRANSFER_COLUMNS]  # fmt: skip
+
+
+def _per_row(res: netting.Netting, starts: pd.DatetimeIndex) -> pd.DataFrame:
+    """run_out_date: start of the first period whose projected on hand is below 0; first_below_safety_stock:
+    of the first below the safety stock; excess_periods (netting.excess_periods)."""
+    def date(idx):
+        return pd.Series(np.where(idx >= 0, starts[np.maximum(idx, 0)], pd.NaT), dtype="datetime64[ns]")
+    return pd.DataFrame({
+        "run_out_date": date(netting.first_below(res.on_hand, np.zeros(len(res.on_hand)))),
+        "first_below_safety_stock": date(netting.first_below(res.on_hand, res.safety_stock)),
+        "excess_periods": netting.excess_periods(res.on_hand, res.safety_stock, res.gross),
+    })  # fmt: skip
+
+
+def echelon_kpis(rows: pd.DataFrame, res: netting.Netting, on_hand: np.ndarray, inputs: Inputs) -> list[KpiRow]:
+    """Projected stockouts (SKU-sites whose projected on hand goes below 0, or below the safety stock, within the
+    horizon) and weeks of cover per echelon (netting.weeks_of_cover; echelon = the Sites type)."""
+    st = inputs.settings
+    out = [
+        KpiRow("projected_stockouts", float(np.sum(netting.first_below(res.on_hand, np.zeros(len(on_hand))) >= 0)),
+               "count", False, "SKU-sites whose projected on hand goes below 0 within the horizon (Projected "
+               "Inventory)"),
+        KpiRow("projected_below_safety_stock", float(np.sum(netting.first_below(res.on_hand, res.safety_stock) >= 0)),
+               "count", False, "SKU-sites whose projected on hand goes below the safety stock within the horizon"),
+    ]  # fmt: skip
+    sites = inputs["Sites"]
+    kind = rows["site"].map(sites.set_index("site")["type"]) if len(sites) else pd.Series(np.nan, index=rows.index)
+    value = rows["unit_cost"].to_numpy(float)
+    for echelon in ECHELONS:
+        mask = (kind == echelon).to_numpy()
+        if mask.any():
+            weeks = netting.weeks_of_cover(on_hand[mask] * value[mask], res.gross[mask] * value[mask, None],
+                                           st.days_per_period)  # fmt: skip
+            out.append(KpiRow(f"weeks_of_cover {echelon}", weeks, "ratio", False,
+                              f"on-hand value at {echelon} sites / their mean weekly gross requirement value "
+                              "(own demand + releases to the sites they replenish) over the horizon"))  # fmt: skip
+    return out
+
+
+AGREED = ("supplier", "unit_price", "lead_time_days", "suggested_order", "expected_arrival")
+
+
+def follow_purchase_orders(out: pd.DataFrame, po_rows: pd.DataFrame) -> None:
+    """The Reorder Plan takes each purchase order line's supplier, price, lead time, quantity and arrival (the
+    supplier allocation may move an order to another supplier), so the Reorder Plan, the Purchase Orders and
+    the Projected Inventory agree; order_value = suggested_order x unit_price."""
+    if not len(po_rows):
+        return
+    for col in AGREED:
+        out.loc[po_rows.index, col] = po_rows[col].to_numpy()
+    out["order_value"] = out["suggested_order"] * out["unit_price"]
