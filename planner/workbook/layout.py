@@ -21,6 +21,7 @@ from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS, key
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",
     "Purchase Orders": "PurchaseOrders",
+    "Projected Inventory": "ProjectedInventory",
     "Service Check": "ServiceCheck",
     "Forecast": "ForecastPlan",
     "KPIs": "KPIs",
@@ -462,6 +463,42 @@ def _beside(left: Table, gap: int = 2) -> tuple[int, int]:
     return (1, left.last_col + gap)
 
 
+AT_RISK = 10  # SKU-sites in the Projected Inventory chart
+
+
+def at_risk(projected: pd.DataFrame, n: int = AT_RISK) -> pd.DataFrame:
+    """The ``n`` SKU-sites most at risk: the most periods below safety stock, then the lowest projected on
+    hand (only those that go below their safety stock at least once)."""
+    p = projected.assign(below=projected["projected_on_hand"] < projected["safety_stock"] - 1e-9)
+    g = p.groupby(["sku", "site"], sort=False).agg(
+        periods_below_safety_stock=("below", "sum"), lowest_projected_on_hand=("projected_on_hand", "min"),
+        safety_stock=("safety_stock", "first"))  # fmt: skip
+    g = g[g["periods_below_safety_stock"] > 0].reset_index()
+    g = g.sort_values(["periods_below_safety_stock", "lowest_projected_on_hand"], ascending=[False, True]).head(n)
+    g.insert(0, "sku_site", g["sku"] + " @ " + g["site"])
+    return g[["sku_site", "periods_below_safety_stock", "lowest_projected_on_hand", "safety_stock"]]
+
+
+def _projected_sheet(result: PlanResult, fmts) -> Sheet:
+    """Projected Inventory: the time-phased record of every SKU-site and period, beside it the SKU-sites
+    most at risk and their chart (lowest projected on hand against the safety stock)."""
+    grid = table(result.projected, TABLE_NAMES["Projected Inventory"], fmts)
+    risk_frame = at_risk(result.projected)
+    risk = table(risk_frame, "InventoryAtRisk", fmts, at=_beside(grid))
+    charts = []
+    if len(risk_frame):
+        low = float(min(risk_frame["lowest_projected_on_hand"].min(), 0.0))
+        top = _top(pd.concat([risk_frame["safety_stock"], risk_frame["lowest_projected_on_hand"]]))
+        maximum, major = nice_scale(max(top, -low))
+        y = Axis("units", "#,##0", minimum=-float(np.ceil(-low / major - 1e-9) * major), maximum=maximum, major=major)
+        charts.append(Chart(
+            "SKU-sites most at risk: lowest projected on hand vs safety stock", risk, "sku_site",
+            [Series("lowest_projected_on_hand", "lowest projected on hand"),
+             Series("safety_stock", "safety stock", line=True, colour=style.LINE_COLOURS[0])],
+            y, anchor=(risk.last_row + 2, risk.at[1])))  # fmt: skip
+    return Sheet("Projected Inventory", [grid, risk], charts, freeze=(2, 3))
+
+
 def _service_sheet(result: PlanResult, fmts) -> Sheet:
     """The Service Check: one row per SKU-site, tuned rows filled; a note where it was not simulated."""
     if result.service is None:
@@ -566,6 +603,7 @@ def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> l
     build = {
         "Reorder Plan": reorder,
         "Purchase Orders": purchase_orders,
+        "Projected Inventory": lambda: _projected_sheet(result, fmts),
         "Service Check": lambda: _service_sheet(result, fmts),
         "Forecast": lambda: Sheet("Forecast", [table(result.forecast, TABLE_NAMES["Forecast"], fmts)], freeze=(2, 3)),
         "KPIs": lambda: _kpi_sheet(result, fmts),

@@ -111,6 +111,11 @@ COLUMN_MEANING = {
     "projected_occupancy": "percent", "plan": "units", "cost_only": "units", "difference": "units",
     "penalty_cost": "money", "late_units": "whole", "cumulative_share": "percent", "a_cutoff": "percent",
     "full": "percent",
+    # time-phased netting (Projected Inventory)
+    "period_start": "date", "gross_requirement": "units", "scheduled_receipts": "units",
+    "planned_receipts": "units", "planned_releases": "units", "projected_on_hand": "units",
+    "run_out_date": "date", "first_below_safety_stock": "date", "excess_periods": "count",
+    "lowest_projected_on_hand": "units", "periods_below_safety_stock": "count",
 }  # fmt: skip
 
 # KPI unit -> meaning of its value and target cells (kg: see kpi_meaning)
