@@ -14,7 +14,8 @@ from planner.core.netting import LotRules, first_below, net
 def record(gross, sched, on_hand, ss, offset, firm, rs, q, r, moq, mult):
     """One SKU-site's MRP record written out plainly: the firm order arrives at the offset; from the next
     period on, a period below the safety stock gets a lot ((s, Q): whole Qs; (R, S): up to safety stock plus
-    the net requirements until the next review, only on review periods); MOQ, then the multiple."""
+    the net requirements until the next review when that is above the stock, only on review periods); MOQ,
+    then the multiple."""
     p = len(gross)
     receipts, closing, level = [0.0] * p, [0.0] * p, on_hand
     if offset < p:
@@ -23,14 +24,11 @@ def record(gross, sched, on_hand, ss, offset, firm, rs, q, r, moq, mult):
         avail = level + sched[t] - gross[t] + receipts[t]
         planned = 0.0
         review_ok = (not rs) or (t - offset) % r == 0
-        if t > offset and review_ok and avail < ss - 1e-9:
-            need = ss - avail
-            if rs:
-                need += sum(gross[j] - sched[j] for j in range(t + 1, min(t + r, p))) if t + 1 < p else 0.0
-                need = max(need, ss - avail)
-                qty = need
-            else:
-                qty = math.ceil(need / q - 1e-9) * q
+        if rs:  # order up to: safety stock + net requirements until the next review, if above the stock
+            qty = ss - avail + sum(gross[j] - sched[j] for j in range(t + 1, min(t + r, p)))
+        else:
+            qty = math.ceil((ss - avail) / q - 1e-9) * q
+        if t > offset and review_ok and qty > 1e-9:
             qty = max(qty, moq)
             m = mult if mult > 0 else 1.0
             qty = math.ceil(qty / m - 1e-9) * m

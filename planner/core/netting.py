@@ -17,8 +17,9 @@ Projected on hand may go below zero: the shortfall is carried as a backorder (SP
 Lot sizing (SPT §15.4 "lot sizing"; the policy of the Reorder Plan):
 - (s, Q): the net requirement rounded up to a whole number of Q (fixed order quantity, multiples of Q);
 - (R, S): receipts only in review periods (every R periods); a receipt raises the projected on hand to the
-  safety stock plus the net requirements until the next review (the time-phased order-up-to level: S minus the
-  demand over the lead time, which the offset already covers);
+  safety stock plus the net requirements until the next review, whenever the stock would otherwise fall below
+  the safety stock before then (the time-phased order-up-to level: S minus the demand over the lead time, which
+  the offset already covers);
 then at least the MOQ and a multiple of the order multiple.
 
 A release cannot lie in the past: the first receipt is the firm planned order released today (Orlicky's firm
@@ -65,13 +66,14 @@ class Netting:
 
 
 def lot_size(need: np.ndarray, rules: LotRules, window_need: np.ndarray) -> np.ndarray:
-    """Planned receipt for a positive ``need`` (units below the safety stock): (s, Q) ceil(need / Q) Q;
-    (R, S) need + ``window_need`` (net requirements until the next review, >= 0); then MOQ and multiple
-    (round_up). 0 where need <= 0."""
+    """Planned receipt for ``need`` (units below the safety stock, may be <= 0): (s, Q) ceil(need / Q) Q where
+    need > 0; (R, S) need + ``window_need`` (net requirements until the next review) where that is > 0, the
+    order-up-to level: a review orders whenever the stock would fall below the safety stock before the next
+    review can bring more; then MOQ and multiple (round_up). 0 otherwise."""
     q = np.where(rules.order_qty > 0, rules.order_qty, 1.0)
     fixed = np.ceil(need / q - 1e-9) * q
-    qty = np.where(rules.rs, need + np.maximum(window_need, 0.0), fixed)
-    return np.where(need > 1e-9, round_up(qty, rules.moq, rules.multiple), 0.0)
+    qty = np.where(rules.rs, need + window_need, fixed)
+    return np.where(qty > 1e-9, round_up(qty, rules.moq, rules.multiple), 0.0)
 
 
 def receipt_allowed(offset: np.ndarray, rules: LotRules, periods: int) -> np.ndarray:
@@ -104,7 +106,7 @@ def net(gross: np.ndarray, scheduled: np.ndarray, on_hand_now: np.ndarray, safet
     level = np.asarray(on_hand_now, float).copy()
     for t in range(p):
         available = level + scheduled[:, t] - gross[:, t] + receipts[:, t]
-        need = np.where(allowed[:, t], safety_stock - available, 0.0)
+        need = np.where(allowed[:, t], safety_stock - available, -np.inf)
         window = flow[idx, np.minimum(t + r, p)] - flow[:, t + 1]
         planned = lot_size(need, rules, window)
         receipts[:, t] += planned
