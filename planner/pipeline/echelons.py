@@ -78,6 +78,7 @@ def internal_terms(rows: pd.DataFrame, inputs: Inputs) -> np.ndarray:
         return parent
     src = rows["site"].map(inputs["Sites"].set_index("site")["source"])
     items = inputs["Items"].set_index("sku")
+    rows["supplier"] = rows["supplier"].astype(object)
     rows.loc[inside, "supplier"] = src[inside].to_numpy()
     rows.loc[inside, "lead_time_days"] = transfer_days(rows, src, inputs)[inside]
     rows.loc[inside, "lead_time_sd_days"] = 0.0
