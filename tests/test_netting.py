@@ -11,7 +11,7 @@ import pytest
 from planner.core.netting import LotRules, first_below, net
 
 
-def record(gross, sched, on_hand, ss, offset, firm, rs, q, r, moq, mult):
+def record(gross, sched, on_hand, ss, offset, firm, rs, q, r, moq, mult, add=False):
     """One SKU-site's MRP record written out plainly: the firm order arrives at the offset; from the next
     period on, a period below the safety stock gets a lot ((s, Q): whole Qs; (R, S): up to safety stock plus
     the net requirements until the next review when that is above the stock, only on review periods); MOQ,
@@ -28,7 +28,7 @@ def record(gross, sched, on_hand, ss, offset, firm, rs, q, r, moq, mult):
             qty = ss - avail + sum(gross[j] - sched[j] for j in range(t + 1, min(t + r, p)))
         else:
             qty = math.ceil((ss - avail) / q - 1e-9) * q
-        if t > offset and review_ok and qty > 1e-9:
+        if (t > offset or (add and t == offset)) and review_ok and qty > 1e-9:
             qty = max(qty, moq)
             m = mult if mult > 0 else 1.0
             qty = math.ceil(qty / m - 1e-9) * m
@@ -60,16 +60,17 @@ def random_instance(rng, n, p):
                 firm=rng.integers(0, 2, n) * rng.integers(0, 100, n).astype(float), rules=rules)
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", range(6))
 def test_vectorised_netting_equals_the_record_loop(seed):
     rng = np.random.default_rng(seed)
     x = random_instance(rng, 60, 20)
-    got = net(**x)
+    add = seed % 2 == 1  # the firm order's period netted too
+    got = net(**x, add_to_firm=add)
     ru = x["rules"]
     for i in range(60):
         rec, rel, oh = record(x["gross"][i], x["scheduled"][i], x["on_hand_now"][i], x["safety_stock"][i],
                               int(x["offset"][i]), x["firm"][i], bool(ru.rs[i]), ru.order_qty[i],
-                              int(ru.review_periods[i]), np.nan_to_num(ru.moq[i]), np.nan_to_num(ru.multiple[i]))
+                              int(ru.review_periods[i]), np.nan_to_num(ru.moq[i]), np.nan_to_num(ru.multiple[i]), add)
         np.testing.assert_allclose(got.planned_receipts[i], rec, err_msg=f"row {i}")
         np.testing.assert_allclose(got.planned_releases[i], rel, err_msg=f"row {i}")
         np.testing.assert_allclose(got.on_hand[i], oh, err_msg=f"row {i}")

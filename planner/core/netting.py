@@ -76,28 +76,30 @@ def lot_size(need: np.ndarray, rules: LotRules, window_need: np.ndarray) -> np.n
     return np.where(qty > 1e-9, round_up(qty, rules.moq, rules.multiple), 0.0)
 
 
-def receipt_allowed(offset: np.ndarray, rules: LotRules, periods: int) -> np.ndarray:
+def receipt_allowed(offset: np.ndarray, rules: LotRules, periods: int, add_to_firm: bool = False) -> np.ndarray:
     """N x P mask of the periods a netted receipt may arrive in: after the firm order's arrival period
-    (t > offset), and for (R, S) only every R periods from it ((t - offset) mod R = 0)."""
+    (t > offset; from it, t >= offset, with ``add_to_firm``), and for (R, S) only every R periods from it
+    ((t - offset) mod R = 0)."""
     t = np.arange(periods)[None, :]
-    after = t > offset[:, None]
+    after = t >= offset[:, None] if add_to_firm else t > offset[:, None]
     r = np.maximum(rules.review_periods, 1)[:, None]
     on_review = ((t - offset[:, None]) % r) == 0
     return after & np.where(rules.rs[:, None], on_review, True)
 
 
 def net(gross: np.ndarray, scheduled: np.ndarray, on_hand_now: np.ndarray, safety_stock: np.ndarray,
-        offset: np.ndarray, firm: np.ndarray, rules: LotRules) -> Netting:  # fmt: skip
+        offset: np.ndarray, firm: np.ndarray, rules: LotRules, add_to_firm: bool = False) -> Netting:  # fmt: skip
     """Net every SKU-site at once (see the module docstring). ``gross``, ``scheduled``: N x P units;
     ``on_hand_now``, ``safety_stock``, ``firm`` (the release today, units): N; ``offset``: N whole periods
-    >= 0 between a release and its receipt."""
+    >= 0 between a release and its receipt. With ``add_to_firm``, the firm order's period is netted too: a
+    lot is added to today's release where the firm order leaves the stock below the safety stock."""
     gross = np.asarray(gross, float)
     n, p = gross.shape
     offset = np.asarray(offset, int)
     receipts = np.zeros((n, p))
     rows = np.flatnonzero(offset < p)
     receipts[rows, offset[rows]] = firm[rows]
-    allowed = receipt_allowed(offset, rules, p)
+    allowed = receipt_allowed(offset, rules, p, add_to_firm)
     # cumulative (gross - scheduled) for the (R, S) window sums: need over t+1 .. next review - 1
     flow = np.cumsum(np.column_stack([np.zeros(n), gross - scheduled]), axis=1)
     r = np.maximum(rules.review_periods, 1)

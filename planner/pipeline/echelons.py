@@ -189,7 +189,8 @@ def lot_rules(rows: pd.DataFrame, st: Settings) -> netting.LotRules:
 
 
 def net_echelons(own: np.ndarray, scheduled: np.ndarray, on_hand: np.ndarray, safety: np.ndarray,
-                 offset: np.ndarray, firm: np.ndarray, rules: netting.LotRules, parent: np.ndarray) -> netting.Netting:  # fmt: skip
+                 offset: np.ndarray, firm: np.ndarray, rules: netting.LotRules, parent: np.ndarray,
+                 add_to_firm: bool = False) -> netting.Netting:  # fmt: skip
     """Net level by level from the bottom (``levels``): a row's gross requirement is its own plus the planned
     releases of the rows it replenishes, in the period they ship. Loops over levels and periods only."""
     gross = own.astype(float).copy()
@@ -200,11 +201,49 @@ def net_echelons(own: np.ndarray, scheduled: np.ndarray, on_hand: np.ndarray, sa
         sel = np.flatnonzero(level == lv)
         sub = netting.LotRules(*(getattr(rules, f)[sel] for f in ("rs", "order_qty", "review_periods", "moq",
                                                                     "multiple")))  # fmt: skip
-        res = netting.net(gross[sel], scheduled[sel], on_hand[sel], safety[sel], offset[sel], firm[sel], sub)
+        res = netting.net(gross[sel], scheduled[sel], on_hand[sel], safety[sel], offset[sel], firm[sel], sub,
+                          add_to_firm)
         receipts[sel], releases[sel], closing[sel] = res.planned_receipts, res.planned_releases, res.on_hand
         up = sel[parent[sel] >= 0]
         np.add.at(gross, parent[up], releases[up])
     return netting.Netting(gross, scheduled, receipts, releases, closing, safety)
+
+
+def _net_rows(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray,
+              add_to_firm: bool) -> tuple[netting.Netting, np.ndarray, np.ndarray]:  # fmt: skip
+    """The netted records of every row, its offsets and its on hand now (on_hand - backorders)."""
+    st = inputs.settings
+    offset = periods(rows["lead_time_days"].fillna(0.0).to_numpy(float), st)
+    scheduled = scheduled_receipts(rows, inputs, offset, own.shape[1]) + return_receipts(rows, inputs, hist)
+    on_hand = rows["on_hand"].to_numpy(float) - rows["backorders"].fillna(0.0).to_numpy(float)
+    safety = rows["safety_stock"].fillna(0.0).to_numpy(float)
+    firm = rows["suggested_order"].fillna(0.0).to_numpy(float)
+    res = net_echelons(own, scheduled, on_hand, safety, offset, firm, lot_rules(rows, st), parent, add_to_firm)
+    return res, offset, on_hand
+
+
+def order_for_the_plan(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History,
+                       own: np.ndarray) -> None:  # fmt: skip
+    """Raise today's orders where the time-phased plan needs more than the policy orders: netting with the
+    firm order's period netted too (``add_to_firm``), today's release above suggested_order is added to it
+    (sites that replenish others see their releases here; the policy sees only their own demand). A raised
+    row is ORDER NOW, ordered today, arriving after its lead time, its note says by how much."""
+    res, _, _ = _net_rows(rows, parent, inputs, hist, own, add_to_firm=True)
+    extra = res.planned_releases[:, 0] - rows["suggested_order"].fillna(0.0).to_numpy(float)
+    up = extra > 1e-9
+    if not up.any():
+        return
+    st = inputs.settings
+    rows.loc[up, "suggested_order"] = rows.loc[up, "suggested_order"].fillna(0.0) + extra[up]
+    rows.loc[up, "order_date"] = st.planning_date
+    rows.loc[up, "expected_arrival"] = st.planning_date + pd.to_timedelta(
+        np.ceil(rows.loc[up, "lead_time_days"].to_numpy(float)), unit="D")  # fmt: skip
+    rows.loc[up, "status"] = "ORDER NOW"
+    rows["order_value"] = rows["suggested_order"] * rows["unit_price"]
+    words = pd.Series(extra, index=rows.index).map("{:,.0f}".format)
+    words = "order raised by " + words + " units: the time-phased plan needs them (Projected Inventory)"
+    note = rows["note"].astype(str)
+    rows["note"] = note.where(~up, np.where(note == "", words, note + "; " + words))
 
 
 def plan_echelons(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray) -> Echelons:
@@ -212,12 +251,7 @@ def plan_echelons(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: 
     as the firm release today, lead time); ``parent`` from ``internal_terms``; ``own``: N x P own requirement."""
     st = inputs.settings
     p = own.shape[1]
-    offset = periods(rows["lead_time_days"].fillna(0.0).to_numpy(float), st)
-    scheduled = scheduled_receipts(rows, inputs, offset, p) + return_receipts(rows, inputs, hist)
-    on_hand = rows["on_hand"].to_numpy(float) - rows["backorders"].fillna(0.0).to_numpy(float)
-    safety = rows["safety_stock"].fillna(0.0).to_numpy(float)
-    firm = rows["suggested_order"].fillna(0.0).to_numpy(float)
-    res = net_echelons(own, scheduled, on_hand, safety, offset, firm, lot_rules(rows, st), parent)
+    res, offset, on_hand = _net_rows(rows, parent, inputs, hist, own, add_to_firm=False)
     starts = hist.future_starts[:p]
     return Echelons(_projected(rows, res, starts), _transfers(rows, res, parent, offset, starts, st),
                     _per_row(res, starts), echelon_kpis(rows, res, on_hand, inputs))  # fmt: skip

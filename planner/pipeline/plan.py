@@ -26,7 +26,13 @@ from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog
 from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow, NetworkResult, PlanResult
 from planner.model.settings import Settings
-from planner.pipeline.echelons import follow_purchase_orders, internal_terms, own_requirement, plan_echelons
+from planner.pipeline.echelons import (
+    follow_purchase_orders,
+    internal_terms,
+    order_for_the_plan,
+    own_requirement,
+    plan_echelons,
+)
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.network import network_kpis, plan_network
 from planner.pipeline.service import ServiceCheck, check_service, tuning_note
@@ -54,13 +60,15 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     parent = internal_terms(rows, inputs)  # rows replenished by a site: transfer terms (echelons.py)
     _path_rates(rows, stock, fc, override, hist.days_per_period)
     out, check = _policy_rows(rows, hist, fc, override, st)
+    own = own_requirement(stock, fc, override, hist.days_per_period)
+    order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
     net = plan_network(inputs, out)
     po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
         po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
         out["note"] = _note_resourced(out, po_rows)
         follow_purchase_orders(out, po_rows)
-    ech = plan_echelons(out, parent, inputs, hist, own_requirement(stock, fc, override, hist.days_per_period))
+    ech = plan_echelons(out, parent, inputs, hist, own)
     out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
     occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, ech.kpis)

@@ -467,35 +467,36 @@ AT_RISK = 10  # SKU-sites in the Projected Inventory chart
 
 
 def at_risk(projected: pd.DataFrame, n: int = AT_RISK) -> pd.DataFrame:
-    """The ``n`` SKU-sites most at risk: the most periods below safety stock, then the lowest projected on
-    hand (only those that go below their safety stock at least once)."""
+    """The ``n`` SKU-sites most at risk: the largest shortfall below their safety stock in any period
+    (safety_stock - lowest projected on hand), then the most periods below it; only those below it once."""
     p = projected.assign(below=projected["projected_on_hand"] < projected["safety_stock"] - 1e-9)
     g = p.groupby(["sku", "site"], sort=False).agg(
         periods_below_safety_stock=("below", "sum"), lowest_projected_on_hand=("projected_on_hand", "min"),
         safety_stock=("safety_stock", "first"))  # fmt: skip
     g = g[g["periods_below_safety_stock"] > 0].reset_index()
-    g = g.sort_values(["periods_below_safety_stock", "lowest_projected_on_hand"], ascending=[False, True]).head(n)
+    g["largest_shortfall"] = g["safety_stock"] - g["lowest_projected_on_hand"]
+    g = g.sort_values(["largest_shortfall", "periods_below_safety_stock"], ascending=False, kind="stable").head(n)
     g.insert(0, "sku_site", g["sku"] + " @ " + g["site"])
-    return g[["sku_site", "periods_below_safety_stock", "lowest_projected_on_hand", "safety_stock"]]
+    return g[["sku_site", "largest_shortfall", "periods_below_safety_stock", "lowest_projected_on_hand",
+              "safety_stock"]]  # fmt: skip
 
 
 def _projected_sheet(result: PlanResult, fmts) -> Sheet:
     """Projected Inventory: the time-phased record of every SKU-site and period, beside it the SKU-sites
-    most at risk and their chart (lowest projected on hand against the safety stock)."""
+    most at risk and their chart (largest shortfall below safety stock, periods below it)."""
     grid = table(result.projected, TABLE_NAMES["Projected Inventory"], fmts)
     risk_frame = at_risk(result.projected)
     risk = table(risk_frame, "InventoryAtRisk", fmts, at=_beside(grid))
     charts = []
     if len(risk_frame):
-        low = float(min(risk_frame["lowest_projected_on_hand"].min(), 0.0))
-        top = _top(pd.concat([risk_frame["safety_stock"], risk_frame["lowest_projected_on_hand"]]))
-        maximum, major = nice_scale(max(top, -low))
-        y = Axis("units", "#,##0", minimum=-float(np.ceil(-low / major - 1e-9) * major), maximum=maximum, major=major)
+        periods = float(risk_frame["periods_below_safety_stock"].max())
         charts.append(Chart(
-            "SKU-sites most at risk: lowest projected on hand vs safety stock", risk, "sku_site",
-            [Series("lowest_projected_on_hand", "lowest projected on hand"),
-             Series("safety_stock", "safety stock", line=True, colour=style.LINE_COLOURS[0])],
-            y, anchor=(risk.last_row + 2, risk.at[1])))  # fmt: skip
+            "SKU-sites most at risk", risk, "sku_site",
+            [Series("largest_shortfall", "largest shortfall below safety stock (units)"),
+             Series("periods_below_safety_stock", "periods below safety stock", line=True, secondary=True,
+                    colour=style.LINE_COLOURS[0])],
+            amount_axis("units below safety stock", _top(risk_frame["largest_shortfall"])),
+            anchor=(risk.last_row + 2, risk.at[1]), y2=amount_axis("periods", max(periods, 1.0))))  # fmt: skip
     return Sheet("Projected Inventory", [grid, risk], charts, freeze=(2, 3))
 
 

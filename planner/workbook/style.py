@@ -115,7 +115,7 @@ COLUMN_MEANING = {
     "period_start": "date", "gross_requirement": "units", "scheduled_receipts": "units",
     "planned_receipts": "units", "planned_releases": "units", "projected_on_hand": "units",
     "run_out_date": "date", "first_below_safety_stock": "date", "excess_periods": "count",
-    "lowest_projected_on_hand": "units", "periods_below_safety_stock": "count",
+    "lowest_projected_on_hand": "units", "periods_below_safety_stock": "count", "largest_shortfall": "units",
 }  # fmt: skip
 
 # KPI unit -> meaning of its value and target cells (kg: see kpi_meaning)
