@@ -129,3 +129,17 @@ def test_bad_source_links_are_reported(tmp_path):
     assert by_code["source_is_store"] == {5}
     assert inputs["Sites"]["source"].isna().all()  # every bad link blanked: bought from suppliers
     plan(inputs)  # and the plan still runs
+
+
+def test_a_grid_larger_than_a_sheet_keeps_the_rows_at_risk_first(monkeypatch):
+    from planner.core.netting import Netting
+    from planner.model.issues import IssueLog
+    from planner.pipeline import echelons
+
+    on_hand = np.array([[5, 5, 5], [1, -1, 0], [5, 5, 5], [5, 4, -2]], float)
+    res = Netting(on_hand, on_hand, on_hand, on_hand, on_hand, np.zeros(4))
+    log = IssueLog()
+    assert list(echelons._rows_that_fit(res, log)) == [0, 1, 2, 3] and not log.count()
+    monkeypatch.setattr(echelons, "MAX_GRID_ROWS", 7)  # room for two SKU-sites of three periods
+    assert list(echelons._rows_that_fit(res, log)) == [1, 3]  # below 0 in periods 1 and 2
+    assert log.frame()["code"].tolist() == ["projection_cut"]

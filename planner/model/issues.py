@@ -52,6 +52,7 @@ class Reason(Enum):
     NO_USABLE_LANES = ("warning", "plan", "Requirements without usable Lanes: no distribution plan")
     UNDELIVERABLE = ("warning", "plan", "a requirement that cannot be delivered in full")
     LATE_DELIVERY = ("info", "plan", "units that arrive after their due date")
+    PROJECTION_CUT = ("info", "plan", "more SKU-sites x periods than a sheet holds: Projected Inventory shows part")
 
     def __init__(self, severity: str, category: str, meaning: str) -> None:
         self.severity = severity

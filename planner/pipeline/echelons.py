@@ -253,8 +253,33 @@ def plan_echelons(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: 
     p = own.shape[1]
     res, offset, on_hand = _net_rows(rows, parent, inputs, hist, own, add_to_firm=False)
     starts = hist.future_starts[:p]
-    return Echelons(_projected(rows, res, starts), _transfers(rows, res, parent, offset, starts, st),
-                    _per_row(res, starts), echelon_kpis(rows, res, on_hand, inputs))  # fmt: skip
+    keep = _rows_that_fit(res, inputs.issues)
+    return Echelons(_projected(rows.iloc[keep], _take(res, keep), starts),
+                    _transfers(rows, res, parent, offset, starts, st), _per_row(res, starts),
+                    echelon_kpis(rows, res, on_hand, inputs))  # fmt: skip
+
+
+MAX_GRID_ROWS = 1_048_575  # data rows a worksheet holds under its header (Excel's 1,048,576 rows)
+
+
+def _rows_that_fit(res: netting.Netting, log: IssueLog) -> np.ndarray:
+    """The plan rows the Projected Inventory shows: all when rows x periods fit on a sheet, else as many as fit,
+    the earliest below their safety stock first (then in Stock order), logged as PROJECTION_CUT."""
+    n, p = res.gross.shape
+    fit = MAX_GRID_ROWS // max(p, 1)
+    if n <= fit:
+        return np.arange(n)
+    first = netting.first_below(res.on_hand, res.safety_stock)
+    keep = np.sort(np.argsort(np.where(first >= 0, first, p), kind="stable")[:fit])
+    log.add(Reason.PROJECTION_CUT, "Projected Inventory", None, "", n,
+            f"{n:,} SKU-sites x {p} periods do not fit on a sheet: the {fit:,} that go below their safety stock "
+            "earliest are shown (all are netted, and counted in the KPIs)")  # fmt: skip
+    return keep
+
+
+def _take(res: netting.Netting, keep: np.ndarray) -> netting.Netting:
+    return netting.Netting(res.gross[keep], res.scheduled[keep], res.planned_receipts[keep],
+                           res.planned_releases[keep], res.on_hand[keep], res.safety_stock[keep])  # fmt: skip
 
 
 def _projected(rows: pd.DataFrame, res: netting.Netting, starts: pd.DatetimeIndex) -> pd.DataFrame:
