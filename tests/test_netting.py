@@ -55,9 +55,15 @@ def random_instance(rng, n, p):
         moq=np.where(rng.random(n) < 0.3, rng.integers(0, 100, n), np.nan),
         multiple=np.where(rng.random(n) < 0.3, rng.integers(1, 24, n), np.nan),
     )
-    return dict(gross=gross, scheduled=sched, on_hand_now=rng.integers(-20, 150, n).astype(float),
-                safety_stock=rng.integers(0, 60, n).astype(float), offset=rng.integers(0, p + 2, n),
-                firm=rng.integers(0, 2, n) * rng.integers(0, 100, n).astype(float), rules=rules)
+    return dict(
+        gross=gross,
+        scheduled=sched,
+        on_hand_now=rng.integers(-20, 150, n).astype(float),
+        safety_stock=rng.integers(0, 60, n).astype(float),
+        offset=rng.integers(0, p + 2, n),
+        firm=rng.integers(0, 2, n) * rng.integers(0, 100, n).astype(float),
+        rules=rules,
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -68,9 +74,20 @@ def test_vectorised_netting_equals_the_record_loop(seed):
     got = net(**x, add_to_firm=add)
     ru = x["rules"]
     for i in range(60):
-        rec, rel, oh = record(x["gross"][i], x["scheduled"][i], x["on_hand_now"][i], x["safety_stock"][i],
-                              int(x["offset"][i]), x["firm"][i], bool(ru.rs[i]), ru.order_qty[i],
-                              int(ru.review_periods[i]), np.nan_to_num(ru.moq[i]), np.nan_to_num(ru.multiple[i]), add)
+        rec, rel, oh = record(
+            x["gross"][i],
+            x["scheduled"][i],
+            x["on_hand_now"][i],
+            x["safety_stock"][i],
+            int(x["offset"][i]),
+            x["firm"][i],
+            bool(ru.rs[i]),
+            ru.order_qty[i],
+            int(ru.review_periods[i]),
+            np.nan_to_num(ru.moq[i]),
+            np.nan_to_num(ru.multiple[i]),
+            add,
+        )
         np.testing.assert_allclose(got.planned_receipts[i], rec, err_msg=f"row {i}")
         np.testing.assert_allclose(got.planned_releases[i], rel, err_msg=f"row {i}")
         np.testing.assert_allclose(got.on_hand[i], oh, err_msg=f"row {i}")
@@ -80,8 +97,15 @@ def test_vectorised_netting_equals_the_record_loop(seed):
 def _one(gross, on_hand, ss, rs=False, q=50.0, r=1, moq=np.nan, mult=np.nan, offset=1, firm=0.0):
     rules = LotRules(np.array([rs]), np.array([q]), np.array([r]), np.array([moq]), np.array([mult]))
     g = np.array([gross], float)
-    return net(g, np.zeros_like(g), np.array([on_hand], float), np.array([ss], float), np.array([offset]),
-               np.array([firm], float), rules)
+    return net(
+        g,
+        np.zeros_like(g),
+        np.array([on_hand], float),
+        np.array([ss], float),
+        np.array([offset]),
+        np.array([firm], float),
+        rules,
+    )
 
 
 def test_fixed_order_quantity_in_multiples_of_q():

@@ -151,7 +151,9 @@ def return_receipts(rows: pd.DataFrame, inputs: Inputs, hist: History) -> np.nda
         back = part["date"] + pd.to_timedelta(days, unit="D")
         pending = (back >= st.planning_date).to_numpy() & (part["date"] < st.planning_date).to_numpy()
         row = keys.get_indexer(pd.MultiIndex.from_frame(part[["sku", "site"]]))
-        out += _spread(len(rows), p, row[pending], period_of(back[pending], st), part["quantity"].to_numpy(float)[pending])
+        out += _spread(
+            len(rows), p, row[pending], period_of(back[pending], st), part["quantity"].to_numpy(float)[pending]
+        )
         out += _forecast_returns(part, rows, st, hist, int(periods(days, st)))
     return out
 
@@ -168,7 +170,9 @@ def _forecast_returns(part: pd.DataFrame, rows: pd.DataFrame, st: Settings, hist
     return out
 
 
-def own_requirement(stock: pd.DataFrame, fc: ForecastResult, override: np.ndarray, days_per_period: float) -> np.ndarray:
+def own_requirement(
+    stock: pd.DataFrame, fc: ForecastResult, override: np.ndarray, days_per_period: float
+) -> np.ndarray:
     """N x P own gross requirement: the forecast per period, or forecast_per_day x days per period where
     Stock gives it (the Forecast sheet's values)."""
     given = stock["forecast_per_day"].to_numpy(float)[:, None] * days_per_period
@@ -181,8 +185,9 @@ def lot_rules(rows: pd.DataFrame, st: Settings) -> netting.LotRules:
     return netting.LotRules(
         rs=(rows["policy"] == "RS").to_numpy(),
         order_qty=rows["order_quantity"].fillna(0.0).to_numpy(float),
-        review_periods=np.maximum(np.round(rows["review_days"].fillna(0.0).to_numpy(float) / st.days_per_period), 1
-                                  ).astype(int),  # fmt: skip
+        review_periods=np.maximum(
+            np.round(rows["review_days"].fillna(0.0).to_numpy(float) / st.days_per_period), 1
+        ).astype(int),  # fmt: skip
         moq=rows["moq"].to_numpy(float),
         multiple=rows["order_multiple"].to_numpy(float),
     )
@@ -201,8 +206,9 @@ def net_echelons(own: np.ndarray, scheduled: np.ndarray, on_hand: np.ndarray, sa
         sel = np.flatnonzero(level == lv)
         sub = netting.LotRules(*(getattr(rules, f)[sel] for f in ("rs", "order_qty", "review_periods", "moq",
                                                                     "multiple")))  # fmt: skip
-        res = netting.net(gross[sel], scheduled[sel], on_hand[sel], safety[sel], offset[sel], firm[sel], sub,
-                          add_to_firm)
+        res = netting.net(
+            gross[sel], scheduled[sel], on_hand[sel], safety[sel], offset[sel], firm[sel], sub, add_to_firm
+        )
         receipts[sel], releases[sel], closing[sel] = res.planned_receipts, res.planned_releases, res.on_hand
         up = sel[parent[sel] >= 0]
         np.add.at(gross, parent[up], releases[up])
@@ -317,8 +323,10 @@ def _transfers(rows: pd.DataFrame, res: netting.Netting, parent: np.ndarray, off
 def _per_row(res: netting.Netting, starts: pd.DatetimeIndex) -> pd.DataFrame:
     """run_out_date: start of the first period whose projected on hand is below 0; first_below_safety_stock:
     of the first below the safety stock; excess_periods (netting.excess_periods)."""
+
     def date(idx):
         return pd.Series(np.where(idx >= 0, starts[np.maximum(idx, 0)], pd.NaT), dtype="datetime64[ns]")
+
     return pd.DataFrame({
         "run_out_date": date(netting.first_below(res.on_hand, np.zeros(len(res.on_hand)))),
         "first_below_safety_stock": date(netting.first_below(res.on_hand, res.safety_stock)),

@@ -266,7 +266,16 @@ SHEETS: dict[str, SheetSpec] = {
 
 
 # Output sheets, in the order they are written. Reorder Plan's columns are the contract's, then extras.
-OUTPUT_SHEETS = ("Reorder Plan", "Purchase Orders", "Projected Inventory", "Service Check", "Forecast", "KPIs", "Issues", "Run Info")
+OUTPUT_SHEETS = (
+    "Reorder Plan",
+    "Purchase Orders",
+    "Projected Inventory",
+    "Service Check",
+    "Forecast",
+    "KPIs",
+    "Issues",
+    "Run Info",
+)
 # Network sheets (written when their inputs exist: Offers; Requirements with Lanes).
 NETWORK_SHEETS = ("Supplier Scorecard", "Supplier Allocation", "Distribution Plan", "Shipments", "Carbon")
 

@@ -235,7 +235,9 @@ def _three_echelons(rng: np.random.Generator, items: pd.DataFrame, sites: pd.Dat
     for store in stores[:STOCKED_STORES]:
         for sku in rng.choice(skus, min(20, len(skus)), replace=False):
             y = _pattern(rng, "smooth" if rng.random() < 0.6 else "erratic", rng.gamma(2.0, 4.0), t)
-            demand.append(pd.DataFrame({"sku": sku, "site": store, "date": np.array(dates)[y > 0], "quantity": y[y > 0]}))
+            demand.append(
+                pd.DataFrame({"sku": sku, "site": store, "date": np.array(dates)[y > 0], "quantity": y[y > 0]})
+            )
             stock.append({"sku": sku, "site": store, "on_hand": float(np.round(y[-4:].mean() * rng.uniform(0.5, 3))),
                           "on_order": 0.0, "backorders": 0.0})  # fmt: skip
     return {"Stock": pd.DataFrame(stock), "Demand": pd.concat(demand, ignore_index=True),
@@ -262,6 +264,9 @@ def _returns(rng: np.random.Generator, skus: np.ndarray, sites: list, dates: lis
         for sku in rng.choice(skus, min(6, len(skus)), replace=False):
             for day in dates[-26:]:
                 if rng.random() < 0.5:
-                    rows.append({"sku": sku, "site": site, "date": day.date(), "quantity": float(rng.integers(1, 5)),
-                                 "disposition": str(rng.choice(["restock", "restock", "refurbish", "scrap"]))})  # fmt: skip
+                    quantity = float(rng.integers(1, 5))
+                    kind = str(rng.choice(["restock", "restock", "refurbish", "scrap"]))
+                    rows.append(
+                        {"sku": sku, "site": site, "date": day.date(), "quantity": quantity, "disposition": kind}
+                    )
     return pd.DataFrame(rows).drop_duplicates(["sku", "site", "date", "disposition"])

@@ -274,8 +274,9 @@ def _check_sources(sites: pd.DataFrame, sheet: str, h: dict, log: IssueLog) -> N
     sites["source"] = src.where(~(unknown | store), None)
     cycle = _on_cycle(dict(zip(sites["site"], sites["source"], strict=True)))
     looped = sites["site"].isin(cycle).to_numpy()
-    log.add(Reason.SOURCE_CYCLE, sheet, sites.loc[looped, "_row"].to_numpy(), col, sites.loc[looped, "source"].to_numpy(),
-            "source links go round in a circle (" + " -> ".join(sorted(cycle)) + "); these links are ignored")  # fmt: skip
+    words = "source links go round in a circle (" + " -> ".join(sorted(cycle)) + "); these links are ignored"
+    log.add(Reason.SOURCE_CYCLE, sheet, sites.loc[looped, "_row"].to_numpy(), col,
+            sites.loc[looped, "source"].to_numpy(), words)  # fmt: skip
     sites.loc[looped, "source"] = None
 
 
