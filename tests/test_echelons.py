@@ -121,8 +121,11 @@ def test_two_echelons_open_orders_and_returns(tmp_path):
 def test_bad_source_links_are_reported(tmp_path):
     sites = [["site", "type", "source"], ["S1", "dc", "S3"], ["S3", "dc", "S1"], ["S4", "store", "Nowhere"],
              ["S5", "dc", "S4"], ["S6", "dc", "S6"]]  # fmt: skip
-    inputs = load(_workbook(tmp_path, Sites=sites))
+    orders = [["sku", "site", "quantity", "due_date"], ["A", "Atlantis", 5, DAY.to_pydatetime()]]
+    inputs = load(_workbook(tmp_path, Sites=sites, **{"Open Orders": orders}))
     issues = inputs.issues.frame()
+    unknown = issues[issues["code"] == "unknown_site"]
+    assert unknown[["sheet", "row", "column", "value"]].values.tolist() == [["Open Orders", 2, "site", "Atlantis"]]
     by_code = issues.groupby("code")["row"].apply(set)
     assert by_code["source_cycle"] == {2, 3, 6}
     assert by_code["unknown_source"] == {4}

@@ -254,6 +254,10 @@ def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log:
     if len(reqs):
         _unknown(reqs, "destination", known, names["Requirements"],
                  hdr["Requirements"].get("destination", "destination"), log, Reason.UNKNOWN_SITE, what)  # fmt: skip
+    for sheet in ("Open Orders", "Returns"):
+        if len(tables[sheet]):
+            _unknown(tables[sheet], "site", known, names[sheet], hdr[sheet].get("site", "site"), log,
+                     Reason.UNKNOWN_SITE, what)  # fmt: skip
 
 
 def _check_sources(sites: pd.DataFrame, sheet: str, h: dict, log: IssueLog) -> None:
