@@ -25,6 +25,8 @@ OUTPUT: dict[str, list[str]] = {
                      "inventory_position", "suggested_order", "order_date", "expected_arrival", "days_of_cover",
                      "status"],
     "Purchase Orders": ["supplier", "sku"],
+    "Projected Inventory": ["sku", "site", "period_start", "gross_requirement", "scheduled_receipts",
+                            "planned_receipts", "planned_releases", "projected_on_hand", "safety_stock"],
     "KPIs": ["kpi", "value", "target", "status"],
     "Issues": ["severity", "sheet", "row", "column", "value", "message"],
     "Run Info": [],

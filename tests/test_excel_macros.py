@@ -272,7 +272,7 @@ def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
     want = openpyxl.load_workbook(headless_out)
     for name in macros.REORDER_SHEETS:
         assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
-    assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 601
+    assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 681
 
 
 @pytest.mark.slow

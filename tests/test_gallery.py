@@ -69,7 +69,7 @@ def test_libreoffice_shows_each_number_in_its_unit(sheets, tmp_path):
         return {r[0]: [v.strip() for v in r[1:]] for r in csv.reader(io.StringIO(path.read_text())) if r}
 
     info = shown("Run Info")
-    assert info["sku-sites planned"][0] == "60"
+    assert info["sku-sites planned"][0] == "140"  # 20 SKUs x 3 sites + 4 stocked stores x 20
     assert info["setting service_level"][0] == "95.0%"
     assert info["setting order_cost"][0] == "50.00 EUR"
     assert info["setting lead_time_days"][0] == "14 days"

@@ -32,7 +32,7 @@ def test_tolerant_headers_and_sheet_names(tmp_path):
 @pytest.mark.slow
 def test_excel_tables_are_read_with_excel_row_numbers(small_sample):
     inputs = load(small_sample)
-    assert len(inputs["Items"]) == 20 and len(inputs["Stock"]) == 60
+    assert len(inputs["Items"]) == 20 and len(inputs["Stock"]) == 140
     assert inputs["Items"]["_row"].iloc[0] == 2  # header in row 1
 
 

@@ -44,7 +44,7 @@ def test_service_check_sheet_and_columns(tuned):
     out = path.with_name("svc.planned.xlsx")
     wb = openpyxl.load_workbook(out)
     assert "Service Check" in wb.sheetnames
-    assert wb.sheetnames.index("Service Check") == wb.sheetnames.index("Purchase Orders") + 1
+    assert wb.sheetnames.index("Service Check") == wb.sheetnames.index("Projected Inventory") + 1
     sc = result.service.set_index("sku")
     rp = result.reorder.set_index("sku")
     assert set(sc.index) == {"A", "B", "C"}

@@ -57,7 +57,12 @@ def test_sample_is_realistic_and_reproducible():
     a, b = sample_frames(), sample_frames()
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
-    assert len(a["Items"]) == 200 and len(a["Stock"]) == 600
+    assert len(a["Items"]) == 200 and len(a["Stock"]) == 600 + 4 * 20  # 3 sites x 200, 4 stocked stores x 20
+    sites = a["Sites"].set_index("site")  # three echelons: plant -> DCs -> stores
+    assert sites["source"].map(sites["type"]).dropna().to_dict() == {
+        s: {"dc": "plant", "store": "dc"}[t] for s, t in sites["type"].items() if t != "plant"
+    }
+    assert len(a["Open Orders"]) and set(a["Returns"]["disposition"]) == {"restock", "refurbish", "scrap"}
     d = a["Demand"]
     weeks = d["date"].nunique()
     assert weeks == 104 and d["date"].max() < pd.Timestamp("2026-11-02")

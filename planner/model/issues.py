@@ -35,6 +35,11 @@ class Reason(Enum):
     TRUCK_WITHOUT_CAPACITY = ("warning", "data", "a truck cost without a truck capacity: the truck cost is ignored")
     SHIPPED_WITHOUT_WEIGHT = ("warning", "data", "a shipped item without a weight: its transport CO2 counts 0")
     SHIPPED_WITHOUT_VOLUME = ("warning", "data", "an item on per-truck lanes without a volume: takes no room")
+    UNKNOWN_SOURCE = ("warning", "data", "a source not on Sites: the site is taken as bought from suppliers")
+    SOURCE_IS_STORE = ("warning", "data", "a store as a source: the site is taken as bought from suppliers")
+    SOURCE_CYCLE = ("error", "data", "source links that go round in a circle: the circle's links are ignored")
+    SOURCE_WITHOUT_STOCK = ("warning", "data", "a source without a Stock row for the sku: bought from suppliers")
+    OPEN_ORDERS_OVER_ON_ORDER = ("info", "data", "Open Orders and Stock.on_order for one sku/site: Open Orders used")
     # settings
     UNKNOWN_SETTING = ("warning", "data", "a setting planner does not know: ignored")
     BAD_SETTING = ("warning", "data", "a setting value that is not valid: its default applies")
@@ -47,6 +52,7 @@ class Reason(Enum):
     NO_USABLE_LANES = ("warning", "plan", "Requirements without usable Lanes: no distribution plan")
     UNDELIVERABLE = ("warning", "plan", "a requirement that cannot be delivered in full")
     LATE_DELIVERY = ("info", "plan", "units that arrive after their due date")
+    PROJECTION_CUT = ("info", "plan", "more SKU-sites x periods than a sheet holds: Projected Inventory shows part")
 
     def __init__(self, severity: str, category: str, meaning: str) -> None:
         self.severity = severity

@@ -17,7 +17,8 @@ REORDER_COLUMNS = [
     "service_type", "service_level", "safety_factor", "safety_stock", "reorder_point", "order_up_to",
     "order_quantity", "on_hand", "on_order", "backorders", "inventory_position", "suggested_order",
     "unit_price", "order_value", "order_date", "expected_arrival", "days_of_cover", "expected_fill_rate",
-    "simulated_fill_rate", "excess_units", "status", "note",
+    "simulated_fill_rate", "excess_units", "run_out_date", "first_below_safety_stock", "excess_periods", "status",
+    "note",
 ]  # fmt: skip
 
 
@@ -107,3 +108,6 @@ class PlanResult:
     network: NetworkResult = field(default_factory=NetworkResult)
     service: pd.DataFrame | None = None  # the Service Check (None with service_check = off)
     issue_counts: IssueCounts = field(default_factory=IssueCounts)
+    projected: pd.DataFrame | None = None  # Projected Inventory: one row per sku, site and period
+    # planned transfers (sku, origin, destination, quantity, ship_date, due_date): the internal planned releases
+    transfers: pd.DataFrame | None = None

@@ -107,6 +107,10 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "lead_time_sd_days", 0, "number", "Lead-time sd when nothing else gives one", minimum=0, maximum=MAX_DAYS
         ),
+        Setting("return_restock_days", 2, "number", "Days from a restocked return to stock", minimum=0,
+                maximum=MAX_DAYS),
+        Setting("return_refurbish_days", 14, "number", "Days from a refurbished return to stock", minimum=0,
+                maximum=MAX_DAYS),
         Setting("forecast_method", "auto", "choice", "Forecast method for all series", FORECAST_METHODS),
         Setting(
             "season_length", None, "int", "Periods per season (52 weeks, 12 months, 7 days)", minimum=1, maximum=520
@@ -253,6 +257,8 @@ class Settings:
     service_check: str
     lead_time_days: float
     lead_time_sd_days: float
+    return_restock_days: float
+    return_refurbish_days: float
     forecast_method: str
     season_length: int
     carbon_price_per_t: float

@@ -26,6 +26,13 @@ from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog
 from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow, NetworkResult, PlanResult
 from planner.model.settings import Settings
+from planner.pipeline.echelons import (
+    follow_purchase_orders,
+    internal_terms,
+    order_for_the_plan,
+    own_requirement,
+    plan_echelons,
+)
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.leadtime import lead_time_demand
 from planner.pipeline.network import network_kpis, plan_network
@@ -51,16 +58,22 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     rows = _sku_site_rows(inputs)
     override = _demand_rates(rows, stock, fc, hist.days_per_period)
     _supplier_terms(rows, cheapest_offers(inputs["Offers"], inputs["Suppliers"]), st)
+    parent = internal_terms(rows, inputs)  # rows replenished by a site: transfer terms (echelons.py)
     _path_rates(rows, stock, fc, override, hist.days_per_period)
     lead_time_demand(rows, hist, fc, override, st)
     out, check = _policy_rows(rows, hist, fc, override, st)
+    own = own_requirement(stock, fc, override, hist.days_per_period)
+    order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
     net = plan_network(inputs, out)
-    po_rows = out
+    po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
-        po_rows = follow_allocation(out, net.allocation.lines, net.scorecard)
+        po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
         out["note"] = _note_resourced(out, po_rows)
+        follow_purchase_orders(out, po_rows)
+    ech = plan_echelons(out, parent, inputs, hist, own)
+    out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
-    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net)
+    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, ech.kpis)
     return PlanResult(
         reorder=reorder.reset_index(drop=True),
         purchase_orders=purchase_orders(po_rows),
@@ -74,6 +87,8 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         network=net,
         service=check.frame.reset_index(drop=True) if check else None,
         issue_counts=IssueCounts(log.count(category="data"), log.count("error", "data"), log.count(category="plan")),
+        projected=ech.projected,
+        transfers=ech.transfers,
     )
 
 
@@ -153,7 +168,7 @@ def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override
 
 
 def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: History, fc: ForecastResult,
-          net: NetworkResult) -> tuple[pd.DataFrame | None, pd.DataFrame]:  # fmt: skip
+          net: NetworkResult, more: list[KpiRow]) -> tuple[pd.DataFrame | None, pd.DataFrame]:  # fmt: skip
     """Occupancy per site and the KPI table (forecast accuracy on the hold-out of the history)."""
     st = inputs.settings
     h = holdout_length(hist.Y.shape[1], st.horizon_periods)
@@ -170,7 +185,7 @@ def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: Histor
         "orders covering more than max_cover_days of demand (MOQ or multiple)",
     )
     kpis = stock_kpis(out, st.kpi_targets, st.days_per_year, wape, bias, occupancy, st.kpi_amber_band,
-                      [*_simulated_kpi(out), long_orders, *network_kpis(net)])  # fmt: skip
+                      [*_simulated_kpi(out), long_orders, *network_kpis(net), *more])  # fmt: skip
     return occupancy, kpis
 
 

@@ -185,6 +185,8 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("site", "text", True, meaning="Site name, unique"),
                 Column("type", "choice", choices=("plant", "dc", "store"), meaning="plant, dc or store"),
                 Column("capacity_m3", unit="m³", minimum=0, meaning="Storage capacity"),
+                Column("source", "text", meaning="Site that replenishes this site (blank: bought from suppliers)"),
+                _days("handling_days", "Days the site needs to receive and put away a transfer (adds to transit)"),
             ),
         ),  # fmt: skip
         SheetSpec(
@@ -219,6 +221,38 @@ SHEETS: dict[str, SheetSpec] = {
             ),
         ),  # fmt: skip
         SheetSpec(
+            "Open Orders",
+            False,
+            "SKU x site x source x due date",
+            ("sku", "site", "source", "due_date"),
+            (
+                Column("sku", "text", True, meaning="Item code, as on Items"),
+                Column("site", "text", True, meaning="Site the order will be received at"),
+                Column("source", "text", meaning="Supplier or site it comes from (blank: a purchase order)"),
+                _qty("quantity", "Units still to be received", required=True),
+                Column("due_date", "date", True, meaning="Date the units are due at the site"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Returns",
+            False,
+            "SKU x site x date x disposition",
+            ("sku", "site", "date", "disposition"),
+            (
+                Column("sku", "text", True, meaning="Item code, as on Items"),
+                Column("site", "text", True, meaning="Site the units were returned to"),
+                Column("date", "date", True, meaning="Day of the return"),
+                _qty("quantity", "Units returned that day", required=True),
+                Column(
+                    "disposition",
+                    "choice",
+                    True,
+                    choices=("restock", "refurbish", "scrap"),
+                    meaning="restock = back to stock; refurbish = back after repair; scrap = lost",
+                ),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
             "Settings",
             False,
             "setting",
@@ -233,7 +267,16 @@ SHEETS: dict[str, SheetSpec] = {
 
 
 # Output sheets, in the order they are written. Reorder Plan's columns are the contract's, then extras.
-OUTPUT_SHEETS = ("Reorder Plan", "Purchase Orders", "Service Check", "Forecast", "KPIs", "Issues", "Run Info")
+OUTPUT_SHEETS = (
+    "Reorder Plan",
+    "Purchase Orders",
+    "Projected Inventory",
+    "Service Check",
+    "Forecast",
+    "KPIs",
+    "Issues",
+    "Run Info",
+)
 # Network sheets (written when their inputs exist: Offers; Requirements with Lanes).
 NETWORK_SHEETS = ("Supplier Scorecard", "Supplier Allocation", "Distribution Plan", "Shipments", "Carbon")
 

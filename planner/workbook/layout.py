@@ -21,6 +21,7 @@ from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS, key
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",
     "Purchase Orders": "PurchaseOrders",
+    "Projected Inventory": "ProjectedInventory",
     "Service Check": "ServiceCheck",
     "Forecast": "ForecastPlan",
     "KPIs": "KPIs",
@@ -462,6 +463,43 @@ def _beside(left: Table, gap: int = 2) -> tuple[int, int]:
     return (1, left.last_col + gap)
 
 
+AT_RISK = 10  # SKU-sites in the Projected Inventory chart
+
+
+def at_risk(projected: pd.DataFrame, n: int = AT_RISK) -> pd.DataFrame:
+    """The ``n`` SKU-sites most at risk: the largest shortfall below their safety stock in any period
+    (safety_stock - lowest projected on hand), then the most periods below it; only those below it once."""
+    p = projected.assign(below=projected["projected_on_hand"] < projected["safety_stock"] - 1e-9)
+    g = p.groupby(["sku", "site"], sort=False).agg(
+        periods_below_safety_stock=("below", "sum"), lowest_projected_on_hand=("projected_on_hand", "min"),
+        safety_stock=("safety_stock", "first"))  # fmt: skip
+    g = g[g["periods_below_safety_stock"] > 0].reset_index()
+    g["largest_shortfall"] = g["safety_stock"] - g["lowest_projected_on_hand"]
+    g = g.sort_values(["largest_shortfall", "periods_below_safety_stock"], ascending=False, kind="stable").head(n)
+    g.insert(0, "sku_site", g["sku"] + " @ " + g["site"])
+    return g[["sku_site", "largest_shortfall", "periods_below_safety_stock", "lowest_projected_on_hand",
+              "safety_stock"]]  # fmt: skip
+
+
+def _projected_sheet(result: PlanResult, fmts) -> Sheet:
+    """Projected Inventory: the time-phased record of every SKU-site and period, beside it the SKU-sites
+    most at risk and their chart (largest shortfall below safety stock, periods below it)."""
+    grid = table(result.projected, TABLE_NAMES["Projected Inventory"], fmts)
+    risk_frame = at_risk(result.projected)
+    risk = table(risk_frame, "InventoryAtRisk", fmts, at=_beside(grid))
+    charts = []
+    if len(risk_frame):
+        periods = float(risk_frame["periods_below_safety_stock"].max())
+        charts.append(Chart(
+            "SKU-sites most at risk", risk, "sku_site",
+            [Series("largest_shortfall", "largest shortfall below safety stock (units)"),
+             Series("periods_below_safety_stock", "periods below safety stock", line=True, secondary=True,
+                    colour=style.LINE_COLOURS[0])],
+            amount_axis("units below safety stock", _top(risk_frame["largest_shortfall"])),
+            anchor=(risk.last_row + 2, risk.at[1]), y2=amount_axis("periods", max(periods, 1.0))))  # fmt: skip
+    return Sheet("Projected Inventory", [grid, risk], charts, freeze=(2, 3))
+
+
 def _service_sheet(result: PlanResult, fmts) -> Sheet:
     """The Service Check: one row per SKU-site, tuned rows filled; a note where it was not simulated."""
     if result.service is None:
@@ -568,6 +606,7 @@ def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> l
     build = {
         "Reorder Plan": reorder,
         "Purchase Orders": purchase_orders,
+        "Projected Inventory": lambda: _projected_sheet(result, fmts),
         "Service Check": lambda: _service_sheet(result, fmts),
         "Forecast": lambda: Sheet("Forecast", [table(result.forecast, TABLE_NAMES["Forecast"], fmts)], freeze=(2, 3)),
         "KPIs": lambda: _kpi_sheet(result, fmts),

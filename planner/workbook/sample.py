@@ -75,6 +75,9 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
     )
     net = _network(np.random.default_rng(seed + 1000), items, stock, list(sites_df["site"]))
     sites_df = pd.concat([sites_df, net["Sites"]], ignore_index=True)
+    chain = _three_echelons(np.random.default_rng(seed + 2000), items, sites_df, suppliers, dates)
+    stock = pd.concat([stock, chain["Stock"]], ignore_index=True)
+    demand_parts.append(chain["Demand"])
     settings = pd.DataFrame(
         [
             ("planning_date", PLANNING_DATE.date()),
@@ -98,6 +101,8 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
         "Sites": sites_df,
         "Requirements": net["Requirements"],
         "Lanes": net["Lanes"],
+        "Open Orders": chain["Open Orders"],
+        "Returns": chain["Returns"],
         "Settings": settings,
     }
 
@@ -207,3 +212,61 @@ def _network(rng: np.random.Generator, items: pd.DataFrame, stock: pd.DataFrame,
                           "transit_days": 3.0, "cost_per_unit": float(np.round(0.4 + 0.002 * km, 2)),
                           "co2_kg_per_tkm": 0.107})  # fmt: skip
     return {"Sites": new_sites, "Requirements": pd.DataFrame(req), "Lanes": pd.DataFrame(lanes)}
+
+
+STOCKED_STORES = 4  # stores that hold stock of their own (a Stock row and demand history)
+
+
+def _three_echelons(rng: np.random.Generator, items: pd.DataFrame, sites: pd.DataFrame, suppliers: pd.DataFrame,
+                    dates: list) -> dict:  # fmt: skip
+    """The supply chain plant -> DCs -> stores (a separate random stream): Sites.source and handling_days (set
+    on ``sites`` in place), stocked stores with their own demand history, Open Orders (purchase orders to the
+    plant, transfers to the DCs) and Returns (restock, refurbish, scrap) at stores and DCs."""
+    kind = sites.set_index("site")["type"]
+    plant = kind[kind == "plant"].index[0]
+    dcs = list(kind[kind == "dc"].index)
+    stores = list(kind[kind == "store"].index)
+    sites["source"] = [None if t == "plant" else plant if t == "dc" else dcs[k % len(dcs)]
+                       for k, t in enumerate(sites["type"])]  # fmt: skip
+    sites["handling_days"] = np.where(sites["type"] == "dc", 1.0, np.where(sites["type"] == "store", 0.5, np.nan))
+    skus = items["sku"].to_numpy()
+    t = np.arange(len(dates))
+    stock, demand = [], []
+    for store in stores[:STOCKED_STORES]:
+        for sku in rng.choice(skus, min(20, len(skus)), replace=False):
+            y = _pattern(rng, "smooth" if rng.random() < 0.6 else "erratic", rng.gamma(2.0, 4.0), t)
+            demand.append(
+                pd.DataFrame({"sku": sku, "site": store, "date": np.array(dates)[y > 0], "quantity": y[y > 0]})
+            )
+            stock.append({"sku": sku, "site": store, "on_hand": float(np.round(y[-4:].mean() * rng.uniform(0.5, 3))),
+                          "on_order": 0.0, "backorders": 0.0})  # fmt: skip
+    return {"Stock": pd.DataFrame(stock), "Demand": pd.concat(demand, ignore_index=True),
+            "Open Orders": _open_orders(rng, skus, plant, dcs, suppliers),
+            "Returns": _returns(rng, skus, [*dcs, *stores[:STOCKED_STORES]], dates)}  # fmt: skip
+
+
+def _open_orders(rng: np.random.Generator, skus: np.ndarray, plant: str, dcs: list, suppliers: pd.DataFrame):
+    """Purchase orders already placed for the plant and transfers already under way to the DCs."""
+    rows = []
+    for sku in rng.choice(skus, min(30, len(skus)), replace=False):
+        to_dc = rng.random() < 0.4
+        rows.append({"sku": sku, "site": dcs[int(rng.integers(len(dcs)))] if to_dc else plant,
+                     "source": plant if to_dc else str(rng.choice(suppliers["supplier"])),
+                     "quantity": float(rng.choice([24, 48, 96, 120])),
+                     "due_date": (PLANNING_DATE + pd.Timedelta(days=int(rng.integers(1, 50)))).date()})  # fmt: skip
+    return pd.DataFrame(rows).drop_duplicates(["sku", "site", "source", "due_date"])
+
+
+def _returns(rng: np.random.Generator, skus: np.ndarray, sites: list, dates: list) -> pd.DataFrame:
+    """Customer returns over the last half year: a few units a week for some SKUs, mostly restocked."""
+    rows = []
+    for site in sites:
+        for sku in rng.choice(skus, min(6, len(skus)), replace=False):
+            for day in dates[-26:]:
+                if rng.random() < 0.5:
+                    quantity = float(rng.integers(1, 5))
+                    kind = str(rng.choice(["restock", "restock", "refurbish", "scrap"]))
+                    rows.append(
+                        {"sku": sku, "site": site, "date": day.date(), "quantity": quantity, "disposition": kind}
+                    )
+    return pd.DataFrame(rows).drop_duplicates(["sku", "site", "date", "disposition"])

@@ -112,6 +112,11 @@ COLUMN_MEANING = {
     "penalty_cost": "money", "late_units": "whole", "cumulative_share": "percent", "a_cutoff": "percent",
     "full": "percent", "ship_date": "date", "late_days": "days", "truck_capacity_kg": "units",
     "truck_fill": "percent", "transport_co2_cap_kg": "units", "risk_score": "ratio", "cause": "general",
+    # time-phased netting (Projected Inventory)
+    "period_start": "date", "gross_requirement": "units", "scheduled_receipts": "units",
+    "planned_receipts": "units", "planned_releases": "units", "projected_on_hand": "units",
+    "run_out_date": "date", "first_below_safety_stock": "date", "excess_periods": "count",
+    "lowest_projected_on_hand": "units", "periods_below_safety_stock": "count", "largest_shortfall": "units",
 }  # fmt: skip
 
 # KPI unit -> meaning of its value and target cells (kg: see kpi_meaning)
@@ -142,7 +147,8 @@ SETTING_MEANING = {
     "currency": "general", "holding_rate": "percent", "order_cost": "money", "service_level": "percent",
     "service_type": "general", "policy": "general", "review_days": "days as given",
     "review_days_sq": "days as given", "unmet_demand": "general", "service_check": "general",
-    "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "forecast_method": "general",
+    "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "return_restock_days": "days as given",
+    "return_refurbish_days": "days as given", "forecast_method": "general",
     "season_length": "count", "carbon_price_per_t": "money per t", "shortage_penalty_per_unit": "money per unit",
     "penalty_scaling": "general", "transport_co2_cap_kg": "kg", "allocation_exact_time_limit_s": "seconds as given",
     "weight_price": "ratio", "weight_lead_time": "ratio", "weight_lead_time_sd": "ratio", "weight_on_time": "ratio",

@@ -114,8 +114,11 @@ def instruction_lines() -> list[tuple[str, str]]:
         ("1. Fill the input sheets", "Items, Stock and Demand are required; the others are optional. "
          "Keep one row per key; hover a header for its meaning and unit."),
         ("2. Plan", "Command line: planner run THIS.xlsx (writes THIS.planned.xlsx). In Excel: Planner ribbon."),
-        ("3. Read the results", "Reorder Plan, Purchase Orders, Forecast, KPIs, Issues and Run Info are written "
-         "by the planner and replaced on every run; input sheets are never changed."),
+        ("3. Read the results", "Reorder Plan, Purchase Orders, Projected Inventory, Forecast, KPIs, Issues and "
+         "Run Info are written by the planner and replaced on every run; input sheets are never changed."),
+        ("Echelons and time", "Sites source: the site that replenishes a site (blank: bought from suppliers). "
+         "Projected Inventory nets every SKU-site period by period, from the stores up, with Open Orders and "
+         "restockable Returns as receipts."),
         ("4. The network", "With Offers: Supplier Scorecard and Supplier Allocation (Purchase Orders follow it). "
          "With Requirements and Lanes: Distribution Plan and Shipments. Then Carbon: the plan against the "
          "cost-only plan and a few carbon prices."),

@@ -254,6 +254,60 @@ def _check_network(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log:
     if len(reqs):
         _unknown(reqs, "destination", known, names["Requirements"],
                  hdr["Requirements"].get("destination", "destination"), log, Reason.UNKNOWN_SITE, what)  # fmt: skip
+    for sheet in ("Open Orders", "Returns"):
+        if len(tables[sheet]):
+            _unknown(tables[sheet], "site", known, names[sheet], hdr[sheet].get("site", "site"), log,
+                     Reason.UNKNOWN_SITE, what)  # fmt: skip
+
+
+def _check_sources(sites: pd.DataFrame, sheet: str, h: dict, log: IssueLog) -> None:
+    """Sites.source links (blanked where invalid, so the site is bought from suppliers): a source not on Sites,
+    a store as a source (stores replenish no one) and links that go round in a circle (A -> B -> A, or a site
+    its own source) are each logged with their reason."""
+    if not len(sites) or sites["source"].isna().all():
+        return
+    col = h.get("source", "source")
+    src = sites["source"]
+    unknown = src.notna() & ~src.isin(sites["site"])
+    log.add(Reason.UNKNOWN_SOURCE, sheet, sites.loc[unknown, "_row"].to_numpy(), col, src[unknown].to_numpy(),
+            "source is not a site on this sheet; the site is planned as bought from suppliers")  # fmt: skip
+    kind = src.map(sites.set_index("site")["type"])
+    store = src.notna() & ~unknown & (kind == "store")
+    log.add(Reason.SOURCE_IS_STORE, sheet, sites.loc[store, "_row"].to_numpy(), col, src[store].to_numpy(),
+            "a store replenishes no other site; the site is planned as bought from suppliers")  # fmt: skip
+    sites["source"] = src.where(~(unknown | store), None)
+    cycle = _on_cycle(dict(zip(sites["site"], sites["source"], strict=True)))
+    looped = sites["site"].isin(cycle).to_numpy()
+    words = "source links go round in a circle (" + " -> ".join(sorted(cycle)) + "); these links are ignored"
+    log.add(Reason.SOURCE_CYCLE, sheet, sites.loc[looped, "_row"].to_numpy(), col,
+            sites.loc[looped, "source"].to_numpy(), words)  # fmt: skip
+    sites.loc[looped, "source"] = None
+
+
+def _on_cycle(parent: dict) -> set:
+    """The sites whose chain of sources comes back to themselves."""
+    out = set()
+    for site in parent:
+        seen, at = set(), parent.get(site)
+        while at is not None and at not in seen and at != site:
+            seen.add(at)
+            at = parent.get(at)
+        if at == site:
+            out.add(site)
+    return out
+
+
+def _check_scheduled(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log: IssueLog) -> None:
+    """Open Orders and Stock.on_order for the same sku/site: the Open Orders are the scheduled receipts and
+    on_order is not used (logged once per Stock row with on_order > 0)."""
+    orders, stock = tables["Open Orders"], tables["Stock"]
+    if not len(orders):
+        return
+    keys = pd.MultiIndex.from_frame(orders[["sku", "site"]])
+    both = pd.MultiIndex.from_frame(stock[["sku", "site"]]).isin(keys) & (stock["on_order"] > 0).to_numpy()
+    log.add(Reason.OPEN_ORDERS_OVER_ON_ORDER, names["Stock"], stock.loc[both, "_row"].to_numpy(),
+            hdr["Stock"].get("on_order", "on_order"), stock.loc[both, "on_order"].to_numpy(),
+            "this sku/site has Open Orders: they are the scheduled receipts, on_order is not used")  # fmt: skip
 
 
 def _setting_list(spec, raw: object) -> tuple[tuple, list[str]]:
@@ -367,7 +421,7 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
     names = {name: (raw[name].sheet if name in raw else name) for name in SHEETS}
     hdr = {name: (raw[name].columns if name in raw else {}) for name in SHEETS}
     skus = pd.Index(tables["Items"]["sku"])
-    for sheet in ("Stock", "Demand", "Offers", "Requirements"):
+    for sheet in ("Stock", "Demand", "Offers", "Requirements", "Open Orders", "Returns"):
         df = tables[sheet]
         unknown = _unknown(df, "sku", skus, names[sheet], hdr[sheet].get("sku", "sku"), log, Reason.UNKNOWN_SKU,
                            "sku not on the Items sheet; row skipped")  # fmt: skip
@@ -378,6 +432,8 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
                  hdr["Offers"].get("supplier", "supplier"), log, Reason.UNKNOWN_SUPPLIER,
                  "supplier not on the Suppliers sheet; its lead time comes from the offer or the item")  # fmt: skip
     _check_network(tables, names, hdr, log, skipped)
+    _check_sources(tables["Sites"], names["Sites"], hdr["Sites"], log)
+    _check_scheduled(tables, names, hdr, log)
     _check_stock(tables["Stock"], names["Stock"], hdr["Stock"], log)
     stock = tables["Stock"]
     if "Demand" not in raw and stock["forecast_per_day"].isna().any():

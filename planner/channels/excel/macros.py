@@ -27,9 +27,10 @@ from planner.workbook.validate import validate_inputs
 from planner.workbook.write_xlwings import excel_text, write_sheet, write_sheets
 
 TITLE = "Planner"
-REORDER_SHEETS = ("Reorder Plan", "Purchase Orders", "Forecast", "Issues", "Run Info")
+REORDER_SHEETS = ("Reorder Plan", "Purchase Orders", "Projected Inventory", "Forecast", "Issues", "Run Info")
 KPI_SHEETS = ("KPIs", "Issues", "Run Info")
-NETWORK_ALSO = ("Purchase Orders", "KPIs", "Issues", "Run Info")  # plan_network: these follow the network
+# plan_network: these follow the network (the Reorder Plan takes the allocated supplier, the grid its orders)
+NETWORK_ALSO = ("Reorder Plan", "Purchase Orders", "Projected Inventory", "KPIs", "Issues", "Run Info")
 NO_NETWORK = "No network inputs: add Offers, or Requirements with Lanes, to optimise the network."
 
 
