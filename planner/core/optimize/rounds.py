@@ -1,0 +1,376 @@
+"""Delivery rounds: one vehicle routing problem per depot and delivery day, solved by PyVRP.
+
+The problem (Toth and Vigo, *Vehicle Routing*, 2nd ed., 2014, ch. 1, 5 and 7): a depot, its stores with a
+drop (units, m³, kg delivered) and a collection (units, m³, kg picked up) each, a service time and a
+time window [open, close] in which service starts; a heterogeneous fleet (per vehicle type: how many, a
+capacity in units, m³ and kg, a cost per km, a fixed cost per vehicle used, a speed and a shift
+[shift_start, shift_end]). A vehicle may make several trips in its shift, reloading at the depot
+(``max_trips``). Pickup and delivery are simultaneous (VRPSPD): on every leg the load on board,
+deliveries still to drop plus pickups already collected, stays within the capacity in every dimension.
+Objective: sum over vehicles used of fixed_cost + cost_per_km x km.
+
+PyVRP (Wouda, Lan and Kool, 2024, *INFORMS J. Computing* 36(4)) works on integers: distances are given to it
+in metres, durations in seconds, loads in thousandths (milli-units, litres, grams), costs in millionths.
+Every figure on the output is recomputed from the visiting order with the original (float) data, and the
+plan checks itself on construction (:meth:`RoundsPlan.check`).
+
+CO2 of a leg (GLEC framework v3, 2023, linear load interpolation of a vehicle's factor):
+km x (co2_kg_per_km_empty + (co2_kg_per_km_full - co2_kg_per_km_empty) x load fraction), where the load
+fraction is the load on board over the leg divided by the capacity, in the most binding dimension (at most 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+DIMS = ("units", "m3", "kg")  # capacity dimensions, in this order everywhere
+SCALE_KM, SCALE_MIN, SCALE_LOAD, SCALE_COST = 1000, 60, 1000, 1_000_000  # -> metres, seconds, 1/1000, 1e-6
+UNLIMITED = 10**15  # an integer capacity no load reaches (a blank capacity)
+TOLERANCE = 1e-6
+STOP_COLUMNS = ["depot", "date", "vehicle", "route", "trip", "stop", "site", "arrival_min", "departure_min",
+                "load_units", "delivered", "picked_up", "delivered_m3", "delivered_kg", "picked_up_m3",
+                "picked_up_kg", "distance_km", "co2_kg", "load_fraction"]  # fmt: skip
+UNSERVED_COLUMNS = ["depot", "date", "site", "units", "reason"]
+
+
+@dataclass(frozen=True)
+class VehicleType:
+    """One row of the Vehicles sheet. Capacities: math.inf where blank. Times: minutes after midnight."""
+
+    name: str
+    count: int
+    capacity: tuple[float, float, float]  # units, m³, kg
+    cost_per_km: float = 1.0
+    fixed_cost: float = 0.0
+    co2_kg_per_km_empty: float = 0.0
+    co2_kg_per_km_full: float = 0.0
+    speed_kmh: float = 60.0
+    shift_start: float = 0.0
+    shift_end: float = 24 * 60.0
+
+    def fits(self, load: np.ndarray) -> bool:
+        """Whether a load (units, m³, kg) fits in one vehicle."""
+        return bool(np.all(np.asarray(load, float) <= np.asarray(self.capacity) + TOLERANCE))
+
+    def load_fraction(self, load: np.ndarray) -> float:
+        """Load over capacity in the most binding finite dimension, at most 1 (0 without a finite capacity)."""
+        cap = np.asarray(self.capacity, float)
+        finite = np.isfinite(cap) & (cap > 0)
+        if not finite.any():
+            return 0.0
+        return float(min(1.0, np.max(np.asarray(load, float)[finite] / cap[finite])))
+
+    def leg_co2(self, km: float, load: np.ndarray) -> float:
+        """CO2 (kg) of a leg of ``km`` carrying ``load`` (the module docstring's formula)."""
+        f = self.load_fraction(load)
+        return km * (self.co2_kg_per_km_empty + (self.co2_kg_per_km_full - self.co2_kg_per_km_empty) * f)
+
+
+@dataclass(frozen=True)
+class RoundsSettings:
+    seconds_per_stop: float = 0.3  # PyVRP time limit: this x number of stops (at least min_seconds)
+    min_seconds: float = 1.0
+    seed: int = 1
+    max_trips: int = 3  # trips per vehicle and shift (reloads at the depot = max_trips - 1)
+    split_deliveries: bool = False  # a drop too big for any vehicle is split into vehicle loads
+
+    def time_limit(self, stops: int) -> float:
+        return max(self.min_seconds, self.seconds_per_stop * stops)
+
+
+@dataclass(frozen=True)
+class RoundsProblem:
+    """One depot on one day. ``stops``: one row per store to visit with columns site, units, m3, kg,
+    pickup_units, pickup_m3, pickup_kg, open_min, close_min, service_min (minutes after midnight; NaN open
+    or close = no window). ``km``/``minutes``: (n+1) x (n+1) matrices over [depot] + stops (``minutes`` NaN
+    where travel time follows from each vehicle's speed)."""
+
+    depot: str
+    day: dt.date
+    stops: pd.DataFrame
+    km: np.ndarray
+    minutes: np.ndarray
+    vehicles: tuple[VehicleType, ...]
+
+    def travel_minutes(self, vehicle: VehicleType) -> np.ndarray:
+        """Travel minutes of each leg for ``vehicle``: the given minutes, else km / speed x 60."""
+        return np.where(np.isnan(self.minutes), self.km / vehicle.speed_kmh * 60.0, self.minutes)
+
+
+def _drops(stops: pd.DataFrame) -> np.ndarray:
+    return stops[list(DIMS)].to_numpy(float)
+
+
+def _pickups(stops: pd.DataFrame) -> np.ndarray:
+    return stops[["pickup_units", "pickup_m3", "pickup_kg"]].to_numpy(float)
+
+
+def _windows(stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return stops["open_min"].fillna(0.0).to_numpy(float), stops["close_min"].fillna(math.inf).to_numpy(float)
+
+
+def screen(problem: RoundsProblem, settings: RoundsSettings) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Split the stops into those a vehicle can serve and those no vehicle can, with the reason: no vehicle
+    at the depot; a drop or a collection larger than every vehicle (unless split deliveries are allowed);
+    a window no vehicle reaches: for every type, leaving at shift_start, the direct arrival is after close,
+    or serving and driving back ends after shift_end. Returns the stops kept (with a ``stop_index`` into the
+    problem's matrices) and (row position, reason) for the others."""
+    stops = problem.stops.reset_index(drop=True).assign(stop_index=np.arange(1, len(problem.stops) + 1))
+    if not problem.vehicles:
+        return stops.iloc[:0], [(i, f"no vehicle at depot {problem.depot}") for i in range(len(stops))]
+    drops, picks = _drops(stops), _pickups(stops)
+    opens, closes = _windows(stops)
+    service = stops["service_min"].fillna(0.0).to_numpy(float)
+    bad: list[tuple[int, str]] = []
+    for i in range(len(stops)):
+        j = i + 1
+        carried = [v for v in problem.vehicles if v.fits(picks[i]) and (settings.split_deliveries or v.fits(drops[i]))]
+        if not carried:
+            dims = [d for k, d in enumerate(DIMS) if max(drops[i, k], picks[i, k]) > max(v.capacity[k] for v in
+                    problem.vehicles) + TOLERANCE]  # fmt: skip
+            bad.append((i, f"too large for any vehicle at {problem.depot} ({', '.join(dims) or 'no single type'})"))
+            continue
+        reachable = False
+        for v in carried:
+            t = problem.travel_minutes(v)
+            start = max(v.shift_start + t[0, j], opens[i])
+            reachable |= start <= closes[i] + TOLERANCE and start + service[i] + t[j, 0] <= v.shift_end + TOLERANCE
+        if not reachable:
+            bad.append((i, "time window cannot be reached within any vehicle's shift"))
+    keep = np.setdiff1d(np.arange(len(stops)), [i for i, _ in bad])
+    return stops.iloc[keep].reset_index(drop=True), bad
+
+
+def split_loads(stops: pd.DataFrame, vehicles: tuple[VehicleType, ...]) -> pd.DataFrame:
+    """Split deliveries: a drop larger than the largest vehicle (the type with the most units) becomes
+    ceil(drop / capacity) visits of at most a vehicle load each, in proportion in every dimension; the
+    collection goes with the first visit. Other stops are unchanged."""
+    cap = np.asarray(max(vehicles, key=lambda v: v.capacity[0]).capacity, float)
+    rows = []
+    for _, row in stops.iterrows():
+        drop = row[list(DIMS)].to_numpy(float)
+        parts = int(np.max(np.ceil(np.where(np.isfinite(cap) & (cap > 0), drop / cap - 1e-9, 1.0)))) or 1
+        for p in range(parts):
+            part = row.copy()
+            part[list(DIMS)] = drop / parts
+            if p:
+                part[["pickup_units", "pickup_m3", "pickup_kg"]] = 0.0
+            rows.append(part)
+    return pd.DataFrame(rows).reset_index(drop=True) if rows else stops
+
+
+def _int_load(values: np.ndarray) -> list[int]:
+    return [int(round(v * SCALE_LOAD)) for v in values]
+
+
+def _int_capacity(values: tuple[float, ...]) -> list[int]:
+    return [UNLIMITED if not math.isfinite(c) else int(math.floor(c * SCALE_LOAD + 1e-6)) for c in values]
+
+
+def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSettings, required: bool = True):
+    """The PyVRP model of ``stops`` (rows kept by :func:`screen`): location 0 the depot, then one client
+    per row. One routing profile per distinct speed. Optional clients (``required=False``) carry a prize
+    above any route cost, so that only what no vehicle can take stays out."""
+    m = pyvrp.Model()
+    idx = np.concatenate([[0], stops["stop_index"].to_numpy(int)])
+    locs = [m.add_location(0, 0, name=problem.depot)]
+    locs += [m.add_location(0, 0, name=str(s)) for s in stops["site"]]
+    depot = m.add_depot(locs[0])
+    metres = np.rint(problem.km[np.ix_(idx, idx)] * SCALE_KM).astype(np.int64)
+    speeds = sorted({v.speed_kmh for v in problem.vehicles})
+    profiles = {s: m.add_profile() for s in speeds}
+    for speed, profile in profiles.items():
+        probe = VehicleType("", 1, (1, 1, 1), speed_kmh=speed)
+        seconds = np.rint(problem.travel_minutes(probe)[np.ix_(idx, idx)] * SCALE_MIN).astype(np.int64)
+        for a in range(len(locs)):
+            for b in range(len(locs)):
+                if a != b:
+                    m.add_edge(locs[a], locs[b], int(metres[a, b]), int(seconds[a, b]), profile=profile)
+    prize = int(metres.max() * 2 * SCALE_COST + max(v.fixed_cost for v in problem.vehicles) * SCALE_COST) + 1
+    opens, closes = _windows(stops)
+    for k, row in enumerate(stops.itertuples(index=False)):
+        late = closes[k] * SCALE_MIN if math.isfinite(closes[k]) else np.iinfo(np.int64).max
+        m.add_client(locs[k + 1], delivery=_int_load(_drops(stops)[k]), pickup=_int_load(_pickups(stops)[k]),
+                     service_duration=int(round((row.service_min if row.service_min == row.service_min else 0)
+                                                * SCALE_MIN)),
+                     tw_early=int(round(opens[k] * SCALE_MIN)), tw_late=int(late), required=required,
+                     prize=0 if required else prize)  # fmt: skip
+    for v in problem.vehicles:
+        m.add_vehicle_type(v.count, capacity=_int_capacity(v.capacity), start_depot=depot, end_depot=depot,
+                           fixed_cost=int(round(v.fixed_cost * SCALE_COST)),
+                           unit_distance_cost=max(1, int(round(v.cost_per_km * SCALE_COST / SCALE_KM))),
+                           tw_early=int(round(v.shift_start * SCALE_MIN)), tw_late=int(round(v.shift_end * SCALE_MIN)),
+                           profile=profiles[v.speed_kmh], reload_depots=[depot] if settings.max_trips > 1 else [],
+                           max_reloads=max(0, settings.max_trips - 1), name=v.name)  # fmt: skip
+    return m
+
+
+@dataclass(frozen=True)
+class RoundsPlan:
+    """The rounds of one or more depot-days. ``stops``: one row per route activity in visiting order
+    (STOP_COLUMNS; the depot rows open and close each trip; distance_km and co2_kg are those of the leg
+    arriving at the row; load_units is on board when leaving the row). ``unserved``: UNSERVED_COLUMNS.
+    ``vehicles``: per depot, the vehicle types used (to check capacities and shifts). On construction the
+    plan checks itself (:meth:`check`) and refuses to exist if it is infeasible."""
+
+    stops: pd.DataFrame
+    unserved: pd.DataFrame
+    vehicles: dict[str, tuple[VehicleType, ...]]
+    split_deliveries: bool = False
+    seconds: float = 0.0  # solver wall-clock time, summed over depot-days
+    objective: float = 0.0  # fixed + distance cost, summed
+
+    def __post_init__(self):
+        problems = self.check()
+        if problems:
+            raise ValueError("infeasible rounds: " + "; ".join(problems[:5]))
+
+    def check(self) -> list[str]:
+        """Feasibility from the rows: each store visited at most once per depot-day (unless split), every
+        trip within the vehicle's capacity in every dimension on every leg, every route inside its shift,
+        every service started inside the store's window (checked against the stops by the caller's data)."""
+        out = []
+        s = self.stops
+        if not len(s):
+            return out
+        visits = s.loc[s["stop"] > 0].loc[lambda f: f["site"] != f["depot"]]
+        if not self.split_deliveries:
+            dup = visits.duplicated(["depot", "date", "site"])
+            out += [f"{r.site} visited twice on {r.date}" for r in visits.loc[dup].itertuples()]
+        types = {(d, v.name): v for d, vs in self.vehicles.items() for v in vs}
+        for (depot, _, vehicle, route), rows in s.groupby(["depot", "date", "vehicle", "route"], sort=False):
+            v = types[depot, vehicle.rsplit("#", 1)[0]]
+            if rows["departure_min"].iloc[0] < v.shift_start - 1e-3 or rows["arrival_min"].iloc[-1] > v.shift_end + 1e-3:
+                out.append(f"route {route} outside the shift of {vehicle}")
+            for _, trip in rows.groupby("trip"):
+                on_board = trip[["delivered", "delivered_m3", "delivered_kg"]].sum().to_numpy(float)
+                for r in trip.iloc[1:].itertuples():
+                    on_board = on_board - [r.delivered, r.delivered_m3, r.delivered_kg]
+                    on_board = on_board + [r.picked_up, r.picked_up_m3, r.picked_up_kg]
+                    if not v.fits(on_board):
+                        out.append(f"route {route} over capacity after {r.site}")
+        return out
+
+
+def _extract(problem: RoundsProblem, stops: pd.DataFrame, route, vehicle: VehicleType, name: str, number: int):
+    """Rows of one PyVRP route, recomputed with the original data: PyVRP gives the visiting order and the
+    earliest service starts; arrival = previous departure + travel minutes, service start = max(arrival,
+    PyVRP's start), departure = service start + service minutes; distances, loads and CO2 from the inputs."""
+    acts = list(route.schedule())
+    drops, picks = _drops(stops), _pickups(stops)
+    service = stops["service_min"].fillna(0.0).to_numpy(float)
+    t_min = problem.travel_minutes(vehicle)
+    rows: list[dict] = []
+    trip, prev, departure, on_board = 1, 0, 0.0, np.zeros(3)
+    for p, a in enumerate(acts):
+        if a.is_depot() and p == 0:
+            departure = a.end_time / SCALE_MIN
+            on_board = _trip_load(acts, p, drops)
+            rows.append(_row(problem, name, number, trip, 0, problem.depot, departure, departure, on_board))
+            continue
+        here = 0 if a.is_depot() else int(stops["stop_index"].iat[a.idx])
+        km, carried = float(problem.km[prev, here]), on_board
+        arrival = departure + float(t_min[prev, here])
+        if a.is_client():
+            dl, pk = drops[a.idx], picks[a.idx]
+            on_board = carried - dl + pk
+            departure = max(arrival, a.start_time / SCALE_MIN) + service[a.idx]
+            site = stops["site"].iat[a.idx]
+        else:
+            dl = pk = np.zeros(3)
+            last = p == len(acts) - 1
+            trip += 0 if last else 1
+            on_board = np.zeros(3) if last else _trip_load(acts, p, drops)
+            departure = arrival if last else max(arrival, a.start_time / SCALE_MIN)
+            site = problem.depot
+        row = _row(problem, name, number, trip, len(rows), site, arrival, departure, on_board, dl, pk)
+        row.update(distance_km=km, co2_kg=vehicle.leg_co2(km, carried), load_fraction=vehicle.load_fraction(carried))
+        rows.append(row)
+        prev = here
+    return rows
+
+
+def _trip_load(acts: list, p: int, drops: np.ndarray) -> np.ndarray:
+    """Deliveries of the trip leaving the depot at activity ``p``: the clients up to the next depot."""
+    load = np.zeros(3)
+    for a in acts[p + 1 :]:
+        if a.is_depot():
+            break
+        load = load + drops[a.idx]
+    return load
+
+
+def _row(problem, vehicle, route, trip, stop, site, arrival, departure, on_board, dl=None, pk=None) -> dict:
+    dl = np.zeros(3) if dl is None else dl
+    pk = np.zeros(3) if pk is None else pk
+    return {"depot": problem.depot, "date": problem.day, "vehicle": vehicle, "route": route, "trip": trip,
+            "stop": stop, "site": site, "arrival_min": arrival, "departure_min": departure,
+            "load_units": float(on_board[0]), "delivered": dl[0], "picked_up": pk[0], "delivered_m3": dl[1],
+            "delivered_kg": dl[2], "picked_up_m3": pk[1], "picked_up_kg": pk[2], "distance_km": 0.0,
+            "co2_kg": 0.0, "load_fraction": 0.0}  # fmt: skip
+
+
+def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettings()) -> RoundsPlan:
+    """Plan one depot-day: screen out what no vehicle can serve, solve the rest with PyVRP within
+    ``settings.time_limit(stops)`` seconds (seeded); if the best solution is infeasible (the fleet cannot take
+    every stop), solve again with optional stops so that the fleet serves what it can and the rest is listed
+    as unserved."""
+    kept, bad = screen(problem, settings)
+    if settings.split_deliveries and len(kept):
+        kept = split_loads(kept, problem.vehicles)
+    unserved = [_unserved(problem, problem.stops.iloc[i], why) for i, why in bad]
+    rows, seconds, objective = [], 0.0, 0.0
+    if len(kept):
+        limit = settings.time_limit(len(kept))
+        result = build_model(problem, kept, settings).solve(MaxRuntime(limit), seed=settings.seed, display=False)
+        seconds += result.runtime
+        if not result.is_feasible():
+            result = build_model(problem, kept, settings, required=False).solve(
+                MaxRuntime(limit), seed=settings.seed, display=False)  # fmt: skip
+            seconds += result.runtime
+        rows, visited = _routes(problem, kept, result)
+        objective = result.cost() / SCALE_COST if result.is_feasible() else math.nan
+        for k in np.flatnonzero(~np.isin(np.arange(len(kept)), list(visited))):
+            unserved.append(_unserved(problem, kept.iloc[k], "the fleet at the depot cannot take it (count, "
+                                      "capacity or shift)"))  # fmt: skip
+    stops = pd.DataFrame(rows, columns=STOP_COLUMNS)
+    return RoundsPlan(stops, pd.DataFrame(unserved, columns=UNSERVED_COLUMNS), {problem.depot: problem.vehicles},
+                      settings.split_deliveries, seconds, objective)  # fmt: skip
+
+
+def _routes(problem: RoundsProblem, kept: pd.DataFrame, result) -> tuple[list[dict], set[int]]:
+    """Rows of every feasible route of the result and the clients they visit; an infeasible route (time
+    warp or excess load left by the search) is dropped and its stops count as unserved."""
+    rows, visited, used = [], set(), {}
+    for route in result.best.routes():
+        if not route.is_feasible():
+            continue
+        v = problem.vehicles[route.vehicle_type()]
+        used[v.name] = used.get(v.name, 0) + 1
+        rows += _extract(problem, kept, route, v, f"{v.name}#{used[v.name]}", len({r['route'] for r in rows}) + 1)
+        visited |= {a.idx for a in route.schedule() if a.is_client()}
+    return rows, visited
+
+
+def _unserved(problem: RoundsProblem, row: pd.Series, reason: str) -> dict:
+    return {"depot": problem.depot, "date": problem.day, "site": row["site"], "units": float(row["units"]),
+            "reason": reason}  # fmt: skip
+
+
+def combine(plans: list[RoundsPlan]) -> RoundsPlan:
+    """One plan of several depot-days (route numbers stay per depot-day)."""
+    stops = [p.stops for p in plans if len(p.stops)]
+    unserved = [p.unserved for p in plans if len(p.unserved)]
+    vehicles = {d: vs for p in plans for d, vs in p.vehicles.items()}
+    return RoundsPlan(
+        pd.concat(stops, ignore_index=True) if stops else pd.DataFrame(columns=STOP_COLUMNS),
+        pd.concat(unserved, ignore_index=True) if unserved else pd.DataFrame(columns=UNSERVED_COLUMNS),
+        vehicles, any(p.split_deliveries for p in plans), sum(p.seconds for p in plans),
+        sum(p.objective for p in plans))  # fmt: skip
