@@ -10,7 +10,8 @@ deliveries still to drop plus pickups already collected, stays within the capaci
 Objective: sum over vehicles used of fixed_cost + cost_per_km x km.
 
 PyVRP (Wouda, Lan and Kool, 2024, *INFORMS J. Computing* 36(4)) works on integers: distances are given to it
-in metres, durations in seconds, loads in thousandths (milli-units, litres, grams), costs in millionths.
+in metres, durations in seconds, loads in thousandths (milli-units, litres, grams), costs in tenths of a metre
+at the cheapest cost per km.
 Every figure on the output is recomputed from the visiting order with the original (float) data, and the
 plan checks itself on construction (:meth:`RoundsPlan.check`).
 
@@ -31,7 +32,7 @@ import pyvrp
 from pyvrp.stop import MaxRuntime
 
 DIMS = ("units", "m3", "kg")  # capacity dimensions, in this order everywhere
-SCALE_KM, SCALE_MIN, SCALE_LOAD, SCALE_COST = 1000, 60, 1000, 1_000_000  # -> metres, seconds, 1/1000, 1e-6
+SCALE_KM, SCALE_MIN, SCALE_LOAD, COST_STEPS = 1000, 60, 1000, 10  # -> metres, seconds, thousandths; cost steps
 UNLIMITED = 10**15  # an integer capacity no load reaches (a blank capacity)
 TOLERANCE = 1e-6
 STOP_COLUMNS = ["depot", "date", "vehicle", "route", "trip", "stop", "site", "arrival_min", "departure_min",
@@ -53,7 +54,7 @@ class VehicleType:
     co2_kg_per_km_full: float = 0.0
     speed_kmh: float = 60.0
     shift_start: float = 0.0
-    shift_end: float = 24 * 60.0
+    shift_end: float = math.inf  # blank: no end
 
     def fits(self, load: np.ndarray) -> bool:
         """Whether a load (units, m³, kg) fits in one vehicle."""
@@ -166,12 +167,31 @@ def split_loads(stops: pd.DataFrame, vehicles: tuple[VehicleType, ...]) -> pd.Da
     return pd.DataFrame(rows).reset_index(drop=True) if rows else stops
 
 
-def _int_load(values: np.ndarray) -> list[int]:
-    return [int(round(v * SCALE_LOAD)) for v in values]
+def _active_dims(vehicles: tuple[VehicleType, ...]) -> list[int]:
+    """The dimensions some vehicle limits (a dimension no vehicle limits is left out of the model)."""
+    return [k for k in range(len(DIMS)) if any(math.isfinite(v.capacity[k]) for v in vehicles)]
 
 
-def _int_capacity(values: tuple[float, ...]) -> list[int]:
-    return [UNLIMITED if not math.isfinite(c) else int(math.floor(c * SCALE_LOAD + 1e-6)) for c in values]
+def _int_load(values: np.ndarray, dims: list[int]) -> list[int]:
+    return [int(round(values[k] * SCALE_LOAD)) for k in dims]
+
+
+def _int_capacity(values: tuple[float, ...], dims: list[int], unlimited: list[int]) -> list[int]:
+    """Capacities in thousandths; a blank one is ``unlimited`` (more than the day's whole load)."""
+    return [int(math.floor(values[k] * SCALE_LOAD + 1e-6)) if math.isfinite(values[k]) else u
+            for k, u in zip(dims, unlimited, strict=True)]  # fmt: skip
+
+
+def _cost_unit(vehicles: tuple[VehicleType, ...]) -> float:
+    """PyVRP's integer cost unit, 1/COST_STEPS of a metre at the cheapest positive cost per km: costs stay on
+    the scale of distances, which PyVRP's penalty manager expects."""
+    positive = [v.cost_per_km for v in vehicles if v.cost_per_km > 0]
+    return min(positive) if positive else 1.0
+
+
+def _int_time(minutes: float) -> int:
+    """Minutes -> whole seconds; infinite (no limit) -> PyVRP's unconstrained value."""
+    return int(round(minutes * SCALE_MIN)) if math.isfinite(minutes) else int(np.iinfo(np.int64).max)
 
 
 def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSettings, required: bool = True):
@@ -193,20 +213,25 @@ def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSet
             for b in range(len(locs)):
                 if a != b:
                     m.add_edge(locs[a], locs[b], int(metres[a, b]), int(seconds[a, b]), profile=profile)
-    prize = int(metres.max() * 2 * SCALE_COST + max(v.fixed_cost for v in problem.vehicles) * SCALE_COST) + 1
+    per_km = _cost_unit(problem.vehicles)
+    prize = int(metres.max() * 2 * max(v.cost_per_km for v in problem.vehicles) / per_km * COST_STEPS
+                + max(v.fixed_cost for v in problem.vehicles) / per_km * SCALE_KM * COST_STEPS) + 1  # fmt: skip
     opens, closes = _windows(stops)
+    dims = _active_dims(problem.vehicles)
+    total = (_drops(stops) + _pickups(stops)).sum(axis=0)
+    unlimited = [int(total[k] * SCALE_LOAD) + 1 for k in dims]
     for k, row in enumerate(stops.itertuples(index=False)):
-        late = closes[k] * SCALE_MIN if math.isfinite(closes[k]) else np.iinfo(np.int64).max
-        m.add_client(locs[k + 1], delivery=_int_load(_drops(stops)[k]), pickup=_int_load(_pickups(stops)[k]),
+        m.add_client(locs[k + 1], delivery=_int_load(_drops(stops)[k], dims),
+                     pickup=_int_load(_pickups(stops)[k], dims),
                      service_duration=int(round((row.service_min if row.service_min == row.service_min else 0)
                                                 * SCALE_MIN)),
-                     tw_early=int(round(opens[k] * SCALE_MIN)), tw_late=int(late), required=required,
+                     tw_early=int(round(opens[k] * SCALE_MIN)), tw_late=_int_time(closes[k]), required=required,
                      prize=0 if required else prize)  # fmt: skip
     for v in problem.vehicles:
-        m.add_vehicle_type(v.count, capacity=_int_capacity(v.capacity), start_depot=depot, end_depot=depot,
-                           fixed_cost=int(round(v.fixed_cost * SCALE_COST)),
-                           unit_distance_cost=max(1, int(round(v.cost_per_km * SCALE_COST / SCALE_KM))),
-                           tw_early=int(round(v.shift_start * SCALE_MIN)), tw_late=int(round(v.shift_end * SCALE_MIN)),
+        m.add_vehicle_type(v.count, capacity=_int_capacity(v.capacity, dims, unlimited), start_depot=depot, end_depot=depot,
+                           fixed_cost=int(round(v.fixed_cost / per_km * SCALE_KM * COST_STEPS)),
+                           unit_distance_cost=max(1, int(round(v.cost_per_km / per_km * COST_STEPS))),
+                           tw_early=int(round(v.shift_start * SCALE_MIN)), tw_late=_int_time(v.shift_end),
                            profile=profiles[v.speed_kmh], reload_depots=[depot] if settings.max_trips > 1 else [],
                            max_reloads=max(0, settings.max_trips - 1), name=v.name)  # fmt: skip
     return m
@@ -336,7 +361,7 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
                 MaxRuntime(limit), seed=settings.seed, display=False)  # fmt: skip
             seconds += result.runtime
         rows, visited = _routes(problem, kept, result)
-        objective = result.cost() / SCALE_COST if result.is_feasible() else math.nan
+        objective = _plan_cost(rows, problem.vehicles)
         for k in np.flatnonzero(~np.isin(np.arange(len(kept)), list(visited))):
             unserved.append(_unserved(problem, kept.iloc[k], "the fleet at the depot cannot take it (count, "
                                       "capacity or shift)"))  # fmt: skip
@@ -357,6 +382,17 @@ def _routes(problem: RoundsProblem, kept: pd.DataFrame, result) -> tuple[list[di
         rows += _extract(problem, kept, route, v, f"{v.name}#{used[v.name]}", len({r['route'] for r in rows}) + 1)
         visited |= {a.idx for a in route.schedule() if a.is_client()}
     return rows, visited
+
+
+def _plan_cost(rows: list[dict], vehicles: tuple[VehicleType, ...]) -> float:
+    """Fixed cost of each route's vehicle + cost_per_km x km, from the rows."""
+    types = {v.name: v for v in vehicles}
+    frame = pd.DataFrame(rows, columns=STOP_COLUMNS)
+    cost = 0.0
+    for vehicle, legs in frame.groupby(["vehicle", "route"]):
+        v = types[vehicle[0].rsplit("#", 1)[0]]
+        cost += v.fixed_cost + v.cost_per_km * legs["distance_km"].sum()
+    return cost
 
 
 def _unserved(problem: RoundsProblem, row: pd.Series, reason: str) -> dict:
