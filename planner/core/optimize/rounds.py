@@ -33,7 +33,7 @@ from pyvrp.stop import MaxRuntime
 
 DIMS = ("units", "m3", "kg")  # capacity dimensions, in this order everywhere
 SCALE_KM, SCALE_MIN, SCALE_LOAD, COST_STEPS = 1000, 60, 1000, 10  # -> metres, seconds, thousandths; cost steps
-UNLIMITED = 10**15  # an integer capacity no load reaches (a blank capacity)
+FAR_KM = 1e5  # a leg between two stores nothing measures (one on x/y, one on latitude/longitude): avoided
 TOLERANCE = 1e-6
 STOP_COLUMNS = ["depot", "date", "vehicle", "route", "trip", "stop", "site", "arrival_min", "departure_min",
                 "load_units", "delivered", "picked_up", "delivered_m3", "delivered_kg", "picked_up_m3",
@@ -132,6 +132,9 @@ def screen(problem: RoundsProblem, settings: RoundsSettings) -> tuple[pd.DataFra
     bad: list[tuple[int, str]] = []
     for i in range(len(stops)):
         j = i + 1
+        if not (np.isfinite(problem.km[0, j]) and np.isfinite(problem.km[j, 0])):
+            bad.append((i, "no position (x/y or latitude/longitude) and no Distances row to or from the depot"))
+            continue
         carried = [v for v in problem.vehicles if v.fits(picks[i]) and (settings.split_deliveries or v.fits(drops[i]))]
         if not carried:
             dims = [d for k, d in enumerate(DIMS) if max(drops[i, k], picks[i, k]) > max(v.capacity[k] for v in
@@ -203,7 +206,8 @@ def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSet
     locs = [m.add_location(0, 0, name=problem.depot)]
     locs += [m.add_location(0, 0, name=str(s)) for s in stops["site"]]
     depot = m.add_depot(locs[0])
-    metres = np.rint(problem.km[np.ix_(idx, idx)] * SCALE_KM).astype(np.int64)
+    legs = problem.km[np.ix_(idx, idx)]
+    metres = np.rint(np.where(np.isfinite(legs), legs, FAR_KM) * SCALE_KM).astype(np.int64)
     speeds = sorted({v.speed_kmh for v in problem.vehicles})
     profiles = {s: m.add_profile() for s in speeds}
     for speed, profile in profiles.items():
@@ -251,6 +255,7 @@ class RoundsPlan:
     split_deliveries: bool = False
     seconds: float = 0.0  # solver wall-clock time, summed over depot-days
     objective: float = 0.0  # fixed + distance cost, summed
+    direct: tuple[float, float, float] = (0.0, 0.0, 0.0)  # km, cost, CO2 kg of direct delivery (direct_delivery)
 
     def __post_init__(self):
         problems = self.check()
@@ -272,7 +277,10 @@ class RoundsPlan:
         types = {(d, v.name): v for d, vs in self.vehicles.items() for v in vs}
         for (depot, _, vehicle, route), rows in s.groupby(["depot", "date", "vehicle", "route"], sort=False):
             v = types[depot, vehicle.rsplit("#", 1)[0]]
-            if rows["departure_min"].iloc[0] < v.shift_start - 1e-3 or rows["arrival_min"].iloc[-1] > v.shift_end + 1e-3:
+            if (
+                rows["departure_min"].iloc[0] < v.shift_start - 1e-3
+                or rows["arrival_min"].iloc[-1] > v.shift_end + 1e-3
+            ):
                 out.append(f"route {route} outside the shift of {vehicle}")
             for _, trip in rows.groupby("trip"):
                 on_board = trip[["delivered", "delivered_m3", "delivered_kg"]].sum().to_numpy(float)
@@ -351,7 +359,7 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
     if settings.split_deliveries and len(kept):
         kept = split_loads(kept, problem.vehicles)
     unserved = [_unserved(problem, problem.stops.iloc[i], why) for i, why in bad]
-    rows, seconds, objective = [], 0.0, 0.0
+    rows, seconds, objective, direct = [], 0.0, 0.0, (0.0, 0.0, 0.0)
     if len(kept):
         limit = settings.time_limit(len(kept))
         result = build_model(problem, kept, settings).solve(MaxRuntime(limit), seed=settings.seed, display=False)
@@ -362,12 +370,14 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
             seconds += result.runtime
         rows, visited = _routes(problem, kept, result)
         objective = _plan_cost(rows, problem.vehicles)
+        d = direct_delivery(problem, kept.iloc[sorted(visited)])
+        direct = (d["km"], d["cost"], d["co2_kg"])
         for k in np.flatnonzero(~np.isin(np.arange(len(kept)), list(visited))):
             unserved.append(_unserved(problem, kept.iloc[k], "the fleet at the depot cannot take it (count, "
                                       "capacity or shift)"))  # fmt: skip
     stops = pd.DataFrame(rows, columns=STOP_COLUMNS)
     return RoundsPlan(stops, pd.DataFrame(unserved, columns=UNSERVED_COLUMNS), {problem.depot: problem.vehicles},
-                      settings.split_deliveries, seconds, objective)  # fmt: skip
+                      settings.split_deliveries, seconds, objective, direct)  # fmt: skip
 
 
 def _routes(problem: RoundsProblem, kept: pd.DataFrame, result) -> tuple[list[dict], set[int]]:
@@ -379,7 +389,7 @@ def _routes(problem: RoundsProblem, kept: pd.DataFrame, result) -> tuple[list[di
             continue
         v = problem.vehicles[route.vehicle_type()]
         used[v.name] = used.get(v.name, 0) + 1
-        rows += _extract(problem, kept, route, v, f"{v.name}#{used[v.name]}", len({r['route'] for r in rows}) + 1)
+        rows += _extract(problem, kept, route, v, f"{v.name}#{used[v.name]}", len({r["route"] for r in rows}) + 1)
         visited |= {a.idx for a in route.schedule() if a.is_client()}
     return rows, visited
 
@@ -409,4 +419,43 @@ def combine(plans: list[RoundsPlan]) -> RoundsPlan:
         pd.concat(stops, ignore_index=True) if stops else pd.DataFrame(columns=STOP_COLUMNS),
         pd.concat(unserved, ignore_index=True) if unserved else pd.DataFrame(columns=UNSERVED_COLUMNS),
         vehicles, any(p.split_deliveries for p in plans), sum(p.seconds for p in plans),
-        sum(p.objective for p in plans))  # fmt: skip
+        sum(p.objective for p in plans), tuple(float(sum(p.direct[k] for p in plans)) for k in range(3)))  # fmt: skip
+
+
+def route_summary(plan: RoundsPlan) -> pd.DataFrame:
+    """One row per route: trips, stops (store visits), km, duration (return - departure, minutes), peak load
+    (the largest leg load fraction), units delivered and picked up, cost (fixed + cost_per_km x km), CO2."""
+    s = plan.stops
+    types = {(d, v.name): v for d, vs in plan.vehicles.items() for v in vs}
+    rows = []
+    for (depot, day, route, vehicle), r in s.groupby(["depot", "date", "route", "vehicle"], sort=False):
+        v = types[depot, vehicle.rsplit("#", 1)[0]]
+        km = float(r["distance_km"].sum())
+        visits = int((r["site"] != depot).sum())
+        rows.append({"depot": depot, "date": day, "route": route, "vehicle": vehicle, "trips": int(r["trip"].max()),
+                     "stops": visits, "km": km, "duration_min": float(r["arrival_min"].iloc[-1] - r["departure_min"].iloc[0]),
+                     "start_min": float(r["departure_min"].iloc[0]), "end_min": float(r["arrival_min"].iloc[-1]),
+                     "load_pct": float(r["load_fraction"].max()), "delivered": float(r["delivered"].sum()),
+                     "picked_up": float(r["picked_up"].sum()), "cost": v.fixed_cost + v.cost_per_km * km,
+                     "co2_kg": float(r["co2_kg"].sum()), "km_per_drop": km / visits if visits else math.nan})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def direct_delivery(problem: RoundsProblem, served: pd.DataFrame) -> dict[str, float]:
+    """The comparison: every served store delivered by its own return trip depot -> store -> depot, in the
+    cheapest vehicle type (cost per km) that carries its drop and collection (else the largest, in as many
+    trips as its units need). km, cost (fixed + per km, per trip) and CO2 (loaded out with the drop, back with
+    the collection) summed over stores."""
+    km = cost = co2 = 0.0
+    for row in served.itertuples(index=False):
+        j = int(row.stop_index)
+        drop = np.array([row.units, row.m3, row.kg], float)
+        pick = np.array([row.pickup_units, row.pickup_m3, row.pickup_kg], float)
+        fitting = [v for v in problem.vehicles if v.fits(drop) and v.fits(pick)]
+        v = min(fitting, key=lambda x: x.cost_per_km) if fitting else max(problem.vehicles, key=lambda x: x.capacity[0])
+        trips = 1 if fitting else int(np.ceil(max(drop[0], pick[0]) / v.capacity[0]))
+        out, back = float(problem.km[0, j]), float(problem.km[j, 0])
+        km += trips * (out + back)
+        cost += trips * (v.fixed_cost + v.cost_per_km * (out + back))
+        co2 += trips * (v.leg_co2(out, drop / trips) + v.leg_co2(back, pick / trips))
+    return {"km": km, "cost": cost, "co2_kg": co2}
