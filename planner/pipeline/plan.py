@@ -28,6 +28,7 @@ from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow,
 from planner.model.settings import Settings
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.network import network_kpis, plan_network
+from planner.pipeline.rounds import plan_rounds, rounds_kpis
 from planner.pipeline.service import ServiceCheck, check_service, tuning_note
 
 ITEM_OVERRIDES = ("holding_rate", "order_cost", "service_level", "service_type", "policy", "review_days")
@@ -53,12 +54,13 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     _path_rates(rows, stock, fc, override, hist.days_per_period)
     out, check = _policy_rows(rows, hist, fc, override, st)
     net = plan_network(inputs, out)
+    rounds = plan_rounds(inputs)
     po_rows = out
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
         po_rows = follow_allocation(out, net.allocation.lines, net.scorecard)
         out["note"] = _note_resourced(out, po_rows)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
-    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net)
+    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, rounds_kpis(rounds))
     return PlanResult(
         reorder=reorder.reset_index(drop=True),
         purchase_orders=purchase_orders(po_rows),
@@ -71,6 +73,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         settings=st,
         network=net,
         service=check.frame.reset_index(drop=True) if check else None,
+        rounds=rounds,
         issue_counts=IssueCounts(log.count(category="data"), log.count("error", "data"), log.count(category="plan")),
     )
 
@@ -151,7 +154,7 @@ def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override
 
 
 def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: History, fc: ForecastResult,
-          net: NetworkResult) -> tuple[pd.DataFrame | None, pd.DataFrame]:  # fmt: skip
+          net: NetworkResult, extra: list[KpiRow]) -> tuple[pd.DataFrame | None, pd.DataFrame]:  # fmt: skip
     """Occupancy per site and the KPI table (forecast accuracy on the hold-out of the history)."""
     st = inputs.settings
     h = holdout_length(hist.Y.shape[1], st.horizon_periods)
@@ -168,7 +171,7 @@ def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: Histor
         "orders covering more than max_cover_days of demand (MOQ or multiple)",
     )
     kpis = stock_kpis(out, st.kpi_targets, st.days_per_year, wape, bias, occupancy, st.kpi_amber_band,
-                      [*_simulated_kpi(out), long_orders, *network_kpis(net)])  # fmt: skip
+                      [*_simulated_kpi(out), long_orders, *network_kpis(net), *extra])  # fmt: skip
     return occupancy, kpis
 
 
