@@ -133,6 +133,7 @@ def plan_rounds(inputs: Inputs, transfers: pd.DataFrame | None = None) -> Rounds
     transfers = requirements_as_transfers(inputs) if transfers is None else transfers
     _report_without_depot(inputs, transfers)
     drops = deliveries_by_day(transfers, inputs["Items"])
+    drops = drops[drops["depot"].isin(set(inputs["Vehicles"]["depot"]))]  # other origins ship by Lanes
     drops = _with_pickups(drops, pickups_by_day(inputs))
     fleet = vehicle_types(inputs["Vehicles"])
     cfg = RoundsSettings(seconds_per_stop=st.rounds_seconds_per_stop, seed=st.rounds_seed, max_trips=st.max_trips,

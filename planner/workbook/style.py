@@ -77,6 +77,9 @@ def given_format(unit: str, currency: str) -> str:
     return f'General" {unit}"{PAD}'
 
 
+# one colour per route on the route map (cycled)
+ROUTE_COLOURS = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2", "7F7F7F", "BCBD22", "17BECF")
+
 # meaning of each output column (anything not listed is text or general)
 COLUMN_MEANING = {
     "demand_per_day": "rate", "demand_sd_per_day": "rate", "lead_time_days": "days",
@@ -111,6 +114,11 @@ COLUMN_MEANING = {
     "projected_occupancy": "percent", "plan": "units", "cost_only": "units", "difference": "units",
     "penalty_cost": "money", "late_units": "whole", "cumulative_share": "percent", "a_cutoff": "percent",
     "full": "percent",
+    # delivery rounds
+    "route": "count", "trip": "count", "stop": "count", "load_units": "whole", "picked_up": "whole",
+    "trips": "count", "stops": "count", "km": "units", "duration_h": "units", "load_pct": "percent",
+    "cost": "money", "km_per_drop": "units", "rounds": "units", "direct": "units", "saved": "units",
+    "x": "units", "y": "units",
 }  # fmt: skip
 
 # KPI unit -> meaning of its value and target cells (kg: see kpi_meaning)

@@ -77,7 +77,7 @@ class VehicleType:
 @dataclass(frozen=True)
 class RoundsSettings:
     seconds_per_stop: float = 0.3  # PyVRP time limit: this x number of stops (at least min_seconds)
-    min_seconds: float = 1.0
+    min_seconds: float = 0.2
     seed: int = 1
     max_trips: int = 3  # trips per vehicle and shift (reloads at the depot = max_trips - 1)
     split_deliveries: bool = False  # a drop too big for any vehicle is split into vehicle loads
@@ -185,6 +185,17 @@ def _int_capacity(values: tuple[float, ...], dims: list[int], unlimited: list[in
             for k, u in zip(dims, unlimited, strict=True)]  # fmt: skip
 
 
+def reloads_matter(problem: RoundsProblem, stops: int, settings: RoundsSettings) -> bool:
+    """Whether to let vehicles reload (several trips): only with max_trips > 1 and when a second trip can
+    pay, i.e. vehicles are fewer than stops, or cost something to use, or have a shift end. Otherwise a
+    multi-trip route is the same as one route per trip on separate vehicles, and leaving reloads out keeps
+    the search on the plain problem (a smaller neighbourhood, better routes in the same time)."""
+    if settings.max_trips <= 1:
+        return False
+    fleet = sum(v.count for v in problem.vehicles)
+    return fleet < stops or any(v.fixed_cost > 0 or math.isfinite(v.shift_end) for v in problem.vehicles)
+
+
 def _cost_unit(vehicles: tuple[VehicleType, ...]) -> float:
     """PyVRP's integer cost unit, 1/COST_STEPS of a metre at the cheapest positive cost per km: costs stay on
     the scale of distances, which PyVRP's penalty manager expects."""
@@ -231,12 +242,13 @@ def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSet
                                                 * SCALE_MIN)),
                      tw_early=int(round(opens[k] * SCALE_MIN)), tw_late=_int_time(closes[k]), required=required,
                      prize=0 if required else prize)  # fmt: skip
+    reload = [depot] if reloads_matter(problem, len(stops), settings) else []
     for v in problem.vehicles:
         m.add_vehicle_type(v.count, capacity=_int_capacity(v.capacity, dims, unlimited), start_depot=depot, end_depot=depot,
                            fixed_cost=int(round(v.fixed_cost / per_km * SCALE_KM * COST_STEPS)),
                            unit_distance_cost=max(1, int(round(v.cost_per_km / per_km * COST_STEPS))),
                            tw_early=int(round(v.shift_start * SCALE_MIN)), tw_late=_int_time(v.shift_end),
-                           profile=profiles[v.speed_kmh], reload_depots=[depot] if settings.max_trips > 1 else [],
+                           profile=profiles[v.speed_kmh], reload_depots=reload,
                            max_reloads=max(0, settings.max_trips - 1), name=v.name)  # fmt: skip
     return m
 
