@@ -185,8 +185,8 @@ def _result(inputs: Inputs, plan: RoundsPlan) -> RoundsResult:
     stops = plan.stops.copy()
     day = pd.to_datetime(stops["date"])
     stops["date"] = day
-    stops["arrival"] = day + pd.to_timedelta(stops["arrival_min"], unit="min")
-    stops["departure"] = day + pd.to_timedelta(stops["departure_min"], unit="min")
+    stops["arrival"] = (day + pd.to_timedelta(stops["arrival_min"], unit="min")).dt.round("s")
+    stops["departure"] = (day + pd.to_timedelta(stops["departure_min"], unit="min")).dt.round("s")
     summary = route_summary(plan)
     if len(summary):
         summary["date"] = pd.to_datetime(summary["date"])

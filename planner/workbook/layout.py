@@ -179,8 +179,8 @@ class RouteMap:
     x_title: str
     y_title: str
     anchor: tuple[int, int]
-    width_cm: float = 18.0
-    height_cm: float = 14.0
+    width_cm: float = 24.0
+    height_cm: float = 16.0
 
 
 @dataclass(frozen=True)

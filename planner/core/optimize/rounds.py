@@ -296,6 +296,8 @@ class RoundsPlan:
                 out.append(f"route {route} outside the shift of {vehicle}")
             for _, trip in rows.groupby("trip"):
                 on_board = trip[["delivered", "delivered_m3", "delivered_kg"]].sum().to_numpy(float)
+                if not v.fits(on_board):
+                    out.append(f"route {route} over capacity leaving {trip['site'].iloc[0]}")
                 for r in trip.iloc[1:].itertuples():
                     on_board = on_board - [r.delivered, r.delivered_m3, r.delivered_kg]
                     on_board = on_board + [r.picked_up, r.picked_up_m3, r.picked_up_kg]
