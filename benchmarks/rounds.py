@@ -59,12 +59,19 @@ def instance_workbook(path: Path, out: Path) -> int:
         "Stock": [["sku", "site", "on_hand", "forecast_per_day"], ["P", "DEPOT", 0, 1]],
         "Sites": [["site", "type", "capacity_m3", "source", "x_km", "y_km"], ["DEPOT", "dc", None, None, *xy[0]]]
         + [[f"C{i}", "store", None, "DEPOT", *xy[i]] for i in range(1, n + 1)],
-        "Vehicles": [["vehicle", "depot", "count", "capacity_units", "cost_per_km"], ["truck", "DEPOT", n, capacity, 1]],
+        "Vehicles": [
+            ["vehicle", "depot", "count", "capacity_units", "cost_per_km"],
+            ["truck", "DEPOT", n, capacity, 1],
+        ],
         "Requirements": [["destination", "sku", "quantity", "due_date"]]
         + [[f"C{i}", "P", demand[i], PLANNING_DATE] for i in range(1, n + 1)],
-        "Settings": [["setting", "value"], ["planning_date", PLANNING_DATE], ["distance_step_km", 1],
-                     ["service_check", "off"]],
-    }  # fmt: skip
+        "Settings": [
+            ["setting", "value"],
+            ["planning_date", PLANNING_DATE],
+            ["distance_step_km", 1],
+            ["service_check", "off"],
+        ],
+    }
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for name, rows in sheets.items():
@@ -83,9 +90,17 @@ def run(name: str, best: float, folder: Path) -> dict:
     total = time.perf_counter() - start
     r = result.rounds
     cost = r.comparison["km"]
-    return {"instance": name, "n": n, "cost": cost, "best_known": best, "gap": cost / best - 1,
-            "routes": r.comparison["routes"], "unserved": r.comparison["unserved"], "solver_s": r.seconds,
-            "total_s": total}  # fmt: skip
+    return {
+        "instance": name,
+        "n": n,
+        "cost": cost,
+        "best_known": best,
+        "gap": cost / best - 1,
+        "routes": r.comparison["routes"],
+        "unserved": r.comparison["unserved"],
+        "solver_s": r.seconds,
+        "total_s": total,
+    }
 
 
 def main(names: list[str]) -> None:
@@ -96,15 +111,20 @@ def main(names: list[str]) -> None:
         for name in names:
             rows.append(run(name, float(known.loc[name, "best_known"]), Path(folder)))
             r = rows[-1]
-            print(f"{r['instance']:<12} n={r['n']:>3}  cost {r['cost']:>8,.0f}  best {r['best_known']:>8,.0f}  "
-                  f"gap {r['gap']:6.2%}  routes {r['routes']:>3}  solver {r['solver_s']:5.1f} s  "
-                  f"total {r['total_s']:5.1f} s", flush=True)  # fmt: skip
+            print(
+                f"{r['instance']:<12} n={r['n']:>3}  cost {r['cost']:>8,.0f}  best {r['best_known']:>8,.0f}  "
+                f"gap {r['gap']:6.2%}  routes {r['routes']:>3}  solver {r['solver_s']:5.1f} s  "
+                f"total {r['total_s']:5.1f} s",
+                flush=True,
+            )
     print()
     print("| instance | n | cost | best known | gap | solver s | total s |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['instance']} | {r['n']} | {r['cost']:,.0f} | {r['best_known']:,.0f} | {r['gap']:.2%} | "
-              f"{r['solver_s']:.1f} | {r['total_s']:.1f} |")  # fmt: skip
+        print(
+            f"| {r['instance']} | {r['n']} | {r['cost']:,.0f} | {r['best_known']:,.0f} | {r['gap']:.2%} | "
+            f"{r['solver_s']:.1f} | {r['total_s']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -34,13 +34,20 @@ def _problem(n: int, seed: int, vehicles, windows: bool = True, pickups: bool = 
     km = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     opens = np.where(rng.random(n) < 0.4, rng.choice([420.0, 600.0], n), np.nan) if windows else np.full(n, np.nan)
     closes = np.where(~np.isnan(opens), opens + 150.0, np.nan)
-    stops = pd.DataFrame({
-        "site": [f"S{i}" for i in range(1, n + 1)], "units": rng.integers(5, 60, n).astype(float),
-        "m3": rng.uniform(0.2, 4.0, n), "kg": rng.uniform(20, 600, n),
-        "pickup_units": rng.integers(0, 15, n).astype(float) if pickups else 0.0,
-        "pickup_m3": rng.uniform(0, 1.0, n) if pickups else 0.0, "pickup_kg": rng.uniform(0, 80, n) if pickups else 0.0,
-        "open_min": opens, "close_min": closes, "service_min": rng.choice([5.0, 10.0, 20.0], n),
-    })  # fmt: skip
+    stops = pd.DataFrame(
+        {
+            "site": [f"S{i}" for i in range(1, n + 1)],
+            "units": rng.integers(5, 60, n).astype(float),
+            "m3": rng.uniform(0.2, 4.0, n),
+            "kg": rng.uniform(20, 600, n),
+            "pickup_units": rng.integers(0, 15, n).astype(float) if pickups else 0.0,
+            "pickup_m3": rng.uniform(0, 1.0, n) if pickups else 0.0,
+            "pickup_kg": rng.uniform(0, 80, n) if pickups else 0.0,
+            "open_min": opens,
+            "close_min": closes,
+            "service_min": rng.choice([5.0, 10.0, 20.0], n),
+        }
+    )
     return RoundsProblem("DC", DAY, stops, km, np.full_like(km, np.nan), tuple(vehicles))
 
 
@@ -114,8 +121,11 @@ def recheck(problem: RoundsProblem, plan: RoundsPlan, split: bool = False) -> No
     # CO2 per leg from the load carried over it (recomputed above in kind: checked through the fraction)
     frac = s["load_fraction"].to_numpy()
     expected = s["distance_km"] * [types[v.rsplit("#", 1)[0]].co2_kg_per_km_empty for v in s["vehicle"]] + s[
-        "distance_km"] * frac * [types[v.rsplit("#", 1)[0]].co2_kg_per_km_full - types[v.rsplit("#", 1)[
-            0]].co2_kg_per_km_empty for v in s["vehicle"]]  # fmt: skip
+        "distance_km"
+    ] * frac * [
+        types[v.rsplit("#", 1)[0]].co2_kg_per_km_full - types[v.rsplit("#", 1)[0]].co2_kg_per_km_empty
+        for v in s["vehicle"]
+    ]
     assert np.allclose(s["co2_kg"].to_numpy(), expected.to_numpy())
 
 
@@ -167,8 +177,9 @@ def test_capacity_split_against_brute_force_partition():
     def tour(nodes):
         if not nodes:
             return 0.0
-        return min(sum(problem.km[a, b] for a, b in itertools.pairwise((0, *p, 0)))
-                   for p in itertools.permutations(nodes))  # fmt: skip
+        return min(
+            sum(problem.km[a, b] for a, b in itertools.pairwise((0, *p, 0))) for p in itertools.permutations(nodes)
+        )
 
     best = math.inf
     for mask in range(1, 2**6 - 1):
@@ -211,9 +222,11 @@ def test_split_deliveries_cover_a_drop_larger_than_a_vehicle():
 
 def test_an_infeasible_plan_refuses_to_exist():
     van = VehicleType("Van", 1, (10.0, math.inf, math.inf))
-    rows = [["DC", DAY, "Van#1", 1, 1, 0, "DC", 0.0, 0.0, 20.0] + [0.0] * 9,
-            ["DC", DAY, "Van#1", 1, 1, 1, "S1", 10.0, 15.0, 0.0, 20.0] + [0.0] * 8,
-            ["DC", DAY, "Van#1", 1, 1, 2, "DC", 20.0, 20.0, 0.0] + [0.0] * 9]  # fmt: skip
+    rows = [
+        ["DC", DAY, "Van#1", 1, 1, 0, "DC", 0.0, 0.0, 20.0] + [0.0] * 9,
+        ["DC", DAY, "Van#1", 1, 1, 1, "S1", 10.0, 15.0, 0.0, 20.0] + [0.0] * 8,
+        ["DC", DAY, "Van#1", 1, 1, 2, "DC", 20.0, 20.0, 0.0] + [0.0] * 9,
+    ]
     with pytest.raises(ValueError, match="over capacity"):
         RoundsPlan(pd.DataFrame(rows, columns=STOP_COLUMNS), pd.DataFrame(), {"DC": (van,)})
 
@@ -222,18 +235,38 @@ def _rounds_sheets(**changes) -> dict[str, list[list]]:
     """The minimal workbook with a DC at the origin, four stores around it and two vans."""
     due = pd.Timestamp("2026-03-03").to_pydatetime()
     sheets = minimal_sheets(
-        Sites=[["site", "type", "capacity_m3", "source", "x_km", "y_km", "open_time", "close_time", "service_minutes"],
-               ["S1", "dc", None, None, 0, 0, None, None, None],
-               ["Shop-A", "store", None, "S1", 10, 0, "07:00", "12:00", 15],
-               ["Shop-B", "store", None, "S1", 10, 10, dt.time(8, 0), dt.time(17, 0), 15],
-               ["Shop-C", "store", None, "S1", -5, 8, None, None, 10],
-               ["Shop-D", "store", None, "S1", -8, -6, None, None, 10]],
-        Vehicles=[["vehicle", "depot", "count", "capacity_units", "cost_per_km", "fixed_cost", "co2_kg_per_km_empty",
-                   "co2_kg_per_km_full", "speed_kmh", "shift_start", "shift_end"],
-                  ["Van", "S1", 2, 100, 0.8, 50, 0.2, 0.3, 40, "06:00", "18:00"]],
-        Requirements=[["destination", "sku", "quantity", "due_date"], ["Shop-A", "A", 40, due], ["Shop-B", "A", 30, due],
-                      ["Shop-C", "B", 50, due], ["Shop-D", "B", 20, due]],
-    )  # fmt: skip
+        Sites=[
+            ["site", "type", "capacity_m3", "source", "x_km", "y_km", "open_time", "close_time", "service_minutes"],
+            ["S1", "dc", None, None, 0, 0, None, None, None],
+            ["Shop-A", "store", None, "S1", 10, 0, "07:00", "12:00", 15],
+            ["Shop-B", "store", None, "S1", 10, 10, dt.time(8, 0), dt.time(17, 0), 15],
+            ["Shop-C", "store", None, "S1", -5, 8, None, None, 10],
+            ["Shop-D", "store", None, "S1", -8, -6, None, None, 10],
+        ],
+        Vehicles=[
+            [
+                "vehicle",
+                "depot",
+                "count",
+                "capacity_units",
+                "cost_per_km",
+                "fixed_cost",
+                "co2_kg_per_km_empty",
+                "co2_kg_per_km_full",
+                "speed_kmh",
+                "shift_start",
+                "shift_end",
+            ],
+            ["Van", "S1", 2, 100, 0.8, 50, 0.2, 0.3, 40, "06:00", "18:00"],
+        ],
+        Requirements=[
+            ["destination", "sku", "quantity", "due_date"],
+            ["Shop-A", "A", 40, due],
+            ["Shop-B", "A", 30, due],
+            ["Shop-C", "B", 50, due],
+            ["Shop-D", "B", 20, due],
+        ],
+    )
     sheets.update(changes)
     return sheets
 
@@ -251,8 +284,22 @@ def test_workbook_route_writes_routes_summary_and_the_route_map(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
     routes = wb["Routes"]
     header = [c.value for c in routes[1]]
-    assert header[:14] == ["date", "depot", "vehicle", "route", "trip", "stop", "site", "arrival", "departure",
-                           "load_units", "delivered", "picked_up", "distance_km", "co2_kg"]  # fmt: skip
+    assert header[:14] == [
+        "date",
+        "depot",
+        "vehicle",
+        "route",
+        "trip",
+        "stop",
+        "site",
+        "arrival",
+        "departure",
+        "load_units",
+        "delivered",
+        "picked_up",
+        "distance_km",
+        "co2_kg",
+    ]
     assert routes._charts and routes._charts[0].tagname == "scatterChart"
     summary = wb["Route Summary"]
     assert [c.value for c in summary[1]][:3] == ["date", "depot", "route"]

@@ -43,27 +43,47 @@ def requirements_as_transfers(inputs: Inputs) -> pd.DataFrame:
     reqs, sites = inputs["Requirements"], inputs["Sites"]
     source = sites.set_index("site")["source"] if len(sites) else pd.Series(dtype=object)
     day = reqs["due_date"].fillna(inputs.settings.planning_date) if len(reqs) else reqs["due_date"]
-    return pd.DataFrame({"sku": reqs["sku"], "origin": reqs["destination"].map(source),
-                         "destination": reqs["destination"], "quantity": reqs["quantity"].astype(float),
-                         "ship_date": pd.to_datetime(day), "due_date": reqs["due_date"]})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "sku": reqs["sku"],
+            "origin": reqs["destination"].map(source),
+            "destination": reqs["destination"],
+            "quantity": reqs["quantity"].astype(float),
+            "ship_date": pd.to_datetime(day),
+            "due_date": reqs["due_date"],
+        }
+    )
 
 
 def deliveries_by_day(transfers: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Per origin depot, destination and ship date: units, m³ and kg (blank unit volume or weight counts 0)."""
     it = items.set_index("sku")
     t = transfers.dropna(subset=["origin"])
-    frame = pd.DataFrame({"depot": t["origin"], "site": t["destination"], "date": pd.to_datetime(t["ship_date"]),
-                          "units": t["quantity"],
-                          "m3": t["quantity"] * t["sku"].map(it["unit_volume_m3"]).fillna(0.0).astype(float),
-                          "kg": t["quantity"] * t["sku"].map(it["unit_weight_kg"]).fillna(0.0).astype(float)})  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "depot": t["origin"],
+            "site": t["destination"],
+            "date": pd.to_datetime(t["ship_date"]),
+            "units": t["quantity"],
+            "m3": t["quantity"] * t["sku"].map(it["unit_volume_m3"]).fillna(0.0).astype(float),
+            "kg": t["quantity"] * t["sku"].map(it["unit_weight_kg"]).fillna(0.0).astype(float),
+        }
+    )
     return frame.groupby(["depot", "site", "date"], as_index=False)[["units", "m3", "kg"]].sum()
 
 
 def pickups_by_day(inputs: Inputs) -> pd.DataFrame:
     """Collections per store and day (site, date, units, m3, kg). Hook: empty until the Returns sheet (issue
     12) is on the contract; then its rows to collect, weighed and sized with Items, go here."""
-    return pd.DataFrame({"site": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
-                         "units": pd.Series(dtype=float), "m3": pd.Series(dtype=float), "kg": pd.Series(dtype=float)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "site": pd.Series(dtype=object),
+            "date": pd.Series(dtype="datetime64[ns]"),
+            "units": pd.Series(dtype=float),
+            "m3": pd.Series(dtype=float),
+            "kg": pd.Series(dtype=float),
+        }
+    )
 
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -113,10 +133,20 @@ def vehicle_types(vehicles: pd.DataFrame) -> dict[str, tuple[VehicleType, ...]]:
             continue
         cap = tuple(math.inf if math.isnan(c) else float(c) for c in (r.capacity_units, r.capacity_m3, r.capacity_kg))
         empty = 0.0 if math.isnan(r.co2_kg_per_km_empty) else r.co2_kg_per_km_empty
-        out.setdefault(r.depot, []).append(VehicleType(
-            str(r.vehicle), int(r.count), cap, _or(r.cost_per_km, 1.0), _or(r.fixed_cost, 0.0), empty,
-            _or(r.co2_kg_per_km_full, empty), _or(r.speed_kmh, 50.0), _or(r.shift_start, 0.0),
-            _or(r.shift_end, math.inf)))  # fmt: skip
+        out.setdefault(r.depot, []).append(
+            VehicleType(
+                str(r.vehicle),
+                int(r.count),
+                cap,
+                _or(r.cost_per_km, 1.0),
+                _or(r.fixed_cost, 0.0),
+                empty,
+                _or(r.co2_kg_per_km_full, empty),
+                _or(r.speed_kmh, 50.0),
+                _or(r.shift_start, 0.0),
+                _or(r.shift_end, math.inf),
+            )
+        )
     return {d: tuple(v) for d, v in out.items()}
 
 
@@ -136,17 +166,29 @@ def plan_rounds(inputs: Inputs, transfers: pd.DataFrame | None = None) -> Rounds
     drops = drops[drops["depot"].isin(set(inputs["Vehicles"]["depot"]))]  # other origins ship by Lanes
     drops = _with_pickups(drops, pickups_by_day(inputs))
     fleet = vehicle_types(inputs["Vehicles"])
-    cfg = RoundsSettings(seconds_per_stop=st.rounds_seconds_per_stop, seed=st.rounds_seed, max_trips=st.max_trips,
-                         split_deliveries=st.split_deliveries == "yes")  # fmt: skip
-    plans = [solve_rounds(_problem(inputs, depot, day, stores, fleet.get(depot, ())), cfg)
-             for (depot, day), stores in drops.groupby(["depot", "date"], sort=True)]  # fmt: skip
+    cfg = RoundsSettings(
+        seconds_per_stop=st.rounds_seconds_per_stop,
+        seed=st.rounds_seed,
+        max_trips=st.max_trips,
+        split_deliveries=st.split_deliveries == "yes",
+    )
+    plans = [
+        solve_rounds(_problem(inputs, depot, day, stores, fleet.get(depot, ())), cfg)
+        for (depot, day), stores in drops.groupby(["depot", "date"], sort=True)
+    ]
     plan = combine(plans)
     reqs = inputs["Requirements"]
     for r in plan.unserved.itertuples(index=False):
         rows = reqs.loc[reqs["destination"] == r.site, "_row"].to_numpy()
-        log.add(Reason.UNROUTED_STOP, names["Requirements"], rows[:1] if len(rows) else [None], "destination", r.site,
-                f"delivery of {r.units:,.0f} units from {r.depot} on {pd.Timestamp(r.date):%Y-%m-%d} not routed: "
-                f"{r.reason}")  # fmt: skip
+        log.add(
+            Reason.UNROUTED_STOP,
+            names["Requirements"],
+            rows[:1] if len(rows) else [None],
+            "destination",
+            r.site,
+            f"delivery of {r.units:,.0f} units from {r.depot} on {pd.Timestamp(r.date):%Y-%m-%d} not routed: "
+            f"{r.reason}",
+        )
     return _result(inputs, plan)
 
 
@@ -154,9 +196,14 @@ def _report_without_depot(inputs: Inputs, transfers: pd.DataFrame) -> None:
     orphan = transfers["origin"].isna().to_numpy()
     reqs = inputs["Requirements"]
     if orphan.any() and len(reqs) == len(transfers):
-        inputs.issues.add(Reason.STORE_WITHOUT_DEPOT, inputs.sheet_names["Requirements"],
-                          reqs.loc[orphan, "_row"].to_numpy(), "destination", reqs.loc[orphan, "destination"].to_numpy(),
-                          "the destination has no source on Sites: no round delivers it")  # fmt: skip
+        inputs.issues.add(
+            Reason.STORE_WITHOUT_DEPOT,
+            inputs.sheet_names["Requirements"],
+            reqs.loc[orphan, "_row"].to_numpy(),
+            "destination",
+            reqs.loc[orphan, "destination"].to_numpy(),
+            "the destination has no source on Sites: no round delivers it",
+        )
 
 
 def _with_pickups(drops: pd.DataFrame, pickups: pd.DataFrame) -> pd.DataFrame:
@@ -172,9 +219,11 @@ def _problem(inputs: Inputs, depot: str, day, stores: pd.DataFrame, vehicles) ->
     is kept with an infinite distance, which the screen lists as out of reach."""
     sites = inputs["Sites"].set_index("site")
     at = sites.reindex(stores["site"])
-    frame = stores.reset_index(drop=True).assign(open_min=at["open_time"].to_numpy(float),
-                                                 close_min=at["close_time"].to_numpy(float),
-                                                 service_min=at["service_minutes"].fillna(0.0).to_numpy(float))  # fmt: skip
+    frame = stores.reset_index(drop=True).assign(
+        open_min=at["open_time"].to_numpy(float),
+        close_min=at["close_time"].to_numpy(float),
+        service_min=at["service_minutes"].fillna(0.0).to_numpy(float),
+    )
     km, minutes = distance_matrices([depot, *frame["site"]], inputs)
     km = np.where(np.isnan(km), np.inf, km)
     return RoundsProblem(depot, pd.Timestamp(day).date(), frame, km, minutes, vehicles)
@@ -194,21 +243,50 @@ def _result(inputs: Inputs, plan: RoundsPlan) -> RoundsResult:
     planar = sites["x_km"].notna().any() if len(sites) else False
     xs, ys = ("x_km", "y_km") if planar else ("longitude", "latitude")
     positions = sites.loc[sites["site"].isin(stops["site"]), ["site", xs, ys]].set_axis(["site", "x", "y"], axis=1)
-    km, cost, co2 = float(summary["km"].sum()) if len(summary) else 0.0, float(summary["cost"].sum()) if len(
-        summary) else 0.0, float(summary["co2_kg"].sum()) if len(summary) else 0.0  # fmt: skip
+    km, cost, co2 = (
+        float(summary["km"].sum()) if len(summary) else 0.0,
+        float(summary["cost"].sum()) if len(summary) else 0.0,
+        float(summary["co2_kg"].sum()) if len(summary) else 0.0,
+    )
     dk, dc, dco2 = plan.direct
     units = float(stops["delivered"].sum())
     drops = int(summary["stops"].sum()) if len(summary) else 0
     legs = stops["distance_km"] > 0
-    fill = float((stops.loc[legs, "distance_km"] * stops.loc[legs, "load_fraction"]).sum() / stops.loc[legs,
-                 "distance_km"].sum()) if legs.any() else math.nan  # fmt: skip
-    comparison = {"km": km, "cost": cost, "co2_kg": co2, "direct_km": dk, "direct_cost": dc, "direct_co2_kg": dco2,
-                  "km_saved": dk - km, "cost_saved": dc - cost, "co2_saved_kg": dco2 - co2, "units_delivered": units,
-                  "drops": drops, "routes": len(summary), "co2_per_unit_kg": co2 / units if units else math.nan,
-                  "vehicle_fill": fill, "km_per_drop": km / drops if drops else math.nan,
-                  "unserved": len(plan.unserved)}  # fmt: skip
-    return RoundsResult(stops, summary, plan.unserved.assign(date=pd.to_datetime(plan.unserved["date"])), positions,
-                        "km" if planar else "degrees", comparison, plan.seconds)  # fmt: skip
+    fill = (
+        float(
+            (stops.loc[legs, "distance_km"] * stops.loc[legs, "load_fraction"]).sum()
+            / stops.loc[legs, "distance_km"].sum()
+        )
+        if legs.any()
+        else math.nan
+    )
+    comparison = {
+        "km": km,
+        "cost": cost,
+        "co2_kg": co2,
+        "direct_km": dk,
+        "direct_cost": dc,
+        "direct_co2_kg": dco2,
+        "km_saved": dk - km,
+        "cost_saved": dc - cost,
+        "co2_saved_kg": dco2 - co2,
+        "units_delivered": units,
+        "drops": drops,
+        "routes": len(summary),
+        "co2_per_unit_kg": co2 / units if units else math.nan,
+        "vehicle_fill": fill,
+        "km_per_drop": km / drops if drops else math.nan,
+        "unserved": len(plan.unserved),
+    }
+    return RoundsResult(
+        stops,
+        summary,
+        plan.unserved.assign(date=pd.to_datetime(plan.unserved["date"])),
+        positions,
+        "km" if planar else "degrees",
+        comparison,
+        plan.seconds,
+    )
 
 
 def rounds_kpis(rounds: RoundsResult | None) -> list[KpiRow]:
@@ -217,13 +295,28 @@ def rounds_kpis(rounds: RoundsResult | None) -> list[KpiRow]:
         return []
     c = rounds.comparison
     rows = [
-        ("co2_per_unit_delivered_kg", c["co2_per_unit_kg"], "kg", False,
-         "rounds CO2 / units delivered (leg km x (empty + (full - empty) x load fraction))"),
+        (
+            "co2_per_unit_delivered_kg",
+            c["co2_per_unit_kg"],
+            "kg",
+            False,
+            "rounds CO2 / units delivered (leg km x (empty + (full - empty) x load fraction))",
+        ),
         ("vehicle_fill", c["vehicle_fill"], "percent", True, "load fraction on the rounds' legs, weighted by km"),
         ("km_per_drop", c["km_per_drop"], "ratio", False, "rounds km / store visits"),
-        ("rounds_km_saved_vs_direct", c["km_saved"], "ratio", True,
-         "km of one return trip per store minus the rounds' km"),
-        ("rounds_co2_saved_vs_direct_kg", c["co2_saved_kg"], "kg", True,
-         "CO2 of one return trip per store minus the rounds' CO2"),
-    ]  # fmt: skip
+        (
+            "rounds_km_saved_vs_direct",
+            c["km_saved"],
+            "ratio",
+            True,
+            "km of one return trip per store minus the rounds' km",
+        ),
+        (
+            "rounds_co2_saved_vs_direct_kg",
+            c["co2_saved_kg"],
+            "kg",
+            True,
+            "CO2 of one return trip per store minus the rounds' CO2",
+        ),
+    ]
     return [KpiRow(*r) for r in rows]

@@ -236,7 +236,9 @@ def _rounds(sites: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     store = sites["type"] == "store"
     early = sites["site"].isin(["Store-Paris", "Store-Lille"])  # city centres: deliveries before 11:00
     sites["open_time"] = [dt.time(6, 0) if s else None for s in store]
-    sites["close_time"] = [(dt.time(11, 0) if e else dt.time(16, 0)) if s else None for s, e in zip(store, early)]
+    sites["close_time"] = [
+        (dt.time(11, 0) if e else dt.time(16, 0)) if s else None for s, e in zip(store, early, strict=True)
+    ]
     sites["service_minutes"] = np.where(store, 30.0, np.nan)
     vehicles = pd.DataFrame([
         {"vehicle": kind, "depot": dc, "count": n, "capacity_units": units, "capacity_m3": m3, "capacity_kg": kg,

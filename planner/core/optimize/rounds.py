@@ -35,9 +35,27 @@ DIMS = ("units", "m3", "kg")  # capacity dimensions, in this order everywhere
 SCALE_KM, SCALE_MIN, SCALE_LOAD, COST_STEPS = 1000, 60, 1000, 10  # -> metres, seconds, thousandths; cost steps
 FAR_KM = 1e5  # a leg between two stores nothing measures (one on x/y, one on latitude/longitude): avoided
 TOLERANCE = 1e-6
-STOP_COLUMNS = ["depot", "date", "vehicle", "route", "trip", "stop", "site", "arrival_min", "departure_min",
-                "load_units", "delivered", "picked_up", "delivered_m3", "delivered_kg", "picked_up_m3",
-                "picked_up_kg", "distance_km", "co2_kg", "load_fraction"]  # fmt: skip
+STOP_COLUMNS = [
+    "depot",
+    "date",
+    "vehicle",
+    "route",
+    "trip",
+    "stop",
+    "site",
+    "arrival_min",
+    "departure_min",
+    "load_units",
+    "delivered",
+    "picked_up",
+    "delivered_m3",
+    "delivered_kg",
+    "picked_up_m3",
+    "picked_up_kg",
+    "distance_km",
+    "co2_kg",
+    "load_fraction",
+]
 UNSERVED_COLUMNS = ["depot", "date", "site", "units", "reason"]
 
 
@@ -137,8 +155,11 @@ def screen(problem: RoundsProblem, settings: RoundsSettings) -> tuple[pd.DataFra
             continue
         carried = [v for v in problem.vehicles if v.fits(picks[i]) and (settings.split_deliveries or v.fits(drops[i]))]
         if not carried:
-            dims = [d for k, d in enumerate(DIMS) if max(drops[i, k], picks[i, k]) > max(v.capacity[k] for v in
-                    problem.vehicles) + TOLERANCE]  # fmt: skip
+            dims = [
+                d
+                for k, d in enumerate(DIMS)
+                if max(drops[i, k], picks[i, k]) > max(v.capacity[k] for v in problem.vehicles) + TOLERANCE
+            ]
             bad.append((i, f"too large for any vehicle at {problem.depot} ({', '.join(dims) or 'no single type'})"))
             continue
         reachable = False
@@ -181,8 +202,10 @@ def _int_load(values: np.ndarray, dims: list[int]) -> list[int]:
 
 def _int_capacity(values: tuple[float, ...], dims: list[int], unlimited: list[int]) -> list[int]:
     """Capacities in thousandths; a blank one is ``unlimited`` (more than the day's whole load)."""
-    return [int(math.floor(values[k] * SCALE_LOAD + 1e-6)) if math.isfinite(values[k]) else u
-            for k, u in zip(dims, unlimited, strict=True)]  # fmt: skip
+    return [
+        int(math.floor(values[k] * SCALE_LOAD + 1e-6)) if math.isfinite(values[k]) else u
+        for k, u in zip(dims, unlimited, strict=True)
+    ]
 
 
 def reloads_matter(problem: RoundsProblem, stops: int, settings: RoundsSettings) -> bool:
@@ -229,27 +252,44 @@ def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSet
                 if a != b:
                     m.add_edge(locs[a], locs[b], int(metres[a, b]), int(seconds[a, b]), profile=profile)
     per_km = _cost_unit(problem.vehicles)
-    prize = int(metres.max() * 2 * max(v.cost_per_km for v in problem.vehicles) / per_km * COST_STEPS
-                + max(v.fixed_cost for v in problem.vehicles) / per_km * SCALE_KM * COST_STEPS) + 1  # fmt: skip
+    prize = (
+        int(
+            metres.max() * 2 * max(v.cost_per_km for v in problem.vehicles) / per_km * COST_STEPS
+            + max(v.fixed_cost for v in problem.vehicles) / per_km * SCALE_KM * COST_STEPS
+        )
+        + 1
+    )
     opens, closes = _windows(stops)
     dims = _active_dims(problem.vehicles)
     total = (_drops(stops) + _pickups(stops)).sum(axis=0)
     unlimited = [int(total[k] * SCALE_LOAD) + 1 for k in dims]
     for k, row in enumerate(stops.itertuples(index=False)):
-        m.add_client(locs[k + 1], delivery=_int_load(_drops(stops)[k], dims),
-                     pickup=_int_load(_pickups(stops)[k], dims),
-                     service_duration=int(round((row.service_min if row.service_min == row.service_min else 0)
-                                                * SCALE_MIN)),
-                     tw_early=int(round(opens[k] * SCALE_MIN)), tw_late=_int_time(closes[k]), required=required,
-                     prize=0 if required else prize)  # fmt: skip
+        m.add_client(
+            locs[k + 1],
+            delivery=_int_load(_drops(stops)[k], dims),
+            pickup=_int_load(_pickups(stops)[k], dims),
+            service_duration=int(round((row.service_min if row.service_min == row.service_min else 0) * SCALE_MIN)),
+            tw_early=int(round(opens[k] * SCALE_MIN)),
+            tw_late=_int_time(closes[k]),
+            required=required,
+            prize=0 if required else prize,
+        )
     reload = [depot] if reloads_matter(problem, len(stops), settings) else []
     for v in problem.vehicles:
-        m.add_vehicle_type(v.count, capacity=_int_capacity(v.capacity, dims, unlimited), start_depot=depot, end_depot=depot,
-                           fixed_cost=int(round(v.fixed_cost / per_km * SCALE_KM * COST_STEPS)),
-                           unit_distance_cost=max(1, int(round(v.cost_per_km / per_km * COST_STEPS))),
-                           tw_early=int(round(v.shift_start * SCALE_MIN)), tw_late=_int_time(v.shift_end),
-                           profile=profiles[v.speed_kmh], reload_depots=reload,
-                           max_reloads=max(0, settings.max_trips - 1), name=v.name)  # fmt: skip
+        m.add_vehicle_type(
+            v.count,
+            capacity=_int_capacity(v.capacity, dims, unlimited),
+            start_depot=depot,
+            end_depot=depot,
+            fixed_cost=int(round(v.fixed_cost / per_km * SCALE_KM * COST_STEPS)),
+            unit_distance_cost=max(1, int(round(v.cost_per_km / per_km * COST_STEPS))),
+            tw_early=int(round(v.shift_start * SCALE_MIN)),
+            tw_late=_int_time(v.shift_end),
+            profile=profiles[v.speed_kmh],
+            reload_depots=reload,
+            max_reloads=max(0, settings.max_trips - 1),
+            name=v.name,
+        )
     return m
 
 
@@ -357,11 +397,27 @@ def _trip_load(acts: list, p: int, drops: np.ndarray) -> np.ndarray:
 def _row(problem, vehicle, route, trip, stop, site, arrival, departure, on_board, dl=None, pk=None) -> dict:
     dl = np.zeros(3) if dl is None else dl
     pk = np.zeros(3) if pk is None else pk
-    return {"depot": problem.depot, "date": problem.day, "vehicle": vehicle, "route": route, "trip": trip,
-            "stop": stop, "site": site, "arrival_min": arrival, "departure_min": departure,
-            "load_units": float(on_board[0]), "delivered": dl[0], "picked_up": pk[0], "delivered_m3": dl[1],
-            "delivered_kg": dl[2], "picked_up_m3": pk[1], "picked_up_kg": pk[2], "distance_km": 0.0,
-            "co2_kg": 0.0, "load_fraction": 0.0}  # fmt: skip
+    return {
+        "depot": problem.depot,
+        "date": problem.day,
+        "vehicle": vehicle,
+        "route": route,
+        "trip": trip,
+        "stop": stop,
+        "site": site,
+        "arrival_min": arrival,
+        "departure_min": departure,
+        "load_units": float(on_board[0]),
+        "delivered": dl[0],
+        "picked_up": pk[0],
+        "delivered_m3": dl[1],
+        "delivered_kg": dl[2],
+        "picked_up_m3": pk[1],
+        "picked_up_kg": pk[2],
+        "distance_km": 0.0,
+        "co2_kg": 0.0,
+        "load_fraction": 0.0,
+    }
 
 
 def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettings()) -> RoundsPlan:
@@ -380,18 +436,27 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
         seconds += result.runtime
         if not result.is_feasible():
             result = build_model(problem, kept, settings, required=False).solve(
-                MaxRuntime(limit), seed=settings.seed, display=False)  # fmt: skip
+                MaxRuntime(limit), seed=settings.seed, display=False
+            )
             seconds += result.runtime
         rows, visited = _routes(problem, kept, result)
         objective = _plan_cost(rows, problem.vehicles)
         d = direct_delivery(problem, kept.iloc[sorted(visited)])
         direct = (d["km"], d["cost"], d["co2_kg"])
         for k in np.flatnonzero(~np.isin(np.arange(len(kept)), list(visited))):
-            unserved.append(_unserved(problem, kept.iloc[k], "the fleet at the depot cannot take it (count, "
-                                      "capacity or shift)"))  # fmt: skip
+            unserved.append(
+                _unserved(problem, kept.iloc[k], "the fleet at the depot cannot take it (count, capacity or shift)")
+            )
     stops = pd.DataFrame(rows, columns=STOP_COLUMNS)
-    return RoundsPlan(stops, pd.DataFrame(unserved, columns=UNSERVED_COLUMNS), {problem.depot: problem.vehicles},
-                      settings.split_deliveries, seconds, objective, direct)  # fmt: skip
+    return RoundsPlan(
+        stops,
+        pd.DataFrame(unserved, columns=UNSERVED_COLUMNS),
+        {problem.depot: problem.vehicles},
+        settings.split_deliveries,
+        seconds,
+        objective,
+        direct,
+    )
 
 
 def _routes(problem: RoundsProblem, kept: pd.DataFrame, result) -> tuple[list[dict], set[int]]:
@@ -420,8 +485,13 @@ def _plan_cost(rows: list[dict], vehicles: tuple[VehicleType, ...]) -> float:
 
 
 def _unserved(problem: RoundsProblem, row: pd.Series, reason: str) -> dict:
-    return {"depot": problem.depot, "date": problem.day, "site": row["site"], "units": float(row["units"]),
-            "reason": reason}  # fmt: skip
+    return {
+        "depot": problem.depot,
+        "date": problem.day,
+        "site": row["site"],
+        "units": float(row["units"]),
+        "reason": reason,
+    }
 
 
 def combine(plans: list[RoundsPlan]) -> RoundsPlan:
@@ -432,8 +502,12 @@ def combine(plans: list[RoundsPlan]) -> RoundsPlan:
     return RoundsPlan(
         pd.concat(stops, ignore_index=True) if stops else pd.DataFrame(columns=STOP_COLUMNS),
         pd.concat(unserved, ignore_index=True) if unserved else pd.DataFrame(columns=UNSERVED_COLUMNS),
-        vehicles, any(p.split_deliveries for p in plans), sum(p.seconds for p in plans),
-        sum(p.objective for p in plans), tuple(float(sum(p.direct[k] for p in plans)) for k in range(3)))  # fmt: skip
+        vehicles,
+        any(p.split_deliveries for p in plans),
+        sum(p.seconds for p in plans),
+        sum(p.objective for p in plans),
+        tuple(float(sum(p.direct[k] for p in plans)) for k in range(3)),
+    )
 
 
 def route_summary(plan: RoundsPlan) -> pd.DataFrame:
@@ -446,12 +520,26 @@ def route_summary(plan: RoundsPlan) -> pd.DataFrame:
         v = types[depot, vehicle.rsplit("#", 1)[0]]
         km = float(r["distance_km"].sum())
         visits = int((r["site"] != depot).sum())
-        rows.append({"depot": depot, "date": day, "route": route, "vehicle": vehicle, "trips": int(r["trip"].max()),
-                     "stops": visits, "km": km, "duration_min": float(r["arrival_min"].iloc[-1] - r["departure_min"].iloc[0]),
-                     "start_min": float(r["departure_min"].iloc[0]), "end_min": float(r["arrival_min"].iloc[-1]),
-                     "load_pct": float(r["load_fraction"].max()), "delivered": float(r["delivered"].sum()),
-                     "picked_up": float(r["picked_up"].sum()), "cost": v.fixed_cost + v.cost_per_km * km,
-                     "co2_kg": float(r["co2_kg"].sum()), "km_per_drop": km / visits if visits else math.nan})  # fmt: skip
+        rows.append(
+            {
+                "depot": depot,
+                "date": day,
+                "route": route,
+                "vehicle": vehicle,
+                "trips": int(r["trip"].max()),
+                "stops": visits,
+                "km": km,
+                "duration_min": float(r["arrival_min"].iloc[-1] - r["departure_min"].iloc[0]),
+                "start_min": float(r["departure_min"].iloc[0]),
+                "end_min": float(r["arrival_min"].iloc[-1]),
+                "load_pct": float(r["load_fraction"].max()),
+                "delivered": float(r["delivered"].sum()),
+                "picked_up": float(r["picked_up"].sum()),
+                "cost": v.fixed_cost + v.cost_per_km * km,
+                "co2_kg": float(r["co2_kg"].sum()),
+                "km_per_drop": km / visits if visits else math.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
