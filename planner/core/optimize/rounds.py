@@ -561,3 +561,11 @@ def direct_delivery(problem: RoundsProblem, served: pd.DataFrame) -> dict[str, f
         cost += trips * (v.fixed_cost + v.cost_per_km * (out + back))
         co2 += trips * (v.leg_co2(out, drop / trips) + v.leg_co2(back, pick / trips))
     return {"km": km, "cost": cost, "co2_kg": co2}
+
+
+def route_length(x: np.ndarray, y: np.ndarray) -> float:
+    """Length of a visiting order on the plane: the sum of the straight legs from each point to the next,
+    sum_i sqrt((x[i+1] - x[i])² + (y[i+1] - y[i])²), in the order given, as an open path (repeat the first
+    point at the end for a closed tour). Units: those of x and y (km on Sites.x_km/y_km)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return float(np.hypot(np.diff(x), np.diff(y)).sum())
