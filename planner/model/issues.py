@@ -43,7 +43,6 @@ class Reason(Enum):
     DEMAND_WITHOUT_STOCK = ("info", "data", "Demand for an sku/site without a Stock row: not used")
     DEMAND_TOO_OLD = ("warning", "data", "Demand older than max_history_years before the planning date: not used")
     # the plan
-    SITE_WITHOUT_POSITION = ("warning", "data", "a site on a round without x/y or latitude/longitude: not routed")
     BAD_SHIFT = ("error", "data", "a vehicle whose shift ends before it starts: the row is skipped")
     STORE_WITHOUT_DEPOT = ("warning", "data", "a store without a source depot that has vehicles: not routed")
     ALLOCATION_BINDS = ("warning", "plan", "the supplier allocation cannot buy everything required")

@@ -561,7 +561,10 @@ def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
          Series("total_cost", "purchase + transport cost", line=True, secondary=True, colour=style.LINE_COLOURS[0])],
         amount_axis("kg CO2e", _top(prices["co2_total_kg"])), anchor=(trade.last_row + 2, 1),
         y2=money_axis("cost", _top(prices["total_cost"]), currency))  # fmt: skip
-    return Sheet("Carbon", [head, trade], [chart])
+    tables = [head, trade]
+    if result.rounds is not None:  # the delivery rounds against direct delivery, beside the comparison
+        tables.append(_rounds_vs_direct(result, fmts, "CarbonRounds", _beside(head)))
+    return Sheet("Carbon", tables, [chart])
 
 
 def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> list[Sheet]:
@@ -654,14 +657,18 @@ def _route_summary_sheet(result: PlanResult, fmts) -> Sheet:
     frame = pd.concat([s, pd.DataFrame([total])], ignore_index=True)
     t = table(frame, TABLE_NAMES["Route Summary"], fmts)
     t.emphasis = {len(frame) - 1: style.TOTAL_FILL}
-    c = r.comparison
+    vs = _rounds_vs_direct(result, fmts, "RoundsVsDirect", _beside(t))
+    unserved = table(r.unserved, "Unserved", fmts, at=(vs.last_row + 3, vs.at[1]))  # a blank row when none
+    return Sheet("Route Summary", [t, vs, unserved], freeze=(2, 4))
+
+
+def _rounds_vs_direct(result: PlanResult, fmts, name: str, at: tuple[int, int]) -> Table:
+    """The rounds against direct delivery (one return trip per store): km, cost, CO2 and what is saved."""
+    c = result.rounds.comparison
     compare = pd.DataFrame({"measure": ["km", "cost", "co2_kg"], "rounds": [c["km"], c["cost"], c["co2_kg"]],
                             "direct": [c["direct_km"], c["direct_cost"], c["direct_co2_kg"]],
                             "saved": [c["km_saved"], c["cost_saved"], c["co2_saved_kg"]]})  # fmt: skip
-    vs = table(compare, "RoundsVsDirect", fmts, at=_beside(t))
+    vs = table(compare, name, fmts, at=at)
     for column in ("rounds", "direct", "saved"):
         vs.per_cell(column, ["units", "money", "kg"], fmts)
-    tables = [t, vs]
-    if len(r.unserved):
-        tables.append(table(r.unserved, "Unserved", fmts, at=(vs.last_row + 3, vs.at[1])))
-    return Sheet("Route Summary", tables, freeze=(2, 4))
+    return vs
