@@ -149,7 +149,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("rounds_seconds_per_stop", 0.3, "number", "Route solver time per store of a depot-day, seconds",
                 minimum=0.01, maximum=600),
         Setting("rounds_seed", 1, "int", "Seed of the route solver (same seed, same routes)", minimum=0,
-                maximum=2**31 - 1),
+                maximum=1e9),
         Setting("max_trips", 3, "int", "Trips a vehicle may make in its shift (reloading at the depot)", minimum=1,
                 maximum=20),
         Setting("split_deliveries", "no", "choice", "yes: a drop too big for any vehicle is split over visits",
