@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
 DIMS = ("units", "m3", "kg")  # capacity dimensions, in this order everywhere
@@ -432,12 +434,10 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
     rows, seconds, objective, direct = [], 0.0, 0.0, (0.0, 0.0, 0.0)
     if len(kept):
         limit = settings.time_limit(len(kept))
-        result = build_model(problem, kept, settings).solve(MaxRuntime(limit), seed=settings.seed, display=False)
+        result = _solve(build_model(problem, kept, settings), limit, settings.seed)
         seconds += result.runtime
         if not result.is_feasible():
-            result = build_model(problem, kept, settings, required=False).solve(
-                MaxRuntime(limit), seed=settings.seed, display=False
-            )
+            result = _solve(build_model(problem, kept, settings, required=False), limit, settings.seed)
             seconds += result.runtime
         rows, visited = _routes(problem, kept, result)
         objective = _plan_cost(rows, problem.vehicles)
@@ -457,6 +457,14 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
         objective,
         direct,
     )
+
+
+def _solve(model, seconds: float, seed: int):
+    """PyVRP's solve, quiet: its warning that penalties hit their bound means the day has no feasible
+    solution with every stop, which solve_rounds handles (optional stops, the rest listed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        return model.solve(MaxRuntime(seconds), seed=seed, display=False)
 
 
 def _routes(problem: RoundsProblem, kept: pd.DataFrame, result) -> tuple[list[dict], set[int]]:
