@@ -320,3 +320,20 @@ def test_bad_round_inputs_are_reported_with_sheet_row_column_value(tmp_path):
     shift = issues[(issues["sheet"] == "Vehicles") & (issues["code"] == "bad_shift")]
     assert shift["row"].tolist() == [3]
     assert set(result.rounds.summary["vehicle"].str.rsplit("#").str[0]) == {"Van"}
+
+
+def test_route_distance_function_equals_the_routes_km(tmp_path):
+    """ROUTE_DISTANCE over a route's sites in visiting order (depot first and last) gives the km the Routes
+    rows add up to; by hand, the 3-4-5 triangle closed: 12."""
+    from planner.channels.api import plan_workbook
+    from planner.channels.excel.functions import planner_route_distance
+
+    result = plan_workbook(write_blocks(tmp_path / "r.xlsx", _rounds_sheets()))
+    stops = result.rounds.stops
+    pos = result.rounds.positions.set_index("site")
+    for _, rows in stops.groupby(["vehicle", "route"]):
+        sites = [[s] for s in rows["site"]]
+        x, y = [[pos.loc[s, "x"]] for s in rows["site"]], [[pos.loc[s, "y"]] for s in rows["site"]]
+        assert planner_route_distance(sites, x, y) == [[pytest.approx(rows["distance_km"].sum())]]
+    assert planner_route_distance([["D"], ["A"], ["B"], ["D"]], [[0], [3], [3], [0]], [[0], [4], [0], [0]]) == [[12.0]]
+    assert planner_route_distance([["D"], ["A"]], [[0], [1], [2]], [[0], [4]])[0][0].startswith("#VALUE!")
