@@ -271,6 +271,7 @@ def _rounds_sheets(**changes) -> dict[str, list[list]]:
     return sheets
 
 
+@pytest.mark.slow
 def test_workbook_route_writes_routes_summary_and_the_route_map(tmp_path):
     from planner.channels.api import plan_workbook
 
@@ -307,6 +308,7 @@ def test_workbook_route_writes_routes_summary_and_the_route_map(tmp_path):
     assert kpis["km_per_drop"] == pytest.approx(r.comparison["km"] / 4)
 
 
+@pytest.mark.slow
 def test_bad_round_inputs_are_reported_with_sheet_row_column_value(tmp_path):
     from planner.channels.api import plan_workbook
 
@@ -322,6 +324,7 @@ def test_bad_round_inputs_are_reported_with_sheet_row_column_value(tmp_path):
     assert set(result.rounds.summary["vehicle"].str.rsplit("#").str[0]) == {"Van"}
 
 
+@pytest.mark.slow
 def test_route_distance_function_equals_the_routes_km(tmp_path):
     """ROUTE_DISTANCE over a route's sites in visiting order (depot first and last) gives the km the Routes
     rows add up to; by hand, the 3-4-5 triangle closed: 12."""

@@ -240,53 +240,30 @@ def _result(inputs: Inputs, plan: RoundsPlan) -> RoundsResult:
     if len(summary):
         summary["date"] = pd.to_datetime(summary["date"])
     sites = inputs["Sites"]
-    planar = sites["x_km"].notna().any() if len(sites) else False
+    planar = bool(sites["x_km"].notna().any()) if len(sites) else False
     xs, ys = ("x_km", "y_km") if planar else ("longitude", "latitude")
     positions = sites.loc[sites["site"].isin(stops["site"]), ["site", xs, ys]].set_axis(["site", "x", "y"], axis=1)
-    km, cost, co2 = (
-        float(summary["km"].sum()) if len(summary) else 0.0,
-        float(summary["cost"].sum()) if len(summary) else 0.0,
-        float(summary["co2_kg"].sum()) if len(summary) else 0.0,
-    )
+    unserved = plan.unserved.assign(date=pd.to_datetime(plan.unserved["date"]))
+    comparison = _comparison(stops, summary, plan)
+    return RoundsResult(stops, summary, unserved, positions, "km" if planar else "degrees", comparison, plan.seconds)
+
+
+def _comparison(stops: pd.DataFrame, summary: pd.DataFrame, plan: RoundsPlan) -> dict[str, float]:
+    """The rounds' totals against direct delivery, and the KPIs' figures: CO2 per unit delivered, vehicle
+    fill (the legs' load fractions weighted by km) and km per drop."""
+    total = lambda c: float(summary[c].sum()) if len(summary) else 0.0  # noqa: E731
+    km, cost, co2 = total("km"), total("cost"), total("co2_kg")
     dk, dc, dco2 = plan.direct
-    units = float(stops["delivered"].sum())
-    drops = int(summary["stops"].sum()) if len(summary) else 0
+    units, drops = float(stops["delivered"].sum()), int(total("stops"))
     legs = stops["distance_km"] > 0
-    fill = (
-        float(
-            (stops.loc[legs, "distance_km"] * stops.loc[legs, "load_fraction"]).sum()
-            / stops.loc[legs, "distance_km"].sum()
-        )
-        if legs.any()
-        else math.nan
-    )
-    comparison = {
-        "km": km,
-        "cost": cost,
-        "co2_kg": co2,
-        "direct_km": dk,
-        "direct_cost": dc,
-        "direct_co2_kg": dco2,
-        "km_saved": dk - km,
-        "cost_saved": dc - cost,
-        "co2_saved_kg": dco2 - co2,
-        "units_delivered": units,
-        "drops": drops,
-        "routes": len(summary),
-        "co2_per_unit_kg": co2 / units if units else math.nan,
-        "vehicle_fill": fill,
-        "km_per_drop": km / drops if drops else math.nan,
-        "unserved": len(plan.unserved),
-    }
-    return RoundsResult(
-        stops,
-        summary,
-        plan.unserved.assign(date=pd.to_datetime(plan.unserved["date"])),
-        positions,
-        "km" if planar else "degrees",
-        comparison,
-        plan.seconds,
-    )
+    leg_km = stops.loc[legs, "distance_km"]
+    fill = float((leg_km * stops.loc[legs, "load_fraction"]).sum() / leg_km.sum()) if legs.any() else math.nan
+    return {
+        "km": km, "cost": cost, "co2_kg": co2, "direct_km": dk, "direct_cost": dc, "direct_co2_kg": dco2,
+        "km_saved": dk - km, "cost_saved": dc - cost, "co2_saved_kg": dco2 - co2, "units_delivered": units,
+        "drops": drops, "routes": len(summary), "co2_per_unit_kg": co2 / units if units else math.nan,
+        "vehicle_fill": fill, "km_per_drop": km / drops if drops else math.nan, "unserved": len(plan.unserved),
+    }  # fmt: skip
 
 
 def rounds_kpis(rounds: RoundsResult | None) -> list[KpiRow]:

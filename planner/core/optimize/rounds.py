@@ -242,40 +242,14 @@ def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSet
     locs = [m.add_location(0, 0, name=problem.depot)]
     locs += [m.add_location(0, 0, name=str(s)) for s in stops["site"]]
     depot = m.add_depot(locs[0])
-    legs = problem.km[np.ix_(idx, idx)]
-    metres = np.rint(np.where(np.isfinite(legs), legs, FAR_KM) * SCALE_KM).astype(np.int64)
-    speeds = sorted({v.speed_kmh for v in problem.vehicles})
-    profiles = {s: m.add_profile() for s in speeds}
-    for speed, profile in profiles.items():
-        probe = VehicleType("", 1, (1, 1, 1), speed_kmh=speed)
-        seconds = np.rint(problem.travel_minutes(probe)[np.ix_(idx, idx)] * SCALE_MIN).astype(np.int64)
-        for a in range(len(locs)):
-            for b in range(len(locs)):
-                if a != b:
-                    m.add_edge(locs[a], locs[b], int(metres[a, b]), int(seconds[a, b]), profile=profile)
+    profiles, metres = _add_edges(m, problem, idx, locs)
     per_km = _cost_unit(problem.vehicles)
-    prize = (
-        int(
-            metres.max() * 2 * max(v.cost_per_km for v in problem.vehicles) / per_km * COST_STEPS
-            + max(v.fixed_cost for v in problem.vehicles) / per_km * SCALE_KM * COST_STEPS
-        )
-        + 1
-    )
-    opens, closes = _windows(stops)
+    prize = metres.max() * 2 * max(v.cost_per_km for v in problem.vehicles) / per_km * COST_STEPS
+    prize += max(v.fixed_cost for v in problem.vehicles) / per_km * SCALE_KM * COST_STEPS
     dims = _active_dims(problem.vehicles)
+    _add_clients(m, stops, locs, dims, required, int(prize) + 1)
     total = (_drops(stops) + _pickups(stops)).sum(axis=0)
     unlimited = [int(total[k] * SCALE_LOAD) + 1 for k in dims]
-    for k, row in enumerate(stops.itertuples(index=False)):
-        m.add_client(
-            locs[k + 1],
-            delivery=_int_load(_drops(stops)[k], dims),
-            pickup=_int_load(_pickups(stops)[k], dims),
-            service_duration=int(round((row.service_min if row.service_min == row.service_min else 0) * SCALE_MIN)),
-            tw_early=int(round(opens[k] * SCALE_MIN)),
-            tw_late=_int_time(closes[k]),
-            required=required,
-            prize=0 if required else prize,
-        )
     reload = [depot] if reloads_matter(problem, len(stops), settings) else []
     for v in problem.vehicles:
         m.add_vehicle_type(
@@ -293,6 +267,41 @@ def build_model(problem: RoundsProblem, stops: pd.DataFrame, settings: RoundsSet
             name=v.name,
         )
     return m
+
+
+def _add_edges(m, problem: RoundsProblem, idx: np.ndarray, locs: list) -> tuple[dict, np.ndarray]:
+    """Every directed edge in metres and, per distinct speed (one routing profile each), in seconds; a leg
+    nothing measures counts FAR_KM."""
+    legs = problem.km[np.ix_(idx, idx)]
+    metres = np.rint(np.where(np.isfinite(legs), legs, FAR_KM) * SCALE_KM).astype(np.int64)
+    profiles = {s: m.add_profile() for s in sorted({v.speed_kmh for v in problem.vehicles})}
+    for speed, profile in profiles.items():
+        probe = VehicleType("", 1, (1, 1, 1), speed_kmh=speed)
+        minutes = problem.travel_minutes(probe)[np.ix_(idx, idx)]
+        seconds = np.rint(np.where(np.isfinite(minutes), minutes, FAR_KM) * SCALE_MIN).astype(np.int64)
+        for a in range(len(locs)):
+            for b in range(len(locs)):
+                if a != b:
+                    m.add_edge(locs[a], locs[b], int(metres[a, b]), int(seconds[a, b]), profile=profile)
+    return profiles, metres
+
+
+def _add_clients(m, stops: pd.DataFrame, locs: list, dims: list[int], required: bool, prize: int) -> None:
+    """One client per stop: its drop and collection in the active dimensions, service time and window."""
+    opens, closes = _windows(stops)
+    drops, picks = _drops(stops), _pickups(stops)
+    service = stops["service_min"].fillna(0.0).to_numpy(float)
+    for k in range(len(stops)):
+        m.add_client(
+            locs[k + 1],
+            delivery=_int_load(drops[k], dims),
+            pickup=_int_load(picks[k], dims),
+            service_duration=int(round(service[k] * SCALE_MIN)),
+            tw_early=int(round(opens[k] * SCALE_MIN)),
+            tw_late=_int_time(closes[k]),
+            required=required,
+            prize=0 if required else prize,
+        )
 
 
 @dataclass(frozen=True)
