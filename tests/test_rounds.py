@@ -340,3 +340,29 @@ def test_route_distance_function_equals_the_routes_km(tmp_path):
         assert planner_route_distance(sites, x, y) == [[pytest.approx(rows["distance_km"].sum())]]
     assert planner_route_distance([["D"], ["A"], ["B"], ["D"]], [[0], [3], [3], [0]], [[0], [4], [0], [0]]) == [[12.0]]
     assert planner_route_distance([["D"], ["A"]], [[0], [1], [2]], [[0], [4]])[0][0].startswith("#VALUE!")
+
+
+def test_deliveries_of_a_day_from_a_transfer_frame():
+    """The interface the synchronised plan's transfers use: units summed per origin, destination and ship
+    date, volume and weight from Items (blank counts 0)."""
+    from planner.pipeline.rounds import deliveries_by_day
+
+    items = pd.DataFrame({"sku": ["A", "B"], "unit_volume_m3": [0.01, np.nan], "unit_weight_kg": [2.0, 0.5]})
+    day = pd.Timestamp("2026-03-03")
+    transfers = pd.DataFrame({
+        "sku": ["A", "B", "A", "A"], "origin": ["DC", "DC", "DC", None], "destination": ["S1", "S1", "S2", "S3"],
+        "quantity": [10.0, 4.0, 3.0, 5.0], "ship_date": [day, day, day + pd.Timedelta(days=1), day],
+        "due_date": [day, day, day, day],
+    })  # fmt: skip
+    got = deliveries_by_day(transfers, items).set_index("site")
+    assert list(got.index) == ["S1", "S2"]  # no origin: not a round's delivery
+    assert got.loc["S1", ["units", "m3", "kg"]].tolist() == pytest.approx([14.0, 0.1, 22.0])
+    assert got.loc["S2", "date"] == day + pd.Timedelta(days=1)
+
+
+def test_great_circle_quarter_meridian():
+    """Equator to pole along a meridian is a quarter of the circumference: π/2 × 6371.0088 km."""
+    from planner.pipeline.rounds import EARTH_RADIUS_KM, great_circle_km
+
+    assert great_circle_km(0.0, 0.0, 90.0, 0.0) == pytest.approx(math.pi / 2 * EARTH_RADIUS_KM)
+    assert great_circle_km(0.0, 0.0, 0.0, 180.0) == pytest.approx(math.pi * EARTH_RADIUS_KM)
