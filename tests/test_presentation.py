@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from planner.channels.api import plan_workbook
 from planner.model.settings import SETTINGS
 from planner.workbook import style
-from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, ROUNDS_SHEETS
 from planner.workbook.layout import nice_scale
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -182,8 +182,11 @@ def test_occupancy_against_a_full_capacity_line_with_every_site_labelled(planned
 
 @pytest.mark.slow
 def test_charts_read_at_a_glance(planned):
-    out, _, _ = planned
+    out, result, _ = planned
     charts = _chart_xml(out)
+    route_map = charts.pop("Delivery rounds")  # an XY scatter, one series per route: checked on its own
+    scatter = route_map.find(f".//{C}scatterChart")
+    assert scatter is not None and len(scatter.findall(f"{C}ser")) == len(result.rounds.summary)
     assert set(charts) == {"ABC Pareto", "Warehouse occupancy", "Supplier scores", "CO2 and cost by carbon price"}
     for title, root in charts.items():
         assert len(title) <= 30
@@ -202,7 +205,7 @@ def test_charts_read_at_a_glance(planned):
         names = [n for n in z.namelist() if re.fullmatch(r"xl/drawings/\w*drawing\d+\.xml", n)]
         drawings = [etree.fromstring(z.read(n)) for n in names]
     exts = [e for d in drawings for e in d.iter(f"{XDR}ext")]
-    assert len(exts) == 4
+    assert len(exts) == 5
     assert all(int(e.get("cx")) >= 16 * EMU_PER_CM - 1 and int(e.get("cy")) >= 9 * EMU_PER_CM - 1 for e in exts)
 
 
@@ -292,7 +295,7 @@ def test_print_titles_follow_their_sheets_through_reruns_and_keep_the_users_name
               if d.get("name") == "_xlnm.Print_Titles"]  # fmt: skip
     assert len(titles) == len({s for s, _ in titles})  # one per sheet: replaced, not added again
     assert all(text.startswith(f"'{sheet}'!") or text.startswith(f"{sheet}!") for sheet, text in titles)
-    assert {s for s, _ in titles} == {"Items", *OUTPUT_SHEETS, *NETWORK_SHEETS}
+    assert {s for s, _ in titles} == {"Items", *OUTPUT_SHEETS, *NETWORK_SHEETS, *ROUNDS_SHEETS}
 
 
 def test_occupancy_kpis_only_where_they_mean_something(tmp_path):
