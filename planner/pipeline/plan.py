@@ -24,7 +24,15 @@ from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_
 from planner.model.errors import InputError
 from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog
-from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow, NetworkResult, PlanResult
+from planner.model.results import (
+    REORDER_COLUMNS,
+    History,
+    IssueCounts,
+    KpiRow,
+    NetworkResult,
+    PlanResult,
+    RoundsResult,
+)
 from planner.model.settings import Settings
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.network import network_kpis, plan_network
@@ -69,7 +77,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         abc=abc_summary(out, st.days_per_year),
         occupancy=occupancy,
         issues=log.frame(),
-        run_info=_run_info(source, st, out, log, net),
+        run_info=_run_info(source, st, out, log, net, rounds),
         settings=st,
         network=net,
         service=check.frame.reset_index(drop=True) if check else None,
@@ -261,7 +269,17 @@ def _solver_rows(net: NetworkResult) -> list[tuple[str, object]]:
     return rows
 
 
-def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: NetworkResult) -> pd.DataFrame:
+def _rounds_rows(rounds: RoundsResult | None) -> list[tuple[str, object]]:
+    """The delivery rounds in one line: routes, store visits, stops not served, the route solver's time."""
+    if rounds is None:
+        return []
+    c = rounds.comparison
+    return [("delivery rounds", f"{c['routes']} routes, {c['drops']} store visits, {c['unserved']} not served, "
+                                f"PyVRP {rounds.seconds:.1f} s")]  # fmt: skip
+
+
+def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: NetworkResult,
+              rounds: RoundsResult | None = None) -> pd.DataFrame:  # fmt: skip
     rows = [
         ("planner version", __version__),
         ("run at", dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
@@ -271,6 +289,7 @@ def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: 
         ("issues: errors", log.count("error")),
         ("issues: warnings", log.count("warning")),
         *_solver_rows(net),
+        *_rounds_rows(rounds),
         *((f"setting {name}", value) for name, value in st.rows()),
     ]
     return pd.DataFrame(rows, columns=["item", "value"])
