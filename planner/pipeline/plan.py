@@ -270,12 +270,12 @@ def _solver_rows(net: NetworkResult) -> list[tuple[str, object]]:
 
 
 def _rounds_rows(rounds: RoundsResult | None) -> list[tuple[str, object]]:
-    """The delivery rounds in one line: routes, store visits, stops not served, the route solver's time."""
+    """The delivery rounds in one line: routes, store visits, stops not served (not the solver's seconds: a
+    wall-clock figure would make two runs of the same workbook differ)."""
     if rounds is None:
         return []
     c = rounds.comparison
-    return [("delivery rounds", f"{c['routes']} routes, {c['drops']} store visits, {c['unserved']} not served, "
-                                f"PyVRP {rounds.seconds:.1f} s")]  # fmt: skip
+    return [("delivery rounds", f"{c['routes']} routes, {c['drops']} store visits, {c['unserved']} not served")]
 
 
 def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: NetworkResult,
