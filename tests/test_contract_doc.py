@@ -19,7 +19,7 @@ from planner.channels.api import plan_workbook
 from planner.channels.excel import functions, macros
 from planner.model.issues import IssueLog, Reason
 from planner.model.settings import FIRST_DATE, KPI_TARGETS, LAST_DATE, MAX_DAYS, MAX_NUMBER, SETTINGS
-from planner.workbook.contract import MAX_QUANTITY, NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
+from planner.workbook.contract import MAX_QUANTITY, NETWORK_SHEETS, OUTPUT_SHEETS, ROUNDS_SHEETS, SHEETS
 from planner.workbook.layout import output_sheets
 from planner.workbook.read import MAX_COLUMN
 from planner.workbook.validate import parse_settings
@@ -189,7 +189,7 @@ def test_output_tables_and_their_columns_are_the_written_ones(planned):
 
 def test_output_sheets_are_documented_in_the_written_order():
     body = section(DOC, "## Output sheets")
-    assert re.findall(r"^### (.+)$", body, re.MULTILINE) == list(OUTPUT_SHEETS + NETWORK_SHEETS)
+    assert re.findall(r"^### (.+)$", body, re.MULTILINE) == list(OUTPUT_SHEETS + NETWORK_SHEETS + ROUNDS_SHEETS)
 
 
 @pytest.mark.slow

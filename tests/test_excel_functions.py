@@ -21,7 +21,7 @@ from planner.channels.excel import functions
 from planner.pipeline.plan import build_history
 
 NAMES = ["ABC", "DEMAND_CLASS", "EOQ", "FILL_RATE", "FORECAST", "HHI", "NORMAL_LOSS", "ORDER_QTY", "ORDER_UP_TO",
-         "REORDER_POINT", "SAFETY_STOCK", "SIMULATED_FILL_RATE", "TRANSPORT_CO2"]  # fmt: skip
+         "REORDER_POINT", "ROUTE_DISTANCE", "SAFETY_STOCK", "SIMULATED_FILL_RATE", "TRANSPORT_CO2"]  # fmt: skip
 
 
 def call(name: str, *args):

@@ -21,7 +21,7 @@ from xlwings.server import custom_scripts_call, custom_scripts_meta
 from planner.channels.api import load, plan_workbook
 from planner.channels.excel import macros
 from planner.channels.excel.remote import book_json
-from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, ROUNDS_SHEETS, SHEETS
 from planner.workbook.template import header_note
 
 INPUTS = {spec.name for spec in SHEETS.values()} | {"Instructions"}
@@ -91,9 +91,10 @@ def headless(small_sample, tmp_path_factory):
     return out
 
 
-def test_the_six_macros_register_as_scripts():
+def test_the_seven_macros_register_as_scripts():
     names = {s["function_name"] for s in custom_scripts_meta(macros)}
-    assert names == {"validate", "plan_reorders", "plan_network", "refresh_kpis", "run_all", "new_template"}
+    assert names == {"validate", "plan_reorders", "plan_network", "plan_rounds", "refresh_kpis", "run_all",
+                     "new_template"}  # fmt: skip
 
 
 @pytest.mark.slow
@@ -289,6 +290,27 @@ def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
     assert len(replay.charts["Carbon"]) == 1 and len(replay.charts["Supplier Scorecard"]) == 1
     t = result.network.distribution.totals
     assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
+
+
+@pytest.mark.slow
+def test_plan_rounds_on_the_bundled_sample_equals_the_command_line(tmp_path):
+    sample = ROOT / "workbook" / "sample.xlsx"
+    headless_out = tmp_path / "sample.planned.xlsx"
+    plan_workbook(sample, output=headless_out)
+    replay, _ = run_macro("plan_rounds", sample)
+    written = set(ROUNDS_SHEETS) | set(macros.ROUNDS_ALSO)
+    assert {s for s in replay.touched if not s.startswith("~")} == written
+    want = openpyxl.load_workbook(headless_out)
+    for name in written:
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+    assert len(replay.charts["Routes"]) == 1
+
+
+@pytest.mark.slow
+def test_plan_rounds_without_vehicles_says_so(tmp_path):
+    replay, _ = run_macro("plan_rounds", write_blocks(tmp_path / "plain.xlsx", minimal_sheets()))
+    assert any("No rounds" in a for a in replay.alerts)
+    assert not set(ROUNDS_SHEETS) & set(replay.wb.sheetnames)
 
 
 @pytest.mark.slow

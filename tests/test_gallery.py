@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from conftest import ROOT
 
-from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, ROUNDS_SHEETS
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(SOFFICE is None or shutil.which("pdftoppm") is None,
@@ -37,7 +37,7 @@ def sheets(gallery, small_sample, tmp_path_factory):
 
 def test_every_output_sheet_renders_to_a_page_with_its_table(gallery, sheets):
     xlsx, names = sheets
-    assert set(names) == set(OUTPUT_SHEETS + NETWORK_SHEETS)  # the sample has every network input
+    assert set(names) == set(OUTPUT_SHEETS + NETWORK_SHEETS + ROUNDS_SHEETS)  # the sample has every input
     pdf = gallery.to_pdf(xlsx, xlsx.parent)
     book = openpyxl.load_workbook(xlsx, read_only=True)
     pages = gallery.first_pages(pdf, names)  # found by the sheet name each page header prints
@@ -83,7 +83,7 @@ def test_libreoffice_shows_each_number_in_its_unit(sheets, tmp_path):
 def test_the_gallery_script_draws_every_sheet(gallery, small_sample, tmp_path):
     assert gallery.main(["--sample", str(small_sample), "--out", str(tmp_path), "--scale", "2"]) == 0
     pictures = sorted(tmp_path.glob("*.png"))
-    assert [p.stem for p in pictures] == sorted(gallery.slug(n) for n in OUTPUT_SHEETS + NETWORK_SHEETS)
+    assert [p.stem for p in pictures] == sorted(gallery.slug(n) for n in OUTPUT_SHEETS + NETWORK_SHEETS + ROUNDS_SHEETS)
     for p in pictures:
         data = p.read_bytes()
         width = int.from_bytes(data[16:20], "big")  # PNG header: width, height

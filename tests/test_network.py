@@ -15,7 +15,7 @@ from conftest import CHECK_OUTPUT, ROOT, minimal_sheets, write_blocks
 from planner import plan_workbook
 from planner.channels.api import load
 from planner.core.suppliers import cheapest_offers
-from planner.workbook.contract import NETWORK_SHEETS
+from planner.workbook.contract import NETWORK_SHEETS, ROUNDS_SHEETS
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def frame(ws, table: str) -> pd.DataFrame:
 def test_network_sheets_are_tables_with_the_results(planned):
     out, res = planned
     wb = openpyxl.load_workbook(out)
-    assert list(wb.sheetnames[-len(NETWORK_SHEETS) :]) == list(NETWORK_SHEETS)
+    assert list(wb.sheetnames[-len(NETWORK_SHEETS + ROUNDS_SHEETS) :]) == list(NETWORK_SHEETS + ROUNDS_SHEETS)
     alloc = frame(wb["Supplier Allocation"], "SupplierAllocation")
     want = res.network.allocation.lines
     assert len(alloc) == len(want) and np.allclose(alloc["quantity"].astype(float), want["quantity"])
@@ -208,7 +208,7 @@ def test_a_rerun_without_network_inputs_leaves_no_stale_plan(planned, tmp_path):
     res = plan_workbook(path, in_place=True)
     assert res.network.distribution is None and res.network.allocation is not None
     again = openpyxl.load_workbook(path)
-    assert again.sheetnames[-5:] == list(NETWORK_SHEETS)  # replaced where they stood, none added or lost
+    assert again.sheetnames[-7:] == list(NETWORK_SHEETS + ROUNDS_SHEETS)  # replaced where they stood, none added
     for name in ("Distribution Plan", "Shipments"):
         note = frame(again[name], {"Distribution Plan": "DistributionPlan", "Shipments": "Shipments"}[name])
         assert list(note.columns) == ["note"] and "no Requirements rows with usable Lanes" in note["note"][0]

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from planner.channels.api import plan_workbook
 from planner.model.settings import SETTINGS
 from planner.workbook import style
-from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, ROUNDS_SHEETS
 from planner.workbook.layout import nice_scale
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -183,8 +183,11 @@ def test_occupancy_against_a_full_capacity_line_with_every_site_labelled(planned
 
 @pytest.mark.slow
 def test_charts_read_at_a_glance(planned):
-    out, _, _ = planned
+    out, result, _ = planned
     charts = _chart_xml(out)
+    route_map = charts.pop("Delivery rounds")  # an XY scatter, one series per route: checked on its own
+    scatter = route_map.find(f".//{C}scatterChart")
+    assert scatter is not None and len(scatter.findall(f"{C}ser")) == len(result.rounds.summary)
     assert set(charts) == {"ABC Pareto", "Warehouse occupancy", "Supplier scores", "CO2 and cost by carbon price",
                            "SKU-sites most at risk"}  # fmt: skip
     for title, root in charts.items():
@@ -294,7 +297,7 @@ def test_print_titles_follow_their_sheets_through_reruns_and_keep_the_users_name
               if d.get("name") == "_xlnm.Print_Titles"]  # fmt: skip
     assert len(titles) == len({s for s, _ in titles})  # one per sheet: replaced, not added again
     assert all(text.startswith(f"'{sheet}'!") or text.startswith(f"{sheet}!") for sheet, text in titles)
-    assert {s for s, _ in titles} == {"Items", *OUTPUT_SHEETS, *NETWORK_SHEETS}
+    assert {s for s, _ in titles} == {"Items", *OUTPUT_SHEETS, *NETWORK_SHEETS, *ROUNDS_SHEETS}
 
 
 def test_occupancy_kpis_only_where_they_mean_something(tmp_path):

@@ -96,7 +96,7 @@ def test_the_ribbon_xml_follows_the_customui_schema():
         assert el.get("size", "normal") in ("normal", "large")
     assert len(ids) == len(set(ids)), "control ids must be unique"
     buttons = root.findall(f".//{{{UI_NS}}}button")
-    assert len(buttons) == 6 and all(b.get("label") and b.get("onAction") for b in buttons)
+    assert len(buttons) == 7 and all(b.get("label") and b.get("onAction") for b in buttons)
 
 
 def test_every_button_callback_exists_in_the_vba_project():
@@ -110,7 +110,7 @@ def test_every_button_callback_exists_in_the_vba_project():
 def test_every_runpython_target_imports_and_is_a_registered_macro():
     code = vba_modules()["Planner"]
     targets = re.findall(r'RunPlanner "import ([\w.]+) as (\w+); \2\.(\w+)\(\)"', code)
-    assert len(targets) == 6
+    assert len(targets) == 7
     for module_name, _, function in targets:
         module = importlib.import_module(module_name)
         fn = getattr(module, function)
@@ -123,7 +123,7 @@ def test_the_udf_modules_setting_names_the_functions():
     conf = {row[0]: row[1] for row in wb["xlwings.conf"].iter_rows(values_only=True)}
     module = importlib.import_module(conf["UDF Modules"])
     names = [f["name"] for f in custom_functions_meta(module)["functions"]]
-    assert "PLANNER.EOQ" in names and len(names) == 13
+    assert "PLANNER.EOQ" in names and len(names) == 14
 
 
 @pytest.mark.parametrize("size", [0, 1, 3, 100, 1000, 4095, 4096, 4097, 8192, 12000])

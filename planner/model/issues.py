@@ -48,11 +48,14 @@ class Reason(Enum):
     DEMAND_WITHOUT_STOCK = ("info", "data", "Demand for an sku/site without a Stock row: not used")
     DEMAND_TOO_OLD = ("warning", "data", "Demand older than max_history_years before the planning date: not used")
     # the plan
+    BAD_SHIFT = ("error", "data", "a vehicle whose shift ends before it starts: the row is skipped")
+    STORE_WITHOUT_DEPOT = ("warning", "data", "a store without a source depot that has vehicles: not routed")
     ALLOCATION_BINDS = ("warning", "plan", "the supplier allocation cannot buy everything required")
     NO_USABLE_LANES = ("warning", "plan", "Requirements without usable Lanes: no distribution plan")
     UNDELIVERABLE = ("warning", "plan", "a requirement that cannot be delivered in full")
     LATE_DELIVERY = ("info", "plan", "units that arrive after their due date")
     PROJECTION_CUT = ("info", "plan", "more SKU-sites x periods than a sheet holds: Projected Inventory shows part")
+    UNROUTED_STOP = ("warning", "plan", "a store's delivery that no round can make: listed, not planned")
 
     def __init__(self, severity: str, category: str, meaning: str) -> None:
         self.severity = severity

@@ -86,6 +86,20 @@ class NetworkResult:
 
 
 @dataclass(frozen=True)
+class RoundsResult:
+    """Delivery rounds of every depot-day: stops in visiting order, one row per route, what could not be
+    served and why, the site positions the chart draws, and the comparison with direct delivery."""
+
+    stops: pd.DataFrame  # one row per route activity (planner.core.optimize.rounds.STOP_COLUMNS)
+    summary: pd.DataFrame  # one row per route
+    unserved: pd.DataFrame  # depot, date, site, units, reason
+    positions: pd.DataFrame  # site, x, y (x_km/y_km, else longitude/latitude)
+    plane: str  # "km" or "degrees": what x and y are
+    comparison: dict[str, float]  # rounds vs direct: km, cost, co2_kg and the savings
+    seconds: float  # route solver time
+
+
+@dataclass(frozen=True)
 class IssueCounts:
     """Every issue logged, by category (the Issues sheet lists at most 1,000 rows per kind)."""
 
@@ -107,6 +121,7 @@ class PlanResult:
     settings: Settings | None = None
     network: NetworkResult = field(default_factory=NetworkResult)
     service: pd.DataFrame | None = None  # the Service Check (None with service_check = off)
+    rounds: RoundsResult | None = None  # delivery rounds (None without Vehicles and Requirements)
     issue_counts: IssueCounts = field(default_factory=IssueCounts)
     projected: pd.DataFrame | None = None  # Projected Inventory: one row per sku, site and period
     # planned transfers (sku, origin, destination, quantity, ship_date, due_date): the internal planned releases

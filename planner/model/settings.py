@@ -171,6 +171,20 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "solver_time_limit_s", 60, "number", "Time limit of each optimisation, seconds", minimum=1, maximum=86_400
         ),
+        # delivery rounds (issue 13)
+        Setting("road_factor", 1.3, "number", "Road km per great-circle km (sites given by latitude/longitude)",
+                minimum=1, maximum=5),
+        Setting("rounds_seconds_per_stop", 0.3, "number", "Route solver time per store of a depot-day, seconds",
+                minimum=0.01, maximum=600),
+        Setting("rounds_seed", 1, "int", "Seed of the route solver (same seed, same routes)", minimum=0,
+                maximum=1e9),
+        Setting("max_trips", 3, "int", "Trips a vehicle may make in its shift (reloading at the depot)", minimum=1,
+                maximum=20),
+        Setting("split_deliveries", "no", "choice", "yes: a drop too big for any vehicle is split over visits",
+                ("yes", "no"), aliases=(("true", "yes"), ("false", "no"), ("y", "yes"), ("n", "no"))),
+        Setting("distance_step_km", 0, "number", "Computed leg lengths rounded to a multiple of this (0: exact)",
+                minimum=0, maximum=1000),
+        Setting("target_vehicle_fill", 0.8, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_availability", 0.95, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_fill_rate", 0.95, "number", "KPI target", minimum=0, maximum=1),
         Setting("target_days_of_cover", 45, "number", "KPI target (at most)", minimum=0),
@@ -216,6 +230,7 @@ KPI_TARGETS = {
     "on_time_share": "target_on_time_share",
     "spend_hhi": "target_spend_hhi",
     "supplier_on_time_rate": "target_supplier_on_time",
+    "vehicle_fill": "target_vehicle_fill",
 }
 
 
@@ -280,6 +295,13 @@ class Settings:
     fair_share_floor: float
     carbon_prices: tuple[float, ...]
     solver_time_limit_s: float
+    road_factor: float
+    rounds_seconds_per_stop: float
+    rounds_seed: int
+    max_trips: int
+    split_deliveries: str
+    distance_step_km: float
+    target_vehicle_fill: float
     target_availability: float
     target_fill_rate: float
     target_days_of_cover: float

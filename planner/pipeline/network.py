@@ -119,6 +119,8 @@ def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, price
     if not len(reqs):
         return {}
     if not len(lanes):
+        if len(inputs["Vehicles"]):  # delivered by the rounds instead
+            return {}
         inputs.issues.add(Reason.NO_USABLE_LANES, names["Requirements"], [None], "destination", None,
                           "Requirements given but no usable Lanes rows: no distribution plan")  # fmt: skip
         return {}

@@ -24,7 +24,15 @@ from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_
 from planner.model.errors import InputError
 from planner.model.inputs import Inputs
 from planner.model.issues import IssueLog
-from planner.model.results import REORDER_COLUMNS, History, IssueCounts, KpiRow, NetworkResult, PlanResult
+from planner.model.results import (
+    REORDER_COLUMNS,
+    History,
+    IssueCounts,
+    KpiRow,
+    NetworkResult,
+    PlanResult,
+    RoundsResult,
+)
 from planner.model.settings import Settings
 from planner.pipeline.echelons import (
     follow_purchase_orders,
@@ -36,6 +44,7 @@ from planner.pipeline.echelons import (
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.leadtime import lead_time_demand
 from planner.pipeline.network import network_kpis, plan_network
+from planner.pipeline.rounds import plan_rounds, rounds_kpis
 from planner.pipeline.service import ServiceCheck, check_service, tuning_note
 
 ITEM_OVERRIDES = ("holding_rate", "order_cost", "service_level", "service_type", "policy", "review_days")
@@ -65,6 +74,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     own = own_requirement(stock, fc, override, hist.days_per_period)
     order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
     net = plan_network(inputs, out)
+    rounds = plan_rounds(inputs)
     po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
         po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
@@ -73,7 +83,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     ech = plan_echelons(out, parent, inputs, hist, own)
     out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
-    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, ech.kpis)
+    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, [*ech.kpis, *rounds_kpis(rounds)])
     return PlanResult(
         reorder=reorder.reset_index(drop=True),
         purchase_orders=purchase_orders(po_rows),
@@ -82,10 +92,11 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         abc=abc_summary(out, st.days_per_year),
         occupancy=occupancy,
         issues=log.frame(),
-        run_info=_run_info(source, st, out, log, net),
+        run_info=_run_info(source, st, out, log, net, rounds),
         settings=st,
         network=net,
         service=check.frame.reset_index(drop=True) if check else None,
+        rounds=rounds,
         issue_counts=IssueCounts(log.count(category="data"), log.count("error", "data"), log.count(category="plan")),
         projected=ech.projected,
         transfers=ech.transfers,
@@ -281,7 +292,17 @@ def _solver_rows(net: NetworkResult) -> list[tuple[str, object]]:
     return rows
 
 
-def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: NetworkResult) -> pd.DataFrame:
+def _rounds_rows(rounds: RoundsResult | None) -> list[tuple[str, object]]:
+    """The delivery rounds in one line: routes, store visits, stops not served (not the solver's seconds: a
+    wall-clock figure would make two runs of the same workbook differ)."""
+    if rounds is None:
+        return []
+    c = rounds.comparison
+    return [("delivery rounds", f"{c['routes']} routes, {c['drops']} store visits, {c['unserved']} not served")]
+
+
+def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: NetworkResult,
+              rounds: RoundsResult | None = None) -> pd.DataFrame:  # fmt: skip
     rows = [
         ("planner version", __version__),
         ("run at", dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
@@ -291,6 +312,7 @@ def _run_info(source: str, st: Settings, out: pd.DataFrame, log: IssueLog, net: 
         ("issues: errors", log.count("error")),
         ("issues: warnings", log.count("warning")),
         *_solver_rows(net),
+        *_rounds_rows(rounds),
         *((f"setting {name}", value) for name, value in st.rows()),
     ]
     return pd.DataFrame(rows, columns=["item", "value"])

@@ -20,7 +20,7 @@ def key(text: object) -> str:
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str = "number"  # number | text | date | choice | raw (kept as typed: converted per setting)
+    kind: str = "number"  # number | text | date | time (minutes after midnight) | choice | raw (as typed)
     required: bool = False
     unit: str = ""
     meaning: str = ""
@@ -187,6 +187,19 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("capacity_m3", unit="m³", minimum=0, meaning="Storage capacity"),
                 Column("source", "text", meaning="Site that replenishes this site (blank: bought from suppliers)"),
                 _days("handling_days", "Days the site needs to receive and put away a transfer (adds to transit)"),
+                Column("x_km", unit="km", minimum=-1e6, maximum=1e6, meaning="Position east, planar (rounds)"),
+                Column("y_km", unit="km", minimum=-1e6, maximum=1e6, meaning="Position north, planar (rounds)"),
+                Column("latitude", unit="degrees", minimum=-90, maximum=90, meaning="Latitude (rounds, no x/y)"),
+                Column("longitude", unit="degrees", minimum=-180, maximum=180, meaning="Longitude (rounds, no x/y)"),
+                Column("open_time", "time", unit="time", meaning="Deliveries start from this time of day"),
+                Column("close_time", "time", unit="time", meaning="Deliveries start at the latest at this time"),
+                Column(
+                    "service_minutes",
+                    unit="minutes",
+                    minimum=0,
+                    maximum=1440,
+                    meaning="Time spent unloading and loading at the site",
+                ),
             ),
         ),  # fmt: skip
         SheetSpec(
@@ -253,6 +266,53 @@ SHEETS: dict[str, SheetSpec] = {
             ),
         ),  # fmt: skip
         SheetSpec(
+            "Vehicles",
+            False,
+            "vehicle type x depot",
+            ("vehicle", "depot"),
+            (
+                Column("vehicle", "text", True, meaning="Vehicle type name"),
+                Column("depot", "text", True, meaning="Site the vehicles start from and return to"),
+                Column(
+                    "count",
+                    required=True,
+                    unit="vehicles",
+                    minimum=0,
+                    maximum=10_000,
+                    meaning="Vehicles of this type at the depot",
+                ),
+                _qty("capacity_units", "Units one vehicle carries (blank: no limit)"),
+                Column("capacity_m3", unit="m³", minimum=0, meaning="Volume one vehicle carries (blank: no limit)"),
+                Column("capacity_kg", unit="kg", minimum=0, meaning="Weight one vehicle carries (blank: no limit)"),
+                Column("cost_per_km", unit="currency/km", minimum=0, meaning="Running cost per km (blank: 1)"),
+                Column("fixed_cost", unit="currency/vehicle", minimum=0, meaning="Cost of using one vehicle a day"),
+                Column("co2_kg_per_km_empty", unit="kg CO2e/km", minimum=0, meaning="Emission factor, empty"),
+                Column("co2_kg_per_km_full", unit="kg CO2e/km", minimum=0, meaning="Emission factor, fully loaded"),
+                Column(
+                    "speed_kmh",
+                    unit="km/h",
+                    minimum=0,
+                    above_minimum=True,
+                    maximum=1e6,
+                    meaning="Average road speed (blank: 50)",
+                ),
+                Column("shift_start", "time", unit="time", meaning="Earliest departure from the depot"),
+                Column("shift_end", "time", unit="time", meaning="Latest return to the depot (blank: none)"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
+            "Distances",
+            False,
+            "origin x destination",
+            ("origin", "destination"),
+            (
+                Column("origin", "text", True, meaning="From site"),
+                Column("destination", "text", True, meaning="To site"),
+                Column("distance_km", unit="km", minimum=0, meaning="Road distance (overrides the computed one)"),
+                Column("minutes", unit="minutes", minimum=0, meaning="Driving time (overrides km / speed)"),
+            ),
+        ),  # fmt: skip
+        SheetSpec(
             "Settings",
             False,
             "setting",
@@ -279,6 +339,8 @@ OUTPUT_SHEETS = (
 )
 # Network sheets (written when their inputs exist: Offers; Requirements with Lanes).
 NETWORK_SHEETS = ("Supplier Scorecard", "Supplier Allocation", "Distribution Plan", "Shipments", "Carbon")
+# Delivery rounds (written when Vehicles, Requirements and site positions exist).
+ROUNDS_SHEETS = ("Routes", "Route Summary")
 
 # Day 0 of Excel's 1900 date system: the cell serial n is this date + n days (exact from 1900-03-01 on;
 # Excel counts a 1900-02-29 that never was). Reading, validating and writing dates all count from here.

@@ -16,7 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from planner.model.results import PlanResult
 from planner.workbook import style
-from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, SHEETS, key
+from planner.workbook.contract import NETWORK_SHEETS, OUTPUT_SHEETS, ROUNDS_SHEETS, SHEETS, key
 
 TABLE_NAMES = {
     "Reorder Plan": "ReorderPlan",
@@ -32,6 +32,8 @@ TABLE_NAMES = {
     "Distribution Plan": "DistributionPlan",
     "Shipments": "Shipments",
     "Carbon": "CarbonTradeoff",
+    "Routes": "Routes",
+    "Route Summary": "RouteSummary",
 }
 STATUSES = ("ORDER NOW", "CHECK", "EXCESS", "NO DEMAND", "OK")
 LIGHTS = ("GREEN", "AMBER", "RED")
@@ -162,6 +164,24 @@ class Chart:
         if cols != list(range(cols[0], cols[0] + len(cols))):
             raise ValueError(f"chart '{self.title}': the series columns must be adjacent and in order")
         return cols[0], cols[-1]
+
+
+@dataclass
+class RouteMap:
+    """A native XY scatter chart of the delivery rounds: one series per route, its points the stops in
+    visiting order (x and y columns of ``table``, data rows ``segments[i][1]`` to ``segments[i][2]``,
+    0-based), joined by straight lines."""
+
+    title: str
+    table: Table
+    x: str
+    y: str
+    segments: list[tuple[str, int, int]]  # (series name, first data row, last data row)
+    x_title: str
+    y_title: str
+    anchor: tuple[int, int]
+    width_cm: float = 24.0
+    height_cm: float = 16.0
 
 
 @dataclass(frozen=True)
@@ -419,7 +439,9 @@ REQUIREMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-NOT_COMPUTED = {  # why a network sheet is missing from a plan
+NOT_COMPUTED = {  # why a network or rounds sheet is missing from a plan
+    "Routes": "the workbook has no Vehicles rows with Requirements",
+    "Route Summary": "the workbook has no Vehicles rows with Requirements",
     "Supplier Scorecard": "the workbook has no Offers rows",
     "Supplier Allocation": "the workbook has no Offers rows",
     "Distribution Plan": "the workbook has no Requirements rows with usable Lanes",
@@ -436,6 +458,8 @@ def _computed(result: PlanResult, name: str) -> bool:
         "Distribution Plan": net.distribution is not None,
         "Shipments": net.distribution is not None,
         "Carbon": net.carbon is not None,
+        "Routes": result.rounds is not None,
+        "Route Summary": result.rounds is not None,
     }[name]
 
 
@@ -444,7 +468,8 @@ def sheet_names(result: PlanResult, existing: Iterable[str] = ()) -> tuple[str, 
     compute but ``existing`` (the workbook's sheet names) holds from an earlier run: those are replaced by
     a note saying why, so no stale plan is left standing."""
     there = {key(n) for n in existing}
-    return OUTPUT_SHEETS + tuple(n for n in NETWORK_SHEETS if _computed(result, n) or key(n) in there)
+    rounds = tuple(n for n in ROUNDS_SHEETS if result.rounds is not None or key(n) in there)
+    return OUTPUT_SHEETS + tuple(n for n in NETWORK_SHEETS if _computed(result, n) or key(n) in there) + rounds
 
 
 def _not_computed_sheet(result: PlanResult, name: str) -> Sheet:
@@ -576,7 +601,10 @@ def _carbon_sheet(result: PlanResult, fmts) -> Sheet:
          Series("total_cost", "purchase + transport cost", line=True, secondary=True, colour=style.LINE_COLOURS[0])],
         amount_axis("kg CO2e", _top(prices["co2_total_kg"])), anchor=(trade.last_row + 2, 1),
         y2=money_axis("cost", _top(prices["total_cost"]), currency))  # fmt: skip
-    return Sheet("Carbon", [head, trade], [chart])
+    tables = [head, trade]
+    if result.rounds is not None:  # the delivery rounds against direct delivery, beside the comparison
+        tables.append(_rounds_vs_direct(result, fmts, "CarbonRounds", _beside(head)))
+    return Sheet("Carbon", tables, [chart])
 
 
 def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> list[Sheet]:
@@ -619,7 +647,69 @@ def output_sheets(result: PlanResult, names: tuple[str, ...] | None = None) -> l
             "Shipments", [table(result.network.distribution.shipments, TABLE_NAMES["Shipments"], fmts)], freeze=(2, 3)
         ),
         "Carbon": lambda: _carbon_sheet(result, fmts),
+        "Routes": lambda: _routes_sheet(result, fmts),
+        "Route Summary": lambda: _route_summary_sheet(result, fmts),
     }
-    return [
-        build[n]() if n not in NETWORK_SHEETS or _computed(result, n) else _not_computed_sheet(result, n) for n in names
-    ]
+    optional = NETWORK_SHEETS + ROUNDS_SHEETS
+    return [build[n]() if n not in optional or _computed(result, n) else _not_computed_sheet(result, n) for n in names]
+
+
+ROUTE_COLUMNS = ["date", "depot", "vehicle", "route", "trip", "stop", "site", "arrival", "departure", "load_units",
+                 "delivered", "picked_up", "distance_km", "co2_kg", "x", "y"]  # fmt: skip
+SUMMARY_COLUMNS = ["date", "depot", "route", "vehicle", "trips", "stops", "km", "duration_h", "load_pct", "delivered",
+                   "picked_up", "cost", "co2_kg", "km_per_drop"]  # fmt: skip
+
+
+def _routes_sheet(result: PlanResult, fmts) -> Sheet:
+    """One row per stop in visiting order (the depot opens and closes each trip), with the site's position,
+    and the route map beside it: one scatter series per route."""
+    r = result.rounds
+    pos = r.positions.set_index("site")
+    frame = r.stops.assign(x=r.stops["site"].map(pos["x"]), y=r.stops["site"].map(pos["y"]))
+    frame = frame.assign(route=[f"{d} {pd.Timestamp(t):%m-%d} R{k}" for d, t, k in
+                                zip(frame["depot"], frame["date"], frame["route"], strict=True)])  # fmt: skip
+    t = table(frame[ROUTE_COLUMNS], TABLE_NAMES["Routes"], fmts)
+    for column in ("arrival", "departure"):
+        t.formats[t.header.index(column)] = "hh:mm"
+    segments, start = [], 0
+    for name, rows in frame.groupby("route", sort=False):
+        segments.append((str(name), start, start + len(rows) - 1))
+        start += len(rows)
+    x_title, y_title = ("x (km)", "y (km)") if r.plane == "km" else ("longitude", "latitude")
+    chart = RouteMap("Delivery rounds", t, "x", "y", segments[:MAX_ROUTE_SERIES], x_title, y_title,
+                     anchor=(2, t.last_col + 2))  # fmt: skip
+    return Sheet("Routes", [t], [chart], freeze=(2, 4))
+
+
+MAX_ROUTE_SERIES = 255  # Excel's limit of series in one chart
+
+
+def _route_summary_sheet(result: PlanResult, fmts) -> Sheet:
+    """Per route: stops, km, duration, peak load, cost, CO2, then a total row; beside it the rounds against
+    direct delivery (one return trip per store) and what could not be served."""
+    r = result.rounds
+    s = r.summary.assign(duration_h=r.summary["duration_min"] / 60.0) if len(r.summary) else r.summary
+    s = s[SUMMARY_COLUMNS] if len(s) else pd.DataFrame(columns=SUMMARY_COLUMNS)
+    total = {c: None for c in SUMMARY_COLUMNS} | {"depot": "Total", "trips": s["trips"].sum(),
+             "stops": s["stops"].sum(), "km": s["km"].sum(), "duration_h": s["duration_h"].sum(),
+             "load_pct": s["load_pct"].mean() if len(s) else None, "delivered": s["delivered"].sum(),
+             "picked_up": s["picked_up"].sum(), "cost": s["cost"].sum(), "co2_kg": s["co2_kg"].sum(),
+             "km_per_drop": s["km"].sum() / s["stops"].sum() if s["stops"].sum() else None}  # fmt: skip
+    frame = pd.concat([s, pd.DataFrame([total])], ignore_index=True)
+    t = table(frame, TABLE_NAMES["Route Summary"], fmts)
+    t.emphasis = {len(frame) - 1: style.TOTAL_FILL}
+    vs = _rounds_vs_direct(result, fmts, "RoundsVsDirect", _beside(t))
+    unserved = table(r.unserved, "Unserved", fmts, at=(vs.last_row + 3, vs.at[1]))  # a blank row when none
+    return Sheet("Route Summary", [t, vs, unserved], freeze=(2, 4))
+
+
+def _rounds_vs_direct(result: PlanResult, fmts, name: str, at: tuple[int, int]) -> Table:
+    """The rounds against direct delivery (one return trip per store): km, cost, CO2 and what is saved."""
+    c = result.rounds.comparison
+    compare = pd.DataFrame({"measure": ["km", "cost", "co2_kg"], "rounds": [c["km"], c["cost"], c["co2_kg"]],
+                            "direct": [c["direct_km"], c["direct_cost"], c["direct_co2_kg"]],
+                            "saved": [c["km_saved"], c["cost_saved"], c["co2_saved_kg"]]})  # fmt: skip
+    vs = table(compare, name, fmts, at=at)
+    for column in ("rounds", "direct", "saved"):
+        vs.per_cell(column, ["units", "money", "kg"], fmts)
+    return vs

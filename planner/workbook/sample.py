@@ -8,6 +8,8 @@ the same workbook.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -78,6 +80,7 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
     chain = _three_echelons(np.random.default_rng(seed + 2000), items, sites_df, suppliers, dates)
     stock = pd.concat([stock, chain["Stock"]], ignore_index=True)
     demand_parts.append(chain["Demand"])
+    sites_df, vehicles = _rounds(sites_df)
     settings = pd.DataFrame(
         [
             ("planning_date", PLANNING_DATE.date()),
@@ -89,6 +92,7 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
             ("service_level", 0.95),
             ("forecast_method", "auto"),
             ("carbon_price_per_t", 100),
+            ("rounds_seconds_per_stop", 0.05),  # a few stores per depot-day: PyVRP settles at once
         ],
         columns=["setting", "value"],
     )
@@ -103,6 +107,7 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
         "Lanes": net["Lanes"],
         "Open Orders": chain["Open Orders"],
         "Returns": chain["Returns"],
+        "Vehicles": vehicles,
         "Settings": settings,
     }
 
@@ -270,3 +275,39 @@ def _returns(rng: np.random.Generator, skus: np.ndarray, sites: list, dates: lis
                         {"sku": sku, "site": site, "date": day.date(), "quantity": quantity, "disposition": kind}
                     )
     return pd.DataFrame(rows).drop_duplicates(["sku", "site", "date", "disposition"])
+# Delivery rounds (issue 13): where the sites are, when the stores take deliveries, and the DCs' vans.
+POSITIONS = {  # latitude, longitude (the city centres; the DCs near Paris and Avignon, the plant at Lyon)
+    "DC-North": (48.73, 2.37), "DC-South": (43.95, 4.81), "Plant-Lyon": (45.76, 4.84),
+    "Store-Paris": (48.86, 2.35), "Store-Lille": (50.63, 3.06), "Store-Nantes": (47.22, -1.55),
+    "Store-Bordeaux": (44.84, -0.58), "Store-Toulouse": (43.60, 1.44), "Store-Marseille": (43.30, 5.37),
+    "Store-Nice": (43.70, 7.27), "Store-Strasbourg": (48.57, 7.75), "Store-Dijon": (47.32, 5.04),
+    "Store-Rennes": (48.11, -1.68), "Store-Grenoble": (45.19, 5.72), "Store-Montpellier": (43.61, 3.88),
+}  # fmt: skip
+NORTH = ("Store-Paris", "Store-Lille", "Store-Nantes", "Store-Strasbourg", "Store-Dijon", "Store-Rennes")
+
+
+def _rounds(sites: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sites with positions (latitude/longitude), delivery windows and service times, each store supplied
+    by its nearer DC and the DCs by the plant; and the DCs' vehicles: a rigid truck and two vans each."""
+    sites = sites.copy()
+    sites["source"] = [("DC-North" if s in NORTH else "DC-South") if s.startswith("Store") else
+                       ("Plant-Lyon" if s.startswith("DC") else None) for s in sites["site"]]  # fmt: skip
+    sites["latitude"] = [POSITIONS.get(s, (np.nan, np.nan))[0] for s in sites["site"]]
+    sites["longitude"] = [POSITIONS.get(s, (np.nan, np.nan))[1] for s in sites["site"]]
+    store = sites["type"] == "store"
+    early = sites["site"].isin(["Store-Paris", "Store-Lille"])  # city centres: deliveries before 11:00
+    sites["open_time"] = [dt.time(6, 0) if s else None for s in store]
+    sites["close_time"] = [
+        (dt.time(11, 0) if e else dt.time(16, 0)) if s else None for s, e in zip(store, early, strict=True)
+    ]
+    sites["service_minutes"] = np.where(store, 30.0, np.nan)
+    vehicles = pd.DataFrame([
+        {"vehicle": kind, "depot": dc, "count": n, "capacity_units": units, "capacity_m3": m3, "capacity_kg": kg,
+         "cost_per_km": per_km, "fixed_cost": fixed, "co2_kg_per_km_empty": empty, "co2_kg_per_km_full": full,
+         "speed_kmh": 75.0, "shift_start": dt.time(4, 0), "shift_end": dt.time(22, 0)}
+        for dc in ("DC-North", "DC-South")
+        for kind, n, units, m3, kg, per_km, fixed, empty, full in (
+            ("Truck 19t", 1, 3000.0, 45.0, 10_000.0, 1.10, 180.0, 0.62, 0.90),
+            ("Van 3.5t", 2, 800.0, 12.0, 1_200.0, 0.55, 60.0, 0.21, 0.29))
+    ])  # fmt: skip
+    return sites, vehicles

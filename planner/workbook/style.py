@@ -77,6 +77,9 @@ def given_format(unit: str, currency: str) -> str:
     return f'General" {unit}"{PAD}'
 
 
+# one colour per route on the route map (cycled)
+ROUTE_COLOURS = ("1F77B4", "FF7F0E", "2CA02C", "D62728", "9467BD", "8C564B", "E377C2", "7F7F7F", "BCBD22", "17BECF")
+
 # meaning of each output column (anything not listed is text or general)
 COLUMN_MEANING = {
     "demand_per_day": "rate", "demand_sd_per_day": "rate", "demand_distribution": "general", "lead_time_days": "days",
@@ -117,6 +120,11 @@ COLUMN_MEANING = {
     "planned_receipts": "units", "planned_releases": "units", "projected_on_hand": "units",
     "run_out_date": "date", "first_below_safety_stock": "date", "excess_periods": "count",
     "lowest_projected_on_hand": "units", "periods_below_safety_stock": "count", "largest_shortfall": "units",
+    # delivery rounds
+    "route": "count", "trip": "count", "stop": "count", "load_units": "whole", "picked_up": "whole",
+    "trips": "count", "stops": "count", "km": "units", "duration_h": "units", "load_pct": "percent",
+    "cost": "money", "km_per_drop": "units", "rounds": "units", "direct": "units", "saved": "units",
+    "x": "units", "y": "units",
 }  # fmt: skip
 
 # KPI unit -> meaning of its value and target cells (kg: see kpi_meaning)
@@ -155,6 +163,9 @@ SETTING_MEANING = {
     "weight_quality": "ratio", "weight_co2": "ratio", "risk_cost_rate": "percent", "max_supplier_share": "percent",
     "min_suppliers": "count", "diversify_abc": "general", "late_penalty_per_unit": "money per unit",
     "fair_share_floor": "percent", "carbon_prices": "general", "solver_time_limit_s": "seconds as given",
+    "road_factor": "ratio", "rounds_seconds_per_stop": "seconds as given", "rounds_seed": "count",
+    "max_trips": "count", "split_deliveries": "general", "distance_step_km": "as given",
+    "target_vehicle_fill": "percent",
     "target_availability": "percent", "target_fill_rate": "percent", "target_days_of_cover": "days as given",
     "target_inventory_turns": "ratio", "target_excess_stock_value": "money", "target_stockout_risk_skus": "count",
     "target_forecast_wape": "percent", "target_forecast_bias": "percent", "target_occupancy": "percent",

@@ -150,7 +150,7 @@ def describe() -> Template:
                     col.name,
                     header_note(col),
                     header_width(col),
-                    DATE_FORMAT if col.kind == "date" else None,
+                    DATE_FORMAT if col.kind == "date" else ("hh:mm" if col.kind == "time" else None),
                     validation_rule(col),
                 )  # fmt: skip
                 for col in spec.columns

@@ -80,11 +80,40 @@ def _one_date(v: object) -> pd.Timestamp:
 LAST_SERIAL = (pd.Timestamp(LAST_DATE) - EXCEL_EPOCH).days + 1
 
 
+def to_minutes(s: pd.Series) -> pd.Series:
+    """Times of day as minutes after midnight: a time cell, the time part of a date-time cell, a fraction of
+    a day (Excel's time serial, 0 to 1: 0.5 = 12:00) or text HH:MM; 24:00 is accepted as the day's end.
+    Anything else is NaN."""
+    return s.map(_one_time).astype(float)
+
+
+def _one_time(v: object) -> float:
+    if isinstance(v, dt.datetime):
+        return v.hour * 60.0 + v.minute + v.second / 60.0
+    if isinstance(v, dt.time):
+        return v.hour * 60.0 + v.minute + v.second / 60.0
+    if isinstance(v, dt.timedelta):
+        m = v.total_seconds() / 60.0
+        return m if 0 <= m <= 1440 else np.nan
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v) * 1440.0 if 0 <= v <= 1 else np.nan
+    if isinstance(v, str):
+        parts = v.strip().split(":")
+        try:
+            h, m = int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+        except ValueError:
+            return np.nan
+        return h * 60.0 + m if 0 <= h <= 24 and 0 <= m < 60 and h * 60 + m <= 1440 else np.nan
+    return np.nan
+
+
 def _describe(col: Column) -> str:
     if col.kind == "choice":
         return "one of " + ", ".join(col.choices)
     if col.kind == "date":
         return f"a date from {FIRST_DATE[:4]} to {LAST_DATE[:4]}"
+    if col.kind == "time":
+        return "a time of day, e.g. 08:30"
     if col.kind == "text":
         return "a value"
     bounds = []
@@ -104,6 +133,9 @@ def _convert(col: Column, s: pd.Series) -> tuple[pd.Series, np.ndarray]:
         return v, filled & v.isna().to_numpy()
     if col.kind == "date":
         v = to_date(s)
+        return v, filled & v.isna().to_numpy()
+    if col.kind == "time":
+        v = to_minutes(s)
         return v, filled & v.isna().to_numpy()
     if col.kind == "choice":
         lookup = {key(c): c for c in col.choices}
@@ -141,7 +173,7 @@ def validate_table(raw: RawTable | None, spec: SheetSpec, log: IssueLog) -> tupl
     for col in spec.columns:
         header = raw.columns.get(key(col.name))
         if header is None:
-            out[col.name] = pd.Series([None] * len(out), dtype=object) if col.kind != "number" else np.nan
+            out[col.name] = pd.Series([None] * len(out), dtype=object) if col.kind not in ("number", "time") else np.nan
             continue
         src = raw.data[header]
         values, bad = _convert(col, src)
@@ -310,6 +342,47 @@ def _check_scheduled(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, lo
             "this sku/site has Open Orders: they are the scheduled receipts, on_order is not used")  # fmt: skip
 
 
+def _check_rounds(tables: dict[str, pd.DataFrame], names: dict, hdr: dict, log: IssueLog,
+                  skipped: dict[str, np.ndarray]) -> None:  # fmt: skip
+    """Vehicles and Distances against Sites: a shift that ends before it starts skips the vehicle row;
+    a vehicle depot or a distance site unknown to Sites is reported; a Distances row from a site to itself is
+    skipped; a site with only one coordinate of a pair has the pair blanked."""
+    veh, dist, sites = tables["Vehicles"], tables["Distances"], tables["Sites"]
+    if len(veh):
+        bad = (veh["shift_end"] <= veh["shift_start"]).to_numpy()
+        h = hdr["Vehicles"]
+        log.add(Reason.BAD_SHIFT, names["Vehicles"], veh.loc[bad, "_row"].to_numpy(), h.get("shift_end", "shift_end"),
+                veh.loc[bad, "shift_end"].to_numpy(), "shift_end is not after shift_start; row skipped")  # fmt: skip
+        skipped["Vehicles"] = np.concatenate([skipped["Vehicles"], veh.loc[bad, "_row"].to_numpy()])
+        tables["Vehicles"] = veh.loc[~bad].reset_index(drop=True)
+    if len(dist):
+        loop = (dist["origin"] == dist["destination"]).to_numpy()
+        log.add(Reason.LANE_TO_ITSELF, names["Distances"], dist.loc[loop, "_row"].to_numpy(),
+                hdr["Distances"].get("destination", "destination"), dist.loc[loop, "destination"].to_numpy(),
+                "distance from a site to itself; row skipped")  # fmt: skip
+        skipped["Distances"] = np.concatenate([skipped["Distances"], dist.loc[loop, "_row"].to_numpy()])
+        tables["Distances"] = dist.loc[~loop].reset_index(drop=True)
+    if not len(sites):
+        return
+    for a, b in (("x_km", "y_km"), ("latitude", "longitude")):
+        half = (sites[a].isna() != sites[b].isna()).to_numpy()
+        for col in (a, b):
+            given = half & sites[col].notna().to_numpy()
+            log.add(Reason.BAD_OPTIONAL_VALUE, names["Sites"], sites.loc[given, "_row"].to_numpy(),
+                    hdr["Sites"].get(col, col), sites.loc[given, col].to_numpy(),
+                    f"{a} and {b} go together: the other is blank, both ignored")  # fmt: skip
+        sites.loc[half, [a, b]] = np.nan
+    known = pd.Index(sites["site"])
+    what = "site not on the Sites sheet (it has no position: not routed)"
+    if len(tables["Vehicles"]):
+        _unknown(tables["Vehicles"], "depot", known, names["Vehicles"], hdr["Vehicles"].get("depot", "depot"), log,
+                 Reason.UNKNOWN_SITE, what)  # fmt: skip
+    for col in ("origin", "destination"):
+        if len(tables["Distances"]):
+            _unknown(tables["Distances"], col, known, names["Distances"], hdr["Distances"].get(col, col), log,
+                     Reason.UNKNOWN_SITE, what)  # fmt: skip
+
+
 def _setting_list(spec, raw: object) -> tuple[tuple, list[str]]:
     """A comma (or semicolon) list setting: the valid parts and the parts that are not."""
     parts = [x.strip() for x in str(raw).replace(";", ",").split(",") if x.strip()]
@@ -434,6 +507,7 @@ def validate_inputs(raw: dict[str, RawTable]) -> Inputs:
     _check_network(tables, names, hdr, log, skipped)
     _check_sources(tables["Sites"], names["Sites"], hdr["Sites"], log)
     _check_scheduled(tables, names, hdr, log)
+    _check_rounds(tables, names, hdr, log, skipped)
     _check_stock(tables["Stock"], names["Stock"], hdr["Stock"], log)
     stock = tables["Stock"]
     if "Demand" not in raw and stock["forecast_per_day"].isna().any():

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart
 from openpyxl.chart import Series as XlSeries
 from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import NumFmt
@@ -39,7 +39,7 @@ from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 from planner.model.results import PlanResult
 from planner.workbook import style
 from planner.workbook.contract import EXCEL_EPOCH, EXCEL_EPOCH_1904
-from planner.workbook.layout import Axis, Chart, PageSetup, Sheet, Table, output_sheets
+from planner.workbook.layout import Axis, Chart, PageSetup, RouteMap, Sheet, Table, output_sheets
 
 _COLS = [get_column_letter(i) for i in range(1, 16385)]
 
@@ -101,7 +101,8 @@ class SheetWriter:
         row, col = self.sheet.freeze
         ws.freeze_panes = f"{_COLS[col - 1]}{row}"
         for chart in self.sheet.charts:
-            ws.add_chart(_chart(ws, chart), f"{_COLS[chart.anchor[1] - 1]}{chart.anchor[0]}")
+            made = _route_map(ws, chart) if isinstance(chart, RouteMap) else _chart(ws, chart)
+            ws.add_chart(made, f"{_COLS[chart.anchor[1] - 1]}{chart.anchor[0]}")
         page_setup(ws, self.sheet.page)
 
     def sheet_data(self) -> bytes:
@@ -207,6 +208,28 @@ def _chart(ws, spec: Chart) -> BarChart:
         bars += lines2
     bars.height, bars.width = spec.height_cm, spec.width_cm  # openpyxl sizes charts in cm
     return bars
+
+
+def _route_map(ws, spec: RouteMap) -> ScatterChart:
+    """One XY series per route (its stops in visiting order, joined by lines, a marker on each stop)."""
+    chart = ScatterChart()
+    chart.style = 13
+    t = spec.table
+    xc, yc = t.col(spec.x), t.col(spec.y)
+    for i, (name, first, last) in enumerate(spec.segments):
+        rows = dict(min_row=t.at[0] + 1 + first, max_row=t.at[0] + 1 + last)
+        series = XlSeries(Reference(ws, min_col=yc, **rows), Reference(ws, min_col=xc, **rows), title=name)
+        series.marker.symbol = "circle"
+        series.smooth = False
+        series.graphicalProperties.line.solidFill = style.ROUTE_COLOURS[i % len(style.ROUTE_COLOURS)]
+        series.marker.graphicalProperties.solidFill = style.ROUTE_COLOURS[i % len(style.ROUTE_COLOURS)]
+        chart.series.append(series)
+    chart.title = Title(tx=Text(rich=_rich(spec.title, style.CHART_TITLE_PT, True)), overlay=False)
+    chart.x_axis.title, chart.y_axis.title = spec.x_title, spec.y_title
+    chart.x_axis.delete = chart.y_axis.delete = False
+    chart.legend.position = "r"
+    chart.height, chart.width = spec.height_cm, spec.width_cm
+    return chart
 
 
 def _label_text(size_pt: float, degrees: int = 0) -> RichText:

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from planner.workbook import style
 from planner.workbook.contract import key
-from planner.workbook.layout import Axis, Chart, PageSetup, Sheet, Table
+from planner.workbook.layout import Axis, Chart, PageSetup, RouteMap, Sheet, Table
 
 POINTS_PER_CM = 28.35
 # Text Excel might read as something else when written through .value gets Excel's text prefix, an
@@ -124,6 +124,16 @@ def _chart(sh, c: Chart) -> None:
     chart.legend.position = "bottom"
 
 
+def _route_map(sh, c: RouteMap) -> None:
+    """The route map as one XY scatter with lines over the x and y columns (the xlwings API adds no series
+    one by one, so the routes are one series here; the openpyxl writer draws one series per route)."""
+    t = c.table
+    chart = sh.charts.add(anchor=sh.range(c.anchor), width=c.width_cm * POINTS_PER_CM,
+                          height=c.height_cm * POINTS_PER_CM, chart_type="xy_scatter_lines")  # fmt: skip
+    chart.set_source_data(sh.range((t.at[0], t.col(c.x)), (t.last_row, t.col(c.y))), plot_by="columns")
+    chart.title = c.title
+
+
 def _axis(axis, spec: Axis) -> None:
     axis.set(title=spec.title, number_format=spec.fmt, minimum_scale=spec.minimum, maximum_scale=spec.maximum,
              major_unit=spec.major)  # fmt: skip
@@ -179,7 +189,7 @@ def write_sheet(book, spec: Sheet):
         sh.range((1, col)).column_width = width
     sh.freeze_panes.freeze_at(_frozen(*spec.freeze))
     for c in spec.charts:
-        _chart(sh, c)
+        _route_map(sh, c) if isinstance(c, RouteMap) else _chart(sh, c)
     page_setup(sh, spec.page)
     return sh
 

@@ -16,6 +16,10 @@ Sub PlannerPlanNetwork(control As IRibbonControl)
     RunPlanner "import planner.channels.excel.macros as m; m.plan_network()"
 End Sub
 
+Sub PlannerPlanRounds(control As IRibbonControl)
+    RunPlanner "import planner.channels.excel.macros as m; m.plan_rounds()"
+End Sub
+
 Sub PlannerRefreshKpis(control As IRibbonControl)
     RunPlanner "import planner.channels.excel.macros as m; m.refresh_kpis()"
 End Sub

@@ -34,6 +34,7 @@ from planner.core.inventory import (
     policy_level,
     protection,
 )
+from planner.core.optimize.rounds import route_length
 from planner.core.service import DemandProcess, SimPolicy, scenario, simulate, subset_policy, subset_process
 from planner.core.service_levels import DISTRIBUTIONS, fill_rate
 from planner.model.settings import SETTINGS, Setting, season_length
@@ -571,5 +572,36 @@ def planner_hhi(spend):
         if not values.sum() > 0:
             return [[f"{ERROR} spend: the total is 0, nothing to compare"]]
         return [[hhi(values)]]
+
+    return _guarded(compute)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# delivery rounds
+
+
+@excel_function("ROUTE_DISTANCE")
+@docs(
+    sites="The sites in visiting order (one column or row; names, to keep the order readable)",
+    x="Their x positions, km (as Sites.x_km), in the same order",
+    y="Their y positions, km (as Sites.y_km), in the same order",
+)
+def planner_route_distance(sites, x, y):
+    """Length of a visiting order, km: the sum of the straight legs from each site to the next, in the order
+    given (an open path: list the depot first and last for a round), as the Routes sheet's distance_km adds
+    up on the x/y plane."""
+
+    def compute():
+        names = grid(sites).ravel()
+        xs, ex = numbers("x", x, minimum=-1e6, maximum=1e6)
+        ys, ey = numbers("y", y, minimum=-1e6, maximum=1e6)
+        if not (len(names) == xs.size == ys.size):
+            return [[f"{ERROR} sites, x and y: give one value per site (found {len(names)}, {xs.size}, {ys.size})"]]
+        bad = [e for e in (*ex.ravel(), *ey.ravel()) if e is not None]
+        if bad:
+            return [[bad[0]]]
+        if any(is_blank(v) for v in names):
+            return [[f"{ERROR} sites: a blank site in the visiting order"]]
+        return [[route_length(xs.ravel(), ys.ravel())]]
 
     return _guarded(compute)

@@ -19,7 +19,7 @@ from planner.model.issues import IssueLog
 from planner.model.results import PlanResult
 from planner.pipeline.network import summary
 from planner.pipeline.plan import plan
-from planner.workbook.contract import NETWORK_SHEETS, key
+from planner.workbook.contract import NETWORK_SHEETS, ROUNDS_SHEETS, key
 from planner.workbook.layout import issues_sheet, output_sheets, sheet_names
 from planner.workbook.read_xlwings import read_book
 from planner.workbook.template import TEMPLATE, Instructions, Rule, Template, TemplateSheet
@@ -32,6 +32,8 @@ KPI_SHEETS = ("KPIs", "Issues", "Run Info")
 # plan_network: these follow the network (the Reorder Plan takes the allocated supplier, the grid its orders)
 NETWORK_ALSO = ("Reorder Plan", "Purchase Orders", "Projected Inventory", "KPIs", "Issues", "Run Info")
 NO_NETWORK = "No network inputs: add Offers, or Requirements with Lanes, to optimise the network."
+ROUNDS_ALSO = ("KPIs", "Issues", "Run Info")  # plan_rounds: these follow the rounds
+NO_ROUNDS = "No rounds: add Vehicles rows at the stores' source depots, Requirements and site positions."
 
 
 def _book(book: xw.Book | None) -> xw.Book:
@@ -167,6 +169,20 @@ def plan_network(book: xw.Book | None = None) -> None:
     _plan_and_write(
         book, lambda r: tuple(s for s in sheet_names(r, names) if s in NETWORK_SHEETS) + NETWORK_ALSO, network=True
     )
+
+
+@xw.script
+@_guarded
+def plan_rounds(book: xw.Book | None = None) -> None:
+    """Plan the delivery rounds from each depot on each delivery day: Routes (with the route map) and Route
+    Summary, and the KPIs, Issues and Run Info that follow from them."""
+    book = _book(book)
+    names = [s.name for s in book.sheets]
+    result = _plan_and_write(
+        book, lambda r: tuple(s for s in sheet_names(r, names) if s in ROUNDS_SHEETS) + ROUNDS_ALSO
+    )
+    if result is not None and result.rounds is None:
+        _tell(book, NO_ROUNDS)
 
 
 @xw.script
