@@ -104,7 +104,9 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
     cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
     cfg = st.allocation()
     model = AllocationModel.build(out.scorecard, req, abc, cap, cfg)  # built once, solved per carbon price
-    alloc_at = {p: model.solve(carbon_price_per_t=p) for p in prices}
+    # Exact at the price in force and at 0 (the cost-only comparison); the curve's other prices by the heuristic
+    compared = {cfg.carbon_price_per_t, 0.0}
+    alloc_at = {p: model.solve(carbon_price_per_t=p, exact=p in compared) for p in prices}
     out.allocation = alloc_at[cfg.carbon_price_per_t]
     for sku, constraint, message in out.allocation.problems:
         sheet, column = BINDING[constraint]

@@ -275,6 +275,8 @@ def _returns(rng: np.random.Generator, skus: np.ndarray, sites: list, dates: lis
                         {"sku": sku, "site": site, "date": day.date(), "quantity": quantity, "disposition": kind}
                     )
     return pd.DataFrame(rows).drop_duplicates(["sku", "site", "date", "disposition"])
+
+
 # Delivery rounds (issue 13): where the sites are, when the stores take deliveries, and the DCs' vans.
 POSITIONS = {  # latitude, longitude (the city centres; the DCs near Paris and Avignon, the plant at Lyon)
     "DC-North": (48.73, 2.37), "DC-South": (43.95, 4.81), "Plant-Lyon": (45.76, 4.84),

@@ -167,12 +167,12 @@ class AllocationModel:
                                  P[sk.min_skus] * sk.biggest_lot[sk.min_skus]])  # fmt: skip
         return Costs(carbon, c, P, vector, float(carbon_price_per_t))
 
-    def solve(self, carbon_price_per_t: float | None = None) -> Allocation:
+    def solve(self, carbon_price_per_t: float | None = None, exact: bool = True) -> Allocation:
         """The allocation at ``carbon_price_per_t`` (default: the settings' price). First the MILP with lot
         counts relaxed (binaries kept): a lower bound and a heuristic plan, rounded to whole lots; then the
         exact MILP within ``cfg.exact_time_limit_s``: HiGHS' plan when it proves the optimum (or, stopped by
         the time limit, when its incumbent beats the rounding), else the heuristic's; the gap is to the best
-        bound either solve proved."""
+        bound either solve proved. ``exact`` False skips the exact MILP (the trade-off curve's other prices)."""
         price = self.cfg.carbon_price_per_t if carbon_price_per_t is None else carbon_price_per_t
         costs = self.costs(price)
         if self.constraints is None:
@@ -185,7 +185,7 @@ class AllocationModel:
         q_heuristic, heuristic = qty, self.evaluate(qty, costs)[0]
         best = heuristic
         seconds = float("nan")
-        if self.cfg.exact_time_limit_s > 0 and best - bound > self.cfg.mip_rel_gap * abs(best):
+        if exact and self.cfg.exact_time_limit_s > 0 and best - bound > self.cfg.mip_rel_gap * abs(best):
             t0 = time.perf_counter()
             exact = self._exact(costs)
             seconds = time.perf_counter() - t0
