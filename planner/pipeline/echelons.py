@@ -368,6 +368,13 @@ def follow_purchase_orders(out: pd.DataFrame, po_rows: pd.DataFrame) -> None:
     the Projected Inventory agree; order_value = suggested_order x unit_price."""
     if not len(po_rows):
         return
+    before = out.loc[po_rows.index, "lead_time_days"].to_numpy(float)
+    moved = po_rows["lead_time_days"].to_numpy(float) != before
+    if moved.any():  # the levels were set on the cheapest offer's lead time: the row says so
+        rows = po_rows.index[moved]
+        said = [f"levels from the cheapest offer's lead time of {days:g} days" for days in before[moved]]
+        note = out.loc[rows, "note"].fillna("").astype(str)
+        out.loc[rows, "note"] = [f"{n}; {s}" if n else s for n, s in zip(note, said, strict=True)]
     for col in AGREED:
         out.loc[po_rows.index, col] = po_rows[col].to_numpy()
     out["order_value"] = out["suggested_order"] * out["unit_price"]
