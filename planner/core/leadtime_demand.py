@@ -30,7 +30,8 @@ SHRINK_WEIGHT = 0.3  # weight of a row's own multi-step mean square against its 
 CLASS_DISTRIBUTION = {"smooth": "normal", "erratic": "gamma", "intermittent": "negbin", "lumpy": "negbin",
                       "override": "normal", "no demand": "normal"}  # fmt: skip
 SKEWED_CV = 0.2  # a smooth row whose demand over the interval varies more than this is gamma (skewed)
-HISTORY_VARIANCE_CLASSES = ("intermittent", "lumpy")  # sd over T at least the history's (history_interval_var)
+# classes whose sd over T is at least the history's (history_interval_var)
+HISTORY_VARIANCE_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 SLOW_UNITS = 20.0  # mean demand over the protection interval below this: slow mover, negative binomial
 
 
@@ -79,7 +80,7 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
         ratio = float(np.mean(ms[rows] / prior[rows])) if rows.any() else 1.0
         pooled[cls == c] = prior[cls == c] * ratio
     var = np.where(n > 0, SHRINK_WEIGHT * ms + (1 - SHRINK_WEIGHT) * pooled, pooled)
-    if history_var is not None:  # intermittent and lumpy: at least the history's own variance over the interval
+    if history_var is not None:  # at least the history's own variance over the interval
         floor = np.where(np.isin(cls, HISTORY_VARIANCE_CLASSES), np.nan_to_num(np.asarray(history_var, float)), 0.0)
         var = np.maximum(var, floor)
     return np.sqrt(var)
@@ -87,19 +88,20 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
 
 def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float) -> np.ndarray:
     """Variance of demand over each row's ``days`` from its own history, units²: the moments of the bootstrap
-    that sums m = days / days_per_period periods drawn with replacement from the row's observed periods
-    (Efron's i.i.d. bootstrap of lead-time demand; Willemain, Smart & Schwarz 2004 resample the history in
-    the same spirit), m s², plus the variance of a mean estimated from n periods over the interval, m² s² / n
-    (s² the sample variance of the periods' demand, n the periods observed). NaN with fewer than 2 periods."""
+    that sums m = days / days_per_period periods drawn independently from the row's demand process (Efron's
+    i.i.d. bootstrap of lead-time demand; Willemain, Smart & Schwarz 2004 resample the history in the same
+    spirit), m s², plus the variance of a mean estimated from n periods, m² s² / n. The period variance s² is
+    von Neumann's mean square successive difference, s² = mean((Y_t - Y_(t-1))²) / 2, unbiased for independent
+    periods and not inflated by a trend, a level shift or a slow seasonal swing (which the forecast models).
+    n = periods observed; NaN with fewer than 3."""
     Y = np.asarray(Y, float)
     n = np.sum(~np.isnan(Y), axis=1)
-    safe = np.where(n[:, None] > 0, Y, 0.0)
-    var = np.full(len(n), np.nan)
-    ok = n >= 2
-    if ok.any():
-        var[ok] = np.nanvar(safe[ok], axis=1, ddof=1)
+    diffs = np.diff(Y, axis=1)  # NaN where either period is before the series' start
+    pairs = np.sum(~np.isnan(diffs), axis=1)
+    mssd = np.divide(np.nansum(np.square(diffs), axis=1), pairs, out=np.full(len(n), np.nan), where=pairs >= 2)
     m = np.asarray(days, float) / days_per_period
-    return np.where(ok, m * var + m * m * var / np.maximum(n, 1), np.nan)
+    var = mssd / 2
+    return np.where(n >= 3, m * var + m * m * var / np.maximum(n, 1), np.nan)
 
 
 def distribution(demand_class, mean_over_interval, sd_over_interval=None) -> np.ndarray:
