@@ -32,6 +32,7 @@ CLASS_DISTRIBUTION = {"smooth": "normal", "erratic": "gamma", "intermittent": "n
 SKEWED_CV = 0.2  # a smooth row whose demand over the interval varies more than this is gamma (skewed)
 # classes whose sd over T is at least the history's (history_interval_var)
 HISTORY_VARIANCE_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
+HISTORY_ONLY_CLASSES = ("intermittent", "lumpy")  # ... and whose sd over T is the history's alone
 SLOW_UNITS = 20.0  # mean demand over the protection interval below this: slow mover, negative binomial
 
 
@@ -80,9 +81,10 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
         ratio = float(np.mean(ms[rows] / prior[rows])) if rows.any() else 1.0
         pooled[cls == c] = prior[cls == c] * ratio
     var = np.where(n > 0, SHRINK_WEIGHT * ms + (1 - SHRINK_WEIGHT) * pooled, pooled)
-    if history_var is not None:  # at least the history's own variance over the interval
-        floor = np.where(np.isin(cls, HISTORY_VARIANCE_CLASSES), np.nan_to_num(np.asarray(history_var, float)), 0.0)
-        var = np.maximum(var, floor)
+    if history_var is not None:  # at least the history's own variance over the interval; the history's alone for
+        hv = np.asarray(history_var, float)  # the classes forecast by a stationary level (TSB)
+        var = np.maximum(var, np.where(np.isin(cls, HISTORY_VARIANCE_CLASSES), np.nan_to_num(hv), 0.0))
+        var = np.where(np.isin(cls, HISTORY_ONLY_CLASSES) & ~np.isnan(hv), hv, var)
     return np.sqrt(var)
 
 
