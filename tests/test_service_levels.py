@@ -217,3 +217,18 @@ def test_slow_mover_level_below_the_mean_meets_the_fill_target_in_simulation():
     level = np.repeat([s, s - 1], 40)
     fill = _simulate(demand, level, np.full(80, q), np.ones(80), np.zeros(80, bool), lead=14).fill_rate
     assert fill[:40].mean() >= 0.95 - 0.003 and fill[40:].mean() < 0.95
+
+
+def test_rs_fill_rate_equals_simulation_for_a_slow_mover():
+    """(R, S) with Poisson(0.5) daily demand, R = 7, L = 10: 1 - (G1(S; R+L) - G1(S; L)) / (d R) matches the
+    simulated fill rate; SPT's 1 - G1(S; R+L) / (d R) understates it by up to several points at small S."""
+    rng = np.random.default_rng(11)
+    level = np.repeat([8.0, 10.0, 12.0], 30)
+    demand = rng.poisson(0.5, (len(level), 20_000)).astype(np.float32)
+    simulated = _simulate(demand, level, np.zeros(len(level)), np.full(len(level), 7.0), np.ones(len(level), bool))
+    sim = simulated.fill_rate.reshape(3, 30).mean(axis=1)
+    s = np.array([8.0, 10.0, 12.0])
+    formula = sl.fill_rate(s, 0.0, 0.5, 0.5, 10.0, 0.0, True, 7.0, 0.0, "negbin")
+    textbook = 1 - sl.loss1("negbin", s, 0.5 * 17, 0.5 * 17) / (0.5 * 7)
+    assert formula == pytest.approx(sim, abs=0.004)
+    assert np.max(formula - textbook) > 0.02
