@@ -196,6 +196,14 @@ def test_interval_sd_is_at_least_the_history_variance():
                          np.array([100.0, 0.5]))  # fmt: skip
     assert sd[0] == pytest.approx(10.0)  # the history's variance is larger: it is the floor
     assert sd[1] == pytest.approx(1.0)  # the errors' is larger: kept
+    alone = ltd.interval_sd(errors, np.ones(2), np.full(2, 7.0), 7.0, np.array(["lumpy", "intermittent"]),
+                            np.array([0.5, 0.5]), ltd.history_alone(["lumpy", "intermittent"], [50.0, 50.0]))  # fmt: skip
+    assert alone == pytest.approx([1.0, np.sqrt(0.5)])  # intermittent: the history's variance alone
+
+
+def test_history_alone_for_intermittent_rows_and_slow_movers():
+    cls = ["intermittent", "lumpy", "smooth", "smooth", "erratic", "override"]
+    assert list(ltd.history_alone(cls, [50.0, 5.0, 5.0, 50.0, 5.0, 5.0])) == [True, False, True, False, True, False]
 
 
 def test_slow_mover_level_below_the_mean_meets_the_fill_target_in_simulation():
