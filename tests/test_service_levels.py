@@ -196,8 +196,9 @@ def test_interval_sd_is_at_least_the_history_variance():
                          np.array([100.0, 0.5]))  # fmt: skip
     assert sd[0] == pytest.approx(10.0)  # the history's variance is larger: it is the floor
     assert sd[1] == pytest.approx(1.0)  # the errors' is larger: kept
-    alone = ltd.interval_sd(errors, np.ones(2), np.full(2, 7.0), 7.0, np.array(["lumpy", "intermittent"]),
-                            np.array([0.5, 0.5]), ltd.history_alone(["lumpy", "intermittent"], [50.0, 50.0]))  # fmt: skip
+    cls = np.array(["lumpy", "intermittent"])
+    only = ltd.history_alone(cls, [50.0, 50.0])
+    alone = ltd.interval_sd(errors, np.ones(2), np.full(2, 7.0), 7.0, cls, np.array([0.5, 0.5]), only)
     assert alone == pytest.approx([1.0, np.sqrt(0.5)])  # intermittent: the history's variance alone
 
 
