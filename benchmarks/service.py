@@ -9,7 +9,7 @@ for EVAL_YEARS years with backorders. Printed per class: mean achieved fill rate
 SKU-sites more than 2 points short, and the stock against the least stock that reaches the target with the
 same Q or R (found by bisection on the true process).
 
-Run: python benchmarks/service.py [--skus 10] [--service-check tune|report|off]
+Run: python benchmarks/service.py [--skus 10] [--seed 1] [--service-check tune|report|off]
 """
 
 from __future__ import annotations
@@ -113,14 +113,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skus", type=int, default=10, help="SKUs per class")
     ap.add_argument("--service-check", default="tune", choices=["tune", "report", "off"])
+    ap.add_argument("--seed", type=int, default=1, help="seed of the history (the evaluation's is seed + 98)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "service.xlsx"
-        truth = build_workbook(path, args.skus, args.service_check)
+        truth = build_workbook(path, args.skus, args.service_check, args.seed)
         t0 = time.perf_counter()
         result = plan_workbook(path, Path(tmp) / "out.xlsx")
         seconds = time.perf_counter() - t0
-    res = evaluate(truth, result.reorder)
+    res = evaluate(truth, result.reorder, args.seed + 98)
     print(f"service_check = {args.service_check}: {len(truth)} SKU-sites planned in {seconds:.1f} s; "
           f"target fill rate 95 %, achieved on {EVAL_YEARS} years of fresh demand from the true process")  # fmt: skip
     print(report(res).to_string(float_format=lambda v: f"{v:.3f}"))

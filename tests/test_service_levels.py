@@ -6,6 +6,7 @@ simulation (planner.core.service, itself checked against a one-SKU loop) and a p
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import integrate, stats
 
@@ -158,3 +159,85 @@ def test_distribution_by_class():
     assert list(kind) == ["normal", "gamma", "negbin", "negbin", "normal"]
     skewed = ltd.distribution(["smooth", "smooth", "override"], [100.0, 100.0, 100.0], [15.0, 25.0, 60.0])
     assert list(skewed) == ["normal", "gamma", "normal"]  # sd over 20 % of the mean: gamma; overrides stay normal
+
+
+def test_history_variance_equals_the_simulated_interval_error():
+    """The history's variance over m periods (m s² + m² s² / n) is the variance of (demand over the next m
+    periods) - m x (the history's mean), measured on many simulated compound-Bernoulli series."""
+    rng = np.random.default_rng(7)
+    rows, n, m = 40_000, 104, 3
+    draw = lambda size: (rng.random(size) < 0.4) * rng.gamma(0.8, 12.0, size)  # noqa: E731
+    history, future = draw((rows, n)), draw((rows, m)).sum(axis=1)
+    error = future - m * history.mean(axis=1)
+    estimate = ltd.history_interval_var(history, np.full(rows, m * 7.0), 7.0)
+    assert np.mean(estimate) == pytest.approx(np.var(error), rel=0.03)
+    period_var = 0.4 * (0.8 * 12.0**2 + (0.8 * 12.0) ** 2) - (0.4 * 0.8 * 12.0) ** 2  # by hand
+    assert np.mean(estimate) == pytest.approx(m * period_var * (1 + m / n), rel=0.02)
+
+
+def test_history_variance_ignores_a_trend_and_the_periods_before_the_start():
+    rng = np.random.default_rng(3)
+    noise = rng.normal(50.0, 5.0, (2000, 104))
+    trended = noise + 0.5 * np.arange(104)  # the trend alone has a sample variance of 225, nine times the noise's
+    late = noise.copy()
+    late[:, :40] = np.nan  # the series starts in period 40
+    flat, trend, short = (ltd.history_interval_var(y, 14.0, 7.0) for y in (noise, trended, late))
+    expected = 25.0 * 2 * (1 + 2 / 104)  # m sigma² (1 + m / n), m = 2
+    assert np.mean(flat) == pytest.approx(expected, rel=0.03)
+    assert np.mean(trend) == pytest.approx(expected, rel=0.03)  # a slope b adds only b² / 2 to s²
+    assert np.var(trended, axis=1, ddof=1).mean() > 8 * 25.0
+    assert np.mean(short) == pytest.approx(25.0 * 2 * (1 + 2 / 64), rel=0.03)
+    assert np.isnan(ltd.history_interval_var(np.array([[np.nan, 3.0, 4.0]]), 7.0, 7.0))[0]
+
+
+def test_interval_sd_is_at_least_the_history_variance():
+    errors = np.array([[1.0, -1.0], [1.0, -1.0]])
+    sd = ltd.interval_sd(errors, np.ones(2), np.full(2, 7.0), 7.0, np.array(["lumpy", "lumpy"]),
+                         np.array([100.0, 0.5]))  # fmt: skip
+    assert sd[0] == pytest.approx(10.0)  # the history's variance is larger: it is the floor
+    assert sd[1] == pytest.approx(1.0)  # the errors' is larger: kept
+    cls = np.array(["lumpy", "intermittent"])
+    only = ltd.history_alone(cls, [50.0, 50.0])
+    alone = ltd.interval_sd(errors, np.ones(2), np.full(2, 7.0), 7.0, cls, np.array([0.5, 0.5]), only)
+    assert alone == pytest.approx([1.0, np.sqrt(0.5)])  # intermittent: the history's variance alone
+
+
+def test_history_alone_for_intermittent_rows_and_slow_movers():
+    cls = ["intermittent", "lumpy", "smooth", "smooth", "erratic", "override"]
+    assert list(ltd.history_alone(cls, [50.0, 5.0, 5.0, 50.0, 5.0, 5.0])) == [True, False, True, False, True, False]
+
+
+def test_slow_mover_level_below_the_mean_meets_the_fill_target_in_simulation():
+    """A lot of 60 units against 4.2 units of mean demand over L: the least whole-unit s reaching 95 % fill
+    lies below d L (negative safety stock); the simulated policy meets the target there and misses it one
+    unit lower (Poisson demand, daily review)."""
+    from planner.core import inventory as inv
+
+    row = pd.DataFrame({"demand_per_day": [0.3], "demand_sd_per_day": [np.sqrt(0.3)], "unit_cost": [1.0],
+                        "holding_rate": [0.2], "order_cost": [1.0], "service_level": [0.95], "service_type": ["fill"],
+                        "policy": ["sQ"], "review_days": [7.0], "moq": [60.0], "order_multiple": [1.0],
+                        "lead_time_days": [14.0], "lead_time_sd_days": [0.0], "on_hand": [10.0], "on_order": [0.0],
+                        "backorders": [0.0], "demand_distribution": ["negbin"], "sq_review_days": [1.0],
+                        "lost_sales": [False]})  # fmt: skip
+    out = inv.plan_policy(row, 365.0, pd.Timestamp("2026-01-05"))
+    s, q = float(out["reorder_point"].iloc[0]), float(out["order_quantity"].iloc[0])
+    assert q == 60 and s < 0.3 * 14 and out["safety_stock"].iloc[0] < 0
+    demand = np.random.default_rng(5).poisson(0.3, (80, 20_000)).astype(np.float32)
+    level = np.repeat([s, s - 1], 40)
+    fill = _simulate(demand, level, np.full(80, q), np.ones(80), np.zeros(80, bool), lead=14).fill_rate
+    assert fill[:40].mean() >= 0.95 - 0.003 and fill[40:].mean() < 0.95
+
+
+def test_rs_fill_rate_equals_simulation_for_a_slow_mover():
+    """(R, S) with Poisson(0.5) daily demand, R = 7, L = 10: 1 - (G1(S; R+L) - G1(S; L)) / (d R) matches the
+    simulated fill rate; SPT's 1 - G1(S; R+L) / (d R) understates it by up to several points at small S."""
+    rng = np.random.default_rng(11)
+    level = np.repeat([8.0, 10.0, 12.0], 30)
+    demand = rng.poisson(0.5, (len(level), 20_000)).astype(np.float32)
+    simulated = _simulate(demand, level, np.zeros(len(level)), np.full(len(level), 7.0), np.ones(len(level), bool))
+    sim = simulated.fill_rate.reshape(3, 30).mean(axis=1)
+    s = np.array([8.0, 10.0, 12.0])
+    formula = sl.fill_rate(s, 0.0, 0.5, 0.5, 10.0, 0.0, True, 7.0, 0.0, "negbin")
+    textbook = 1 - sl.loss1("negbin", s, 0.5 * 17, 0.5 * 17) / (0.5 * 7)
+    assert formula == pytest.approx(sim, abs=0.004)
+    assert np.max(formula - textbook) > 0.02

@@ -254,9 +254,11 @@ def plan_policy(df: pd.DataFrame, days_per_year: float, planning_date: pd.Timest
 def distribution_protection(df: pd.DataFrame, textbook: Protection, q: np.ndarray) -> tuple[Protection, np.ndarray]:
     """Protection and expected fill rate where the row's lead-time demand is not normal, its (s, Q) stock is
     reviewed every ``sq_review_days`` days, or sales are lost (columns demand_distribution, sq_review_days,
-    lost_sales): the least level reaching the target (service_levels.level_for_target), floored at the mean
-    demand over L (s) or R + L (S); SS = level - that mean, sigma_T over L + r (s) or R + L (S), k = SS /
-    sigma_T. Other rows keep the textbook ``protection``."""
+    lost_sales): the least level reaching the target (service_levels.level_for_target), NOT floored at the
+    mean demand over L (s) or R + L (S): a fill-rate target with a lot Q much larger than the demand over L
+    (slow movers) is met below that mean, and a floor there over-serves them (measured by
+    benchmarks/service.py); SS = level - that mean (negative there), sigma_T over L + r (s) or R + L (S),
+    k = SS / sigma_T. Other rows keep the textbook ``protection``."""
     d, L, R = (df[c].to_numpy(float) for c in ("demand_per_day", "lead_time_days", "review_days"))
     rs, r = _is_rs(df["policy"].to_numpy(str)), np.where(_is_rs(df["policy"].to_numpy(str)), 0.0,
                                                           df["sq_review_days"].to_numpy(float))  # fmt: skip
@@ -270,7 +272,7 @@ def distribution_protection(df: pd.DataFrame, textbook: Protection, q: np.ndarra
     target = df["service_level"].to_numpy(float)[rows]
     raw = service_levels.level_for_target(df["service_type"].to_numpy(str)[rows], target, *args, lost[rows])
     mean_t = d[rows] * np.where(rs[rows], R[rows] + L[rows], L[rows])
-    level = np.maximum(raw, np.where(kind[rows] == "negbin", np.ceil(mean_t - 1e-9), mean_t))  # whole units
+    level = raw  # not floored at the mean: with a lot Q that covers much demand the least level may lie below it
     days = np.where(rs[rows], R[rows] + L[rows], L[rows] + r[rows])
     sd = np.sqrt(service_levels.demand_variance(days, v[rows], d[rows], sL[rows]))
     k_raw = np.divide(raw - mean_t, sd, out=np.zeros(len(rows)), where=sd > 0)

@@ -30,6 +30,8 @@ SHRINK_WEIGHT = 0.3  # weight of a row's own multi-step mean square against its 
 CLASS_DISTRIBUTION = {"smooth": "normal", "erratic": "gamma", "intermittent": "negbin", "lumpy": "negbin",
                       "override": "normal", "no demand": "normal"}  # fmt: skip
 SKEWED_CV = 0.2  # a smooth row whose demand over the interval varies more than this is gamma (skewed)
+# classes whose sd over T is at least the history's (history_interval_var)
+HISTORY_VARIANCE_CLASSES = ("smooth", "erratic", "intermittent", "lumpy")
 SLOW_UNITS = 20.0  # mean demand over the protection interval below this: slow mover, negative binomial
 
 
@@ -65,7 +67,8 @@ def rolling_errors(Y: np.ndarray, methods: np.ndarray, days: np.ndarray, days_pe
 
 
 def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray, days_per_period: float,
-                demand_class: np.ndarray) -> np.ndarray:  # fmt: skip
+                demand_class: np.ndarray, history_var: np.ndarray | None = None,
+                history_only: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """sd of demand over the interval, units: each row's multi-step mean square shrunk to its class's pooled
     estimate (module docstring)."""
     n = np.sum(~np.isnan(errors), axis=1)
@@ -78,7 +81,41 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
         ratio = float(np.mean(ms[rows] / prior[rows])) if rows.any() else 1.0
         pooled[cls == c] = prior[cls == c] * ratio
     var = np.where(n > 0, SHRINK_WEIGHT * ms + (1 - SHRINK_WEIGHT) * pooled, pooled)
+    if history_var is not None:  # at least the history's own variance over the interval; the history's alone for
+        hv = np.asarray(history_var, float)  # the rows ``history_only`` (history_alone)
+        alone = np.asarray(history_only, bool) & ~np.isnan(hv) if history_only is not None else np.zeros(len(hv), bool)
+        var = np.maximum(var, np.where(np.isin(cls, HISTORY_VARIANCE_CLASSES), np.nan_to_num(hv), 0.0))
+        var = np.where(alone, hv, var)
     return np.sqrt(var)
+
+
+def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float) -> np.ndarray:
+    """Variance of demand over each row's ``days`` from its own history, units²: the moments of the bootstrap
+    that sums m = days / days_per_period periods drawn independently from the row's demand process (Efron's
+    i.i.d. bootstrap of lead-time demand; Willemain, Smart & Schwarz 2004 resample the history in the same
+    spirit), m s², plus the variance of a mean estimated from n periods, m² s² / n. The period variance s² is
+    von Neumann's mean square successive difference, s² = mean((Y_t - Y_(t-1))²) / 2, unbiased for independent
+    periods and not inflated by a trend, a level shift or a slow seasonal swing (which the forecast models).
+    n = periods observed; NaN with fewer than 3."""
+    Y = np.asarray(Y, float)
+    n = np.sum(~np.isnan(Y), axis=1)
+    diffs = np.diff(Y, axis=1)  # NaN where either period is before the series' start
+    pairs = np.sum(~np.isnan(diffs), axis=1)
+    mssd = np.divide(np.nansum(np.square(diffs), axis=1), pairs, out=np.full(len(n), np.nan), where=pairs >= 2)
+    m = np.asarray(days, float) / days_per_period
+    var = mssd / 2
+    return np.where(n >= 3, m * var + m * m * var / np.maximum(n, 1), np.nan)
+
+
+def history_alone(demand_class, mean_over_interval) -> np.ndarray:
+    """Rows whose sd over T is the history's variance alone (history_interval_var), not the larger of it and the
+    multi-step errors': intermittent rows (TSB forecasts a stationary level, and sizes that vary little, CV² <
+    0.49, make the history's variance a precise estimate) and smooth or erratic slow movers (mean over T below
+    SLOW_UNITS: counts close to Poisson). Where sizes vary much (lumpy) or demand is large, a heavy-tailed
+    sample often understates the variance, and the larger of the two estimates is kept."""
+    cls = np.asarray(demand_class, dtype=object)
+    slow = np.isin(cls, ("smooth", "erratic")) & (np.asarray(mean_over_interval, float) < SLOW_UNITS)
+    return (cls == "intermittent") | slow
 
 
 def distribution(demand_class, mean_over_interval, sd_over_interval=None) -> np.ndarray:

@@ -23,7 +23,10 @@ Fill rate (share of demand served from stock, backorders; Axsäter §5.4, SPT §
   + G2(s+Q; L)) / Q with G2 the second-order loss, and fill = 1 - that / (d r). Exact for independent daily
   demand and a fixed lead time, so the undershoot of s and the review day are accounted for.
 - (s, Q) with continuous review (r = 0): the textbook 1 - G1(s; L) / Q (SPT eq. 6.25 with ESPRC = G1).
-- (R, S): the textbook 1 - G1(S; R+L) / (d R) (SPT eq. 7.8).
+- (R, S): 1 - (G1(S; R+L) - G1(S; L)) / (d R): the units short in a cycle are those short when the next
+  order arrives less those already short when this cycle's order arrived (Hadley & Whitin §5.2; Axsäter §5.4;
+  exact for backorders, independent daily demand and a fixed lead time). SPT eq. 7.8 drops G1(S; L), which
+  is negligible where S is far above the demand over L but makes slow movers' S a unit or two too high.
 - Lost sales: a cycle's demand is what is served plus what is lost, so fill = 1 / (1 + b) for the
   backorder shortage ratio b = ESPRC / (Q or d R) (SPT §6.7.4, P2 = 1 - ESPRC / (Q + ESPRC)).
 Cycle service (share of replenishment cycles without a stockout): P(D_{R+L} <= S) for (R, S); for (s, Q)
@@ -142,6 +145,11 @@ def shortage_ratio(level, order_qty, demand_per_day, var_per_day, lead_time_days
     if (~periodic).any():
         at = ~periodic
         g1 = loss1(kind[at], level[at], mean_t[at], var_t[at])
+        rs_at = rs[at]  # (R, S): less what was already short before the cycle's order arrives
+        if rs_at.any():
+            rows = np.flatnonzero(at)[rs_at]
+            mean_l, var_l = d[rows] * L[rows], demand_variance(L[rows], v[rows], d[rows], sL[rows])
+            g1[rs_at] -= loss1(kind[rows], level[rows], mean_l, var_l)
         textbook[at] = np.divide(g1, per_cycle[at], out=np.zeros(len(g1)), where=per_cycle[at] > 0)
     if periodic.any():
         k, s, qq, dd = kind[periodic], level[periodic], q[periodic], d[periodic]

@@ -8,7 +8,7 @@ import pandas as pd
 
 from planner.core.forecast import ForecastResult
 from planner.core.inventory import protection_days
-from planner.core.leadtime_demand import distribution, interval_sd, rolling_errors
+from planner.core.leadtime_demand import distribution, history_alone, history_interval_var, interval_sd, rolling_errors
 from planner.model.results import History
 from planner.model.settings import Settings
 
@@ -24,10 +24,12 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     days = protection_days(policy, rows["lead_time_days"].to_numpy(float), rows["review_days"].to_numpy(float))
     days = days + np.where(policy == "RS", 0.0, sq_review)
     errors = rolling_errors(hist.Y, fc.method, days, hist.days_per_period, st.season_length)
-    sd_t = interval_sd(errors, fc.sigma, days, hist.days_per_period, fc.demand_class)
+    history_var = history_interval_var(hist.Y, days, hist.days_per_period)
+    mean_t = rows["demand_per_day"].to_numpy(float) * days
+    alone = history_alone(fc.demand_class, mean_t)
+    sd_t = interval_sd(errors, fc.sigma, days, hist.days_per_period, fc.demand_class, history_var, alone)
     per_day = np.divide(sd_t, np.sqrt(days), out=fc.sigma / np.sqrt(hist.days_per_period), where=days > 0)
     rows["demand_sd_per_day"] = np.where(override, rows["demand_sd_per_day"].to_numpy(float), per_day)
-    mean_t = rows["demand_per_day"].to_numpy(float) * days
     rows["demand_distribution"] = np.where(override, "normal", distribution(fc.demand_class, mean_t, sd_t))
     rows["sq_review_days"] = sq_review
     rows["lost_sales"] = st.unmet_demand == "lost"

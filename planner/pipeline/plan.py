@@ -224,7 +224,7 @@ def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_co
     cover_words = np.where(long_cover, "order covers " + cover.map("{:,.0f}".format) + " days of demand (over "
                            f"max_cover_days {max_cover_days:,.0f}): check the MOQ and order multiple", "")  # fmt: skip
     parts = [
-        (out["safety_factor_raw"] < 0, "service target met without safety stock (k < 0 floored at 0)"),
+        (out["safety_factor_raw"] < 0, "service target met without safety stock (k < 0)"),
         (out["on_hand"] < 0, "negative on hand"),
         (override, "forecast given on Stock"),
         (out["supplier"].isna(), "no offer: lead time and price from the item or Settings"),

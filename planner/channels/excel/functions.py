@@ -278,7 +278,8 @@ def planner_safety_stock(demand_per_day, demand_sd_per_day, lead_time_days, serv
     (RS); k = NORM.S.INV(service) for cycle service, or from the normal loss function for fill rate
     (Silver, Pyke & Thomas eqs. 6.24, 6.25, 7.8). k is floored at 0. With a gamma or negbin distribution or
     a review interval for sQ: the least level reaching the target (its loss functions, the (R, s, nQ) fill
-    rate) less the mean demand over L or R + L, floored at 0 (the Reorder Plan's rule)."""
+    rate) less the mean demand over L or R + L, not floored (negative where a large Q meets the target below
+    that mean; the Reorder Plan's rule)."""
 
     def compute():
         _, err, p = _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level,
