@@ -40,10 +40,11 @@ from planner.pipeline.echelons import (
     order_for_the_plan,
     own_requirement,
     plan_echelons,
+    returns_to_collect,
 )
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.leadtime import lead_time_demand
-from planner.pipeline.network import network_kpis, plan_network
+from planner.pipeline.network import allocate, distribute, network_kpis
 from planner.pipeline.rounds import plan_rounds, rounds_kpis
 from planner.pipeline.service import ServiceCheck, check_service, tuning_note
 
@@ -72,9 +73,11 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     lead_time_demand(rows, hist, fc, override, st)
     out, check = _policy_rows(rows, hist, fc, override, st)
     own = own_requirement(stock, fc, override, hist.days_per_period)
-    order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
-    net = plan_network(inputs, out)
-    rounds = plan_rounds(inputs)
+    releases = order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
+    synced = bool((parent >= 0).any())  # Sites.source links: one synchronised plan (pipeline/network.py)
+    if synced:  # the allocation sizes the top echelon's planned releases
+        out["_bought"], out["planned_releases"] = parent < 0, releases
+    net, alloc_at = allocate(inputs, out)
     po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
         po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
@@ -82,6 +85,11 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         follow_purchase_orders(out, po_rows)
     ech = plan_echelons(out, parent, inputs, hist, own)
     out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
+    transfers, collect = (ech.transfers, returns_to_collect(out, inputs, hist)) if synced else (None, None)
+    if synced:
+        out["releasable"] = ech.releasable
+    net = distribute(inputs, out, net, alloc_at, transfers, collect)
+    rounds = plan_rounds(inputs, transfers, collect)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
     occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, [*ech.kpis, *rounds_kpis(rounds)])
     return PlanResult(
