@@ -180,7 +180,8 @@ def returns_to_collect(rows: pd.DataFrame, inputs: Inputs, hist: History) -> pd.
     part = ret.loc[ret["disposition"].isin(["restock", "refurbish"])]
     qty = np.zeros((len(rows), p))
     if len(part):
-        row = pd.MultiIndex.from_frame(rows[["sku", "site"]]).get_indexer(pd.MultiIndex.from_frame(part[["sku", "site"]]))
+        keys = pd.MultiIndex.from_frame(rows[["sku", "site"]])
+        row = keys.get_indexer(pd.MultiIndex.from_frame(part[["sku", "site"]]))
         ahead = (part["date"] >= st.planning_date).to_numpy() & (row >= 0)
         qty += _spread(len(rows), p, row[ahead], period_of(part["date"][ahead], st),
                        part["quantity"].to_numpy(float)[ahead])  # fmt: skip
@@ -191,6 +192,24 @@ def returns_to_collect(rows: pd.DataFrame, inputs: Inputs, hist: History) -> pd.
     i, t = np.nonzero(qty > 0)
     return pd.DataFrame({"sku": rows["sku"].to_numpy()[i], "site": rows["site"].to_numpy()[i],
                          "date": hist.future_starts[:p][t], "quantity": qty[i, t]})  # fmt: skip
+
+
+def returns_kpis(inputs: Inputs) -> list[KpiRow]:
+    """Return rate = units returned / units sold over the history (Returns and Demand rows dated before the
+    planning date, every disposition) and returns value = units returned x Items.unit_cost (none without
+    Returns rows)."""
+    st, ret, sold = inputs.settings, inputs["Returns"], inputs["Demand"]
+    ret = ret.loc[ret["date"] < st.planning_date]
+    if not len(ret):
+        return []
+    units = float(ret["quantity"].sum())
+    sold_units = float(sold.loc[sold["date"] < st.planning_date, "quantity"].sum())
+    value = float((ret["quantity"] * ret["sku"].map(inputs["Items"].set_index("sku")["unit_cost"])).sum())
+    return [
+        KpiRow("return_rate", units / sold_units if sold_units else float("nan"), "percent", False,
+               "units returned / units sold over the history (Returns, Demand)"),
+        KpiRow("returns_value", value, "money", False, "units returned over the history x unit cost"),
+    ]  # fmt: skip
 
 
 def own_requirement(

@@ -93,8 +93,9 @@ def distribution_supply(rows: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame
     return pd.DataFrame({"site": rows["site"], "sku": rows["sku"], "available": np.where(ships, avail, 0.0)})
 
 
-def plan_network(inputs: Inputs, rows: pd.DataFrame, transfers: pd.DataFrame | None = None,
-                 returns: pd.DataFrame | None = None) -> NetworkResult:
+def plan_network(
+    inputs: Inputs, rows: pd.DataFrame, transfers: pd.DataFrame | None = None, returns: pd.DataFrame | None = None
+) -> NetworkResult:
     """``inputs``: validated Inputs (Offers, Suppliers, Sites, Requirements, Lanes, Items; its issue log
     gets the network's problems); ``rows``: the reorder plan per SKU x site with its internal columns.
     Every model is solved at each carbon price of the trade-off; the plan is the one at the price in force.
@@ -109,8 +110,14 @@ def allocate(inputs: Inputs, rows: pd.DataFrame) -> tuple[NetworkResult, dict]:
     return out, _allocations(inputs, rows, out, inputs.settings.tradeoff_prices)
 
 
-def distribute(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, alloc_at: dict,
-               transfers: pd.DataFrame | None = None, returns: pd.DataFrame | None = None) -> NetworkResult:
+def distribute(
+    inputs: Inputs,
+    rows: pd.DataFrame,
+    out: NetworkResult,
+    alloc_at: dict,
+    transfers: pd.DataFrame | None = None,
+    returns: pd.DataFrame | None = None,
+) -> NetworkResult:
     """The distribution (the planned ``transfers`` where given, module docstring), the backhaul of ``returns``
     (sku, site, date, quantity; default: the Returns sheet) and the trade-off, the second half of
     ``plan_network``."""
@@ -157,7 +164,8 @@ def demand_to_ship(inputs: Inputs, transfers: pd.DataFrame | None) -> pd.DataFra
         return reqs
     linked = set(sites.loc[sites["source"].notna(), "site"]) if len(sites) else set()
     extra = reqs.loc[~reqs["destination"].isin(linked)]
-    planned = transfers_as_requirements(transfers.assign(_row=None)).assign(ship_date=pd.to_datetime(transfers["ship_date"]).to_numpy())
+    ship = pd.to_datetime(transfers["ship_date"]).to_numpy()
+    planned = transfers_as_requirements(transfers.assign(_row=None)).assign(ship_date=ship)
     return pd.concat([planned, extra], ignore_index=True)
 
 

@@ -40,6 +40,7 @@ from planner.pipeline.echelons import (
     order_for_the_plan,
     own_requirement,
     plan_echelons,
+    returns_kpis,
     returns_to_collect,
 )
 from planner.pipeline.history import build_history, demand_cv
@@ -91,7 +92,8 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     net = distribute(inputs, out, net, alloc_at, transfers, collect)
     rounds = plan_rounds(inputs, transfers, collect)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
-    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, [*ech.kpis, *rounds_kpis(rounds)])
+    more = [*ech.kpis, *returns_kpis(inputs), *rounds_kpis(rounds)]
+    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, more)
     return PlanResult(
         reorder=reorder.reset_index(drop=True),
         purchase_orders=purchase_orders(po_rows),

@@ -157,8 +157,9 @@ def _or(v: float, default: float) -> float:
     return default if v is None or math.isnan(v) else float(v)
 
 
-def plan_rounds(inputs: Inputs, transfers: pd.DataFrame | None = None,
-                returns: pd.DataFrame | None = None) -> RoundsResult | None:
+def plan_rounds(
+    inputs: Inputs, transfers: pd.DataFrame | None = None, returns: pd.DataFrame | None = None
+) -> RoundsResult | None:
     """Rounds of every depot and delivery day (None without Vehicles or deliveries). ``transfers``: the
     synchronised plan's transfers where they exist, else the Requirements; ``returns``: to collect."""
     st, log, names = inputs.settings, inputs.issues, inputs.sheet_names
