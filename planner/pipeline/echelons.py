@@ -179,19 +179,16 @@ def returns_to_collect(rows: pd.DataFrame, inputs: Inputs, hist: History) -> pd.
     p = st.horizon_periods
     part = ret.loc[ret["disposition"].isin(["restock", "refurbish"])]
     qty = np.zeros((len(rows), p))
-    if len(part):
-        keys = pd.MultiIndex.from_frame(rows[["sku", "site"]])
-        row = keys.get_indexer(pd.MultiIndex.from_frame(part[["sku", "site"]]))
-        ahead = (part["date"] >= st.planning_date).to_numpy() & (row >= 0)
-        qty += _spread(len(rows), p, row[ahead], period_of(part["date"][ahead], st),
-                       part["quantity"].to_numpy(float)[ahead])  # fmt: skip
-        for disposition in ("restock", "refurbish"):
-            one = part.loc[part["disposition"] == disposition]
-            qty += _forecast_returns(one, rows, st, hist, 0) if len(one) else 0.0
-    qty = np.round(qty)  # whole units to collect
-    i, t = np.nonzero(qty > 0)
-    return pd.DataFrame({"sku": rows["sku"].to_numpy()[i], "site": rows["site"].to_numpy()[i],
-                         "date": hist.future_starts[:p][t], "quantity": qty[i, t]})  # fmt: skip
+    for disposition in ("restock", "refurbish"):
+        one = part.loc[part["disposition"] == disposition]
+        qty += _forecast_returns(one, rows, st, hist, 0) if len(one) else 0.0
+    i, t = np.nonzero(np.round(qty) > 0)
+    starts = hist.future_starts[:p]
+    forecast = pd.DataFrame({"sku": rows["sku"].to_numpy()[i], "site": rows["site"].to_numpy()[i],
+                             "date": starts[t], "quantity": np.round(qty[i, t])})  # fmt: skip
+    ahead = part.loc[(part["date"] >= st.planning_date).to_numpy() & (period_of(part["date"], st) < p)]
+    dated = ahead[["sku", "site", "quantity"]].assign(date=starts[period_of(ahead["date"], st)])
+    return pd.concat([forecast, dated], ignore_index=True)
 
 
 def returns_kpis(inputs: Inputs) -> list[KpiRow]:

@@ -12,8 +12,9 @@ The synchronised plan (Sites.source links, planner.pipeline.echelons): the suppl
 top echelon (rows without a source, whose gross requirement holds their children's planned releases): per SKU,
 the sum over those rows of max(suggested_order, the horizon's planned releases) (``top_requirement``). The
 distribution plans the netting's planned transfers, each from its own origin, leaving on its ship date; the
-Requirements rows whose destination has a source are superseded by them (that demand is in the store's forecast,
-netted), the others stay as extra demand from any origin with a lane. Stock that may leave an origin is then the
+Requirements rows of a SKU-site the netting plans are superseded by them (that demand is in the store's forecast,
+netted: the destination has a source and a Stock row of the sku), the others stay as extra demand from any
+origin with a lane, competing for the same stock. Stock that may leave an origin is then the
 netting's: its planned releases over the horizon + max(projected on hand at the horizon's end - safety stock, 0)
 (the netting already keeps the origin's own demand and safety stock, so d x L is not kept back a second time).
 """
@@ -158,12 +159,14 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
 
 def demand_to_ship(inputs: Inputs, transfers: pd.DataFrame | None) -> pd.DataFrame:
     """What the distribution plans: the planned transfers (each from its origin, on its ship date) and the
-    Requirements rows at destinations without a Sites.source; the Requirements alone without transfers."""
-    reqs, sites = inputs["Requirements"], inputs["Sites"]
+    Requirements rows not netted (no Stock row of the sku at a destination with a Sites.source); the
+    Requirements alone without transfers."""
+    reqs, sites, stock = inputs["Requirements"], inputs["Sites"], inputs["Stock"]
     if transfers is None or not len(transfers):
         return reqs
     linked = set(sites.loc[sites["source"].notna(), "site"]) if len(sites) else set()
-    extra = reqs.loc[~reqs["destination"].isin(linked)]
+    netted = set(zip(stock["site"], stock["sku"], strict=True)) & {(s, k) for s in linked for k in stock["sku"]}
+    extra = reqs.loc[[key not in netted for key in zip(reqs["destination"], reqs["sku"], strict=True)]]
     ship = pd.to_datetime(transfers["ship_date"]).to_numpy()
     planned = transfers_as_requirements(transfers.assign(_row=None)).assign(ship_date=ship)
     return pd.concat([planned, extra], ignore_index=True)
@@ -197,7 +200,8 @@ def _backhaul(inputs: Inputs, out: NetworkResult, returns: pd.DataFrame | None =
     without returns or a distribution plan."""
     if returns is None:
         returns = inputs["Returns"]
-        returns = returns.loc[returns["disposition"].isin(["restock", "refurbish"])]
+        if "disposition" in returns:
+            returns = returns.loc[returns["disposition"].isin(["restock", "refurbish"])]
     if returns is None or out.distribution is None or not len(returns):
         return None
     cfg = inputs.settings.distribution()
