@@ -239,7 +239,11 @@ def test_requirement_and_shippable_stock_follow_the_reorder_plan(unlinked):
     net = np.ceil(r["demand_per_day"] * horizon_days + r["safety_stock"] - r["inventory_position"] - 1e-9)
     want = np.maximum(np.maximum(net, r["suggested_order"]), 0).groupby(r["sku"]).sum()
     got = res.network.allocation.skus.set_index("sku")["requirement"]
-    pd.testing.assert_series_equal(got.sort_index(), want[want > 0].sort_index(), check_names=False)
+    # an order sent to another supplier is rounded up to that offer's lots after the allocation
+    moved = set(r.loc[r["note"].str.contains("(supplier allocation)", regex=False), "sku"])
+    kept = [s for s in want[want > 0].index if s not in moved]
+    pd.testing.assert_series_equal(got.reindex(kept), want.reindex(kept), check_names=False)
+    assert (got.sort_index() <= want[want > 0].sort_index()).all()
     flows = res.network.distribution.flows
     shipped = flows.groupby(["origin", "sku"])["quantity"].sum()
     keep = r["safety_stock"] + r["demand_per_day"] * r["lead_time_days"]
@@ -287,7 +291,7 @@ def test_returns_ride_back_on_the_plans_trucks(small_sample):
     sku = inputs["Items"]["sku"].iloc[0]
     day0 = inputs.settings.planning_date
     inputs.tables["Returns"] = pd.DataFrame({"sku": sku, "site": stores, "date": day0, "quantity": 3.0,
-                                             "disposition": "restock"})  # fmt: skip
+                                             "disposition": "restock", "_row": np.arange(len(stores)) + 2})  # fmt: skip
     res = plan(inputs)
     b = res.network.backhaul
     assert set(b["site"]) == set(stores) and b["units"].sum() == 3 * len(stores)

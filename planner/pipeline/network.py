@@ -14,7 +14,7 @@ the sum over those rows of max(suggested_order, the horizon's planned releases) 
 distribution plans the netting's planned transfers, each from its own origin, leaving on its ship date; the
 Requirements rows of a SKU-site the netting plans are superseded by them (that demand is in the store's forecast,
 netted: the destination has a source and a Stock row of the sku), the others stay as extra demand from any
-origin with a lane, competing for the same stock. Stock that may leave an origin is then the
+origin with a lane, from the stock the transfers leave (the transfers rank above every Requirements priority). Stock that may leave an origin is then the
 netting's: its planned releases over the horizon + max(projected on hand at the horizon's end - safety stock, 0)
 (the netting already keeps the origin's own demand and safety stock, so d x L is not kept back a second time).
 """
@@ -168,7 +168,8 @@ def demand_to_ship(inputs: Inputs, transfers: pd.DataFrame | None) -> pd.DataFra
     netted = set(zip(stock["site"], stock["sku"], strict=True)) & {(s, k) for s in linked for k in stock["sku"]}
     extra = reqs.loc[[key not in netted for key in zip(reqs["destination"], reqs["sku"], strict=True)]]
     ship = pd.to_datetime(transfers["ship_date"]).to_numpy()
-    planned = transfers_as_requirements(transfers.assign(_row=None)).assign(ship_date=ship)
+    first = 1.0 + max(float(extra["priority"].fillna(0.0).max()), 0.0) if len(extra) else 0.0
+    planned = transfers_as_requirements(transfers.assign(_row=None)).assign(ship_date=ship, priority=first)
     return pd.concat([planned, extra], ignore_index=True)
 
 

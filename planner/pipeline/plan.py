@@ -197,6 +197,8 @@ def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: Histor
     wape, bias = _aggregate_accuracy(fc, actual)
     inbound = out["on_order"].fillna(0.0) + po_rows["suggested_order"].reindex(out.index).fillna(0.0)
     shipments = net.distribution.shipments if net.distribution is not None else None
+    if shipments is not None and "releasable" in out:  # the synchronised plan ships over the horizon: this period's
+        shipments = shipments.loc[shipments["ship_date"] < st.planning_date + pd.Timedelta(days=hist.days_per_period)]
     occupancy = occupancy_by_site(out, inputs["Sites"], inbound, shipments, st.target_occupancy)
     long_orders = KpiRow(
         "orders_over_max_cover",
