@@ -15,7 +15,8 @@ distribution plans the netting's planned transfers, each from its own origin, le
 Requirements rows of a SKU-site the netting plans are superseded by them (that demand is in the store's forecast,
 netted: the destination has a source and a Stock row of the sku), the others stay as extra demand from any
 origin with a lane, from the stock the transfers leave (the transfers rank above every Requirements priority).
-Stock that may leave an origin is then the netting's: its planned releases over the horizon + max(projected on hand at the horizon's end - safety stock, 0)
+Stock that may leave an origin is then the netting's: its planned releases over the horizon + max(projected on
+hand at the horizon's end - safety stock, 0)
 (the netting already keeps the origin's own demand and safety stock, so d x L is not kept back a second time).
 """
 
