@@ -174,7 +174,7 @@ def _forecast_returns(part: pd.DataFrame, rows: pd.DataFrame, st: Settings, hist
 def returns_to_collect(rows: pd.DataFrame, inputs: Inputs, hist: History) -> pd.DataFrame:
     """Returns to collect within the horizon (sku, site, date, quantity): per row and forecast period, the
     restock and refurbish returns forecast (as ``return_receipts``, without the processing lag) plus the Returns
-    rows dated within the horizon, dated at their period's start, rounded to whole units (scrap stays where it is)."""
+    rows dated within the horizon, dated at their period's start (scrap stays where it is)."""
     st, ret = inputs.settings, inputs["Returns"]
     p = st.horizon_periods
     part = ret.loc[ret["disposition"].isin(["restock", "refurbish"])]
@@ -182,10 +182,10 @@ def returns_to_collect(rows: pd.DataFrame, inputs: Inputs, hist: History) -> pd.
     for disposition in ("restock", "refurbish"):
         one = part.loc[part["disposition"] == disposition]
         qty += _forecast_returns(one, rows, st, hist, 0) if len(one) else 0.0
-    i, t = np.nonzero(np.round(qty) > 0)
+    i, t = np.nonzero(qty > 1e-9)
     starts = hist.future_starts[:p]
     forecast = pd.DataFrame({"sku": rows["sku"].to_numpy()[i], "site": rows["site"].to_numpy()[i],
-                             "date": starts[t], "quantity": np.round(qty[i, t])})  # fmt: skip
+                             "date": starts[t], "quantity": qty[i, t]})  # fmt: skip
     ahead = part.loc[(part["date"] >= st.planning_date).to_numpy() & (period_of(part["date"], st) < p)]
     dated = ahead[["sku", "site", "quantity"]].assign(date=starts[period_of(ahead["date"], st)])
     return pd.concat([forecast, dated], ignore_index=True)

@@ -77,7 +77,7 @@ def deliveries_by_day(transfers: pd.DataFrame, items: pd.DataFrame) -> pd.DataFr
 
 def pickups_by_day(returns: pd.DataFrame | None, items: pd.DataFrame) -> pd.DataFrame:
     """Collections per store and day (site, date, units, m3, kg) of ``returns`` (sku, site, date, quantity;
-    blank unit volume or weight counts 0); empty without returns."""
+    blank unit volume or weight counts 0; units rounded to whole units per site and day); empty without returns."""
     if returns is None or not len(returns):
         return pd.DataFrame({"site": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
                              **{c: pd.Series(dtype=float) for c in ("units", "m3", "kg")}})  # fmt: skip
@@ -86,7 +86,8 @@ def pickups_by_day(returns: pd.DataFrame | None, items: pd.DataFrame) -> pd.Data
     frame = pd.DataFrame({"site": returns["site"], "date": pd.to_datetime(returns["date"]), "units": q,
                           "m3": q * returns["sku"].map(it["unit_volume_m3"]).fillna(0.0).astype(float),
                           "kg": q * returns["sku"].map(it["unit_weight_kg"]).fillna(0.0).astype(float)})  # fmt: skip
-    return frame.groupby(["site", "date"], as_index=False)[["units", "m3", "kg"]].sum()
+    frame = frame.groupby(["site", "date"], as_index=False)[["units", "m3", "kg"]].sum()
+    return frame.assign(units=np.round(frame["units"]))  # whole units per site and day (a forecast is fractional)
 
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:
