@@ -38,7 +38,7 @@ def test_distribution_ships_the_netting_transfers_per_period(synced):
     reachable = [(o, de) in lanes for _, o, de, _ in want.index]
     want = want[reachable]
     r = d.requirements
-    on_lane = [(o, de) in lanes for o, de in zip(r["origin"], r["destination"], strict=True)]
+    on_lane = np.array([(o, de) in lanes for o, de in zip(r["origin"], r["destination"], strict=True)])
     assert r.loc[r["origin"].notna() & on_lane, "short"].sum() == 0  # the netting's stock covers every transfer
     pd.testing.assert_series_equal(got.reindex(want.index).fillna(0.0), want, check_names=False)
     # trucks per lane and period: the fewest that carry the load (volume and weight), recomputed
