@@ -171,13 +171,15 @@ def _forecast_returns(part: pd.DataFrame, rows: pd.DataFrame, st: Settings, hist
     return out
 
 
-def returns_to_collect(rows: pd.DataFrame, inputs: Inputs, hist: History) -> pd.DataFrame:
-    """Returns to collect within the horizon (sku, site, date, quantity): per row and forecast period, the
-    restock and refurbish returns forecast (as ``return_receipts``, without the processing lag) plus the Returns
+def returns_to_collect(inputs: Inputs, hist: History) -> pd.DataFrame:
+    """Returns to collect within the horizon (sku, site, date, quantity): per sku and site of the Returns history
+    (with a Stock row or not: a store returns what it sold elsewhere too) and forecast period, the restock and
+    refurbish returns forecast (the engine of ``return_receipts``, without the processing lag) plus the Returns
     rows dated within the horizon, dated at their period's start (scrap stays where it is)."""
     st, ret = inputs.settings, inputs["Returns"]
     p = st.horizon_periods
     part = ret.loc[ret["disposition"].isin(["restock", "refurbish"])]
+    rows = part[["sku", "site"]].drop_duplicates().reset_index(drop=True)
     qty = np.zeros((len(rows), p))
     for disposition in ("restock", "refurbish"):
         one = part.loc[part["disposition"] == disposition]

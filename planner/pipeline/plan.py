@@ -86,7 +86,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         follow_purchase_orders(out, po_rows)
     ech = plan_echelons(out, parent, inputs, hist, own)
     out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
-    transfers, collect = (ech.transfers, returns_to_collect(out, inputs, hist)) if synced else (None, None)
+    transfers, collect = (ech.transfers, returns_to_collect(inputs, hist)) if synced else (None, None)
     if synced:
         out["releasable"] = ech.releasable
     net = distribute(inputs, out, net, alloc_at, transfers, collect)
