@@ -302,7 +302,7 @@ def test_plan_rounds_on_the_bundled_sample_equals_the_command_line(tmp_path):
     assert {s for s in replay.touched if not s.startswith("~")} == written
     want = openpyxl.load_workbook(headless_out)
     for name in written:
-        assert_same_sheet(replay.wb[name], want[name], skip_rows=("run at", "input file"))
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
     assert len(replay.charts["Routes"]) == 1
 
 
