@@ -286,13 +286,14 @@ def _tradeoff(prices, alloc_at, dist_at, cap: float | None = None) -> pd.DataFra
 
 
 def _report_unmet(plan: DistributionPlan, log, sheet: str) -> None:
-    """Each requirement not fully delivered (with the cause the plan found), and each delivered late, into
-    Issues."""
+    """Each requirement not fully delivered (with the cause the plan found; a planned transfer names itself, on
+    the Projected Inventory), and each delivered late, into Issues."""
     r = plan.requirements
     what = (r["sku"] + " planned transfer " + r["origin"].astype(str) + " -> " + r["destination"]).where(
         r["origin"].notna(), "") if "origin" in r else pd.Series("", index=r.index)  # fmt: skip
     for i, row in r.loc[r["short"] > 1e-6].iterrows():
-        log.add(Reason.UNDELIVERABLE, sheet, row["_row"], "quantity", row["quantity"],
+        where = "Projected Inventory" if what[i] else sheet  # a planned transfer comes from the netting's grid
+        log.add(Reason.UNDELIVERABLE, where, row["_row"], "quantity", row["quantity"],
                 f"{what[i]}{': ' if what[i] else ''}{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be "
                 f"delivered: {row['cause']}")  # fmt: skip
     late = r["delivered"] - r["on_time_units"] > 1e-6
