@@ -74,23 +74,7 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     lead_time_demand(rows, hist, fc, override, st)
     out, check = _policy_rows(rows, hist, fc, override, st)
     own = own_requirement(stock, fc, override, hist.days_per_period)
-    releases = order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
-    synced = bool((parent >= 0).any())  # Sites.source links: one synchronised plan (pipeline/network.py)
-    if synced:  # the allocation sizes the top echelon's planned releases
-        out["_bought"], out["planned_releases"] = parent < 0, releases
-    net, alloc_at = allocate(inputs, out)
-    po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
-    if net.allocation is not None:  # purchase orders follow the supplier allocation's split
-        po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
-        out["note"] = _note_resourced(out, po_rows)
-        follow_purchase_orders(out, po_rows)
-    ech = plan_echelons(out, parent, inputs, hist, own)
-    out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
-    transfers, collect = (ech.transfers, returns_to_collect(inputs, hist)) if synced else (None, None)
-    if synced:
-        out["releasable"] = ech.releasable
-    net = distribute(inputs, out, net, alloc_at, transfers, collect)
-    rounds = plan_rounds(inputs, transfers, collect)
+    out, net, po_rows, ech, rounds = _synchronised(out, parent, inputs, hist, own)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
     more = [*ech.kpis, *returns_kpis(inputs), *rounds_kpis(rounds)]
     occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, more)
@@ -111,6 +95,30 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         projected=ech.projected,
         transfers=ech.transfers,
     )
+
+
+def _synchronised(out: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray):
+    """Today's orders, the supplier allocation (sized from the top echelon's planned releases with Sites.source
+    links), the purchase orders it splits, the time-phased netting, then the distribution, backhaul and rounds
+    of the netting's transfers and returns to collect (pipeline/network.py, pipeline/rounds.py)."""
+    releases = order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
+    synced = bool((parent >= 0).any())  # Sites.source links: one synchronised plan (pipeline/network.py)
+    if synced:  # the allocation sizes the top echelon's planned releases
+        out["_bought"], out["planned_releases"] = parent < 0, releases
+    net, alloc_at = allocate(inputs, out)
+    po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
+    if net.allocation is not None:  # purchase orders follow the supplier allocation's split
+        po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
+        out["note"] = _note_resourced(out, po_rows)
+        follow_purchase_orders(out, po_rows)
+    ech = plan_echelons(out, parent, inputs, hist, own)
+    out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
+    transfers, collect = (ech.transfers, returns_to_collect(inputs, hist)) if synced else (None, None)
+    if synced:
+        out["releasable"] = ech.releasable
+    net = distribute(inputs, out, net, alloc_at, transfers, collect)
+    rounds = plan_rounds(inputs, transfers, collect)
+    return out, net, po_rows, ech, rounds
 
 
 def _sku_site_rows(inputs: Inputs) -> pd.DataFrame:
