@@ -293,7 +293,8 @@ def _report_unmet(plan: DistributionPlan, log, sheet: str) -> None:
         r["origin"].notna(), "") if "origin" in r else pd.Series("", index=r.index)  # fmt: skip
     for i, row in r.loc[r["short"] > 1e-6].iterrows():
         where = "Projected Inventory" if what[i] else sheet  # a planned transfer comes from the netting's grid
-        log.add(Reason.UNDELIVERABLE, where, row["_row"], "quantity", row["quantity"],
+        value = f"{row['quantity']:,.1f}" if what[i] else row["quantity"]  # a transfer's quantity, as text
+        log.add(Reason.UNDELIVERABLE, where, row["_row"], "quantity", value,
                 f"{what[i]}{': ' if what[i] else ''}{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be "
                 f"delivered: {row['cause']}")  # fmt: skip
     late = r["delivered"] - r["on_time_units"] > 1e-6
