@@ -19,6 +19,16 @@ from planner.workbook.contract import NETWORK_SHEETS, ROUNDS_SHEETS
 
 
 @pytest.fixture(scope="module")
+def unlinked(small_sample):
+    """The small sample without Sites.source links: the distribution plans the Requirements (no netting)."""
+    from planner.pipeline.plan import plan
+
+    inputs = load(small_sample)
+    inputs.tables["Sites"] = inputs["Sites"].assign(source=np.nan)
+    return None, plan(inputs)
+
+
+@pytest.fixture(scope="module")
 def planned(small_sample, tmp_path_factory):
     out = tmp_path_factory.mktemp("net") / "small.planned.xlsx"
     return out, plan_workbook(small_sample, output=out)
@@ -99,8 +109,8 @@ def test_kpis_gain_the_network_measures(planned):
 
 
 @pytest.mark.slow
-def test_unmet_requirements_are_in_issues_with_their_row(planned, small_sample):
-    _, res = planned
+def test_unmet_requirements_are_in_issues_with_their_row(unlinked, small_sample):
+    _, res = unlinked
     r = res.network.distribution.requirements
     short = r[r["short"] > 0]
     assert len(short)
@@ -219,17 +229,21 @@ def test_a_rerun_without_network_inputs_leaves_no_stale_plan(planned, tmp_path):
 
 
 @pytest.mark.slow
-def test_requirement_and_shippable_stock_follow_the_reorder_plan(planned):
-    """Allocation requirement per SKU = sum over sites of max(suggested order, ceil(d x H + SS - IP), 0) with
-    H = 12 weeks; stock leaving a site <= floor(on hand - safety stock - d x L): its own demand until an order
-    placed now arrives is kept."""
-    _, res = planned
+def test_requirement_and_shippable_stock_follow_the_reorder_plan(unlinked):
+    """Without source links: allocation requirement per SKU = sum over sites of max(suggested order,
+    ceil(d x H + SS - IP), 0) with H = 12 weeks; stock leaving a site <= floor(on hand - safety stock - d x L):
+    its own demand until an order placed now arrives is kept."""
+    _, res = unlinked
     r = res.reorder
     horizon_days = res.settings.horizon_periods * 7
     net = np.ceil(r["demand_per_day"] * horizon_days + r["safety_stock"] - r["inventory_position"] - 1e-9)
     want = np.maximum(np.maximum(net, r["suggested_order"]), 0).groupby(r["sku"]).sum()
     got = res.network.allocation.skus.set_index("sku")["requirement"]
-    pd.testing.assert_series_equal(got.sort_index(), want[want > 0].sort_index(), check_names=False)
+    # an order sent to another supplier is rounded up to that offer's lots after the allocation
+    moved = set(r.loc[r["note"].str.contains("(supplier allocation)", regex=False), "sku"])
+    kept = [s for s in want[want > 0].index if s not in moved]
+    pd.testing.assert_series_equal(got.reindex(kept), want.reindex(kept), check_names=False)
+    assert (got.sort_index() <= want[want > 0].sort_index()).all()
     flows = res.network.distribution.flows
     shipped = flows.groupby(["origin", "sku"])["quantity"].sum()
     keep = r["safety_stock"] + r["demand_per_day"] * r["lead_time_days"]
@@ -276,7 +290,8 @@ def test_returns_ride_back_on_the_plans_trucks(small_sample):
     stores = sorted(set(lanes["destination"]) - set(lanes["origin"]))
     sku = inputs["Items"]["sku"].iloc[0]
     day0 = inputs.settings.planning_date
-    inputs.tables["Returns"] = pd.DataFrame({"sku": sku, "site": stores, "date": day0, "quantity": 3.0})
+    inputs.tables["Returns"] = pd.DataFrame({"sku": sku, "site": stores, "date": day0, "quantity": 3.0,
+                                             "disposition": "restock", "_row": np.arange(len(stores)) + 2})  # fmt: skip
     res = plan(inputs)
     b = res.network.backhaul
     assert set(b["site"]) == set(stores) and b["units"].sum() == 3 * len(stores)

@@ -168,6 +168,8 @@ def test_kpis_recomputed_independently(planned, small_sample):
     inbound += (po["quantity"] * po["sku"].map(items["unit_volume_m3"])).groupby(po["site"]).sum().reindex(
         sites.index).fillna(0.0)  # fmt: skip
     ship = res.network.distribution.shipments
+    if len(res.transfers):  # the synchronised plan: the first forecast period's shipments (they span the horizon)
+        ship = ship[ship["ship_date"] < res.settings.planning_date + pd.Timedelta(days=7)]
     moved = ship.groupby("destination")["volume_m3"].sum().reindex(sites.index).fillna(0.0)
     moved -= ship.groupby("origin")["volume_m3"].sum().reindex(sites.index).fillna(0.0)
     for site in sites.index:

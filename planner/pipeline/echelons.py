@@ -37,6 +37,7 @@ class Echelons:
     transfers: pd.DataFrame  # TRANSFER_COLUMNS: planned internal releases (ship) and receipts (due)
     per_row: pd.DataFrame  # by plan row: run_out_date, first_below_safety_stock, excess_periods
     kpis: list[KpiRow]
+    releasable: np.ndarray  # by plan row: units that may leave (releases to children + surplus at the end)
 
 
 def sources(rows: pd.DataFrame, inputs: Inputs) -> np.ndarray:
@@ -170,6 +171,46 @@ def _forecast_returns(part: pd.DataFrame, rows: pd.DataFrame, st: Settings, hist
     return out
 
 
+def returns_to_collect(inputs: Inputs, hist: History) -> pd.DataFrame:
+    """Returns to collect within the horizon (sku, site, date, quantity): per sku and site of the Returns history
+    (with a Stock row or not: a store returns what it sold elsewhere too) and forecast period, the restock and
+    refurbish returns forecast (the engine of ``return_receipts``, without the processing lag) plus the Returns
+    rows dated within the horizon, dated at their period's start (scrap stays where it is)."""
+    st, ret = inputs.settings, inputs["Returns"]
+    p = st.horizon_periods
+    part = ret.loc[ret["disposition"].isin(["restock", "refurbish"])]
+    rows = part[["sku", "site"]].drop_duplicates().reset_index(drop=True)
+    qty = np.zeros((len(rows), p))
+    for disposition in ("restock", "refurbish"):
+        one = part.loc[part["disposition"] == disposition]
+        qty += _forecast_returns(one, rows, st, hist, 0) if len(one) else 0.0
+    i, t = np.nonzero(qty > 1e-9)
+    starts = hist.future_starts[:p]
+    forecast = pd.DataFrame({"sku": rows["sku"].to_numpy()[i], "site": rows["site"].to_numpy()[i],
+                             "date": starts[t], "quantity": qty[i, t]})  # fmt: skip
+    ahead = part.loc[(part["date"] >= st.planning_date).to_numpy() & (period_of(part["date"], st) < p)]
+    dated = ahead[["sku", "site", "quantity"]].assign(date=starts[period_of(ahead["date"], st)])
+    return pd.concat([forecast, dated], ignore_index=True)
+
+
+def returns_kpis(inputs: Inputs) -> list[KpiRow]:
+    """Return rate = units returned / units sold over the history (Returns and Demand rows dated before the
+    planning date, every disposition) and returns value = units returned x Items.unit_cost (none without
+    Returns rows)."""
+    st, ret, sold = inputs.settings, inputs["Returns"], inputs["Demand"]
+    ret = ret.loc[ret["date"] < st.planning_date]
+    if not len(ret):
+        return []
+    units = float(ret["quantity"].sum())
+    sold_units = float(sold.loc[sold["date"] < st.planning_date, "quantity"].sum())
+    value = float((ret["quantity"] * ret["sku"].map(inputs["Items"].set_index("sku")["unit_cost"])).sum())
+    return [
+        KpiRow("return_rate", units / sold_units if sold_units else float("nan"), "percent", False,
+               "units returned / units sold over the history (Returns, Demand)"),
+        KpiRow("returns_value", value, "money", False, "units returned over the history x unit cost"),
+    ]  # fmt: skip
+
+
 def own_requirement(
     stock: pd.DataFrame, fc: ForecastResult, override: np.ndarray, days_per_period: float
 ) -> np.ndarray:
@@ -229,16 +270,17 @@ def _net_rows(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: Hist
 
 
 def order_for_the_plan(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History,
-                       own: np.ndarray) -> None:  # fmt: skip
+                       own: np.ndarray) -> np.ndarray:  # fmt: skip
     """Raise today's orders where the time-phased plan needs more than the policy orders: netting with the
     firm order's period netted too (``add_to_firm``), today's release above suggested_order is added to it
     (sites that replenish others see their releases here; the policy sees only their own demand). A raised
-    row is ORDER NOW, ordered today, arriving after its lead time, its note says by how much."""
+    row is ORDER NOW, ordered today, arriving after its lead time, its note says by how much. Returns each row's
+    planned releases over the horizon (what the supplier allocation sizes for rows bought from suppliers)."""
     res, _, _ = _net_rows(rows, parent, inputs, hist, own, add_to_firm=True)
     extra = res.planned_releases[:, 0] - rows["suggested_order"].fillna(0.0).to_numpy(float)
     up = extra > 1e-9
     if not up.any():
-        return
+        return res.planned_releases.sum(axis=1)
     st = inputs.settings
     rows.loc[up, "suggested_order"] = rows.loc[up, "suggested_order"].fillna(0.0) + extra[up]
     rows.loc[up, "order_date"] = st.planning_date
@@ -250,6 +292,7 @@ def order_for_the_plan(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, h
     words = "order raised by " + words + " units: the time-phased plan needs them (Projected Inventory)"
     note = rows["note"].astype(str)
     rows["note"] = note.where(~up, np.where(note == "", words, note + "; " + words))
+    return res.planned_releases.sum(axis=1)
 
 
 def plan_echelons(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray) -> Echelons:
@@ -262,7 +305,8 @@ def plan_echelons(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: 
     keep = _rows_that_fit(res, inputs.issues)
     return Echelons(_projected(rows.iloc[keep], _take(res, keep), starts),
                     _transfers(rows, res, parent, offset, starts, st), _per_row(res, starts),
-                    echelon_kpis(rows, res, on_hand, inputs))  # fmt: skip
+                    echelon_kpis(rows, res, on_hand, inputs),
+                    (res.gross - own).sum(axis=1) + np.maximum(res.on_hand[:, -1] - res.safety_stock, 0.0))  # fmt: skip
 
 
 MAX_GRID_ROWS = 1_048_575  # data rows a worksheet holds under its header (Excel's 1,048,576 rows)

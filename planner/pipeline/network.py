@@ -7,6 +7,17 @@ per period): requirement to buy = max(suggested_order, d x H + safety_stock - in
 summed over the SKU's sites (the MRP net requirement over the horizon, at least what is ordered now).
 Stock that may leave a plant or DC for distribution: floor(max(on_hand - safety_stock - d x L, 0)), the site's
 own demand until its next replenishment (an order placed now arrives after its lead time L) kept back.
+
+The synchronised plan (Sites.source links, planner.pipeline.echelons): the supplier allocation is sized from the
+top echelon (rows without a source, whose gross requirement holds their children's planned releases): per SKU,
+the sum over those rows of max(suggested_order, the horizon's planned releases) (``top_requirement``). The
+distribution plans the netting's planned transfers, each from its own origin, leaving on its ship date; the
+Requirements rows of a SKU-site the netting plans are superseded by them (that demand is in the store's forecast,
+netted: the destination has a source and a Stock row of the sku), the others stay as extra demand from any
+origin with a lane, from the stock the transfers leave (the transfers rank above every Requirements priority).
+Stock that may leave an origin is then the netting's: its planned releases over the horizon + max(projected on
+hand at the horizon's end - safety stock, 0)
+(the netting already keeps the origin's own demand and safety stock, so d x L is not kept back a second time).
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ import pandas as pd
 from planner.core.backhaul import plan_backhaul
 from planner.core.emissions import MODE_CO2_KG_PER_TKM, transport_co2_kg
 from planner.core.optimize.allocation import AllocationModel, spend_hhi
-from planner.core.optimize.distribution import DistributionModel, DistributionPlan
+from planner.core.optimize.distribution import DistributionModel, DistributionPlan, transfers_as_requirements
 from planner.core.scorecard import score_offers, supplier_summary
 from planner.model.inputs import Inputs
 from planner.model.issues import Reason
@@ -41,6 +52,14 @@ def horizon_requirement(rows: pd.DataFrame, horizon_days: float) -> pd.Series:
     net = rows["demand_per_day"] * horizon_days + rows["safety_stock"] - rows["inventory_position"]
     need = np.maximum(np.ceil(net.fillna(0.0) - 1e-9), rows["suggested_order"].fillna(0.0)).clip(lower=0.0)
     return need.groupby(rows["sku"]).sum()
+
+
+def top_requirement(rows: pd.DataFrame) -> pd.Series:
+    """Units to buy per SKU with the synchronised plan: over rows without a source (``releases``: the netting's
+    planned releases over the horizon), max(suggested_order, releases), summed per SKU."""
+    top = rows.loc[rows["_bought"]]
+    need = np.maximum(top["planned_releases"].fillna(0.0), top["suggested_order"].fillna(0.0)).clip(lower=0.0)
+    return np.ceil(need - 1e-9).groupby(top["sku"]).sum()
 
 
 def inbound_co2(scored: pd.DataFrame, suppliers: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
@@ -71,19 +90,43 @@ def distribution_supply(rows: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame
     own = (rows["demand_per_day"].fillna(0.0) * rows["lead_time_days"].fillna(0.0)).to_numpy(float)
     keep = rows["safety_stock"].fillna(0).to_numpy(float) + own
     avail = np.floor(np.maximum(rows["on_hand"].to_numpy(float) - keep, 0.0) + 1e-9)
+    if "releasable" in rows:  # the synchronised plan: the netting's stock (module docstring)
+        avail = np.floor(rows["releasable"].fillna(0.0).to_numpy(float) + 1e-9)
     return pd.DataFrame({"site": rows["site"], "sku": rows["sku"], "available": np.where(ships, avail, 0.0)})
 
 
-def plan_network(inputs: Inputs, rows: pd.DataFrame) -> NetworkResult:
+def plan_network(
+    inputs: Inputs, rows: pd.DataFrame, transfers: pd.DataFrame | None = None, returns: pd.DataFrame | None = None
+) -> NetworkResult:
     """``inputs``: validated Inputs (Offers, Suppliers, Sites, Requirements, Lanes, Items; its issue log
     gets the network's problems); ``rows``: the reorder plan per SKU x site with its internal columns.
-    Every model is solved at each carbon price of the trade-off; the plan is the one at the price in force."""
+    Every model is solved at each carbon price of the trade-off; the plan is the one at the price in force.
+    ``transfers``/``returns``: the synchronised plan's (see ``allocate`` and ``distribute`` to run apart)."""
+    net, alloc_at = allocate(inputs, rows)
+    return distribute(inputs, rows, net, alloc_at, transfers, returns)
+
+
+def allocate(inputs: Inputs, rows: pd.DataFrame) -> tuple[NetworkResult, dict]:
+    """The supplier scores and allocation (per carbon price), the first half of ``plan_network``."""
+    out = NetworkResult()
+    return out, _allocations(inputs, rows, out, inputs.settings.tradeoff_prices)
+
+
+def distribute(
+    inputs: Inputs,
+    rows: pd.DataFrame,
+    out: NetworkResult,
+    alloc_at: dict,
+    transfers: pd.DataFrame | None = None,
+    returns: pd.DataFrame | None = None,
+) -> NetworkResult:
+    """The distribution (the planned ``transfers`` where given, module docstring), the backhaul of ``returns``
+    (sku, site, date, quantity; default: the Returns sheet) and the trade-off, the second half of
+    ``plan_network``."""
     st = inputs.settings
     prices = st.tradeoff_prices
-    out = NetworkResult()
-    alloc_at = _allocations(inputs, rows, out, prices)
-    dist_at = _distributions(inputs, rows, out, prices)
-    out.backhaul = _backhaul(inputs, out)
+    dist_at = _distributions(inputs, rows, out, prices, transfers)
+    out.backhaul = _backhaul(inputs, out, returns)
     if alloc_at or dist_at:
         out.by_price = {p: PricedPlan(alloc_at.get(p), dist_at.get(p)) for p in prices}
         out.carbon = _tradeoff(prices, alloc_at, dist_at, inputs.settings.distribution().co2_cap_kg)
@@ -99,7 +142,7 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
     out.scorecard = score_offers(offers, suppliers, st.weights)
     out.scorecard["inbound_co2_kg_per_unit"] = inbound_co2(out.scorecard, suppliers, inputs["Items"])
     out.supplier_summary = supplier_summary(out.scorecard)
-    req = horizon_requirement(rows, st.horizon_days)
+    req = top_requirement(rows) if "_bought" in rows else horizon_requirement(rows, st.horizon_days)
     abc = sku_class(rows)
     cap = suppliers.set_index("supplier")["capacity_units"] if len(suppliers) else pd.Series(dtype=float)
     cfg = st.allocation()
@@ -115,9 +158,26 @@ def _allocations(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices:
     return alloc_at
 
 
-def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices: list[float]) -> dict:
-    """The distribution plan of the Requirements over the Lanes, per carbon price."""
-    reqs, lanes, names = inputs["Requirements"], inputs["Lanes"], inputs.sheet_names
+def demand_to_ship(inputs: Inputs, transfers: pd.DataFrame | None) -> pd.DataFrame:
+    """What the distribution plans: the planned transfers (each from its origin, on its ship date) and the
+    Requirements rows not netted (no Stock row of the sku at a destination with a Sites.source); the
+    Requirements alone without transfers."""
+    reqs, sites, stock = inputs["Requirements"], inputs["Sites"], inputs["Stock"]
+    if transfers is None or not len(transfers):
+        return reqs
+    linked = set(sites.loc[sites["source"].notna(), "site"]) if len(sites) else set()
+    netted = set(zip(stock["site"], stock["sku"], strict=True)) & {(s, k) for s in linked for k in stock["sku"]}
+    extra = reqs.loc[[key not in netted for key in zip(reqs["destination"], reqs["sku"], strict=True)]]
+    ship = pd.to_datetime(transfers["ship_date"]).to_numpy()
+    first = 1.0 + max(float(extra["priority"].fillna(0.0).max()), 0.0) if len(extra) else 0.0
+    planned = transfers_as_requirements(transfers.assign(_row=None)).assign(ship_date=ship, priority=first)
+    return pd.concat([planned, extra], ignore_index=True)
+
+
+def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, prices: list[float],
+                   transfers: pd.DataFrame | None = None) -> dict:  # fmt: skip
+    """The distribution plan of the transfers and Requirements (``demand_to_ship``) over the Lanes, per price."""
+    reqs, lanes, names = demand_to_ship(inputs, transfers), inputs["Lanes"], inputs.sheet_names
     if not len(reqs):
         return {}
     if not len(lanes):
@@ -136,11 +196,14 @@ def _distributions(inputs: Inputs, rows: pd.DataFrame, out: NetworkResult, price
     return dist_at
 
 
-def _backhaul(inputs: Inputs, out: NetworkResult) -> pd.DataFrame | None:
-    """Returns (a ``Returns`` table: sku, site, date, quantity) carried back on the outbound trucks of the
-    plan (planner.core.backhaul); None without a Returns table or a distribution plan. The entry point for
-    the Returns sheet: it runs as soon as the contract has one."""
-    returns = inputs.tables.get("Returns")
+def _backhaul(inputs: Inputs, out: NetworkResult, returns: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """Returns (sku, site, date, quantity: the returns to collect within the horizon, default the Returns sheet's
+    restock and refurbish rows) carried back on the outbound trucks of the plan (planner.core.backhaul); None
+    without returns or a distribution plan."""
+    if returns is None:
+        returns = inputs["Returns"]
+        if "disposition" in returns:
+            returns = returns.loc[returns["disposition"].isin(["restock", "refurbish"])]
     if returns is None or out.distribution is None or not len(returns):
         return None
     cfg = inputs.settings.distribution()
@@ -223,12 +286,17 @@ def _tradeoff(prices, alloc_at, dist_at, cap: float | None = None) -> pd.DataFra
 
 
 def _report_unmet(plan: DistributionPlan, log, sheet: str) -> None:
-    """Each requirement not fully delivered (with the cause the plan found), and each delivered late, into
-    Issues."""
+    """Each requirement not fully delivered (with the cause the plan found; a planned transfer names itself, on
+    the Projected Inventory), and each delivered late, into Issues."""
     r = plan.requirements
-    for _, row in r.loc[r["short"] > 1e-6].iterrows():
-        log.add(Reason.UNDELIVERABLE, sheet, row["_row"], "quantity", row["quantity"],
-                f"{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be delivered: {row['cause']}")  # fmt: skip
+    what = (r["sku"] + " planned transfer " + r["origin"].astype(str) + " -> " + r["destination"]).where(
+        r["origin"].notna(), "") if "origin" in r else pd.Series("", index=r.index)  # fmt: skip
+    for i, row in r.loc[r["short"] > 1e-6].iterrows():
+        where = "Projected Inventory" if what[i] else sheet  # a planned transfer comes from the netting's grid
+        value = f"{row['quantity']:,.1f}" if what[i] else row["quantity"]  # a transfer's quantity, as text
+        log.add(Reason.UNDELIVERABLE, where, row["_row"], "quantity", value,
+                f"{what[i]}{': ' if what[i] else ''}{row['short']:,.0f} of {row['quantity']:,.0f} units cannot be "
+                f"delivered: {row['cause']}")  # fmt: skip
     late = r["delivered"] - r["on_time_units"] > 1e-6
     for _, row in r.loc[late].iterrows():
         log.add(Reason.LATE_DELIVERY, sheet, row["_row"], "due_date", f"{row['due_date']:%Y-%m-%d}",

@@ -40,10 +40,12 @@ from planner.pipeline.echelons import (
     order_for_the_plan,
     own_requirement,
     plan_echelons,
+    returns_kpis,
+    returns_to_collect,
 )
 from planner.pipeline.history import build_history, demand_cv
 from planner.pipeline.leadtime import lead_time_demand
-from planner.pipeline.network import network_kpis, plan_network
+from planner.pipeline.network import allocate, distribute, network_kpis
 from planner.pipeline.rounds import plan_rounds, rounds_kpis
 from planner.pipeline.service import ServiceCheck, check_service, tuning_note
 
@@ -72,18 +74,10 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     lead_time_demand(rows, hist, fc, override, st)
     out, check = _policy_rows(rows, hist, fc, override, st)
     own = own_requirement(stock, fc, override, hist.days_per_period)
-    order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
-    net = plan_network(inputs, out)
-    rounds = plan_rounds(inputs)
-    po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
-    if net.allocation is not None:  # purchase orders follow the supplier allocation's split
-        po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
-        out["note"] = _note_resourced(out, po_rows)
-        follow_purchase_orders(out, po_rows)
-    ech = plan_echelons(out, parent, inputs, hist, own)
-    out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
+    out, net, po_rows, ech, rounds = _synchronised(out, parent, inputs, hist, own)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
-    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, [*ech.kpis, *rounds_kpis(rounds)])
+    more = [*ech.kpis, *returns_kpis(inputs), *rounds_kpis(rounds)]
+    occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, more)
     return PlanResult(
         reorder=reorder.reset_index(drop=True),
         purchase_orders=purchase_orders(po_rows),
@@ -101,6 +95,30 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
         projected=ech.projected,
         transfers=ech.transfers,
     )
+
+
+def _synchronised(out: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray):
+    """Today's orders, the supplier allocation (sized from the top echelon's planned releases with Sites.source
+    links), the purchase orders it splits, the time-phased netting, then the distribution, backhaul and rounds
+    of the netting's transfers and returns to collect (pipeline/network.py, pipeline/rounds.py)."""
+    releases = order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
+    synced = bool((parent >= 0).any())  # Sites.source links: one synchronised plan (pipeline/network.py)
+    if synced:  # the allocation sizes the top echelon's planned releases
+        out["_bought"], out["planned_releases"] = parent < 0, releases
+    net, alloc_at = allocate(inputs, out)
+    po_rows = out.loc[parent < 0]  # only rows without a source buy from suppliers
+    if net.allocation is not None:  # purchase orders follow the supplier allocation's split
+        po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
+        out["note"] = _note_resourced(out, po_rows)
+        follow_purchase_orders(out, po_rows)
+    ech = plan_echelons(out, parent, inputs, hist, own)
+    out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
+    transfers, collect = (ech.transfers, returns_to_collect(inputs, hist)) if synced else (None, None)
+    if synced:
+        out["releasable"] = ech.releasable
+    net = distribute(inputs, out, net, alloc_at, transfers, collect)
+    rounds = plan_rounds(inputs, transfers, collect)
+    return out, net, po_rows, ech, rounds
 
 
 def _sku_site_rows(inputs: Inputs) -> pd.DataFrame:
@@ -187,6 +205,8 @@ def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: Histor
     wape, bias = _aggregate_accuracy(fc, actual)
     inbound = out["on_order"].fillna(0.0) + po_rows["suggested_order"].reindex(out.index).fillna(0.0)
     shipments = net.distribution.shipments if net.distribution is not None else None
+    if shipments is not None and "releasable" in out:  # the synchronised plan ships over the horizon: this period's
+        shipments = shipments.loc[shipments["ship_date"] < st.planning_date + pd.Timedelta(days=hist.days_per_period)]
     occupancy = occupancy_by_site(out, inputs["Sites"], inbound, shipments, st.target_occupancy)
     long_orders = KpiRow(
         "orders_over_max_cover",

@@ -3,10 +3,13 @@ solved by the core (planner/core/optimize/rounds.py), and the result frames.
 
 Deliveries of a day: transfers (sku, origin, destination, quantity, ship_date, due_date) summed per origin
 depot, destination store and ship date, in units, m³ (x Items.unit_volume_m3) and kg (x Items.unit_weight_kg).
-Today they come from the Requirements (origin: the store's Sites.source; ship date: the due date, else the
-planning date); the synchronised plan's transfers (issue 12) plug into :func:`deliveries_by_day` unchanged.
-Collections (returns) come as a frame site, date, units, m3, kg (:func:`pickups_by_day`; empty until a
-Returns sheet exists).
+They are the synchronised plan's planned transfers where it exists (Sites.source links: each transfer ships on
+its release period's start), else the Requirements (origin: the store's Sites.source; ship date: the due date,
+else the planning date). Collections (:func:`pickups_by_day`): the returns to collect (sku, site, date,
+quantity: the restock and refurbish returns forecast per period plus the Returns rows dated in the horizon,
+planner.pipeline.echelons.returns_to_collect), picked up in the same round as the store's delivery of that day
+(simultaneous pickup and delivery, capacities counted both ways); a collection on a day without a delivery is
+a stop of its own, from the store's Sites.source depot.
 
 Distances: the Distances sheet where it gives the pair (either direction), else Euclidean km on Sites
 x_km/y_km, else great-circle km on latitude/longitude (haversine, Earth radius 6371.0088 km) x road_factor;
@@ -72,18 +75,19 @@ def deliveries_by_day(transfers: pd.DataFrame, items: pd.DataFrame) -> pd.DataFr
     return frame.groupby(["depot", "site", "date"], as_index=False)[["units", "m3", "kg"]].sum()
 
 
-def pickups_by_day(inputs: Inputs) -> pd.DataFrame:
-    """Collections per store and day (site, date, units, m3, kg). Hook: empty until the Returns sheet (issue
-    12) is on the contract; then its rows to collect, weighed and sized with Items, go here."""
-    return pd.DataFrame(
-        {
-            "site": pd.Series(dtype=object),
-            "date": pd.Series(dtype="datetime64[ns]"),
-            "units": pd.Series(dtype=float),
-            "m3": pd.Series(dtype=float),
-            "kg": pd.Series(dtype=float),
-        }
-    )
+def pickups_by_day(returns: pd.DataFrame | None, items: pd.DataFrame) -> pd.DataFrame:
+    """Collections per store and day (site, date, units, m3, kg) of ``returns`` (sku, site, date, quantity;
+    blank unit volume or weight counts 0; units rounded to whole units per site and day); empty without returns."""
+    if returns is None or not len(returns):
+        return pd.DataFrame({"site": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
+                             **{c: pd.Series(dtype=float) for c in ("units", "m3", "kg")}})  # fmt: skip
+    it = items.set_index("sku")
+    q = returns["quantity"].astype(float)
+    frame = pd.DataFrame({"site": returns["site"], "date": pd.to_datetime(returns["date"]), "units": q,
+                          "m3": q * returns["sku"].map(it["unit_volume_m3"]).fillna(0.0).astype(float),
+                          "kg": q * returns["sku"].map(it["unit_weight_kg"]).fillna(0.0).astype(float)})  # fmt: skip
+    frame = frame.groupby(["site", "date"], as_index=False)[["units", "m3", "kg"]].sum()
+    return frame.assign(units=np.round(frame["units"]))  # whole units per site and day (a forecast is fractional)
 
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -154,17 +158,21 @@ def _or(v: float, default: float) -> float:
     return default if v is None or math.isnan(v) else float(v)
 
 
-def plan_rounds(inputs: Inputs, transfers: pd.DataFrame | None = None) -> RoundsResult | None:
+def plan_rounds(
+    inputs: Inputs, transfers: pd.DataFrame | None = None, returns: pd.DataFrame | None = None
+) -> RoundsResult | None:
     """Rounds of every depot and delivery day (None without Vehicles or deliveries). ``transfers``: the
-    synchronised plan's transfers where they exist, else the Requirements."""
+    synchronised plan's transfers where they exist, else the Requirements; ``returns``: to collect."""
     st, log, names = inputs.settings, inputs.issues, inputs.sheet_names
-    if not len(inputs["Vehicles"]) or not len(inputs["Requirements"]):
+    synced = transfers is not None and len(transfers)
+    if not len(inputs["Vehicles"]) or not (synced or len(inputs["Requirements"])):
         return None
-    transfers = requirements_as_transfers(inputs) if transfers is None else transfers
+    transfers = transfers if synced else requirements_as_transfers(inputs)
     _report_without_depot(inputs, transfers)
     drops = deliveries_by_day(transfers, inputs["Items"])
+    sites = inputs["Sites"].set_index("site")
+    drops = _with_pickups(drops, pickups_by_day(returns, inputs["Items"]), sites["source"])
     drops = drops[drops["depot"].isin(set(inputs["Vehicles"]["depot"]))]  # other origins ship by Lanes
-    drops = _with_pickups(drops, pickups_by_day(inputs))
     fleet = vehicle_types(inputs["Vehicles"])
     cfg = RoundsSettings(
         seconds_per_stop=st.rounds_seconds_per_stop,
@@ -206,12 +214,15 @@ def _report_without_depot(inputs: Inputs, transfers: pd.DataFrame) -> None:
         )
 
 
-def _with_pickups(drops: pd.DataFrame, pickups: pd.DataFrame) -> pd.DataFrame:
+def _with_pickups(drops: pd.DataFrame, pickups: pd.DataFrame, source: pd.Series) -> pd.DataFrame:
     """Deliveries with the day's collections at the same store (a collection alone is a stop too; its
-    depot is the store's delivery depot of that day, else none)."""
+    depot is the store's delivery depot of that day, else its Sites.source)."""
     p = pickups.rename(columns={"units": "pickup_units", "m3": "pickup_m3", "kg": "pickup_kg"})
-    out = drops.merge(p, on=["site", "date"], how="left")
-    return out.fillna({"pickup_units": 0.0, "pickup_m3": 0.0, "pickup_kg": 0.0})
+    out = drops.merge(p, on=["site", "date"], how="outer")
+    out["depot"] = out["depot"].fillna(out["site"].map(source))
+    out = out.dropna(subset=["depot"]).fillna({c: 0.0 for c in ("units", "m3", "kg", "pickup_units", "pickup_m3",
+                                                               "pickup_kg")})  # fmt: skip
+    return out.sort_values(["depot", "date", "site"], kind="stable").reset_index(drop=True)
 
 
 def _problem(inputs: Inputs, depot: str, day, stores: pd.DataFrame, vehicles) -> RoundsProblem:

@@ -33,7 +33,10 @@ KPI_SHEETS = ("KPIs", "Issues", "Run Info")
 NETWORK_ALSO = ("Reorder Plan", "Purchase Orders", "Projected Inventory", "KPIs", "Issues", "Run Info")
 NO_NETWORK = "No network inputs: add Offers, or Requirements with Lanes, to optimise the network."
 ROUNDS_ALSO = ("KPIs", "Issues", "Run Info")  # plan_rounds: these follow the rounds
-NO_ROUNDS = "No rounds: add Vehicles rows at the stores' source depots, Requirements and site positions."
+NO_ROUNDS = (
+    "No rounds: add Vehicles rows at the stores' source depots, site positions, and Stock rows at the stores "
+    "(planned transfers) or Requirements."
+)
 
 
 def _book(book: xw.Book | None) -> xw.Book:

@@ -129,9 +129,12 @@ def arcs(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: pd.DataFrame, 
     transit = pd.to_timedelta(a["transit_days"].astype(float).fillna(0.0), unit="D")
     due = pd.to_datetime(a["due_date"])
     ship = (due.dt.normalize() - transit.dt.ceil("D")).fillna(cfg.planning_date).clip(lower=cfg.planning_date)
+    if "ship_date" in requirements:  # planned transfers leave on their own ship date (the netting's release)
+        given = pd.to_datetime(a["req"].map(req["ship_date"]))
+        ship = given.fillna(ship).clip(lower=cfg.planning_date)
     a["ship_date"] = ship
     a["period"] = ((ship - cfg.planning_date).dt.days // max(cfg.dispatch_days, 1.0)).astype(int)
-    arrival = cfg.planning_date + transit
+    arrival = ship + transit if "ship_date" in requirements else cfg.planning_date + transit
     a["late_days"] = ((arrival.dt.ceil("D") - due).dt.days.clip(lower=0)).fillna(0).astype(float).to_numpy()
     return a.sort_values(["req", "lane"], kind="stable").reset_index(drop=True)
 
