@@ -147,7 +147,7 @@ def shortage_ratio(level, order_qty, demand_per_day, var_per_day, lead_time_days
         g1 = loss1(kind[at], level[at], mean_t[at], var_t[at])
         rs_at = rs[at]  # (R, S): less what was already short before the cycle's order arrives
         if rs_at.any():
-            rows = np.flatnonzero(at)[rs_at]
+            rows = at & rs  # a mask of the arrays' own shape (a column of cells from Excel is 2-D)
             mean_l, var_l = d[rows] * L[rows], demand_variance(L[rows], v[rows], d[rows], sL[rows])
             g1[rs_at] -= loss1(kind[rows], level[rows], mean_l, var_l)
         textbook[at] = np.divide(g1, per_cycle[at], out=np.zeros(len(g1)), where=per_cycle[at] > 0)
