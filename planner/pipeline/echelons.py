@@ -263,7 +263,8 @@ def _net_rows(rows: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: Hist
     offset = periods(rows["lead_time_days"].fillna(0.0).to_numpy(float), st)
     scheduled = scheduled_receipts(rows, inputs, offset, own.shape[1]) + return_receipts(rows, inputs, hist)
     on_hand = rows["on_hand"].to_numpy(float) - rows["backorders"].fillna(0.0).to_numpy(float)
-    safety = rows["safety_stock"].fillna(0.0).to_numpy(float)
+    # a negative safety stock (a fill-rate level below mean demand, large Q) is not a plan to run into backorders
+    safety = np.maximum(rows["safety_stock"].fillna(0.0).to_numpy(float), 0.0)
     firm = rows["suggested_order"].fillna(0.0).to_numpy(float)
     res = net_echelons(own, scheduled, on_hand, safety, offset, firm, lot_rules(rows, st), parent, add_to_firm)
     return res, offset, on_hand
