@@ -295,3 +295,52 @@ def test_methods_chosen_by_auto_passed_back_per_series_give_the_same_forecasts()
     for i in range(len(Y)):  # and each method named for one series alone gives that series' forecast
         alone = F.forecast_series(Y[i : i + 1], 8, 52, method=auto.method[i])
         np.testing.assert_allclose(alone.forecast[0], auto.forecast[i], rtol=1e-12)
+
+
+def test_ses_initial_level_is_the_least_squares_one():
+    """For each alpha the initial level minimises the one-step SSE (checked by a scalar minimiser on the SSE
+    itself), also for a series that starts late."""
+    from scipy.optimize import minimize_scalar
+
+    late = np.r_[np.full(30, np.nan), NOISY[30:]]
+    Y = np.vstack([NOISY, TRENDING, late])
+    alphas = np.array([0.01, 0.1, 0.5])
+    level0, sse = F._ses_best_level0(Y, alphas, None)
+    for i in range(len(Y)):
+        for j, a in enumerate(alphas):
+            f = lambda l0: F.ses_pass(Y[i : i + 1], np.array([a]), np.array([l0]))[0][0, 0]  # noqa: B023, E731
+            best = minimize_scalar(f, bracket=(0.0, 100.0), tol=1e-12)
+            assert level0[i, j] == pytest.approx(best.x, rel=1e-6, abs=1e-6)
+            assert sse[i, j] == pytest.approx(best.fun, rel=1e-9)
+
+
+def test_with_a_small_alpha_the_level_is_the_history_mean_not_its_first_periods():
+    """A stationary series whose first four periods happen to be high: SES with its least-squares start ends
+    within 2 % of the history's mean (the first four periods' mean is 25 % above it)."""
+    y = NOISY.copy()
+    y[:4] = 50.0
+    alpha, level0 = F.ses_params(y[None, :])
+    _, _, level = F.ses_pass(y[None, :], alpha, level0)
+    assert alpha[0, 0] <= 0.05
+    assert level[0, 0] == pytest.approx(y.mean(), rel=0.02)
+
+
+def test_trend_t_equals_the_regression_t_statistic():
+    from scipy.stats import linregress
+
+    late = np.r_[np.full(20, np.nan), TRENDING[20:]]
+    Y = np.vstack([NOISY, TRENDING, late])
+    level0, slope = F.holt_initial(Y)
+    t = F.trend_t(Y, level0, slope)
+    for i, y in enumerate(Y):
+        obs = ~np.isnan(y)
+        fit = linregress(np.arange(obs.sum()), y[obs])
+        assert t[i] == pytest.approx(abs(fit.slope) / fit.stderr, rel=1e-9)
+
+
+def test_comb_extrapolates_a_significant_trend_and_keeps_a_flat_series_flat():
+    flat = F.forecast_series(NOISY[None, :], 12, 52, method="comb").forecast[0]
+    rising = F.forecast_series(TRENDING[None, :], 12, 52, method="comb").forecast[0]
+    assert np.ptp(flat) == pytest.approx(0.0, abs=1e-9)
+    assert flat[0] == pytest.approx(NOISY.mean(), rel=0.03)
+    assert rising[-1] - rising[0] > 0.2 * 11  # the 0.4 a week trend, damped and halved by theta, still there

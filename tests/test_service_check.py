@@ -48,6 +48,7 @@ def test_service_check_sheet_and_columns(tuned):
     sc = result.service.set_index("sku")
     rp = result.reorder.set_index("sku")
     assert set(sc.index) == {"A", "B", "C"}
+    assert (sc["simulated_on"] == "resampled history").all()  # two years of weekly history each
     np.testing.assert_allclose(rp.loc[sc.index, "simulated_fill_rate"], sc["simulated_fill_rate"].astype(float))
     level = np.where(rp.loc[sc.index, "policy"] == "RS", rp.loc[sc.index, "order_up_to"],
                      rp.loc[sc.index, "reorder_point"])  # fmt: skip

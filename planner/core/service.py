@@ -107,6 +107,45 @@ def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> 
     return size
 
 
+MIN_HISTORY_PERIODS = 26  # periods of history from which a row's demand is resampled (else its fitted process)
+
+
+def history_periods(Y: np.ndarray) -> np.ndarray:
+    """Periods observed per row of a history Y (rows x periods, NaN before a series starts)."""
+    return np.sum(~np.isnan(np.asarray(Y, float)), axis=1)
+
+
+def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, days: int,
+                     rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+    """Daily demand (rows x days, float32) resampled from each row's own history: whole periods drawn with
+    replacement among the row's observed periods (the i.i.d. bootstrap of Efron 1979 that Willemain, Smart &
+    Schwarz 2004 apply to lead-time demand), each period's quantity spread evenly over its days, and scaled by
+    the forecast's mean over the history's (d / mean(Y) x days_per_period), so the demand keeps the
+    history's shape (skewness, zero periods, lumps) at the planned level. Rows without history demand get 0."""
+    Y = np.asarray(Y, float)
+    n_obs = history_periods(Y)
+    start = Y.shape[1] - n_obs  # series are NaN before their start, observed after it
+    length = max(int(round(days_per_period)), 1)
+    periods = -(-days // length)
+    pick = start[:, None] + np.floor(rng.random((len(Y), periods)) * np.maximum(n_obs, 1)[:, None]).astype(np.int64)
+    drawn = np.nan_to_num(np.take_along_axis(Y, np.minimum(pick, Y.shape[1] - 1), axis=1))
+    hist_mean = np.divide(np.nansum(Y, axis=1), n_obs, out=np.zeros(len(Y)), where=n_obs > 0)
+    factor = np.divide(np.asarray(mean_per_day, float) * days_per_period, hist_mean, out=np.zeros(len(Y)),
+                       where=hist_mean > 0)  # fmt: skip
+    daily = (drawn * (factor / length)[:, None]).astype(np.float32)
+    return np.repeat(daily, length, axis=1)[:, :days]
+
+
+def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,
+                     days: int | None = None, seed: int = SEED) -> Scenario:  # fmt: skip
+    """A scenario like ``scenario`` whose demand is resampled from the rows' history (resample_history)."""
+    warmup = warmup_days(policy)
+    rng = np.random.default_rng(seed + 1)
+    total = warmup + (simulated_days(len(policy.level)) if days is None else days)
+    demand = resample_history(Y, mean_per_day, days_per_period, total, rng)
+    return Scenario(demand, draw_lead_times(policy, total, rng), warmup)
+
+
 def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
     """Lead time of an order placed on each day, whole days (SKU-sites x days, int32): L rounded up when
     sigma_L is 0, else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L]."""
@@ -127,11 +166,16 @@ class Scenario:
     warmup: int
 
 
+def warmup_days(policy: SimPolicy) -> int:
+    """Days simulated before measuring: the longest protection interval (L + 4 sigma_L + review) + 4 weeks."""
+    longest = np.nan_to_num(policy.lead_time_days + 4 * policy.lead_time_sd_days + policy.review_days)
+    return int(np.ceil(longest.max(initial=0.0))) + MIN_WARMUP_DAYS
+
+
 def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None, seed: int = SEED) -> Scenario:
     """Draws one scenario of ``days`` (default: simulated_days of the rows) after a warm-up, the
-    longest protection interval plus four weeks."""
-    longest = np.nan_to_num(policy.lead_time_days + 4 * policy.lead_time_sd_days + policy.review_days)
-    warmup = int(np.ceil(longest.max(initial=0.0))) + MIN_WARMUP_DAYS
+    longest protection interval plus four weeks (warmup_days)."""
+    warmup = warmup_days(policy)
     rng = np.random.default_rng(seed)
     total = warmup + (simulated_days(len(policy.level)) if days is None else days)
     return Scenario(draw_demand(process, total, rng), draw_lead_times(policy, total, rng), warmup)

@@ -15,7 +15,8 @@ from planner.model.settings import Settings
 SERVICE_COLUMNS = [
     "sku", "site", "demand_class", "policy", "service_type", "service_level", "review_days", "formula_level",
     "formula_fill_rate", "simulated_fill_rate_at_formula", "simulated_cycle_service_at_formula", "planned_level",
-    "simulated_fill_rate", "simulated_cycle_service", "average_stock", "orders_per_year", "tuned", "note",
+    "simulated_fill_rate", "simulated_cycle_service", "average_stock", "orders_per_year", "simulated_on", "tuned",
+    "note",
 ]  # fmt: skip
 
 
@@ -53,28 +54,42 @@ def sim_policy(out: pd.DataFrame, st: Settings) -> sim.SimPolicy:
 
 def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Settings) -> ServiceCheck:
     """Simulates the rows with demand (2 to 8 years after a warm-up, sim.simulated_days, backorders or lost sales per
-    ``unmet_demand``) and, with ``service_check`` = tune, tunes the levels that miss their target."""
+    ``unmet_demand``) and, with ``service_check`` = tune, tunes the levels that miss their target. A row with at
+    least sim.MIN_HISTORY_PERIODS periods of history (and no forecast override) is simulated on demand resampled
+    from its own history at the planned level (sim.resample_history: the history's shape, skewness and lumps,
+    which a fitted distribution smooths away); the others on their fitted process (demand_process)."""
     live = np.flatnonzero(out["demand_per_day"].to_numpy(float) > 0)
     policy = sim_policy(out, st)
     level = policy.level.copy()
     frame = _frame(out, st, policy.level)
-    if len(live):
-        sub = sim.subset_policy(policy, live)
-        process = demand_process(out, hist, override)
-        process = sim.subset_process(process, live)
-        sc = sim.scenario(process, sub)
-        target = out["service_level"].to_numpy(float)[live]
-        kind = out["service_type"].to_numpy(str)[live]
-        lost = st.unmet_demand == "lost"
-        if st.service_check == "tune":
-            tuning = sim.tune_levels(sub, sc, target, kind, lost)
+    on_history = (sim.history_periods(hist.Y) >= sim.MIN_HISTORY_PERIODS) & ~np.asarray(override, bool)
+    for rows, resampled in ((live[on_history[live]], True), (live[~on_history[live]], False)):
+        if not len(rows):
+            continue
+        sub = sim.subset_policy(policy, rows)
+        if resampled:
+            mean = out["demand_per_day"].to_numpy(float)[rows]
+            sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub)
         else:
-            before = sim.simulate(sub, sc, lost)
-            tuning = sim.Tuning(sub.level, np.zeros(len(live), bool), before, before)
-        level[live] = tuning.level
-        _fill(frame, live, tuning, kind, target, sc.demand.shape[1] - sc.warmup)
+            sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub)
+        tuning = _tune(sub, sc, out.iloc[rows], st)
+        level[rows] = tuning.level
+        _fill(frame, rows, tuning, out["service_type"].to_numpy(str)[rows], out["service_level"].to_numpy(float)[rows],
+              sc.demand.shape[1] - sc.warmup)  # fmt: skip
+        frame.loc[frame.index[rows], "simulated_on"] = "resampled history" if resampled else "fitted process"
     frame["planned_level"] = level
     return ServiceCheck(frame, np.nan_to_num(level - policy.level))
+
+
+def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> sim.Tuning:
+    """tune_levels with ``service_check`` = tune; else the simulation at the formula's levels alone."""
+    target = rows["service_level"].to_numpy(float)
+    kind = rows["service_type"].to_numpy(str)
+    lost = st.unmet_demand == "lost"
+    if st.service_check == "tune":
+        return sim.tune_levels(sub, sc, target, kind, lost)
+    before = sim.simulate(sub, sc, lost)
+    return sim.Tuning(sub.level, np.zeros(len(sub.level), bool), before, before)
 
 
 def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.DataFrame:
@@ -85,6 +100,7 @@ def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.Dat
     frame["formula_level"] = formula_level
     frame["formula_fill_rate"] = out["expected_fill_rate"].to_numpy(float)
     frame["tuned"] = "no"
+    frame["simulated_on"] = ""
     frame["note"] = np.where(out["demand_per_day"].to_numpy(float) > 0, "", "no demand: not simulated")
     return frame
 
