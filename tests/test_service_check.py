@@ -56,6 +56,8 @@ def test_service_check_sheet_and_columns(tuned):
     kpi = result.kpis.set_index("kpi").loc["simulated_fill_rate"]
     d = rp["demand_per_day"]
     assert kpi["value"] == pytest.approx((rp["simulated_fill_rate"] * d).sum() / d.sum())
+    replayed = result.kpis.set_index("kpi").loc["history_fill_rate", "value"]
+    assert replayed == pytest.approx((sc["history_fill_rate"].astype(float) * d.loc[sc.index]).sum() / d.sum())
     for sku in sc.index[sc["tuned"] == "yes"]:
         assert "by the service simulation" in rp.loc[sku, "note"]
 
@@ -95,3 +97,19 @@ def test_settings_off_and_lost_sales(tmp_path):
     assert np.all(b["planned_level"].astype(float) <= a["planned_level"].astype(float) + 1e-9)
     short = a["simulated_fill_rate"].astype(float) < 1
     assert np.all(b["simulated_fill_rate"].astype(float)[short] != a["simulated_fill_rate"].astype(float)[short])
+
+
+def test_planned_levels_replayed_on_the_actual_history(tuned):
+    """history_fill_rate: the reference loop run on each SKU's own weekly history, in order, spread evenly over
+    the days of each week, the first L + R + 28 days (14 + 7 + 28) not measured, at the planned level."""
+    result, path = tuned
+    rp = result.reorder.set_index("sku")
+    sc = result.service.set_index("sku")
+    demand = pd.read_excel(path, sheet_name="Demand", engine="calamine").sort_values("date")
+    for sku in ["A", "B", "C"]:
+        weekly = demand.loc[demand["sku"] == sku, "quantity"].to_numpy(float)
+        daily = np.repeat(weekly / 7, 7)
+        is_rs = rp.loc[sku, "policy"] == "RS"
+        fill = reference_run(daily, np.full(len(daily), 14), 14 + 7 + 28, is_rs, float(sc.loc[sku, "planned_level"]),
+                             float(rp.loc[sku, "order_quantity"]), 7 if is_rs else 1, False)[0]  # fmt: skip
+        assert float(sc.loc[sku, "history_fill_rate"]) == pytest.approx(fill, abs=1e-6), sku

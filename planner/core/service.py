@@ -146,6 +146,19 @@ def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     return Scenario(demand, draw_lead_times(policy, total, rng), warmup)
 
 
+def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, seed: int = SEED) -> Scenario | None:
+    """The rows' actual history as one demand path, in order (each period's quantity spread evenly over its
+    days, 0 before a series starts), the first warmup_days not measured: the policy replayed on the demand
+    it would have met. None when the history is not at least MIN_WARMUP_DAYS longer than the warm-up."""
+    length = max(int(round(days_per_period)), 1)
+    demand = np.repeat((np.nan_to_num(np.asarray(Y, float)) / length).astype(np.float32), length, axis=1)
+    warmup = warmup_days(policy)
+    if demand.shape[1] < warmup + MIN_WARMUP_DAYS:
+        return None
+    rng = np.random.default_rng(seed + 2)
+    return Scenario(demand, draw_lead_times(policy, demand.shape[1], rng), warmup)
+
+
 def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
     """Lead time of an order placed on each day, whole days (SKU-sites x days, int32): L rounded up when
     sigma_L is 0, else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L]."""

@@ -219,6 +219,7 @@ KPI_TARGETS = {
     "availability_value_weighted": "target_availability",
     "expected_fill_rate": "target_fill_rate",
     "simulated_fill_rate": "target_fill_rate",
+    "history_fill_rate": "target_fill_rate",
     "days_of_cover": "target_days_of_cover",
     "inventory_turns": "target_inventory_turns",
     "excess_stock_value": "target_excess_stock_value",

@@ -184,6 +184,7 @@ def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override
             policy = plan_policy(rows, st.days_per_year, st.planning_date)
             out = pd.concat([rows.drop(columns="level_tuning"), policy], axis=1)
     out["simulated_fill_rate"] = check.frame["simulated_fill_rate"].astype(float) if check else np.nan
+    out["history_fill_rate"] = check.frame["history_fill_rate"].astype(float) if check else np.nan
     out["annual_value"] = out["annual_demand"] * out["unit_cost"]
     out["abc"] = classify_abc(out["annual_value"], st.abc_a_share, st.abc_b_share)
     out["xyz"] = classify_xyz(demand_cv(hist.Y), st.xyz_x_cv, st.xyz_y_cv)
@@ -221,15 +222,22 @@ def _kpis(out: pd.DataFrame, po_rows: pd.DataFrame, inputs: Inputs, hist: Histor
 
 
 def _simulated_kpi(out: pd.DataFrame) -> list[KpiRow]:
-    """Demand-weighted simulated fill rate of the planned policies (Service Check), when simulated."""
-    fill = out["simulated_fill_rate"].to_numpy(float)
+    """Demand-weighted simulated fill rate of the planned policies (Service Check), when simulated, and the same
+    of their replay on the actual history where replayed."""
     d = out["demand_per_day"].to_numpy(float)
-    live = np.isfinite(fill) & (d > 0)
-    if not live.any():
-        return []
-    value = float(np.sum(fill[live] * d[live]) / np.sum(d[live]))
-    words = "demand-weighted fill rate of the planned policies simulated day by day (Service Check)"
-    return [KpiRow("simulated_fill_rate", value, "percent", True, words)]
+    rows = []
+    for name, words in (
+        (
+            "simulated_fill_rate",
+            "demand-weighted fill rate of the planned policies simulated day by day (Service Check)",
+        ),
+        ("history_fill_rate", "demand-weighted fill rate of the planned policies replayed on the actual history"),
+    ):
+        fill = out[name].to_numpy(float)
+        live = np.isfinite(fill) & (d > 0)
+        if live.any():
+            rows.append(KpiRow(name, float(np.sum(fill[live] * d[live]) / np.sum(d[live])), "percent", True, words))
+    return rows
 
 
 def _status_order(col: pd.Series) -> pd.Series:

@@ -15,8 +15,8 @@ from planner.model.settings import Settings
 SERVICE_COLUMNS = [
     "sku", "site", "demand_class", "policy", "service_type", "service_level", "review_days", "formula_level",
     "formula_fill_rate", "simulated_fill_rate_at_formula", "simulated_cycle_service_at_formula", "planned_level",
-    "simulated_fill_rate", "simulated_cycle_service", "average_stock", "orders_per_year", "simulated_on", "tuned",
-    "note",
+    "simulated_fill_rate", "simulated_cycle_service", "average_stock", "orders_per_year", "simulated_on",
+    "history_fill_rate", "history_cycle_service", "tuned", "note",
 ]  # fmt: skip
 
 
@@ -77,8 +77,22 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
         _fill(frame, rows, tuning, out["service_type"].to_numpy(str)[rows], out["service_level"].to_numpy(float)[rows],
               sc.demand.shape[1] - sc.warmup)  # fmt: skip
         frame.loc[frame.index[rows], "simulated_on"] = "resampled history" if resampled else "fitted process"
+        if resampled:
+            _replay(frame, rows, sim.subset_policy(policy, rows, tuning.level), hist, st)
     frame["planned_level"] = level
     return ServiceCheck(frame, np.nan_to_num(level - policy.level))
+
+
+def _replay(frame: pd.DataFrame, rows: np.ndarray, planned: sim.SimPolicy, hist: History, st: Settings) -> None:
+    """The planned levels replayed on the rows' actual history, in order (sim.replay_scenario): the service
+    they would have given over the history, next to the simulated one."""
+    replay = sim.replay_scenario(hist.Y[rows], hist.days_per_period, planned)
+    if replay is None:
+        return
+    result = sim.simulate(planned, replay, st.unmet_demand == "lost")
+    idx = frame.index[rows]
+    frame.loc[idx, "history_fill_rate"] = result.fill_rate
+    frame.loc[idx, "history_cycle_service"] = result.cycle_service
 
 
 def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> sim.Tuning:
