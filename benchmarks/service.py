@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.run import _write_fast  # noqa: E402
 from planner.channels.api import plan_workbook  # noqa: E402
 from planner.core import service as sv  # noqa: E402
+from planner.core import service_levels  # noqa: E402
 
 HISTORY_DAYS = 730
 EVAL_YEARS = 20
@@ -63,8 +64,11 @@ def build_workbook(path: Path, skus_per_class: int, service_check: str, seed: in
     truth = pd.DataFrame(cases, columns=["sku", "kind", "scale"])
     truth["policy"] = np.where(np.arange(len(truth)) % 2 == 0, "sQ", "RS")
     dates = pd.date_range(end=PLANNING_DATE - pd.Timedelta(days=1), periods=HISTORY_DAYS, freq="D")
-    rows = [pd.DataFrame({"sku": s, "site": "DC", "date": dates, "quantity": true_demand(k, c, HISTORY_DAYS, rng)})
-            for s, k, c in zip(truth["sku"], truth["kind"], truth["scale"], strict=True)]  # fmt: skip
+    truth["history"] = [
+        true_demand(k, c, HISTORY_DAYS, rng) for k, c in zip(truth["kind"], truth["scale"], strict=True)
+    ]
+    rows = [pd.DataFrame({"sku": s, "site": "DC", "date": dates, "quantity": h})
+            for s, h in zip(truth["sku"], truth["history"], strict=True)]  # fmt: skip
     demand = pd.concat(rows, ignore_index=True)
     demand = demand[demand["quantity"] > 0]
     items = pd.DataFrame({"sku": truth["sku"], "unit_cost": 10.0, "lead_time_days": 14.0, "service_level": 0.95,
@@ -76,14 +80,32 @@ def build_workbook(path: Path, skus_per_class: int, service_check: str, seed: in
     return truth
 
 
-def evaluate(truth: pd.DataFrame, plan: pd.DataFrame, seed: int = 99) -> pd.DataFrame:
-    """The planned levels simulated on EVAL_YEARS of fresh true demand; the least level reaching 95 %."""
+def oracle_levels(plan: pd.DataFrame, demand: np.ndarray) -> np.ndarray:
+    """The planner's own level formula (service_levels.level_for_target, the distribution it chose, the same Q,
+    R and daily review) fed the TRUE daily mean and variance (moments of the evaluation's demand): what the
+    formulas deliver without estimation error."""
+    is_rs = plan["policy"].to_numpy() == "RS"
+    n = len(plan)
+    q = plan["order_quantity"].to_numpy(float)
+    return service_levels.level_for_target(
+        np.full(n, "fill"), np.full(n, 0.95), q, demand.mean(axis=1), demand.var(axis=1), np.full(n, 14.0),
+        np.zeros(n), is_rs, np.full(n, 7.0), np.where(is_rs, 0.0, 1.0), plan["demand_distribution"].to_numpy(str),
+    )  # fmt: skip
+
+
+def evaluate(truth: pd.DataFrame, plan: pd.DataFrame, seed: int = 99, oracle: str = "") -> pd.DataFrame:
+    """The planned levels simulated on EVAL_YEARS of fresh true demand; the least level reaching 95 %. With
+    ``oracle`` = true: oracle_levels on the evaluation's moments; = history: on the two years of history's own
+    daily mean and variance (the sample moments, no forecast)."""
     plan = truth.merge(plan, on="sku", suffixes=("", "_plan"))
     rng = np.random.default_rng(seed)
     days = EVAL_YEARS * 365
     demand = np.stack([true_demand(k, c, days + 60, rng) for k, c in zip(plan["kind"], plan["scale"], strict=True)])
     is_rs = plan["policy"].to_numpy() == "RS"
     level = np.where(is_rs, plan["order_up_to"], plan["reorder_point"]).astype(float)
+    if oracle:
+        moments = demand if oracle == "true" else np.stack(plan["history"].to_numpy())
+        level = oracle_levels(plan, moments.astype(float))
     policy = sv.SimPolicy(is_rs, level, plan["order_quantity"].to_numpy(float), np.where(is_rs, 7.0, 1.0),
                           np.full(len(plan), 14.0), np.zeros(len(plan)))  # fmt: skip
     sc = sv.Scenario(demand, np.full(demand.shape, 14, np.int32), 60)
@@ -116,6 +138,8 @@ def main() -> None:
     ap.add_argument("--skus", type=int, default=10, help="SKUs per class")
     ap.add_argument("--service-check", default="tune", choices=["tune", "report", "off"])
     ap.add_argument("--seed", type=int, nargs="+", default=[1], help="seeds of the histories (evaluation: + 98)")
+    ap.add_argument("--oracle", choices=["true", "history"], default="",
+                    help="levels from the formulas fed the true (or the history's) daily moments")  # fmt: skip
     args = ap.parse_args()
     runs = []
     for seed in args.seed:
@@ -125,8 +149,9 @@ def main() -> None:
             t0 = time.perf_counter()
             result = plan_workbook(path, Path(tmp) / "out.xlsx")
             seconds = time.perf_counter() - t0
-        runs.append(evaluate(truth, result.reorder, seed + 98))
-        print(f"seed {seed}, service_check = {args.service_check}: {len(truth)} SKU-sites planned in {seconds:.1f} s;"
+        runs.append(evaluate(truth, result.reorder, seed + 98, args.oracle))
+        print(f"seed {seed}, {f'ORACLE ({args.oracle} mean and variance), ' if args.oracle else ''}"
+              f"service_check = {args.service_check}: {len(truth)} SKU-sites planned in {seconds:.1f} s;"
               f" target fill rate 95 %, achieved on {EVAL_YEARS} years of fresh true demand")  # fmt: skip
         print(report(runs[-1]).to_string(float_format=lambda v: f"{v:.3f}"), "\n")
     if len(runs) > 1:
