@@ -407,19 +407,16 @@ def echelon_kpis(rows: pd.DataFrame, res: netting.Netting, on_hand: np.ndarray, 
 AGREED = ("supplier", "unit_price", "lead_time_days", "suggested_order", "expected_arrival")
 
 
-def follow_purchase_orders(out: pd.DataFrame, po_rows: pd.DataFrame) -> None:
+def follow_purchase_orders(out: pd.DataFrame, po_rows: pd.DataFrame) -> pd.Index:
     """The Reorder Plan takes each purchase order line's supplier, price, lead time, quantity and arrival (the
     supplier allocation may move an order to another supplier), so the Reorder Plan, the Purchase Orders and
-    the Projected Inventory agree; order_value = suggested_order x unit_price."""
+    the Projected Inventory agree; order_value = suggested_order x unit_price. Returns the rows whose lead
+    time changed (their levels were set on the cheapest offer's: the plan sets them again)."""
     if not len(po_rows):
-        return
+        return po_rows.index
     before = out.loc[po_rows.index, "lead_time_days"].to_numpy(float)
-    moved = po_rows["lead_time_days"].to_numpy(float) != before
-    if moved.any():  # the levels were set on the cheapest offer's lead time: the row says so
-        rows = po_rows.index[moved]
-        said = [f"levels from the cheapest offer's lead time of {days:g} days" for days in before[moved]]
-        note = out.loc[rows, "note"].fillna("").astype(str)
-        out.loc[rows, "note"] = [f"{n}; {s}" if n else s for n, s in zip(note, said, strict=True)]
+    moved = po_rows.index[po_rows["lead_time_days"].to_numpy(float) != before]
     for col in AGREED:
         out.loc[po_rows.index, col] = po_rows[col].to_numpy()
     out["order_value"] = out["suggested_order"] * out["unit_price"]
+    return moved

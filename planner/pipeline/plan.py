@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -74,7 +76,11 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     lead_time_demand(rows, hist, fc, override, st)
     out, check = _policy_rows(rows, hist, fc, override, st)
     own = own_requirement(stock, fc, override, hist.days_per_period)
-    out, net, po_rows, ech, rounds = _synchronised(out, parent, inputs, hist, own)
+
+    def relevel(moved: pd.Index) -> None:  # rows the allocation moved to a supplier with another lead time
+        _relevel(out, check, moved, rows, _PolicyInputs(hist, fc, override, st))
+
+    out, net, po_rows, ech, rounds = _synchronised(out, parent, inputs, hist, own, relevel)
     reorder = out[REORDER_COLUMNS].sort_values(["status", "sku", "site"], key=_status_order, kind="stable")
     more = [*ech.kpis, *returns_kpis(inputs), *rounds_kpis(rounds)]
     occupancy, kpis = _kpis(out, po_rows, inputs, hist, fc, net, more)
@@ -97,10 +103,12 @@ def plan(inputs: Inputs, source: str = "") -> PlanResult:
     )
 
 
-def _synchronised(out: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray):
+def _synchronised(out: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: History, own: np.ndarray,
+                  relevel: Callable[[pd.Index], None]):  # fmt: skip
     """Today's orders, the supplier allocation (sized from the top echelon's planned releases with Sites.source
-    links), the purchase orders it splits, the time-phased netting, then the distribution, backhaul and rounds
-    of the netting's transfers and returns to collect (pipeline/network.py, pipeline/rounds.py)."""
+    links), the purchase orders it splits (rows moved to a supplier with another lead time get their levels
+    again at it: ``relevel``), the time-phased netting, then the distribution, backhaul and rounds of the
+    netting's transfers and returns to collect (pipeline/network.py, pipeline/rounds.py)."""
     releases = order_for_the_plan(out, parent, inputs, hist, own)  # today's orders cover the time-phased plan
     synced = bool((parent >= 0).any())  # Sites.source links: one synchronised plan (pipeline/network.py)
     if synced:  # the allocation sizes the top echelon's planned releases
@@ -110,7 +118,9 @@ def _synchronised(out: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: H
     if net.allocation is not None:  # purchase orders follow the supplier allocation's split
         po_rows = follow_allocation(po_rows, net.allocation.lines, net.scorecard)
         out["note"] = _note_resourced(out, po_rows)
-        follow_purchase_orders(out, po_rows)
+        moved = follow_purchase_orders(out, po_rows)
+        if len(moved):
+            relevel(moved)
     ech = plan_echelons(out, parent, inputs, hist, own)
     out = pd.concat([out, ech.per_row.set_index(out.index)], axis=1)
     transfers, collect = (ech.transfers, returns_to_collect(inputs, hist)) if synced else (None, None)
@@ -119,6 +129,62 @@ def _synchronised(out: pd.DataFrame, parent: np.ndarray, inputs: Inputs, hist: H
     net = distribute(inputs, out, net, alloc_at, transfers, collect)
     rounds = plan_rounds(inputs, transfers, collect)
     return out, net, po_rows, ech, rounds
+
+
+@dataclass(frozen=True)
+class _PolicyInputs:
+    """What a policy pass reads besides its rows."""
+
+    hist: History
+    fc: ForecastResult
+    override: np.ndarray
+    settings: Settings
+
+
+# the Reorder Plan's columns a second policy pass at the allocated supplier's lead time replaces
+RELEVELLED = (
+    "protection_days",
+    "protection_sd",
+    "safety_factor",
+    "safety_factor_raw",
+    "safety_stock",
+    "reorder_point",
+    "order_up_to",
+    "expected_fill_rate",
+    "simulated_fill_rate",
+    "history_fill_rate",
+)
+
+
+def _relevel(out: pd.DataFrame, check: ServiceCheck | None, moved: pd.Index, rows: pd.DataFrame,
+             given: _PolicyInputs) -> None:  # fmt: skip
+    """Rows whose order the supplier allocation moved to a supplier with another lead time: the policy pass again
+    at that lead time (d, the sd per day and Q kept, so the sd over T scales with its square root; safety
+    stock, s, S and the Service Check), so the service promised is the one the chosen supplier delivers. The
+    order itself (supplier, price, quantity, arrival) stays as the allocation placed it; the row's note says
+    which lead time its levels use."""
+    pos = out.index.get_indexer(moved)
+    sub = rows.iloc[pos].copy()
+    cheapest = sub["lead_time_days"].to_numpy(float)
+    sub["lead_time_days"] = out.loc[moved, "lead_time_days"].to_numpy(float)
+    fc = ForecastResult(**{f.name: getattr(given.fc, f.name)[pos] for f in fields(given.fc)})
+    hist = replace(given.hist, Y=given.hist.Y[pos])
+    again, again_check = _policy_rows(sub, hist, fc, given.override[pos], given.settings)
+    for col in RELEVELLED:
+        out.loc[moved, col] = again[col].to_numpy()
+    if check is not None and again_check is not None:
+        check.frame.loc[moved] = again_check.frame.to_numpy()
+    old, new = out.loc[moved, "_policy_note"].astype(str), again["note"].astype(str)
+    said = [f"levels at this supplier's lead time of {a:g} days (the cheapest offer's: {c:g})"
+            for a, c in zip(sub["lead_time_days"], cheapest, strict=True)]  # fmt: skip
+    notes = out.loc[moved, "note"].astype(str)
+    out.loc[moved, "note"] = [
+        _join(n.replace(o, w, 1) if o else _join(w, n), x) for n, o, w, x in zip(notes, old, new, said, strict=True)
+    ]
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
 
 
 def _sku_site_rows(inputs: Inputs) -> pd.DataFrame:
@@ -193,6 +259,7 @@ def _policy_rows(rows: pd.DataFrame, hist: History, fc: ForecastResult, override
     repaired = out["_repaired"].to_numpy(bool) | out["_item_repaired"].fillna(False).to_numpy(bool)
     out["order_cover_days"] = order_cover_days(out["suggested_order"], out["demand_per_day"])
     out["note"] = _notes(out, override, repaired, st.max_cover_days, tuning_note(check, out) if check else None)
+    out["_policy_note"] = out["note"]  # the note of this pass (a second pass replaces it: _relevel)
     out["status"] = status(policy, out["demand_per_day"].to_numpy(), (out["on_hand"] < 0).to_numpy() | repaired)
     return out, check
 
