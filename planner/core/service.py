@@ -156,13 +156,23 @@ def subset_policy(policy: SimPolicy, rows: np.ndarray, level: np.ndarray | None 
     return picked if level is None else replace(picked, level=level)
 
 
+BLOCK_CELLS = 1 << 21  # SKU-site days of demand read per block (16 MB in float64)
+MAX_BLOCK_DAYS = 512
+
+
 @dataclass
 class _State:
-    """Running state of a simulation (mutable on purpose: updated in place day by day)."""
+    """Running state of a simulation (mutable on purpose: updated in place day by day). Rows are grouped by
+    review period (``groups``: period, first row, end row); ``source`` maps them to the scenario's rows."""
 
+    level: np.ndarray
+    order_qty: np.ndarray
+    is_rs: np.ndarray
+    groups: list[tuple[int, int, int]]
+    source: np.ndarray | None  # the scenario row of each state row (None: the same row)
     net: np.ndarray  # net stock: on hand minus backorders
     position: np.ndarray  # inventory position: net + on order
-    pipeline: np.ndarray  # (N, slots) on order by arrival day modulo slots
+    pipeline: np.ndarray  # (slots, N) on order by arrival day modulo slots
     short_in_cycle: np.ndarray  # a stockout since the last arrival
     demand: np.ndarray  # totals after the warm-up
     served: np.ndarray
@@ -170,67 +180,114 @@ class _State:
     orders: np.ndarray
     cycles: np.ndarray
     cycles_short: np.ndarray
+    spare: np.ndarray  # scratch buffers, one float and one bool per row
+    short_today: np.ndarray
 
 
-def _start(policy: SimPolicy, slots: int) -> _State:
-    """Start full: net stock at the level plus a lot (s + Q, or S), nothing on order."""
-    start = np.where(policy.is_rs, policy.level, policy.level + policy.order_qty)
-    start = np.maximum(np.nan_to_num(start), 0.0)
+def _start(policy: SimPolicy, slots: int, rows: np.ndarray | None) -> tuple[_State, np.ndarray]:
+    """Start full: net stock at the level plus a lot (s + Q, or S), nothing on order. The rows are put in
+    order of review period (returned: the permutation), so that a review day takes a slice of rows."""
+    review = np.maximum(np.rint(np.nan_to_num(policy.review_days, nan=1.0)), 1).astype(np.int64)
+    order = np.argsort(review, kind="stable")
+    periods, first = np.unique(review[order], return_index=True)
+    ends = np.append(first[1:], len(order))
+    groups = [(int(r), int(a), int(b)) for r, a, b in zip(periods, first, ends, strict=True)]
+    identity = bool(np.all(order == np.arange(len(order))))
+    source = (None if identity else order) if rows is None else np.asarray(rows)[order]
+    level, q, is_rs = (np.asarray(a)[order] for a in (policy.level, policy.order_qty, policy.is_rs))
+    start = np.maximum(np.nan_to_num(np.where(is_rs, level, level + q)), 0.0)
     n = len(start)
-    zeros = [np.zeros(n) for _ in range(6)]
-    return _State(start.copy(), start.copy(), np.zeros((n, slots)), np.zeros(n, bool), *zeros)
+    zeros = [np.zeros(n) for _ in range(7)]
+    st = _State(np.asarray(level, float), np.asarray(q, float), is_rs.astype(bool), groups, source, start.copy(),
+                start.copy(), np.zeros((slots, n)), np.zeros(n, bool), *zeros, np.zeros(n, bool))  # fmt: skip
+    return st, order
 
 
-def _order(policy: SimPolicy, position: np.ndarray, reviewing: np.ndarray) -> np.ndarray:
+def _order(level: np.ndarray, order_qty: np.ndarray, is_rs: np.ndarray, position: np.ndarray) -> np.ndarray:
     """What a review orders: (s, Q) n Q with the least n making IP + n Q > s; (R, S) ceil(S - IP)."""
-    q = np.maximum(policy.order_qty, 1e-9)
-    lots = np.where(position <= policy.level, np.floor((policy.level - position) / q) + 1, 0.0)
-    up_to = np.maximum(np.ceil(policy.level - position - 1e-9), 0.0)
-    return np.where(reviewing, np.where(policy.is_rs, up_to, lots * q), 0.0)
+    q = np.maximum(order_qty, 1e-9)
+    lots = np.where(position <= level, np.floor((level - position) / q) + 1, 0.0)
+    up_to = np.maximum(np.ceil(level - position - 1e-9), 0.0)
+    return np.where(is_rs, up_to, lots * q)
 
 
-def _day(st: _State, policy: SimPolicy, sc: Scenario, t: int, lost_sales: bool, review: np.ndarray) -> None:
-    """One day: serve demand, receive the orders due, review and order (module docstring)."""
-    demand = sc.demand[:, t].astype(float)
-    served = np.minimum(demand, np.maximum(st.net, 0.0))
+def _day(st: _State, sc: Scenario, demand: np.ndarray, t: int, lost_sales: bool) -> None:
+    """One day: serve demand, receive the orders due, review and order (module docstring). Only the rows
+    with an arrival, or reviewing with their position at or below the level, are touched past serving."""
+    measuring = t >= sc.warmup
+    available = np.maximum(st.net, 0.0, out=st.spare)
+    np.less(available, demand, out=st.short_today)
+    served = np.minimum(available, demand, out=available)
     taken = served if lost_sales else demand
     st.net -= taken
     st.position -= taken
-    st.short_in_cycle |= served < demand
-    slot = t % st.pipeline.shape[1]
-    arriving = st.pipeline[:, slot].copy()
-    st.pipeline[:, slot] = 0.0
-    st.net += arriving
-    arrived = arriving > 0
-    order = _order(policy, st.position, (t % review) == 0)
-    st.position += order
-    placed = np.flatnonzero(order > 0)
-    lead = sc.lead_times[placed, t]
-    now = lead == 0
-    st.net[placed[now]] += order[placed[now]]
-    later = placed[~now]
-    st.pipeline[later, (t + lead[~now]) % st.pipeline.shape[1]] += order[later]
-    if t >= sc.warmup:
-        st.demand += demand
+    st.short_in_cycle |= st.short_today
+    if measuring:
         st.served += served
-        st.stock_days += np.maximum(st.net, 0.0)
-        st.orders += order > 0
-        st.cycles += arrived
-        st.cycles_short += arrived & st.short_in_cycle
-    st.short_in_cycle &= ~arrived
+    _receive(st, t, measuring)
+    _review(st, sc, t, measuring)
+    if measuring:
+        st.stock_days += np.maximum(st.net, 0.0, out=st.spare)
 
 
-def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False) -> ServiceResult:
-    """Runs the policy on the scenario day by day (module docstring) and measures its service."""
-    slots = int(sc.lead_times.max(initial=0)) + 1
-    st = _start(policy, slots)
-    review = np.maximum(np.rint(np.nan_to_num(policy.review_days, nan=1.0)), 1).astype(np.int64)
-    for t in range(sc.demand.shape[1]):
-        _day(st, policy, sc, t, lost_sales, review)
-    days = sc.demand.shape[1] - sc.warmup
+def _receive(st: _State, t: int, measuring: bool) -> None:
+    """The orders due arrive; each arrival ends a replenishment cycle."""
+    due = st.pipeline[t % len(st.pipeline)]
+    arrived = np.flatnonzero(due != 0.0)
+    if not len(arrived):
+        return
+    st.net[arrived] += due[arrived]
+    due[arrived] = 0.0
+    if measuring:
+        st.cycles[arrived] += 1.0
+        st.cycles_short[arrived] += st.short_in_cycle[arrived]
+    st.short_in_cycle[arrived] = False
+
+
+def _review(st: _State, sc: Scenario, t: int, measuring: bool) -> None:
+    """The rows reviewing today with IP <= level order (_order); lead time 0 arrives at once."""
+    found = [np.flatnonzero(st.position[a:b] <= st.level[a:b]) + a for r, a, b in st.groups if t % r == 0]
+    rows = np.concatenate(found) if len(found) > 1 else found[0] if found else np.empty(0, np.int64)
+    if not len(rows):
+        return
+    order = _order(st.level[rows], st.order_qty[rows], st.is_rs[rows], st.position[rows])
+    placed = order > 0
+    rows, order = rows[placed], order[placed]
+    st.position[rows] += order
+    if measuring:
+        st.orders[rows] += 1.0
+    lead = sc.lead_times[rows if st.source is None else st.source[rows], t]
+    now = lead == 0
+    st.net[rows[now]] += order[now]
+    later = ~now
+    slots, n = st.pipeline.shape
+    st.pipeline.reshape(-1)[(t + lead[later]) % slots * n + rows[later]] += order[later]
+
+
+def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False, rows: np.ndarray | None = None) -> ServiceResult:
+    """Runs the policy on the scenario day by day (module docstring) and measures its service. ``rows``:
+    the scenario's rows the policy's rows run on (default: row i on row i), so a subset needs no copy of
+    the scenario. Bit for bit the day-by-day computation of one row, whatever the rows beside it."""
+    st, order = _start(policy, int(sc.lead_times.max(initial=0)) + 1, rows)
+    total = sc.demand.shape[1]
+    block = int(np.clip(BLOCK_CELLS // max(len(order), 1), 1, MAX_BLOCK_DAYS))
+    for t0 in range(0, total, block):
+        t1 = min(t0 + block, total)
+        days = sc.demand[:, t0:t1] if st.source is None else sc.demand[st.source, t0:t1]
+        days = np.ascontiguousarray(days.T, dtype=np.float64)  # day by day, each day's demand contiguous
+        st.demand += days[max(sc.warmup - t0, 0) :].sum(axis=0)
+        for t in range(t0, t1):
+            _day(st, sc, days[t - t0], t, lost_sales)
+    return _result(st, order, total - sc.warmup)
+
+
+def _result(st: _State, order: np.ndarray, days: int) -> ServiceResult:
     fill = np.divide(st.served, st.demand, out=np.ones_like(st.served), where=st.demand > 0)
     cycle = 1.0 - np.divide(st.cycles_short, st.cycles, out=np.zeros_like(st.cycles), where=st.cycles > 0)
-    return ServiceResult(fill, cycle, st.stock_days / max(days, 1), st.orders * 365.0 / max(days, 1), st.cycles)
+    measured = (fill, cycle, st.stock_days / max(days, 1), st.orders * 365.0 / max(days, 1), st.cycles)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return ServiceResult(*(m[back] for m in measured))
 
 
 def service_measure(result: ServiceResult, service_type: np.ndarray) -> np.ndarray:
