@@ -86,10 +86,15 @@ def daily_occurrence(period_share_with_demand, days_per_period: float) -> np.nda
     return 1.0 - np.power(1.0 - p, 1.0 / max(days_per_period, 1.0))
 
 
+TRANSPOSE_ROWS = 512  # rows copied at a time when a scenario is laid out day-major
+LEAD_TIME_ROWS = 4096  # rows of lead times drawn at a time
+
+
 def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> np.ndarray:
     """Whole-unit daily demand, shape (SKU-sites, days), float32, from the compound Bernoulli-gamma
     process (module docstring). sigma_x² is floored at 1 % of mu_x² where the Bernoulli part alone
-    already exceeds the variance."""
+    already exceeds the variance. Drawn row by row (the same numbers for a seed whatever the layout)
+    and returned day-major (each day's column contiguous, as the simulation reads it)."""
     d = np.maximum(np.nan_to_num(process.mean_per_day), 0.0)[:, None]
     v = np.square(np.nan_to_num(process.sd_per_day))[:, None]
     p = np.clip(np.nan_to_num(process.occurrence, nan=1.0), 1e-6, 1.0)[:, None]
@@ -98,32 +103,59 @@ def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> 
     shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0)
     scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0)
     n = len(d)
-    size = rng.standard_gamma(np.broadcast_to(shape, (n, days)).astype(np.float32), dtype=np.float32)
+    size = rng.standard_gamma(shape.astype(np.float32), size=(n, days), dtype=np.float32)
     size *= scale.astype(np.float32)
-    occurs = rng.random((n, days), dtype=np.float32) < p
-    size += rng.random((n, days), dtype=np.float32)
+    uniform = np.empty((n, days), np.float32)
+    absent = rng.random(dtype=np.float32, out=uniform) >= _float32_at_or_above(p)  # no demand that day
+    size += rng.random(dtype=np.float32, out=uniform)
     np.floor(size, out=size)
-    size[~(occurs & (d > 0))] = 0.0
-    return size
+    np.copyto(size, 0.0, where=absent)
+    del absent
+    size[d[:, 0] <= 0] = 0.0
+    return _day_major(size, uniform)
+
+
+def _float32_at_or_above(x: np.ndarray) -> np.ndarray:
+    """The least float32 >= x: a float32 u is below x exactly when it is below this (no float64 copy of u)."""
+    up = x.astype(np.float32)
+    return np.where(up < x, np.nextafter(up, np.float32(np.inf)), up)
+
+
+def _day_major(rows_first: np.ndarray, spare: np.ndarray) -> np.ndarray:
+    """The same (rows, days) values laid out day-major in ``spare`` (a buffer of the same size and type),
+    copied a block of rows at a time; returned as a (rows, days) view."""
+    n, days = rows_first.shape
+    out = spare.reshape(-1)[: n * days].reshape(days, n)
+    for r0 in range(0, n, TRANSPOSE_ROWS):
+        out[:, r0 : r0 + TRANSPOSE_ROWS] = rows_first[r0 : r0 + TRANSPOSE_ROWS].T
+    return out.T
 
 
 def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
-    """Lead time of an order placed on each day, whole days (SKU-sites x days, int32): L rounded up when
-    sigma_L is 0, else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L]."""
+    """Lead time of an order placed on each day, whole days (SKU-sites x days, the least integer type that
+    holds them, day-major): L rounded up when sigma_L is 0 (one broadcast column), else normal(L, sigma_L)
+    rounded and clipped to [0, L + 4 sigma_L], drawn row by row a block of rows at a time."""
     L = np.ceil(np.nan_to_num(policy.lead_time_days))[:, None]
     sd = np.nan_to_num(policy.lead_time_sd_days)[:, None]
     if not np.any(sd > 0):
         return np.broadcast_to(L.astype(np.int32), (len(L), days))
-    drawn = np.rint(L + sd * rng.standard_normal((len(L), days)))
-    return np.clip(drawn, 0, np.ceil(L + 4 * sd)).astype(np.int32)
+    top = np.ceil(L + 4 * sd)
+    kind = np.promote_types(np.min_scalar_type(int(top.max())), np.min_scalar_type(int(min(top.min(), 0))))
+    out = np.empty((days, len(L)), kind)
+    for r0 in range(0, len(L), LEAD_TIME_ROWS):
+        block = slice(r0, r0 + LEAD_TIME_ROWS)
+        drawn = np.rint(L[block] + sd[block] * rng.standard_normal((len(L[block]), days)))
+        out[:, block] = np.clip(drawn, 0, top[block]).T
+    return out.T
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """Common random numbers for a simulation: demand and lead times per day, and the warm-up."""
+    """Common random numbers for a simulation: demand and lead times per day, and the warm-up. Any layout
+    simulates; the drawn scenario is day-major (each day's column contiguous)."""
 
     demand: np.ndarray  # (N, warmup + days) float32
-    lead_times: np.ndarray  # (N, warmup + days) int32
+    lead_times: np.ndarray  # (N, warmup + days) whole days, integer
     warmup: int
 
 
@@ -256,7 +288,7 @@ def _review(st: _State, sc: Scenario, t: int, measuring: bool) -> None:
     st.position[rows] += order
     if measuring:
         st.orders[rows] += 1.0
-    lead = sc.lead_times[rows if st.source is None else st.source[rows], t]
+    lead = sc.lead_times[rows if st.source is None else st.source[rows], t].astype(np.intp)
     now = lead == 0
     st.net[rows[now]] += order[now]
     later = ~now
@@ -273,12 +305,19 @@ def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False, rows: np
     block = int(np.clip(BLOCK_CELLS // max(len(order), 1), 1, MAX_BLOCK_DAYS))
     for t0 in range(0, total, block):
         t1 = min(t0 + block, total)
-        days = sc.demand[:, t0:t1] if st.source is None else sc.demand[st.source, t0:t1]
-        days = np.ascontiguousarray(days.T, dtype=np.float64)  # day by day, each day's demand contiguous
+        days = _demand_days(sc, st.source, t0, t1)
         st.demand += days[max(sc.warmup - t0, 0) :].sum(axis=0)
         for t in range(t0, t1):
             _day(st, sc, days[t - t0], t, lost_sales)
     return _result(st, order, total - sc.warmup)
+
+
+def _demand_days(sc: Scenario, source: np.ndarray | None, t0: int, t1: int) -> np.ndarray:
+    """Demand of days t0 to t1 - 1 of the state's rows, day by day (each day's row contiguous), float64."""
+    days = sc.demand.T[t0:t1]
+    if source is not None:
+        days = np.take(days, source, axis=1)
+    return np.asarray(days, dtype=np.float64, order="C")
 
 
 def _result(st: _State, order: np.ndarray, days: int) -> ServiceResult:
