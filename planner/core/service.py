@@ -132,15 +132,15 @@ def _day_major(rows_first: np.ndarray, spare: np.ndarray) -> np.ndarray:
 
 
 def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
-    """Lead time of an order placed on each day, whole days (SKU-sites x days, the least integer type that
-    holds them, day-major): L rounded up when sigma_L is 0 (one broadcast column), else normal(L, sigma_L)
+    """Lead time of an order placed on each day, whole days (SKU-sites x days, int16 unless longer ones
+    need int32, day-major): L rounded up when sigma_L is 0 (one broadcast column), else normal(L, sigma_L)
     rounded and clipped to [0, L + 4 sigma_L], drawn row by row a block of rows at a time."""
     L = np.ceil(np.nan_to_num(policy.lead_time_days))[:, None]
     sd = np.nan_to_num(policy.lead_time_sd_days)[:, None]
     if not np.any(sd > 0):
         return np.broadcast_to(L.astype(np.int32), (len(L), days))
     top = np.ceil(L + 4 * sd)
-    kind = np.promote_types(np.min_scalar_type(int(top.max())), np.min_scalar_type(int(min(top.min(), 0))))
+    kind = np.promote_types(np.int16, np.min_scalar_type(int(max(top.max(), -top.min()))))
     out = np.empty((days, len(L)), kind)
     for r0 in range(0, len(L), LEAD_TIME_ROWS):
         block = slice(r0, r0 + LEAD_TIME_ROWS)
@@ -195,12 +195,12 @@ MAX_BLOCK_DAYS = 512
 @dataclass
 class _State:
     """Running state of a simulation (mutable on purpose: updated in place day by day). Rows are grouped by
-    review period (``groups``: period, first row, end row); ``source`` maps them to the scenario's rows."""
+    review period and policy (``groups``: period, (R, S) or not, first row, end row) so that a review day
+    takes slices of rows; ``source`` maps them to the scenario's rows."""
 
     level: np.ndarray
     order_qty: np.ndarray
-    is_rs: np.ndarray
-    groups: list[tuple[int, int, int]]
+    groups: list[tuple[int, bool, int, int]]
     source: np.ndarray | None  # the scenario row of each state row (None: the same row)
     net: np.ndarray  # net stock: on hand minus backorders
     position: np.ndarray  # inventory position: net + on order
@@ -214,33 +214,61 @@ class _State:
     cycles_short: np.ndarray
     spare: np.ndarray  # scratch buffers, one float and one bool per row
     short_today: np.ndarray
+    shortfalls: _Recorder | None = None
 
 
-def _start(policy: SimPolicy, slots: int, rows: np.ndarray | None) -> tuple[_State, np.ndarray]:
+@dataclass
+class _Recorder:
+    """The stockouts of a run, for _least_levels: each short day after the warm-up (row, gap g = demand - net
+    stock before serving, demand), and each measured cycle with a stockout (row, its largest g)."""
+
+    cycle_gap: np.ndarray  # largest g since the last arrival, per row (0: no stockout)
+    days: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    cycles: list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class _Shortfalls:
+    """A run's stockouts (_Recorder) by scenario row, and its demand and cycles measured per row."""
+
+    day_row: np.ndarray
+    day_gap: np.ndarray
+    day_demand: np.ndarray
+    cycle_row: np.ndarray
+    cycle_gap: np.ndarray
+    demand: np.ndarray
+    cycles: np.ndarray
+
+
+def _start(policy: SimPolicy, slots: int, rows: np.ndarray | None, record: bool) -> tuple[_State, np.ndarray]:
     """Start full: net stock at the level plus a lot (s + Q, or S), nothing on order. The rows are put in
-    order of review period (returned: the permutation), so that a review day takes a slice of rows."""
+    order of review period and policy (returned: the permutation)."""
     review = np.maximum(np.rint(np.nan_to_num(policy.review_days, nan=1.0)), 1).astype(np.int64)
-    order = np.argsort(review, kind="stable")
-    periods, first = np.unique(review[order], return_index=True)
+    is_rs = np.asarray(policy.is_rs, bool)
+    order = np.lexsort((is_rs, review))
+    keys = np.stack([review[order], is_rs[order]])
+    first = np.flatnonzero(np.r_[len(order) > 0, np.any(keys[:, 1:] != keys[:, :-1], axis=0)])
     ends = np.append(first[1:], len(order))
-    groups = [(int(r), int(a), int(b)) for r, a, b in zip(periods, first, ends, strict=True)]
+    groups = [(int(keys[0, a]), bool(keys[1, a]), int(a), int(b)) for a, b in zip(first, ends, strict=True)]
     identity = bool(np.all(order == np.arange(len(order))))
     source = (None if identity else order) if rows is None else np.asarray(rows)[order]
-    level, q, is_rs = (np.asarray(a)[order] for a in (policy.level, policy.order_qty, policy.is_rs))
-    start = np.maximum(np.nan_to_num(np.where(is_rs, level, level + q)), 0.0)
+    level, q = (np.asarray(a, float)[order] for a in (policy.level, policy.order_qty))
+    start = np.maximum(np.nan_to_num(np.where(is_rs[order], level, level + q)), 0.0)
     n = len(start)
     zeros = [np.zeros(n) for _ in range(7)]
-    st = _State(np.asarray(level, float), np.asarray(q, float), is_rs.astype(bool), groups, source, start.copy(),
-                start.copy(), np.zeros((slots, n)), np.zeros(n, bool), *zeros, np.zeros(n, bool))  # fmt: skip
+    recorder = _Recorder(np.zeros(n), [], []) if record else None
+    st = _State(level, q, groups, source, start.copy(), start.copy(), np.zeros((slots, n)), np.zeros(n, bool),
+                *zeros, np.zeros(n, bool), recorder)  # fmt: skip
     return st, order
 
 
-def _order(level: np.ndarray, order_qty: np.ndarray, is_rs: np.ndarray, position: np.ndarray) -> np.ndarray:
-    """What a review orders: (s, Q) n Q with the least n making IP + n Q > s; (R, S) ceil(S - IP)."""
+def _order(level: np.ndarray, order_qty: np.ndarray, position: np.ndarray, is_rs: bool) -> np.ndarray:
+    """What a review orders at IP <= level: (s, Q) n Q with the least n making IP + n Q > s; (R, S)
+    ceil(S - IP), 0 where that is not above 0."""
+    if is_rs:
+        return np.maximum(np.ceil(level - position - 1e-9), 0.0)
     q = np.maximum(order_qty, 1e-9)
-    lots = np.where(position <= level, np.floor((level - position) / q) + 1, 0.0)
-    up_to = np.maximum(np.ceil(level - position - 1e-9), 0.0)
-    return np.where(is_rs, up_to, lots * q)
+    return (np.floor((level - position) / q) + 1) * q
 
 
 def _day(st: _State, sc: Scenario, demand: np.ndarray, t: int, lost_sales: bool) -> None:
@@ -249,6 +277,8 @@ def _day(st: _State, sc: Scenario, demand: np.ndarray, t: int, lost_sales: bool)
     measuring = t >= sc.warmup
     available = np.maximum(st.net, 0.0, out=st.spare)
     np.less(available, demand, out=st.short_today)
+    if st.shortfalls is not None:
+        _record(st, demand, measuring)
     served = np.minimum(available, demand, out=available)
     taken = served if lost_sales else demand
     st.net -= taken
@@ -260,6 +290,19 @@ def _day(st: _State, sc: Scenario, demand: np.ndarray, t: int, lost_sales: bool)
     _review(st, sc, t, measuring)
     if measuring:
         st.stock_days += np.maximum(st.net, 0.0, out=st.spare)
+
+
+def _record(st: _State, demand: np.ndarray, measuring: bool) -> None:
+    """The day's stockouts into the recorder (before serving: g = demand - net stock)."""
+    short = np.flatnonzero(st.short_today)
+    if not len(short):
+        return
+    wanted = demand[short]
+    gap = wanted - st.net[short]
+    rec = st.shortfalls
+    rec.cycle_gap[short] = np.maximum(rec.cycle_gap[short], gap)
+    if measuring:
+        rec.days.append((short, gap, wanted))
 
 
 def _receive(st: _State, t: int, measuring: bool) -> None:
@@ -274,15 +317,24 @@ def _receive(st: _State, t: int, measuring: bool) -> None:
         st.cycles[arrived] += 1.0
         st.cycles_short[arrived] += st.short_in_cycle[arrived]
     st.short_in_cycle[arrived] = False
+    if st.shortfalls is not None:
+        gap = st.shortfalls.cycle_gap
+        if measuring:
+            ended = arrived[gap[arrived] > 0]
+            st.shortfalls.cycles.append((ended, gap[ended]))
+        gap[arrived] = 0.0
 
 
 def _review(st: _State, sc: Scenario, t: int, measuring: bool) -> None:
     """The rows reviewing today with IP <= level order (_order); lead time 0 arrives at once."""
-    found = [np.flatnonzero(st.position[a:b] <= st.level[a:b]) + a for r, a, b in st.groups if t % r == 0]
-    rows = np.concatenate(found) if len(found) > 1 else found[0] if found else np.empty(0, np.int64)
-    if not len(rows):
+    found = []
+    for period, is_rs, a, b in st.groups:
+        if t % period == 0:
+            rows = np.flatnonzero(st.position[a:b] <= st.level[a:b]) + a
+            found.append((rows, _order(st.level[rows], st.order_qty[rows], st.position[rows], is_rs)))
+    if not found:
         return
-    order = _order(st.level[rows], st.order_qty[rows], st.is_rs[rows], st.position[rows])
+    rows, order = (np.concatenate(x) for x in zip(*found, strict=True)) if len(found) > 1 else found[0]
     placed = order > 0
     rows, order = rows[placed], order[placed]
     st.position[rows] += order
@@ -296,11 +348,20 @@ def _review(st: _State, sc: Scenario, t: int, measuring: bool) -> None:
     st.pipeline.reshape(-1)[(t + lead[later]) % slots * n + rows[later]] += order[later]
 
 
-def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False, rows: np.ndarray | None = None) -> ServiceResult:
+def simulate(
+    policy: SimPolicy, sc: Scenario, lost_sales: bool = False, rows: np.ndarray | None = None
+) -> ServiceResult:
     """Runs the policy on the scenario day by day (module docstring) and measures its service. ``rows``:
-    the scenario's rows the policy's rows run on (default: row i on row i), so a subset needs no copy of
-    the scenario. Bit for bit the day-by-day computation of one row, whatever the rows beside it."""
-    st, order = _start(policy, int(sc.lead_times.max(initial=0)) + 1, rows)
+    the scenario's rows the policy's rows run on (default: row i on row i; a row may be run more than once),
+    so a subset needs no copy of the scenario. A row's figures do not depend on the rows run beside it."""
+    return _run(policy, sc, lost_sales, rows, record=False)[0]
+
+
+def _run(
+    policy: SimPolicy, sc: Scenario, lost_sales: bool, rows: np.ndarray | None, record: bool
+) -> tuple[ServiceResult, _Shortfalls | None]:
+    """simulate, and with ``record`` the run's stockouts (_Shortfalls)."""
+    st, order = _start(policy, int(sc.lead_times.max(initial=0)) + 1, rows, record)
     total = sc.demand.shape[1]
     block = int(np.clip(BLOCK_CELLS // max(len(order), 1), 1, MAX_BLOCK_DAYS))
     for t0 in range(0, total, block):
@@ -309,7 +370,7 @@ def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False, rows: np
         st.demand += days[max(sc.warmup - t0, 0) :].sum(axis=0)
         for t in range(t0, t1):
             _day(st, sc, days[t - t0], t, lost_sales)
-    return _result(st, order, total - sc.warmup)
+    return _result(st, order, total - sc.warmup), (_shortfalls(st, order) if record else None)
 
 
 def _demand_days(sc: Scenario, source: np.ndarray | None, t0: int, t1: int) -> np.ndarray:
@@ -327,6 +388,16 @@ def _result(st: _State, order: np.ndarray, days: int) -> ServiceResult:
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     return ServiceResult(*(m[back] for m in measured))
+
+
+def _shortfalls(st: _State, order: np.ndarray) -> _Shortfalls:
+    rec = st.shortfalls
+    day = [np.concatenate(x) if x else np.empty(0) for x in zip(*rec.days, strict=True)] or [np.empty(0)] * 3
+    cyc = [np.concatenate(x) if x else np.empty(0) for x in zip(*rec.cycles, strict=True)] or [np.empty(0)] * 2
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return _Shortfalls(order[day[0].astype(np.intp)], day[1], day[2], order[cyc[0].astype(np.intp)], cyc[1],
+                       st.demand[back], st.cycles[back])  # fmt: skip
 
 
 def service_measure(result: ServiceResult, service_type: np.ndarray) -> np.ndarray:
@@ -349,55 +420,150 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
                 both_ways: bool = False) -> Tuning:  # fmt: skip
     """Simulates every row; where the simulated service falls short of the target by more than
     MISS_TOLERANCE and at least MIN_CYCLES replenishment cycles were measured, finds the least whole-unit
-    level whose simulated service reaches the target, by bisection on the same scenario (common random
-    numbers: service is non-decreasing in the level on one demand path). A level above what the path
-    needs is kept (a few years of a skewed process under-sample its tail) unless ``both_ways`` (the
-    benchmark's least stock). ``bracket`` is the half-width first searched (default: _bracket)."""
-    before = simulate(policy, sc, lost_sales)
+    level whose simulated service reaches the target on the same scenario (common random numbers: service
+    is non-decreasing in the level on one demand path): the level the first run's stockouts point to
+    (_least_levels), kept where one simulation confirms that it meets the target and one unit less does
+    not, else found by bisection (_bisect). A level above what the path needs is kept (a few years of a
+    skewed process under-sample its tail) unless ``both_ways`` (the benchmark's least stock). ``bracket``
+    is the half-width the bisection first searches (default: _bracket)."""
+    target, service_type = np.asarray(target, float), np.asarray(service_type)
+    before, shortfalls = _run(policy, sc, lost_sales, None, record=True)
     measure = service_measure(before, service_type)
     enough = before.cycles >= MIN_CYCLES
     off = np.abs(measure - target) if both_ways else target - measure
     miss = (off > MISS_TOLERANCE) & (sc.demand.sum(axis=1) > 0) & enough
-    level = policy.level.copy()
+    level = np.asarray(policy.level, float).copy()
+    after = _rows_of(before, slice(None))
     rows = np.flatnonzero(miss)
-    if len(rows):
+    up = rows[measure[rows] < target[rows]]  # below the target: the stockouts say how far
+    guess = np.maximum(_least_levels(shortfalls, level[up], target[up], service_type[up] == "fill", up),
+                       _floor(policy, up))  # fmt: skip
+    at_guess, meets, one_less_meets = _confirm(policy, sc, target, service_type, lost_sales, up, guess)
+    found = meets & (~one_less_meets | (guess <= _floor(policy, up)))
+    level[up[found]] = guess[found]
+    _put(after, up[found], _rows_of(at_guess, found))
+    rest = np.setdiff1d(rows, up[found])
+    if len(rest):
         width = bracket if bracket is not None else _bracket(policy, sc)
-        level[rows] = _bisect(policy, sc, target, service_type, lost_sales, rows, width[rows])
-    tuned = level != policy.level
-    after = simulate(replace(policy, level=level), sc, lost_sales) if tuned.any() else before
-    return Tuning(level, tuned, before, after)
+        lo, hi, lo_fails = _interval(policy, width, measure < target, rest)
+        tried, g, g_meets = np.searchsorted(rest, up[~found]), guess[~found], meets[~found]
+        lo[tried] = np.where(g_meets, lo[tried], g)  # a guess that misses is a bottom, one that meets a top
+        lo_fails[tried] |= ~g_meets
+        hi[tried] = np.where(g_meets, g - 1, g + np.ceil(width[up[~found]]))
+        level[rest], at_level = _bisect(policy, sc, target, service_type, lost_sales, rest, lo, hi, lo_fails)
+        _put(after, rest, at_level)
+    return Tuning(level, level != policy.level, before, after)
+
+
+def _floor(policy: SimPolicy, rows: np.ndarray) -> np.ndarray:
+    """The lowest level searched: -Q of (s, Q), 0 of (R, S)."""
+    return np.where(np.asarray(policy.is_rs)[rows], 0.0, -np.asarray(policy.order_qty, float)[rows])
+
+
+def _rows_of(result: ServiceResult, rows) -> ServiceResult:
+    """A copy of the rows ``rows`` (an index, mask or slice) of a result."""
+    return ServiceResult(*(np.array(getattr(result, f.name)[rows]) for f in fields(result)))
+
+
+def _put(result: ServiceResult, rows: np.ndarray, other: ServiceResult) -> None:
+    """The rows ``rows`` of ``result`` (its arrays written in place) set to those of ``other``."""
+    for f in fields(result):
+        getattr(result, f.name)[rows] = getattr(other, f.name)
+
+
+def _least_levels(sf: _Shortfalls, level: np.ndarray, target: np.ndarray, fill: np.ndarray,
+                  rows: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Least whole-unit level meeting the target on the recorded run, per row of ``rows`` (each below its
+    target at ``level``). With backorders a level higher by delta >= 0 runs the same orders and arrivals
+    with the net stock delta higher every day, so a day short by g (demand - net stock before serving)
+    stays short by min(max(g - delta, 0), demand), and a cycle whose largest g is at most delta is without
+    stockout. Bisection on whole units between the level rounded down (misses) and the level plus the
+    largest g (nothing short). With lost sales the same sums are only a first guess."""
+    n = len(rows)
+    local = np.full(len(sf.demand) + 1, n)  # n: a row not searched here
+    local[rows] = np.arange(n)
+    fill_rows, cycle_rows = np.append(fill, False), np.append(~fill, False)
+    on_days = local[sf.day_row]
+    on_days[~fill_rows[on_days]] = n
+    on_cycles = local[sf.cycle_row]
+    on_cycles[~cycle_rows[on_cycles]] = n
+    largest = np.zeros(n + 1)
+    np.maximum.at(largest, on_days, sf.day_gap)
+    np.maximum.at(largest, on_cycles, sf.cycle_gap)
+    lo = np.floor(level)
+    hi = np.maximum(np.ceil(level + largest[:n]), lo + 1)
+    demand, cycles = sf.demand[rows], sf.cycles[rows]
+    while np.any(hi - lo > 1):
+        mid = np.floor((lo + hi) / 2)
+        delta = np.append(mid - level, 0.0)
+        short = np.minimum(np.maximum(sf.day_gap - delta[on_days], 0.0), sf.day_demand)
+        served = demand - np.bincount(on_days, short, n + 1)[:n]
+        fill_rate = np.divide(served, demand, out=np.ones(n), where=demand > 0)
+        short_cycles = np.bincount(on_cycles, sf.cycle_gap > delta[on_cycles], n + 1)[:n]
+        cycle = 1.0 - np.divide(short_cycles, cycles, out=np.zeros(n), where=cycles > 0)
+        meets = np.where(fill, fill_rate, cycle) >= target
+        searching = hi - lo > 1
+        hi, lo = np.where(searching & meets, mid, hi), np.where(searching & ~meets, mid, lo)
+    return hi
+
+
+def _confirm(policy, sc, target, service_type, lost_sales, rows, level) -> tuple[ServiceResult, np.ndarray, np.ndarray]:
+    """The rows simulated at ``level`` and one unit less, in one run: the results at ``level``, whether it
+    meets the target, whether one unit less does."""
+    both = np.concatenate([rows, rows])
+    result = simulate(subset_policy(policy, both, np.concatenate([level, level - 1])), sc, lost_sales, both)
+    meets = service_measure(result, service_type[both]) >= target[both]
+    return _rows_of(result, slice(len(rows))), meets[: len(rows)], meets[len(rows) :]
+
+
+def _interval(policy: SimPolicy, width: np.ndarray, misses: np.ndarray, rows: np.ndarray):
+    """First interval the bisection searches per row, [level - width, level + width] within the floor
+    (lo, hi, and whether lo is known to miss): a level that misses its target is itself a bottom that
+    misses, so the search starts there."""
+    level, floor = np.asarray(policy.level, float)[rows], _floor(policy, rows)
+    lo_fails = misses[rows] & (np.floor(level) >= floor)
+    lo = np.where(lo_fails, np.floor(level), np.maximum(np.floor(level - width[rows]), floor))
+    return lo, np.ceil(level + width[rows]), lo_fails
 
 
 def _bracket(policy: SimPolicy, sc: Scenario) -> np.ndarray:
     """Half-width of the first search interval: three sds of demand over the protection interval
     (the scenario's own daily sd times sqrt(L + R)) plus a day's mean demand and one unit; the search
-    widens where that is not enough."""
+    widens where that is not enough. Summed a block of days at a time (no copy of the scenario)."""
     days = np.nan_to_num(policy.lead_time_days) + np.nan_to_num(policy.review_days)
-    daily = sc.demand[:, sc.warmup :]
-    return 3 * daily.std(axis=1) * np.sqrt(np.maximum(days, 1)) + daily.mean(axis=1) + 1
+    total, squares = np.zeros(len(days)), np.zeros(len(days))
+    count = sc.demand.shape[1] - sc.warmup
+    step = max(BLOCK_CELLS // max(len(days), 1), 1)
+    for t0 in range(sc.warmup, sc.demand.shape[1], step):
+        block = sc.demand[:, t0 : t0 + step].astype(np.float64)
+        total += block.sum(axis=1)
+        squares += np.square(block).sum(axis=1)
+    mean = total / max(count, 1)
+    sd = np.sqrt(np.maximum(squares / max(count, 1) - mean**2, 0.0))
+    return 3 * sd * np.sqrt(np.maximum(days, 1)) + mean + 1
 
 
-def _bisect(policy, sc, target, service_type, lost_sales, rows, width) -> np.ndarray:
-    """Least whole-unit level meeting the target, per row. The interval [level - width, level + width]
-    is first made to hold the answer (its top must meet the target, else it moves up by twice its width;
-    its bottom must miss it, else it moves down likewise, to the floor -Q of (s, Q) or 0 of (R, S)), then
-    it is halved. One simulation of the rows per step, at most MAX_SEARCH_STEPS."""
-    sub_sc, sub_type, sub_target = subset(sc, rows), np.asarray(service_type)[rows], np.asarray(target)[rows]
+def _bisect(policy, sc, target, service_type, lost_sales, rows, lo, hi, lo_fails) -> tuple[np.ndarray, ServiceResult]:
+    """Least whole-unit level meeting the target per row, and the simulated service at it. The interval
+    [lo, hi] is first made to hold the answer (its top must meet the target, else it moves up by twice its
+    width; its bottom must miss it unless known to (``lo_fails``), else it moves down likewise, to the floor
+    -Q of (s, Q) or 0 of (R, S)), then it is halved. One simulation of the rows still searching per step, at
+    most MAX_SEARCH_STEPS; the rows are run on the scenario's own arrays."""
+    sub_type, sub_target = service_type[rows], target[rows]
     base = subset_policy(policy, rows)
-    floor = np.where(base.is_rs, 0.0, -base.order_qty)
-    lo = np.maximum(np.floor(base.level - width), floor)
-    hi = np.ceil(base.level + width)
-    hi_ok = np.zeros(len(rows), bool)
-    lo_fails = np.zeros(len(rows), bool)
+    floor = _floor(policy, rows)
+    hi_ok, lo_fails = np.zeros(len(rows), bool), lo_fails.copy()
+    at_hi = ServiceResult(*(np.full(len(rows), np.nan) for _ in fields(ServiceResult)))
     for _ in range(MAX_SEARCH_STEPS):
         done = hi_ok & lo_fails & (hi - lo <= 1)
         if done.all():
             break
         trial = np.where(~hi_ok, hi, np.where(~lo_fails, lo, np.floor((lo + hi) / 2)))
         active = np.flatnonzero(~done)  # only the rows still searching are simulated
-        sim_active = simulate(subset_policy(base, active, trial[active]), subset(sub_sc, active), lost_sales)
+        sim_active = simulate(subset_policy(base, active, trial[active]), sc, lost_sales, rows[active])
         meets = np.ones(len(rows), bool)
         meets[active] = service_measure(sim_active, sub_type[active]) >= sub_target[active]
+        _put(at_hi, active[meets[active]], _rows_of(sim_active, meets[active]))  # a trial that meets is the top
         step = 2 * (hi - lo)
         checking_hi, checking_lo = ~hi_ok, hi_ok & ~lo_fails
         halving = hi_ok & lo_fails
@@ -411,4 +577,8 @@ def _bisect(policy, sc, target, service_type, lost_sales, rows, width) -> np.nda
         new_lo = np.where(at_floor, floor - 1, new_lo)
         hi_ok |= checking_hi & meets
         lo, hi = np.where(done, lo, new_lo), np.where(done, hi, new_hi)
-    return hi
+    unsimulated = np.flatnonzero(~hi_ok)  # the steps ran out before the top met the target
+    if len(unsimulated):
+        _put(at_hi, unsimulated, simulate(subset_policy(base, unsimulated, hi[unsimulated]), sc, lost_sales,
+                                          rows[unsimulated]))  # fmt: skip
+    return hi, at_hi
