@@ -86,49 +86,45 @@ def daily_occurrence(period_share_with_demand, days_per_period: float) -> np.nda
     return 1.0 - np.power(1.0 - p, 1.0 / max(days_per_period, 1.0))
 
 
-TRANSPOSE_ROWS = 512  # rows copied at a time when a scenario is laid out day-major
-LEAD_TIME_ROWS = 4096  # rows of lead times drawn at a time
+DRAW_ROWS = 1024  # rows drawn at a time (the draws are those of the whole array in row order)
 
 
 def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> np.ndarray:
     """Whole-unit daily demand, shape (SKU-sites, days), float32, from the compound Bernoulli-gamma
     process (module docstring). sigma_x² is floored at 1 % of mu_x² where the Bernoulli part alone
-    already exceeds the variance. Drawn row by row (the same numbers for a seed whatever the layout)
-    and returned day-major (each day's column contiguous, as the simulation reads it)."""
+    already exceeds the variance. The numbers drawn are those of whole (SKU-sites, days) arrays in row
+    order (sizes, then occurrences, then the rounding), drawn a block of rows at a time straight into one
+    day-major array (each day's column contiguous, as the simulation reads it)."""
     d = np.maximum(np.nan_to_num(process.mean_per_day), 0.0)[:, None]
     v = np.square(np.nan_to_num(process.sd_per_day))[:, None]
     p = np.clip(np.nan_to_num(process.occurrence, nan=1.0), 1e-6, 1.0)[:, None]
     mu = d / p
     var_x = np.maximum((v - p * (1 - p) * mu**2) / p, 0.01 * mu**2)
-    shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0)
-    scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0)
+    shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0).astype(np.float32)
+    scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0).astype(np.float32)
     n = len(d)
-    size = rng.standard_gamma(shape.astype(np.float32), size=(n, days), dtype=np.float32)
-    size *= scale.astype(np.float32)
-    uniform = np.empty((n, days), np.float32)
-    absent = rng.random(dtype=np.float32, out=uniform) >= _float32_at_or_above(p)  # no demand that day
-    size += rng.random(dtype=np.float32, out=uniform)
-    np.floor(size, out=size)
-    np.copyto(size, 0.0, where=absent)
-    del absent
-    size[d[:, 0] <= 0] = 0.0
-    return _day_major(size, uniform)
+    demand = np.empty((days, n), np.float32)
+    blocks = [slice(r0, r0 + DRAW_ROWS) for r0 in range(0, n, DRAW_ROWS)]
+    for rows in blocks:
+        size = rng.standard_gamma(shape[rows], size=(len(shape[rows]), days), dtype=np.float32)
+        size *= scale[rows]
+        demand[:, rows] = size.T
+    occurs_below = _float32_at_or_above(p)  # u < p exactly as in float64, without a float64 copy of u
+    for rows in blocks:
+        absent = rng.random((len(shape[rows]), days), dtype=np.float32) >= occurs_below[rows]
+        np.copyto(demand[:, rows], 0.0, where=absent.T)  # floor(0 + u) below stays 0
+    for rows in blocks:
+        block = demand[:, rows]
+        block += rng.random((len(shape[rows]), days), dtype=np.float32).T  # stochastic rounding: floor(x + U)
+        np.floor(block, out=block)
+    demand[:, d[:, 0] <= 0] = 0.0
+    return demand.T
 
 
 def _float32_at_or_above(x: np.ndarray) -> np.ndarray:
-    """The least float32 >= x: a float32 u is below x exactly when it is below this (no float64 copy of u)."""
+    """The least float32 >= x: a float32 u is below x exactly when it is below this."""
     up = x.astype(np.float32)
     return np.where(up < x, np.nextafter(up, np.float32(np.inf)), up)
-
-
-def _day_major(rows_first: np.ndarray, spare: np.ndarray) -> np.ndarray:
-    """The same (rows, days) values laid out day-major in ``spare`` (a buffer of the same size and type),
-    copied a block of rows at a time; returned as a (rows, days) view."""
-    n, days = rows_first.shape
-    out = spare.reshape(-1)[: n * days].reshape(days, n)
-    for r0 in range(0, n, TRANSPOSE_ROWS):
-        out[:, r0 : r0 + TRANSPOSE_ROWS] = rows_first[r0 : r0 + TRANSPOSE_ROWS].T
-    return out.T
 
 
 def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
@@ -142,10 +138,12 @@ def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> n
     top = np.ceil(L + 4 * sd)
     kind = np.promote_types(np.int16, np.min_scalar_type(int(max(top.max(), -top.min()))))
     out = np.empty((days, len(L)), kind)
-    for r0 in range(0, len(L), LEAD_TIME_ROWS):
-        block = slice(r0, r0 + LEAD_TIME_ROWS)
-        drawn = np.rint(L[block] + sd[block] * rng.standard_normal((len(L[block]), days)))
-        out[:, block] = np.clip(drawn, 0, top[block]).T
+    for r0 in range(0, len(L), DRAW_ROWS):
+        block = slice(r0, r0 + DRAW_ROWS)
+        drawn = rng.standard_normal((len(L[block]), days))
+        drawn *= sd[block]
+        drawn += L[block]
+        out[:, block] = np.clip(np.rint(drawn, out=drawn), 0, top[block], out=drawn).T
     return out.T
 
 
@@ -423,9 +421,9 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     level whose simulated service reaches the target on the same scenario (common random numbers: service
     is non-decreasing in the level on one demand path): the level the first run's stockouts point to
     (_least_levels), kept where one simulation confirms that it meets the target and one unit less does
-    not, else found by bisection (_bisect). A level above what the path needs is kept (a few years of a
+    not, else searched from there by _bisect. A level above what the path needs is kept (a few years of a
     skewed process under-sample its tail) unless ``both_ways`` (the benchmark's least stock). ``bracket``
-    is the half-width the bisection first searches (default: _bracket)."""
+    is the half-width the bisection first searches where there is no such guess (default: _bracket)."""
     target, service_type = np.asarray(target, float), np.asarray(service_type)
     before, shortfalls = _run(policy, sc, lost_sales, None, record=True)
     measure = service_measure(before, service_type)
@@ -438,21 +436,31 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     up = rows[measure[rows] < target[rows]]  # below the target: the stockouts say how far
     guess = np.maximum(_least_levels(shortfalls, level[up], target[up], service_type[up] == "fill", up),
                        _floor(policy, up))  # fmt: skip
-    at_guess, meets, one_less_meets = _confirm(policy, sc, target, service_type, lost_sales, up, guess)
-    found = meets & (~one_less_meets | (guess <= _floor(policy, up)))
+    confirmed = _confirm(policy, sc, target, service_type, lost_sales, up, guess)
+    found = np.flatnonzero(confirmed.hi_ok & confirmed.lo_fails)
     level[up[found]] = guess[found]
-    _put(after, up[found], _rows_of(at_guess, found))
+    _put(after, up[found], _rows_of(confirmed.at_hi, found))
     rest = np.setdiff1d(rows, up[found])
     if len(rest):
         width = bracket if bracket is not None else _bracket(policy, sc)
-        lo, hi, lo_fails = _interval(policy, width, measure < target, rest)
-        tried, g, g_meets = np.searchsorted(rest, up[~found]), guess[~found], meets[~found]
-        lo[tried] = np.where(g_meets, lo[tried], g)  # a guess that misses is a bottom, one that meets a top
-        lo_fails[tried] |= ~g_meets
-        hi[tried] = np.where(g_meets, g - 1, g + np.ceil(width[up[~found]]))
-        level[rest], at_level = _bisect(policy, sc, target, service_type, lost_sales, rest, lo, hi, lo_fails)
+        start = _interval(policy, width[rest], measure[rest] < target[rest], rest)
+        unconfirmed = np.setdiff1d(np.arange(len(up)), found)
+        _put(start, np.searchsorted(rest, up[unconfirmed]), _rows_of(confirmed, unconfirmed))
+        level[rest], at_level = _bisect(policy, sc, target, service_type, lost_sales, rest, start)
         _put(after, rest, at_level)
     return Tuning(level, level != policy.level, before, after)
+
+
+@dataclass(frozen=True)
+class _Interval:
+    """Where the least level meeting the target is searched, per row: [lo, hi], whether lo is known to miss
+    the target and hi to meet it, and the simulated service at hi where it does (arrays updated in place)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    lo_fails: np.ndarray
+    hi_ok: np.ndarray
+    at_hi: ServiceResult
 
 
 def _floor(policy: SimPolicy, rows: np.ndarray) -> np.ndarray:
@@ -460,70 +468,88 @@ def _floor(policy: SimPolicy, rows: np.ndarray) -> np.ndarray:
     return np.where(np.asarray(policy.is_rs)[rows], 0.0, -np.asarray(policy.order_qty, float)[rows])
 
 
-def _rows_of(result: ServiceResult, rows) -> ServiceResult:
-    """A copy of the rows ``rows`` (an index, mask or slice) of a result."""
-    return ServiceResult(*(np.array(getattr(result, f.name)[rows]) for f in fields(result)))
+def _rows_of(per_row, rows):
+    """A copy of the rows ``rows`` (an index, mask or slice) of a dataclass of per-row arrays."""
+    return type(per_row)(*(_rows_of(v, rows) if hasattr(v, "__dataclass_fields__") else np.array(v[rows])
+                           for v in (getattr(per_row, f.name) for f in fields(per_row))))  # fmt: skip
 
 
-def _put(result: ServiceResult, rows: np.ndarray, other: ServiceResult) -> None:
-    """The rows ``rows`` of ``result`` (its arrays written in place) set to those of ``other``."""
-    for f in fields(result):
-        getattr(result, f.name)[rows] = getattr(other, f.name)
+def _put(per_row, rows: np.ndarray, other) -> None:
+    """The rows ``rows`` of a dataclass of per-row arrays (written in place) set to those of ``other``."""
+    for f in fields(per_row):
+        mine, theirs = getattr(per_row, f.name), getattr(other, f.name)
+        if hasattr(mine, "__dataclass_fields__"):
+            _put(mine, rows, theirs)
+        else:
+            mine[rows] = theirs
 
 
 def _least_levels(sf: _Shortfalls, level: np.ndarray, target: np.ndarray, fill: np.ndarray,
                   rows: np.ndarray) -> np.ndarray:  # fmt: skip
     """Least whole-unit level meeting the target on the recorded run, per row of ``rows`` (each below its
     target at ``level``). With backorders a level higher by delta >= 0 runs the same orders and arrivals
-    with the net stock delta higher every day, so a day short by g (demand - net stock before serving)
-    stays short by min(max(g - delta, 0), demand), and a cycle whose largest g is at most delta is without
-    stockout. Bisection on whole units between the level rounded down (misses) and the level plus the
-    largest g (nothing short). With lost sales the same sums are only a first guess."""
+    with the net stock delta higher every day (in exact arithmetic), so a day short by g (demand - net
+    stock before serving) is short by min(max(level + g - h, 0), demand) at a level h >= level, and a cycle
+    is without stockout at h >= level + its largest g. Bisection on whole units between the level rounded
+    down (misses) and the level plus the largest g (nothing short). With lost sales only a first guess."""
     n = len(rows)
     local = np.full(len(sf.demand) + 1, n)  # n: a row not searched here
     local[rows] = np.arange(n)
-    fill_rows, cycle_rows = np.append(fill, False), np.append(~fill, False)
-    on_days = local[sf.day_row]
-    on_days[~fill_rows[on_days]] = n
-    on_cycles = local[sf.cycle_row]
-    on_cycles[~cycle_rows[on_cycles]] = n
-    largest = np.zeros(n + 1)
-    np.maximum.at(largest, on_days, sf.day_gap)
-    np.maximum.at(largest, on_cycles, sf.cycle_gap)
+    on_days, on_cycles = local[sf.day_row], local[sf.cycle_row]
+    on_days[~np.append(fill, False)[on_days]] = n
+    on_cycles[~np.append(~fill, False)[on_cycles]] = n
+    level_of = np.append(level, 0.0)
+    day_top, cycle_top = _whole(level_of[on_days] + sf.day_gap), _whole(level_of[on_cycles] + sf.cycle_gap)
+    largest = np.full(n + 1, -np.inf)  # the least level at which nothing recorded is short
+    np.maximum.at(largest, on_days, day_top)
+    np.maximum.at(largest, on_cycles, cycle_top)
     lo = np.floor(level)
-    hi = np.maximum(np.ceil(level + largest[:n]), lo + 1)
+    hi = np.maximum(np.ceil(largest[:n]), lo + 1)
     demand, cycles = sf.demand[rows], sf.cycles[rows]
     while np.any(hi - lo > 1):
-        mid = np.floor((lo + hi) / 2)
-        delta = np.append(mid - level, 0.0)
-        short = np.minimum(np.maximum(sf.day_gap - delta[on_days], 0.0), sf.day_demand)
+        trial = np.append(np.floor((lo + hi) / 2), 0.0)
+        short = np.minimum(np.maximum(day_top - trial[on_days], 0.0), sf.day_demand)
         served = demand - np.bincount(on_days, short, n + 1)[:n]
         fill_rate = np.divide(served, demand, out=np.ones(n), where=demand > 0)
-        short_cycles = np.bincount(on_cycles, sf.cycle_gap > delta[on_cycles], n + 1)[:n]
+        short_cycles = np.bincount(on_cycles, cycle_top > trial[on_cycles], n + 1)[:n]
         cycle = 1.0 - np.divide(short_cycles, cycles, out=np.zeros(n), where=cycles > 0)
         meets = np.where(fill, fill_rate, cycle) >= target
         searching = hi - lo > 1
-        hi, lo = np.where(searching & meets, mid, hi), np.where(searching & ~meets, mid, lo)
+        hi, lo = np.where(searching & meets, trial[:n], hi), np.where(searching & ~meets, trial[:n], lo)
     return hi
 
 
-def _confirm(policy, sc, target, service_type, lost_sales, rows, level) -> tuple[ServiceResult, np.ndarray, np.ndarray]:
-    """The rows simulated at ``level`` and one unit less, in one run: the results at ``level``, whether it
-    meets the target, whether one unit less does."""
+def _whole(x: np.ndarray) -> np.ndarray:
+    """x with the values within 1e-6 of a whole number set to it (the rounding of sums over the days)."""
+    nearest = np.rint(x)
+    return np.where(np.abs(x - nearest) < 1e-6, nearest, x)
+
+
+def _confirm(policy, sc, target, service_type, lost_sales, rows, level) -> _Interval:
+    """The rows simulated at ``level`` and one unit less, in one run. The search interval that follows:
+    done where ``level`` meets the target and one unit less does not (or is below the floor); else
+    [level, level + 1] where it misses, [level - 2, level - 1] where one unit less meets too."""
     both = np.concatenate([rows, rows])
     result = simulate(subset_policy(policy, both, np.concatenate([level, level - 1])), sc, lost_sales, both)
     meets = service_measure(result, service_type[both]) >= target[both]
-    return _rows_of(result, slice(len(rows))), meets[: len(rows)], meets[len(rows) :]
+    meets, less_meets = meets[: len(rows)], meets[len(rows) :]
+    floor = _floor(policy, rows)
+    found = meets & (~less_meets | (level <= floor))
+    lower = meets & ~found  # one unit less meets too: the answer is below
+    lo = np.where(found, level - 1, np.where(lower, np.maximum(level - 2, floor), level))
+    hi = np.where(found, level, np.where(lower, level - 1, level + 1))
+    at_hi = _rows_of(result, np.where(lower, np.arange(len(rows)) + len(rows), np.arange(len(rows))))
+    return _Interval(lo, hi, found | ~meets, meets, at_hi)
 
 
-def _interval(policy: SimPolicy, width: np.ndarray, misses: np.ndarray, rows: np.ndarray):
-    """First interval the bisection searches per row, [level - width, level + width] within the floor
-    (lo, hi, and whether lo is known to miss): a level that misses its target is itself a bottom that
-    misses, so the search starts there."""
+def _interval(policy: SimPolicy, width: np.ndarray, misses: np.ndarray, rows: np.ndarray) -> _Interval:
+    """The first interval searched without a guess: [level - width, level + width] within the floor, from
+    the level itself where it misses the target (the answer lies above)."""
     level, floor = np.asarray(policy.level, float)[rows], _floor(policy, rows)
-    lo_fails = misses[rows] & (np.floor(level) >= floor)
-    lo = np.where(lo_fails, np.floor(level), np.maximum(np.floor(level - width[rows]), floor))
-    return lo, np.ceil(level + width[rows]), lo_fails
+    lo_fails = misses & (np.floor(level) >= floor)
+    lo = np.where(lo_fails, np.floor(level), np.maximum(np.floor(level - width), floor))
+    unknown = ServiceResult(*(np.full(len(rows), np.nan) for _ in fields(ServiceResult)))
+    return _Interval(lo, np.ceil(level + width), lo_fails, np.zeros(len(rows), bool), unknown)
 
 
 def _bracket(policy: SimPolicy, sc: Scenario) -> np.ndarray:
@@ -543,17 +569,15 @@ def _bracket(policy: SimPolicy, sc: Scenario) -> np.ndarray:
     return 3 * sd * np.sqrt(np.maximum(days, 1)) + mean + 1
 
 
-def _bisect(policy, sc, target, service_type, lost_sales, rows, lo, hi, lo_fails) -> tuple[np.ndarray, ServiceResult]:
+def _bisect(policy, sc, target, service_type, lost_sales, rows, iv: _Interval) -> tuple[np.ndarray, ServiceResult]:
     """Least whole-unit level meeting the target per row, and the simulated service at it. The interval
-    [lo, hi] is first made to hold the answer (its top must meet the target, else it moves up by twice its
-    width; its bottom must miss it unless known to (``lo_fails``), else it moves down likewise, to the floor
-    -Q of (s, Q) or 0 of (R, S)), then it is halved. One simulation of the rows still searching per step, at
-    most MAX_SEARCH_STEPS; the rows are run on the scenario's own arrays."""
-    sub_type, sub_target = service_type[rows], target[rows]
-    base = subset_policy(policy, rows)
-    floor = _floor(policy, rows)
-    hi_ok, lo_fails = np.zeros(len(rows), bool), lo_fails.copy()
-    at_hi = ServiceResult(*(np.full(len(rows), np.nan) for _ in fields(ServiceResult)))
+    is first made to hold the answer (its top must meet the target, else it moves up by twice its width;
+    its bottom must miss it, else it moves down likewise, to the floor -Q of (s, Q) or 0 of (R, S)), then
+    it is halved. One simulation of the rows still searching per step (on the scenario's own arrays), at
+    most MAX_SEARCH_STEPS."""
+    sub_type, sub_target, base, floor = service_type[rows], target[rows], subset_policy(policy, rows), _floor(policy, rows)
+    lo, hi, lo_fails, hi_ok = iv.lo, iv.hi, iv.lo_fails.copy(), iv.hi_ok.copy()
+    at_hi = _rows_of(iv.at_hi, slice(None))
     for _ in range(MAX_SEARCH_STEPS):
         done = hi_ok & lo_fails & (hi - lo <= 1)
         if done.all():
