@@ -217,9 +217,11 @@ class _State:
 
 @dataclass
 class _Recorder:
-    """The stockouts of a run, for _least_levels: each short day after the warm-up (row, gap g = demand - net
-    stock before serving, demand), and each measured cycle with a stockout (row, its largest g)."""
+    """The stockouts of a run, for _least_levels: each short day after the warm-up of the rows ``on_days``
+    (row, gap g = demand - net stock before serving, demand), and each measured cycle with a stockout (row,
+    its largest g)."""
 
+    on_days: np.ndarray  # the rows whose short days are kept
     cycle_gap: np.ndarray  # largest g since the last arrival, per row (0: no stockout)
     days: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
     cycles: list[tuple[np.ndarray, np.ndarray]]
@@ -238,7 +240,9 @@ class _Shortfalls:
     cycles: np.ndarray
 
 
-def _start(policy: SimPolicy, slots: int, rows: np.ndarray | None, record: bool) -> tuple[_State, np.ndarray]:
+def _start(
+    policy: SimPolicy, slots: int, rows: np.ndarray | None, record: np.ndarray | None
+) -> tuple[_State, np.ndarray]:
     """Start full: net stock at the level plus a lot (s + Q, or S), nothing on order. The rows are put in
     order of review period and policy (returned: the permutation)."""
     review = np.maximum(np.rint(np.nan_to_num(policy.review_days, nan=1.0)), 1).astype(np.int64)
@@ -254,7 +258,7 @@ def _start(policy: SimPolicy, slots: int, rows: np.ndarray | None, record: bool)
     start = np.maximum(np.nan_to_num(np.where(is_rs[order], level, level + q)), 0.0)
     n = len(start)
     zeros = [np.zeros(n) for _ in range(7)]
-    recorder = _Recorder(np.zeros(n), [], []) if record else None
+    recorder = None if record is None else _Recorder(np.asarray(record, bool)[order], np.zeros(n), [], [])
     st = _State(level, q, groups, source, start.copy(), start.copy(), np.zeros((slots, n)), np.zeros(n, bool),
                 *zeros, np.zeros(n, bool), recorder)  # fmt: skip
     return st, order
@@ -300,7 +304,8 @@ def _record(st: _State, demand: np.ndarray, measuring: bool) -> None:
     rec = st.shortfalls
     rec.cycle_gap[short] = np.maximum(rec.cycle_gap[short], gap)
     if measuring:
-        rec.days.append((short, gap, wanted))
+        kept = rec.on_days[short]
+        rec.days.append((short[kept].astype(np.int32), gap[kept], wanted[kept].astype(np.float32)))
 
 
 def _receive(st: _State, t: int, measuring: bool) -> None:
@@ -319,7 +324,7 @@ def _receive(st: _State, t: int, measuring: bool) -> None:
         gap = st.shortfalls.cycle_gap
         if measuring:
             ended = arrived[gap[arrived] > 0]
-            st.shortfalls.cycles.append((ended, gap[ended]))
+            st.shortfalls.cycles.append((ended.astype(np.int32), gap[ended]))
         gap[arrived] = 0.0
 
 
@@ -352,13 +357,13 @@ def simulate(
     """Runs the policy on the scenario day by day (module docstring) and measures its service. ``rows``:
     the scenario's rows the policy's rows run on (default: row i on row i; a row may be run more than once),
     so a subset needs no copy of the scenario. A row's figures do not depend on the rows run beside it."""
-    return _run(policy, sc, lost_sales, rows, record=False)[0]
+    return _run(policy, sc, lost_sales, rows)[0]
 
 
 def _run(
-    policy: SimPolicy, sc: Scenario, lost_sales: bool, rows: np.ndarray | None, record: bool
+    policy: SimPolicy, sc: Scenario, lost_sales: bool, rows: np.ndarray | None, record: np.ndarray | None = None
 ) -> tuple[ServiceResult, _Shortfalls | None]:
-    """simulate, and with ``record`` the run's stockouts (_Shortfalls)."""
+    """simulate, and with ``record`` (the rows whose short days are kept) the run's stockouts (_Shortfalls)."""
     st, order = _start(policy, int(sc.lead_times.max(initial=0)) + 1, rows, record)
     total = sc.demand.shape[1]
     block = int(np.clip(BLOCK_CELLS // max(len(order), 1), 1, MAX_BLOCK_DAYS))
@@ -368,7 +373,7 @@ def _run(
         st.demand += days[max(sc.warmup - t0, 0) :].sum(axis=0)
         for t in range(t0, t1):
             _day(st, sc, days[t - t0], t, lost_sales)
-    return _result(st, order, total - sc.warmup), (_shortfalls(st, order) if record else None)
+    return _result(st, order, total - sc.warmup), (None if record is None else _shortfalls(st, order))
 
 
 def _demand_days(sc: Scenario, source: np.ndarray | None, t0: int, t1: int) -> np.ndarray:
@@ -389,13 +394,18 @@ def _result(st: _State, order: np.ndarray, days: int) -> ServiceResult:
 
 
 def _shortfalls(st: _State, order: np.ndarray) -> _Shortfalls:
-    rec = st.shortfalls
-    day = [np.concatenate(x) if x else np.empty(0) for x in zip(*rec.days, strict=True)] or [np.empty(0)] * 3
-    cyc = [np.concatenate(x) if x else np.empty(0) for x in zip(*rec.cycles, strict=True)] or [np.empty(0)] * 2
+    """The recorded stockouts by policy row (the state's rows are in review order)."""
+    rec, policy_row = st.shortfalls, order.astype(np.int32)
+    days = [_joined(rec.days, i, kind) for i, kind in enumerate((np.int32, np.float64, np.float32))]
+    cycles = [_joined(rec.cycles, i, kind) for i, kind in enumerate((np.int32, np.float64))]
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
-    return _Shortfalls(order[day[0].astype(np.intp)], day[1], day[2], order[cyc[0].astype(np.intp)], cyc[1],
-                       st.demand[back], st.cycles[back])  # fmt: skip
+    return _Shortfalls(policy_row[days[0]], days[1], days[2], policy_row[cycles[0]], cycles[1], st.demand[back],
+                       st.cycles[back])  # fmt: skip
+
+
+def _joined(records: list[tuple[np.ndarray, ...]], field: int, kind) -> np.ndarray:
+    return np.concatenate([r[field] for r in records]) if records else np.empty(0, kind)
 
 
 def service_measure(result: ServiceResult, service_type: np.ndarray) -> np.ndarray:
@@ -425,7 +435,7 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     skewed process under-sample its tail) unless ``both_ways`` (the benchmark's least stock). ``bracket``
     is the half-width the bisection first searches where there is no such guess (default: _bracket)."""
     target, service_type = np.asarray(target, float), np.asarray(service_type)
-    before, shortfalls = _run(policy, sc, lost_sales, None, record=True)
+    before, shortfalls = _run(policy, sc, lost_sales, None, record=service_type == "fill")
     measure = service_measure(before, service_type)
     enough = before.cycles >= MIN_CYCLES
     off = np.abs(measure - target) if both_ways else target - measure
@@ -434,21 +444,39 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     after = _rows_of(before, slice(None))
     rows = np.flatnonzero(miss)
     up = rows[measure[rows] < target[rows]]  # below the target: the stockouts say how far
-    guess = np.maximum(_least_levels(shortfalls, level[up], target[up], service_type[up] == "fill", up),
-                       _floor(policy, up))  # fmt: skip
-    confirmed = _confirm(policy, sc, target, service_type, lost_sales, up, guess)
-    found = np.flatnonzero(confirmed.hi_ok & confirmed.lo_fails)
-    level[up[found]] = guess[found]
-    _put(after, up[found], _rows_of(confirmed.at_hi, found))
+    search = _guessed(policy, sc, target, service_type, lost_sales, up, shortfalls)
+    found = np.flatnonzero(search.hi_ok & search.lo_fails)
+    level[up[found]] = search.hi[found]
+    _put(after, up[found], _rows_of(search.at_hi, found))
     rest = np.setdiff1d(rows, up[found])
     if len(rest):
         width = bracket if bracket is not None else _bracket(policy, sc)
         start = _interval(policy, width[rest], measure[rest] < target[rest], rest)
         unconfirmed = np.setdiff1d(np.arange(len(up)), found)
-        _put(start, np.searchsorted(rest, up[unconfirmed]), _rows_of(confirmed, unconfirmed))
+        _put(start, np.searchsorted(rest, up[unconfirmed]), _rows_of(search, unconfirmed))
         level[rest], at_level = _bisect(policy, sc, target, service_type, lost_sales, rest, start)
         _put(after, rest, at_level)
     return Tuning(level, level != policy.level, before, after)
+
+
+def _guessed(policy, sc, target, service_type, lost_sales, rows, shortfalls) -> _Interval:
+    """The least levels of ``rows`` (below their target) guessed from the first run's stockouts and checked
+    (_confirm). A run at a fractional level can place an order a day later than the runs at whole levels
+    (its position differs from the level by a rounding error where they would be equal), so where the
+    check fails the rows are run again at their level rounded down, and guessed and checked again. With
+    lost sales the guess falls short (about half the way up): the search goes on above it."""
+    fill = np.asarray(service_type) == "fill"
+    level = np.asarray(policy.level, float)[rows]
+    guess = _least_levels(shortfalls, level, target[rows], fill[rows], rows)
+    up = np.maximum(np.ceil(guess - level), 1) if lost_sales else 1.0  # lost sales: about half the way
+    search = _confirm(policy, sc, target, service_type, lost_sales, rows, guess, up)
+    again = np.flatnonzero(~(search.hi_ok & search.lo_fails))
+    if len(again) and not lost_sales:
+        whole, at = np.floor(level[again]), rows[again]
+        _, recorded = _run(subset_policy(policy, at, whole), sc, lost_sales, at, record=fill[at])
+        guess = _least_levels(recorded, whole, target[at], fill[at], np.arange(len(at)))
+        _put(search, again, _confirm(policy, sc, target, service_type, lost_sales, at, guess, 1.0))
+    return search
 
 
 @dataclass(frozen=True)
@@ -525,10 +553,11 @@ def _whole(x: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x - nearest) < 1e-6, nearest, x)
 
 
-def _confirm(policy, sc, target, service_type, lost_sales, rows, level) -> _Interval:
-    """The rows simulated at ``level`` and one unit less, in one run. The search interval that follows:
-    done where ``level`` meets the target and one unit less does not (or is below the floor); else
-    [level, level + 1] where it misses, [level - 2, level - 1] where one unit less meets too."""
+def _confirm(policy, sc, target, service_type, lost_sales, rows, level, up) -> _Interval:
+    """The rows simulated at ``level`` (at least the floor) and one unit less, in one run. The search
+    interval that follows: done where ``level`` meets the target and one unit less does not (or is below the floor); else
+    [level, level + up] where it misses, [level - 2, level - 1] where one unit less meets too."""
+    level = np.maximum(level, _floor(policy, rows))
     both = np.concatenate([rows, rows])
     result = simulate(subset_policy(policy, both, np.concatenate([level, level - 1])), sc, lost_sales, both)
     meets = service_measure(result, service_type[both]) >= target[both]
@@ -537,7 +566,7 @@ def _confirm(policy, sc, target, service_type, lost_sales, rows, level) -> _Inte
     found = meets & (~less_meets | (level <= floor))
     lower = meets & ~found  # one unit less meets too: the answer is below
     lo = np.where(found, level - 1, np.where(lower, np.maximum(level - 2, floor), level))
-    hi = np.where(found, level, np.where(lower, level - 1, level + 1))
+    hi = np.where(found, level, np.where(lower, level - 1, level + up))
     at_hi = _rows_of(result, np.where(lower, np.arange(len(rows)) + len(rows), np.arange(len(rows))))
     return _Interval(lo, hi, found | ~meets, meets, at_hi)
 
