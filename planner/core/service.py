@@ -555,8 +555,8 @@ def _whole(x: np.ndarray) -> np.ndarray:
 
 def _confirm(policy, sc, target, service_type, lost_sales, rows, level, up) -> _Interval:
     """The rows simulated at ``level`` (at least the floor) and one unit less, in one run. The search
-    interval that follows: done where ``level`` meets the target and one unit less does not (or is below the floor); else
-    [level, level + up] where it misses, [level - 2, level - 1] where one unit less meets too."""
+    interval that follows: done where ``level`` meets the target and one unit less does not (or is below
+    the floor); else [level, level + up] where it misses, [level - 2, level - 1] where one unit less meets."""
     level = np.maximum(level, _floor(policy, rows))
     both = np.concatenate([rows, rows])
     result = simulate(subset_policy(policy, both, np.concatenate([level, level - 1])), sc, lost_sales, both)
@@ -604,7 +604,12 @@ def _bisect(policy, sc, target, service_type, lost_sales, rows, iv: _Interval) -
     its bottom must miss it, else it moves down likewise, to the floor -Q of (s, Q) or 0 of (R, S)), then
     it is halved. One simulation of the rows still searching per step (on the scenario's own arrays), at
     most MAX_SEARCH_STEPS."""
-    sub_type, sub_target, base, floor = service_type[rows], target[rows], subset_policy(policy, rows), _floor(policy, rows)
+    sub_type, sub_target, base, floor = (
+        service_type[rows],
+        target[rows],
+        subset_policy(policy, rows),
+        _floor(policy, rows),
+    )
     lo, hi, lo_fails, hi_ok = iv.lo, iv.hi, iv.lo_fails.copy(), iv.hi_ok.copy()
     at_hi = _rows_of(iv.at_hi, slice(None))
     for _ in range(MAX_SEARCH_STEPS):
