@@ -264,8 +264,8 @@ def _start(
     return st, order
 
 
-def _order(level: np.ndarray, order_qty: np.ndarray, position: np.ndarray, is_rs: bool) -> np.ndarray:
-    """What a review orders at IP <= level: (s, Q) n Q with the least n making IP + n Q > s; (R, S)
+def _order(level: np.ndarray, order_qty: np.ndarray | None, position: np.ndarray, is_rs: bool) -> np.ndarray:
+    """What a review orders: (s, Q) n Q with the least n making IP + n Q > s (at IP <= s); (R, S)
     ceil(S - IP), 0 where that is not above 0."""
     if is_rs:
         return np.maximum(np.ceil(level - position - 1e-9), 0.0)
@@ -330,25 +330,35 @@ def _receive(st: _State, t: int, measuring: bool) -> None:
 
 def _review(st: _State, sc: Scenario, t: int, measuring: bool) -> None:
     """The rows reviewing today with IP <= level order (_order); lead time 0 arrives at once."""
-    found = []
-    for period, is_rs, a, b in st.groups:
-        if t % period == 0:
-            rows = np.flatnonzero(st.position[a:b] <= st.level[a:b]) + a
-            found.append((rows, _order(st.level[rows], st.order_qty[rows], st.position[rows], is_rs)))
+    found = [_reviewed(st, a, b, is_rs) for period, is_rs, a, b in st.groups if t % period == 0]
     if not found:
         return
     rows, order = (np.concatenate(x) for x in zip(*found, strict=True)) if len(found) > 1 else found[0]
-    placed = order > 0
-    rows, order = rows[placed], order[placed]
-    st.position[rows] += order
     if measuring:
         st.orders[rows] += 1.0
-    lead = sc.lead_times[rows if st.source is None else st.source[rows], t].astype(np.intp)
+    lead = np.take(sc.lead_times.T[t], rows if st.source is None else st.source[rows]).astype(np.intp)
     now = lead == 0
     st.net[rows[now]] += order[now]
     later = ~now
     slots, n = st.pipeline.shape
     st.pipeline.reshape(-1)[(t + lead[later]) % slots * n + rows[later]] += order[later]
+
+
+def _reviewed(st: _State, a: int, b: int, is_rs: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The rows a to b - 1 (one policy) reviewed: their orders placed in the position; the rows that order
+    and what. (R, S) rows nearly all order on a review day: computed for the whole slice."""
+    level, position = st.level[a:b], st.position[a:b]
+    if is_rs:
+        order = _order(level, None, position, True)
+        position += order  # + 0 where nothing is ordered
+        rows = np.flatnonzero(order > 0)
+        return rows + a, order[rows]
+    rows = np.flatnonzero(position <= level)
+    order = _order(level[rows], st.order_qty[a:b][rows], position[rows], False)
+    placed = order > 0
+    rows, order = rows[placed], order[placed]
+    position[rows] += order
+    return rows + a, order
 
 
 def simulate(
