@@ -1,6 +1,7 @@
 """Service simulation: the planned (s, Q) or (R, S) policy run day by day on demand drawn from each
-SKU-site's fitted process, vectorised across SKU-sites, and the level tuned by bisection on common random
-numbers where the simulated service misses its target.
+SKU-site's fitted process, vectorised across SKU-sites, and the level tuned on common random numbers where
+the simulated service misses its target (tune_levels: the least whole-unit level read from the first run's
+stockouts, checked by simulating it and one unit less; bisection where the check fails).
 
 Units: quantities in stocking units, times in whole days. One simulated day, per SKU-site:
 1. the day's demand is served from stock on hand; what is short is backordered (net stock goes below 0)
@@ -22,6 +23,11 @@ Var = p sigma_x² + p (1 - p) mu_x², mu_x = d / p), rounded to whole units by s
 U), which keeps the mean). Smooth demand (p = 1) is gamma with the forecast's mean and sd; intermittent and
 lumpy demand keeps its zero days (Syntetos & Boylan 2005 classes; Snyder, Koehler & Ord 2002 on
 compound-Bernoulli demand).
+
+Computation: all rows advance together one day at a time (float64 state, each day's demand read from a
+day-major scenario); past serving, a day touches only the rows with an arrival and the rows reviewing
+that day at or below their level (rows grouped by review period and policy). A row's figures are the
+same bit for bit whatever rows are simulated beside it.
 """
 
 from __future__ import annotations
@@ -153,7 +159,7 @@ class Scenario:
     simulates; the drawn scenario is day-major (each day's column contiguous)."""
 
     demand: np.ndarray  # (N, warmup + days) float32
-    lead_times: np.ndarray  # (N, warmup + days) whole days, integer
+    lead_times: np.ndarray  # (N, warmup + days) whole days, integer (int16 drawn; one broadcast column if constant)
     warmup: int
 
 
@@ -168,6 +174,7 @@ def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None,
 
 
 def subset(sc: Scenario, rows: np.ndarray) -> Scenario:
+    """A copy of the scenario's rows ``rows`` (simulate(..., rows=) runs rows without copying them)."""
     return Scenario(sc.demand[rows], sc.lead_times[rows], sc.warmup)
 
 
