@@ -236,7 +236,7 @@ class _Recorder:
 
 @dataclass(frozen=True)
 class _Shortfalls:
-    """A run's stockouts (_Recorder) by scenario row, and its demand and cycles measured per row."""
+    """A run's stockouts (_Recorder) by the policy's row, and its demand and cycles measured per row."""
 
     day_row: np.ndarray
     day_gap: np.ndarray
