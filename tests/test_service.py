@@ -296,3 +296,16 @@ def test_lost_sales_tuning_raises_levels_to_one_that_meets():
     assert np.all(tuning.after.cycles[rows] >= sv.MIN_CYCLES)
     less = sv.simulate(sv.subset_policy(policy, rows, tuning.level[rows] - 1), sc, True, rows=rows)
     assert np.all(sv.service_measure(less, kind[rows]) < 0.95)
+
+
+def test_nothing_to_tune_and_no_rows():
+    """Levels that all meet their target are kept (no search), and no rows simulate to empty figures."""
+    rng = np.random.default_rng(3)
+    n = 6
+    policy = replace(_policies(n, rng), level=np.full(n, 5000.0))
+    sc = sv.scenario(sv.DemandProcess(rng.uniform(1, 5, n), rng.uniform(1, 5, n), np.ones(n)), policy, days=200)
+    tuning = sv.tune_levels(policy, sc, np.full(n, 0.9), np.full(n, "fill"))
+    assert not tuning.tuned.any() and np.all(tuning.after.fill_rate == 1.0)
+    np.testing.assert_array_equal(tuning.level, policy.level)
+    empty = sv.simulate(sv.subset_policy(policy, np.arange(0)), sc, rows=np.arange(0))
+    assert len(empty.fill_rate) == 0

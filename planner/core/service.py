@@ -256,8 +256,8 @@ def _start(
     is_rs = np.asarray(policy.is_rs, bool)
     order = np.lexsort((is_rs, review))
     keys = np.stack([review[order], is_rs[order]])
-    first = np.flatnonzero(np.r_[len(order) > 0, np.any(keys[:, 1:] != keys[:, :-1], axis=0)])
-    ends = np.append(first[1:], len(order))
+    first = np.flatnonzero(np.r_[True, np.any(keys[:, 1:] != keys[:, :-1], axis=0)])[: len(order)]
+    ends = np.append(first[1:], len(order))[: len(first)]
     groups = [(int(keys[0, a]), bool(keys[1, a]), int(a), int(b)) for a, b in zip(first, ends, strict=True)]
     identity = bool(np.all(order == np.arange(len(order))))
     source = (None if identity else order) if rows is None else np.asarray(rows)[order]
