@@ -551,7 +551,9 @@ def _least_levels(sf: _Shortfalls, level: np.ndarray, target: np.ndarray, fill: 
     lo = np.floor(level)
     hi = np.maximum(np.ceil(largest[:n]), lo + 1)
     demand, cycles = sf.demand[rows], sf.cycles[rows]
-    while np.any(hi - lo > 1):
+    for _ in range(64):  # halves a float64 range down to one unit
+        if not np.any(hi - lo > 1):
+            break
         trial = np.append(np.floor((lo + hi) / 2), 0.0)
         short = np.minimum(np.maximum(day_top - trial[on_days], 0.0), sf.day_demand)
         served = demand - np.bincount(on_days, short, n + 1)[:n]
