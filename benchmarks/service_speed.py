@@ -1,5 +1,6 @@
 """Speed and memory of the Service Check (issue 11): N SKU-sites simulated day by day over two years and
-tuned by bisection, as the plan does it (target: 100,000 SKU-sites in <= 60 s on this machine).
+tuned, as the plan does it (target: 100,000 SKU-sites in <= 60 s on this machine), on the fitted process and on
+the resampled history (with the replay of the tuned levels on the history).
 
 Run: python benchmarks/service_speed.py [N ...]"""
 
@@ -17,9 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from planner.core import service as sv  # noqa: E402
 
 
-def case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
-    """Seconds to draw, to simulate once, to tune; share of rows tuned. Mixed classes and policies."""
-    rng = np.random.default_rng(seed)
+def rows(n: int, rng: np.random.Generator) -> tuple[sv.DemandProcess, sv.SimPolicy]:
+    """n SKU-sites of mixed classes and policies: their daily process and a policy near the target."""
     d = rng.gamma(1.5, 5, n)
     p = rng.choice([1.0, 1.0, 0.3, 0.1], n)
     sd = d * rng.uniform(0.3, 2.0, n)
@@ -29,8 +29,15 @@ def case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
     sigma = sd * np.sqrt(T)
     policy = sv.SimPolicy(is_rs, d * T + sigma, np.maximum(np.round(d * 20), 1), np.where(is_rs, 7.0, 1.0), L,
                           rng.uniform(0, 2, n))  # fmt: skip
+    return sv.DemandProcess(d, sd, p), policy
+
+
+def case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
+    """Seconds to draw, to simulate once, to tune; share of rows tuned (the fitted-process route)."""
+    rng = np.random.default_rng(seed)
+    process, policy = rows(n, rng)
     t0 = time.perf_counter()
-    sc = sv.scenario(sv.DemandProcess(d, sd, p), policy)
+    sc = sv.scenario(process, policy)
     t1 = time.perf_counter()
     sv.simulate(policy, sc)
     t2 = time.perf_counter()
@@ -39,13 +46,41 @@ def case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
     return t1 - t0, t2 - t1, t3 - t1, float(tuning.tuned.mean())
 
 
+def history_case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
+    """The route of rows with history (the Service Check's default for 26 periods or more): two years of
+    weekly history drawn from the same processes, then seconds to resample it (history_scenario), to simulate
+    and tune on it, to replay the tuned levels on the history; share of rows tuned."""
+    rng = np.random.default_rng(seed)
+    process, policy = rows(n, rng)
+    daily = sv.draw_demand(process, 728, rng)
+    weekly = np.add.reduceat(daily, np.arange(0, 728, 7), axis=1).astype(float)
+    del daily
+    t0 = time.perf_counter()
+    sc = sv.history_scenario(weekly, process.mean_per_day, 7.0, policy)
+    t1 = time.perf_counter()
+    tuning = sv.tune_levels(policy, sc, np.full(n, 0.95), np.where(rng.random(n) < 0.5, "fill", "cycle"))
+    t2 = time.perf_counter()
+    del sc
+    planned = sv.subset_policy(policy, np.arange(n), tuning.level)
+    sv.simulate(planned, sv.replay_scenario(weekly, 7.0, planned))
+    t3 = time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2, float(tuning.tuned.mean())
+
+
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    print("fitted process (rows with under 26 periods of history)")
     print(f"{'SKU-sites':>10} {'draw s':>7} {'simulate s':>10} {'check+tune s':>12} {'tuned':>6} {'peak GB':>8}")
     for n in sizes:
         draw, once, tune, share = case(n)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
         print(f"{n:>10,} {draw:>7.1f} {once:>10.1f} {tune:>12.1f} {share:>6.0%} {peak:>8.1f}")
+    print("\nresampled history (rows with 26 periods or more; two years of weekly history) and its replay")
+    print(f"{'SKU-sites':>10} {'resample s':>10} {'check+tune s':>12} {'replay s':>9} {'tuned':>6} {'peak GB':>8}")
+    for n in sizes:
+        draw, tune, replay, share = history_case(n)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+        print(f"{n:>10,} {draw:>10.1f} {tune:>12.1f} {replay:>9.1f} {share:>6.0%} {peak:>8.1f}")
 
 
 if __name__ == "__main__":

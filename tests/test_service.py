@@ -3,6 +3,8 @@ deterministic cases, and the textbook fill-rate formula where it holds."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -198,3 +200,137 @@ def test_resampled_history_keeps_whole_periods_of_the_observed_history_at_the_pl
         sums = per_week[i, : (per_week.shape[1] // 3) * 3, 0].reshape(-1, 3).sum(axis=1)
         skew = lambda x: np.mean((x - x.mean()) ** 3) / x.std() ** 3  # noqa: E731
         assert skew(sums) == pytest.approx(skew(observed) / np.sqrt(3), rel=0.15)
+
+
+def _reference_draw(process, days, seed):
+    """The scenario's draws written plainly (whole arrays, row order): gamma sizes, occurrences, rounding."""
+    rng = np.random.default_rng(seed)
+    d = np.maximum(process.mean_per_day, 0.0)[:, None]
+    v = np.square(process.sd_per_day)[:, None]
+    p = np.clip(process.occurrence, 1e-6, 1.0)[:, None]
+    mu = d / p
+    var_x = np.maximum((v - p * (1 - p) * mu**2) / p, 0.01 * mu**2)
+    shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0)
+    scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0)
+    n = len(d)
+    size = rng.standard_gamma(np.broadcast_to(shape, (n, days)).astype(np.float32), dtype=np.float32)
+    size *= scale.astype(np.float32)
+    occurs = rng.random((n, days), dtype=np.float32) < p
+    size = np.floor(size + rng.random((n, days), dtype=np.float32))
+    size[~(occurs & (d > 0))] = 0.0
+    return size, rng
+
+
+def test_scenario_drawn_by_blocks_of_rows_equals_the_whole_array_draw():
+    """The demand and lead times are drawn a block of rows at a time into day-major arrays: the same numbers
+    as drawing the whole (rows, days) arrays at once, rows across several blocks."""
+    rng = np.random.default_rng(4)
+    n = 2 * sv.DRAW_ROWS + 37
+    process = sv.DemandProcess(rng.uniform(0, 20, n) * (rng.random(n) < 0.9), rng.uniform(0, 25, n),
+                               rng.choice([1.0, 0.3, 0.123456789], n))  # fmt: skip
+    policy = _policies(n, rng)
+    sc = sv.scenario(process, policy, days=60, seed=9)
+    demand, after_demand = _reference_draw(process, sc.demand.shape[1], 9)
+    np.testing.assert_array_equal(sc.demand, demand)
+    L = np.ceil(policy.lead_time_days)[:, None]
+    sd = policy.lead_time_sd_days[:, None]
+    drawn = np.rint(L + sd * after_demand.standard_normal(sc.lead_times.shape))
+    np.testing.assert_array_equal(sc.lead_times, np.clip(drawn, 0, np.ceil(L + 4 * sd)))
+    assert sc.demand.T.flags.c_contiguous and sc.lead_times.T.flags.c_contiguous  # each day's column contiguous
+
+
+def test_simulation_does_not_depend_on_layout_or_the_rows_beside():
+    """A row's figures are the same bit for bit: alone or among others, on the scenario's rows (rows=, a row
+    run twice) or on a copied subset, with lead times constant (one broadcast column) or drawn per day,
+    whatever the arrays' layout and integer type."""
+    rng = np.random.default_rng(8)
+    n = 40
+    policy = _policies(n, rng)
+    process = sv.DemandProcess(rng.uniform(1, 20, n), rng.uniform(1, 15, n), rng.uniform(0.2, 1, n))
+    sc = sv.scenario(process, policy, days=300, seed=5)
+    whole = sv.simulate(policy, sc)
+    rows = np.array([5, 3, 3, 39, 0])
+    on_rows = sv.simulate(sv.subset_policy(policy, rows), sc, rows=rows)
+    copied = sv.subset(sc, rows)
+    in_copy = sv.simulate(sv.subset_policy(policy, rows), sv.Scenario(np.ascontiguousarray(copied.demand),
+                          copied.lead_times.astype(np.int64), sc.warmup))  # fmt: skip
+    for f in ("fill_rate", "cycle_service", "average_stock", "orders_per_year", "cycles"):
+        np.testing.assert_array_equal(getattr(on_rows, f), getattr(whole, f)[rows])
+        np.testing.assert_array_equal(getattr(in_copy, f), getattr(whole, f)[rows])
+    constant = replace(policy, lead_time_sd_days=np.zeros(n))
+    sc_constant = sv.scenario(process, constant, days=300, seed=5)
+    assert sc_constant.lead_times.strides[1] == 0  # constant lead times: no (rows, days) array
+    full = sv.Scenario(sc_constant.demand, np.array(sc_constant.lead_times, np.int32), sc_constant.warmup)
+    a, b = sv.simulate(constant, sc_constant), sv.simulate(constant, full)
+    np.testing.assert_array_equal(a.fill_rate, b.fill_rate)
+    np.testing.assert_array_equal(a.average_stock, b.average_stock)
+
+
+def _brute_least(policy, sc, target, kind, lost_sales, rows, top=400):
+    """The least whole level from the level's floor upward at which each row meets its target (a scan)."""
+    least = []
+    for i in rows:
+        floor = 0.0 if policy.is_rs[i] else -policy.order_qty[i]
+        levels = np.arange(np.ceil(floor), np.ceil(policy.level[i]) + top)
+        one = sv.subset_policy(policy, np.full(len(levels), i), levels)
+        met = sv.service_measure(sv.simulate(one, sc, lost_sales, rows=np.full(len(levels), i)), kind[i]) >= target[i]
+        least.append(levels[np.argmax(met)])
+    return np.array(least)
+
+
+@pytest.mark.parametrize("whole_units", [True, False])
+def test_tuned_levels_equal_a_scan_of_every_level(whole_units):
+    """Backorders: the tuned level (read from the first run's stockouts, then checked) is the least whole
+    level meeting the target, as a scan of every level from the floor up finds it; the service reported at
+    it is that of a fresh simulation. Fractional levels with whole Q make the first run's position differ
+    from the level by rounding where they would be equal (the guess is then made again at a whole level)."""
+    rng = np.random.default_rng(24)  # two of its fractional rows are guessed again at a whole level
+    n = 16
+    policy = _policies(n, rng)
+    policy = replace(policy, order_qty=np.round(policy.order_qty), level=policy.level * 0.5)
+    if whole_units:
+        policy = replace(policy, level=np.round(policy.level))
+    process = sv.DemandProcess(rng.uniform(1, 12, n), rng.uniform(1, 20, n), rng.uniform(0.3, 1, n))
+    sc = sv.scenario(process, policy, days=365, seed=2)
+    target, kind = rng.choice([0.9, 0.95, 0.98], n), np.where(np.arange(n) % 2 == 0, "fill", "cycle")
+    tuning = sv.tune_levels(policy, sc, target, kind)
+    rows = np.flatnonzero(tuning.tuned)
+    assert len(rows) >= n // 2
+    np.testing.assert_array_equal(tuning.level[rows], _brute_least(policy, sc, target, kind, False, rows))
+    fresh = sv.simulate(replace(policy, level=tuning.level), sc)
+    for f in ("fill_rate", "cycle_service", "average_stock", "orders_per_year", "cycles"):
+        np.testing.assert_array_equal(getattr(tuning.after, f), getattr(fresh, f))
+
+
+def test_lost_sales_tuning_raises_levels_to_one_that_meets():
+    """Lost sales (service not always monotone in the level): a tuned level is above the formula's, meets
+    the target with at least MIN_CYCLES cycles measured, and one unit less misses; never a level so low that
+    it never orders (no cycle measured, so a vacuous 100 % cycle service)."""
+    rng = np.random.default_rng(13)
+    n = 24
+    policy = _policies(n, rng)
+    policy = replace(policy, level=policy.level * 0.4)
+    process = sv.DemandProcess(rng.uniform(1, 12, n), rng.uniform(1, 20, n), rng.uniform(0.3, 1, n))
+    sc = sv.scenario(process, policy, days=365, seed=4)
+    target, kind = np.full(n, 0.95), np.where(np.arange(n) % 2 == 0, "fill", "cycle")
+    tuning = sv.tune_levels(policy, sc, target, kind, lost_sales=True)
+    rows = np.flatnonzero(tuning.tuned)
+    assert len(rows) >= n // 2
+    assert np.all(tuning.level[rows] > policy.level[rows])
+    assert np.all(sv.service_measure(tuning.after, kind)[rows] >= 0.95)
+    assert np.all(tuning.after.cycles[rows] >= sv.MIN_CYCLES)
+    less = sv.simulate(sv.subset_policy(policy, rows, tuning.level[rows] - 1), sc, True, rows=rows)
+    assert np.all(sv.service_measure(less, kind[rows]) < 0.95)
+
+
+def test_nothing_to_tune_and_no_rows():
+    """Levels that all meet their target are kept (no search), and no rows simulate to empty figures."""
+    rng = np.random.default_rng(3)
+    n = 6
+    policy = replace(_policies(n, rng), level=np.full(n, 5000.0))
+    sc = sv.scenario(sv.DemandProcess(rng.uniform(1, 5, n), rng.uniform(1, 5, n), np.ones(n)), policy, days=200)
+    tuning = sv.tune_levels(policy, sc, np.full(n, 0.9), np.full(n, "fill"))
+    assert not tuning.tuned.any() and np.all(tuning.after.fill_rate == 1.0)
+    np.testing.assert_array_equal(tuning.level, policy.level)
+    empty = sv.simulate(sv.subset_policy(policy, np.arange(0)), sc, rows=np.arange(0))
+    assert len(empty.fill_rate) == 0

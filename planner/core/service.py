@@ -1,6 +1,7 @@
 """Service simulation: the planned (s, Q) or (R, S) policy run day by day on demand drawn from each
-SKU-site's fitted process, vectorised across SKU-sites, and the level tuned by bisection on common random
-numbers where the simulated service misses its target.
+SKU-site's fitted process, vectorised across SKU-sites, and the level tuned on common random numbers where
+the simulated service misses its target (tune_levels: the least whole-unit level read from the first run's
+stockouts, checked by simulating it and one unit less; bisection where the check fails).
 
 Units: quantities in stocking units, times in whole days. One simulated day, per SKU-site:
 1. the day's demand is served from stock on hand; what is short is backordered (net stock goes below 0)
@@ -22,6 +23,11 @@ Var = p sigma_x² + p (1 - p) mu_x², mu_x = d / p), rounded to whole units by s
 U), which keeps the mean). Smooth demand (p = 1) is gamma with the forecast's mean and sd; intermittent and
 lumpy demand keeps its zero days (Syntetos & Boylan 2005 classes; Snyder, Koehler & Ord 2002 on
 compound-Bernoulli demand).
+
+Computation: all rows advance together one day at a time (float64 state, each day's demand read from a
+day-major scenario); past serving, a day touches only the rows with an arrival and the rows reviewing
+that day at or below their level (rows grouped by review period and policy). A row's figures are the
+same bit for bit whatever rows are simulated beside it.
 """
 
 from __future__ import annotations
@@ -86,25 +92,45 @@ def daily_occurrence(period_share_with_demand, days_per_period: float) -> np.nda
     return 1.0 - np.power(1.0 - p, 1.0 / max(days_per_period, 1.0))
 
 
+DRAW_ROWS = 1024  # rows drawn at a time (the draws are those of the whole array in row order)
+
+
 def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> np.ndarray:
     """Whole-unit daily demand, shape (SKU-sites, days), float32, from the compound Bernoulli-gamma
     process (module docstring). sigma_x² is floored at 1 % of mu_x² where the Bernoulli part alone
-    already exceeds the variance."""
+    already exceeds the variance. The numbers drawn are those of whole (SKU-sites, days) arrays in row
+    order (sizes, then occurrences, then the rounding), drawn a block of rows at a time straight into one
+    day-major array (each day's column contiguous, as the simulation reads it)."""
     d = np.maximum(np.nan_to_num(process.mean_per_day), 0.0)[:, None]
     v = np.square(np.nan_to_num(process.sd_per_day))[:, None]
     p = np.clip(np.nan_to_num(process.occurrence, nan=1.0), 1e-6, 1.0)[:, None]
     mu = d / p
     var_x = np.maximum((v - p * (1 - p) * mu**2) / p, 0.01 * mu**2)
-    shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0)
-    scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0)
+    shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0).astype(np.float32)
+    scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0).astype(np.float32)
     n = len(d)
-    size = rng.standard_gamma(np.broadcast_to(shape, (n, days)).astype(np.float32), dtype=np.float32)
-    size *= scale.astype(np.float32)
-    occurs = rng.random((n, days), dtype=np.float32) < p
-    size += rng.random((n, days), dtype=np.float32)
-    np.floor(size, out=size)
-    size[~(occurs & (d > 0))] = 0.0
-    return size
+    demand = np.empty((days, n), np.float32)
+    blocks = [slice(r0, r0 + DRAW_ROWS) for r0 in range(0, n, DRAW_ROWS)]
+    for rows in blocks:
+        size = rng.standard_gamma(shape[rows], size=(len(shape[rows]), days), dtype=np.float32)
+        size *= scale[rows]
+        demand[:, rows] = size.T
+    occurs_below = _float32_at_or_above(p)  # u < p exactly as in float64, without a float64 copy of u
+    for rows in blocks:
+        absent = rng.random((len(shape[rows]), days), dtype=np.float32) >= occurs_below[rows]
+        np.copyto(demand[:, rows], 0.0, where=absent.T)  # floor(0 + u) below stays 0
+    for rows in blocks:
+        block = demand[:, rows]
+        block += rng.random((len(shape[rows]), days), dtype=np.float32).T  # stochastic rounding: floor(x + U)
+        np.floor(block, out=block)
+    demand[:, d[:, 0] <= 0] = 0.0
+    return demand.T
+
+
+def _float32_at_or_above(x: np.ndarray) -> np.ndarray:
+    """The least float32 >= x: a float32 u is below x exactly when it is below this."""
+    up = x.astype(np.float32)
+    return np.where(up < x, np.nextafter(up, np.float32(np.inf)), up)
 
 
 MIN_HISTORY_PERIODS = 26  # periods of history from which a row's demand is resampled (else its fitted process)
@@ -117,7 +143,7 @@ def history_periods(Y: np.ndarray) -> np.ndarray:
 
 def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, days: int,
                      rng: np.random.Generator) -> np.ndarray:  # fmt: skip
-    """Daily demand (rows x days, float32) resampled from each row's own history: whole periods drawn with
+    """Daily demand (rows x days, float32, day-major) resampled from each row's own history: whole periods drawn with
     replacement among the row's observed periods (the i.i.d. bootstrap of Efron 1979 that Willemain, Smart &
     Schwarz 2004 apply to lead-time demand), each period's quantity spread evenly over its days, and scaled by
     the forecast's mean over the history's (d / mean(Y) x days_per_period), so the demand keeps the
@@ -132,8 +158,8 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     hist_mean = np.divide(np.nansum(Y, axis=1), n_obs, out=np.zeros(len(Y)), where=n_obs > 0)
     factor = np.divide(np.asarray(mean_per_day, float) * days_per_period, hist_mean, out=np.zeros(len(Y)),
                        where=hist_mean > 0)  # fmt: skip
-    daily = (drawn * (factor / length)[:, None]).astype(np.float32)
-    return np.repeat(daily, length, axis=1)[:, :days]
+    per_day = (drawn * (factor / length)[:, None]).astype(np.float32).T  # (periods, rows)
+    return np.ascontiguousarray(np.repeat(per_day, length, axis=0)[:days]).T  # day-major, as simulate reads it
 
 
 def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,
@@ -151,7 +177,8 @@ def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, se
     days, 0 before a series starts), the first warmup_days not measured: the policy replayed on the demand
     it would have met. None when the history is not at least MIN_WARMUP_DAYS longer than the warm-up."""
     length = max(int(round(days_per_period)), 1)
-    demand = np.repeat((np.nan_to_num(np.asarray(Y, float)) / length).astype(np.float32), length, axis=1)
+    per_day = (np.nan_to_num(np.asarray(Y, float)) / length).astype(np.float32).T  # (periods, rows)
+    demand = np.repeat(per_day, length, axis=0).T  # day-major, as simulate reads it
     warmup = warmup_days(policy)
     if demand.shape[1] < warmup + MIN_WARMUP_DAYS:
         return None
@@ -160,22 +187,32 @@ def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, se
 
 
 def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
-    """Lead time of an order placed on each day, whole days (SKU-sites x days, int32): L rounded up when
-    sigma_L is 0, else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L]."""
+    """Lead time of an order placed on each day, whole days (SKU-sites x days, int16 unless longer ones
+    need int32, day-major): L rounded up when sigma_L is 0 (one broadcast column), else normal(L, sigma_L)
+    rounded and clipped to [0, L + 4 sigma_L], drawn row by row a block of rows at a time."""
     L = np.ceil(np.nan_to_num(policy.lead_time_days))[:, None]
     sd = np.nan_to_num(policy.lead_time_sd_days)[:, None]
     if not np.any(sd > 0):
         return np.broadcast_to(L.astype(np.int32), (len(L), days))
-    drawn = np.rint(L + sd * rng.standard_normal((len(L), days)))
-    return np.clip(drawn, 0, np.ceil(L + 4 * sd)).astype(np.int32)
+    top = np.ceil(L + 4 * sd)
+    kind = np.promote_types(np.int16, np.min_scalar_type(int(max(top.max(), -top.min()))))
+    out = np.empty((days, len(L)), kind)
+    for r0 in range(0, len(L), DRAW_ROWS):
+        block = slice(r0, r0 + DRAW_ROWS)
+        drawn = rng.standard_normal((len(L[block]), days))
+        drawn *= sd[block]
+        drawn += L[block]
+        out[:, block] = np.clip(np.rint(drawn, out=drawn), 0, top[block], out=drawn).T
+    return out.T
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """Common random numbers for a simulation: demand and lead times per day, and the warm-up."""
+    """Common random numbers for a simulation: demand and lead times per day, and the warm-up. Any layout
+    simulates; the drawn scenario is day-major (each day's column contiguous)."""
 
     demand: np.ndarray  # (N, warmup + days) float32
-    lead_times: np.ndarray  # (N, warmup + days) int32
+    lead_times: np.ndarray  # (N, warmup + days) whole days, integer (int16 drawn; one broadcast column if constant)
     warmup: int
 
 
@@ -195,6 +232,7 @@ def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None,
 
 
 def subset(sc: Scenario, rows: np.ndarray) -> Scenario:
+    """A copy of the scenario's rows ``rows`` (simulate(..., rows=) runs rows without copying them)."""
     return Scenario(sc.demand[rows], sc.lead_times[rows], sc.warmup)
 
 
@@ -213,13 +251,23 @@ def subset_policy(policy: SimPolicy, rows: np.ndarray, level: np.ndarray | None 
     return picked if level is None else replace(picked, level=level)
 
 
+BLOCK_CELLS = 1 << 21  # SKU-site days of demand read per block (16 MB in float64)
+MAX_BLOCK_DAYS = 512
+
+
 @dataclass
 class _State:
-    """Running state of a simulation (mutable on purpose: updated in place day by day)."""
+    """Running state of a simulation (mutable on purpose: updated in place day by day). Rows are grouped by
+    review period and policy (``groups``: period, (R, S) or not, first row, end row) so that a review day
+    takes slices of rows; ``source`` maps them to the scenario's rows."""
 
+    level: np.ndarray
+    order_qty: np.ndarray
+    groups: list[tuple[int, bool, int, int]]
+    source: np.ndarray | None  # the scenario row of each state row (None: the same row)
     net: np.ndarray  # net stock: on hand minus backorders
     position: np.ndarray  # inventory position: net + on order
-    pipeline: np.ndarray  # (N, slots) on order by arrival day modulo slots
+    pipeline: np.ndarray  # (slots, N) on order by arrival day modulo slots
     short_in_cycle: np.ndarray  # a stockout since the last arrival
     demand: np.ndarray  # totals after the warm-up
     served: np.ndarray
@@ -227,67 +275,212 @@ class _State:
     orders: np.ndarray
     cycles: np.ndarray
     cycles_short: np.ndarray
+    spare: np.ndarray  # scratch buffers, one float and one bool per row
+    short_today: np.ndarray
+    shortfalls: _Recorder | None = None
 
 
-def _start(policy: SimPolicy, slots: int) -> _State:
-    """Start full: net stock at the level plus a lot (s + Q, or S), nothing on order."""
-    start = np.where(policy.is_rs, policy.level, policy.level + policy.order_qty)
-    start = np.maximum(np.nan_to_num(start), 0.0)
+@dataclass
+class _Recorder:
+    """The stockouts of a run, for _least_levels: each short day after the warm-up of the rows ``on_days``
+    (row, gap g = demand - net stock before serving, demand), and each measured cycle with a stockout (row,
+    its largest g)."""
+
+    on_days: np.ndarray  # the rows whose short days are kept
+    cycle_gap: np.ndarray  # largest g since the last arrival, per row (0: no stockout)
+    days: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    cycles: list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class _Shortfalls:
+    """A run's stockouts (_Recorder) by the policy's row, and its demand and cycles measured per row."""
+
+    day_row: np.ndarray
+    day_gap: np.ndarray
+    day_demand: np.ndarray
+    cycle_row: np.ndarray
+    cycle_gap: np.ndarray
+    demand: np.ndarray
+    cycles: np.ndarray
+
+
+def _start(
+    policy: SimPolicy, slots: int, rows: np.ndarray | None, record: np.ndarray | None
+) -> tuple[_State, np.ndarray]:
+    """Start full: net stock at the level plus a lot (s + Q, or S), nothing on order. The rows are put in
+    order of review period and policy (returned: the permutation)."""
+    review = np.maximum(np.rint(np.nan_to_num(policy.review_days, nan=1.0)), 1).astype(np.int64)
+    is_rs = np.asarray(policy.is_rs, bool)
+    order = np.lexsort((is_rs, review))
+    keys = np.stack([review[order], is_rs[order]])
+    first = np.flatnonzero(np.r_[True, np.any(keys[:, 1:] != keys[:, :-1], axis=0)])[: len(order)]
+    ends = np.append(first[1:], len(order))[: len(first)]
+    groups = [(int(keys[0, a]), bool(keys[1, a]), int(a), int(b)) for a, b in zip(first, ends, strict=True)]
+    identity = bool(np.all(order == np.arange(len(order))))
+    source = (None if identity else order) if rows is None else np.asarray(rows)[order]
+    level, q = (np.asarray(a, float)[order] for a in (policy.level, policy.order_qty))
+    start = np.maximum(np.nan_to_num(np.where(is_rs[order], level, level + q)), 0.0)
     n = len(start)
-    zeros = [np.zeros(n) for _ in range(6)]
-    return _State(start.copy(), start.copy(), np.zeros((n, slots)), np.zeros(n, bool), *zeros)
+    zeros = [np.zeros(n) for _ in range(7)]
+    recorder = None if record is None else _Recorder(np.asarray(record, bool)[order], np.zeros(n), [], [])
+    st = _State(level, q, groups, source, start.copy(), start.copy(), np.zeros((slots, n)), np.zeros(n, bool),
+                *zeros, np.zeros(n, bool), recorder)  # fmt: skip
+    return st, order
 
 
-def _order(policy: SimPolicy, position: np.ndarray, reviewing: np.ndarray) -> np.ndarray:
-    """What a review orders: (s, Q) n Q with the least n making IP + n Q > s; (R, S) ceil(S - IP)."""
-    q = np.maximum(policy.order_qty, 1e-9)
-    lots = np.where(position <= policy.level, np.floor((policy.level - position) / q) + 1, 0.0)
-    up_to = np.maximum(np.ceil(policy.level - position - 1e-9), 0.0)
-    return np.where(reviewing, np.where(policy.is_rs, up_to, lots * q), 0.0)
+def _order(level: np.ndarray, order_qty: np.ndarray | None, position: np.ndarray, is_rs: bool) -> np.ndarray:
+    """What a review orders: (s, Q) n Q with the least n making IP + n Q > s (at IP <= s); (R, S)
+    ceil(S - IP), 0 where that is not above 0."""
+    if is_rs:
+        return np.maximum(np.ceil(level - position - 1e-9), 0.0)
+    q = np.maximum(order_qty, 1e-9)
+    return (np.floor((level - position) / q) + 1) * q
 
 
-def _day(st: _State, policy: SimPolicy, sc: Scenario, t: int, lost_sales: bool, review: np.ndarray) -> None:
-    """One day: serve demand, receive the orders due, review and order (module docstring)."""
-    demand = sc.demand[:, t].astype(float)
-    served = np.minimum(demand, np.maximum(st.net, 0.0))
+def _day(st: _State, sc: Scenario, demand: np.ndarray, t: int, lost_sales: bool) -> None:
+    """One day: serve demand, receive the orders due, review and order (module docstring). Only the rows
+    with an arrival, or reviewing with their position at or below the level, are touched past serving."""
+    measuring = t >= sc.warmup
+    available = np.maximum(st.net, 0.0, out=st.spare)
+    np.less(available, demand, out=st.short_today)
+    if st.shortfalls is not None:
+        _record(st, demand, measuring)
+    served = np.minimum(available, demand, out=available)
     taken = served if lost_sales else demand
     st.net -= taken
     st.position -= taken
-    st.short_in_cycle |= served < demand
-    slot = t % st.pipeline.shape[1]
-    arriving = st.pipeline[:, slot].copy()
-    st.pipeline[:, slot] = 0.0
-    st.net += arriving
-    arrived = arriving > 0
-    order = _order(policy, st.position, (t % review) == 0)
-    st.position += order
-    placed = np.flatnonzero(order > 0)
-    lead = sc.lead_times[placed, t]
-    now = lead == 0
-    st.net[placed[now]] += order[placed[now]]
-    later = placed[~now]
-    st.pipeline[later, (t + lead[~now]) % st.pipeline.shape[1]] += order[later]
-    if t >= sc.warmup:
-        st.demand += demand
+    st.short_in_cycle |= st.short_today
+    if measuring:
         st.served += served
-        st.stock_days += np.maximum(st.net, 0.0)
-        st.orders += order > 0
-        st.cycles += arrived
-        st.cycles_short += arrived & st.short_in_cycle
-    st.short_in_cycle &= ~arrived
+    _receive(st, t, measuring)
+    _review(st, sc, t, measuring)
+    if measuring:
+        st.stock_days += np.maximum(st.net, 0.0, out=st.spare)
 
 
-def simulate(policy: SimPolicy, sc: Scenario, lost_sales: bool = False) -> ServiceResult:
-    """Runs the policy on the scenario day by day (module docstring) and measures its service."""
-    slots = int(sc.lead_times.max(initial=0)) + 1
-    st = _start(policy, slots)
-    review = np.maximum(np.rint(np.nan_to_num(policy.review_days, nan=1.0)), 1).astype(np.int64)
-    for t in range(sc.demand.shape[1]):
-        _day(st, policy, sc, t, lost_sales, review)
-    days = sc.demand.shape[1] - sc.warmup
+def _record(st: _State, demand: np.ndarray, measuring: bool) -> None:
+    """The day's stockouts into the recorder (before serving: g = demand - net stock)."""
+    short = np.flatnonzero(st.short_today)
+    if not len(short):
+        return
+    wanted = demand[short]
+    gap = wanted - st.net[short]
+    rec = st.shortfalls
+    rec.cycle_gap[short] = np.maximum(rec.cycle_gap[short], gap)
+    if measuring:
+        kept = rec.on_days[short]
+        rec.days.append((short[kept].astype(np.int32), gap[kept], wanted[kept].astype(np.float32)))
+
+
+def _receive(st: _State, t: int, measuring: bool) -> None:
+    """The orders due arrive; each arrival ends a replenishment cycle."""
+    due = st.pipeline[t % len(st.pipeline)]
+    arrived = np.flatnonzero(due != 0.0)
+    if not len(arrived):
+        return
+    st.net[arrived] += due[arrived]
+    due[arrived] = 0.0
+    if measuring:
+        st.cycles[arrived] += 1.0
+        st.cycles_short[arrived] += st.short_in_cycle[arrived]
+    st.short_in_cycle[arrived] = False
+    if st.shortfalls is not None:
+        gap = st.shortfalls.cycle_gap
+        if measuring:
+            ended = arrived[gap[arrived] > 0]
+            st.shortfalls.cycles.append((ended.astype(np.int32), gap[ended]))
+        gap[arrived] = 0.0
+
+
+def _review(st: _State, sc: Scenario, t: int, measuring: bool) -> None:
+    """The rows reviewing today with IP <= level order (_order); lead time 0 arrives at once."""
+    found = [_reviewed(st, a, b, is_rs) for period, is_rs, a, b in st.groups if t % period == 0]
+    if not found:
+        return
+    rows, order = (np.concatenate(x) for x in zip(*found, strict=True)) if len(found) > 1 else found[0]
+    if measuring:
+        st.orders[rows] += 1.0
+    lead = np.take(sc.lead_times.T[t], rows if st.source is None else st.source[rows]).astype(np.intp)
+    now = lead == 0
+    st.net[rows[now]] += order[now]
+    later = ~now
+    slots, n = st.pipeline.shape
+    st.pipeline.reshape(-1)[(t + lead[later]) % slots * n + rows[later]] += order[later]
+
+
+def _reviewed(st: _State, a: int, b: int, is_rs: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The rows a to b - 1 (one policy) reviewed: their orders placed in the position; the rows that order
+    and what. (R, S) rows nearly all order on a review day: computed for the whole slice."""
+    level, position = st.level[a:b], st.position[a:b]
+    if is_rs:
+        order = _order(level, None, position, True)
+        position += order  # + 0 where nothing is ordered
+        rows = np.flatnonzero(order > 0)
+        return rows + a, order[rows]
+    rows = np.flatnonzero(position <= level)
+    order = _order(level[rows], st.order_qty[a:b][rows], position[rows], False)
+    placed = order > 0
+    rows, order = rows[placed], order[placed]
+    position[rows] += order
+    return rows + a, order
+
+
+def simulate(
+    policy: SimPolicy, sc: Scenario, lost_sales: bool = False, rows: np.ndarray | None = None
+) -> ServiceResult:
+    """Runs the policy on the scenario day by day (module docstring) and measures its service. ``rows``:
+    the scenario's rows the policy's rows run on (default: row i on row i; a row may be run more than once),
+    so a subset needs no copy of the scenario. A row's figures do not depend on the rows run beside it."""
+    return _run(policy, sc, lost_sales, rows)[0]
+
+
+def _run(
+    policy: SimPolicy, sc: Scenario, lost_sales: bool, rows: np.ndarray | None, record: np.ndarray | None = None
+) -> tuple[ServiceResult, _Shortfalls | None]:
+    """simulate, and with ``record`` (the rows whose short days are kept) the run's stockouts (_Shortfalls)."""
+    st, order = _start(policy, int(sc.lead_times.max(initial=0)) + 1, rows, record)
+    total = sc.demand.shape[1]
+    block = int(np.clip(BLOCK_CELLS // max(len(order), 1), 1, MAX_BLOCK_DAYS))
+    for t0 in range(0, total, block):
+        t1 = min(t0 + block, total)
+        days = _demand_days(sc, st.source, t0, t1)
+        st.demand += days[max(sc.warmup - t0, 0) :].sum(axis=0)
+        for t in range(t0, t1):
+            _day(st, sc, days[t - t0], t, lost_sales)
+    return _result(st, order, total - sc.warmup), (None if record is None else _shortfalls(st, order))
+
+
+def _demand_days(sc: Scenario, source: np.ndarray | None, t0: int, t1: int) -> np.ndarray:
+    """Demand of days t0 to t1 - 1 of the state's rows, day by day (each day's row contiguous), float64."""
+    days = sc.demand.T[t0:t1]
+    if source is not None:
+        days = np.take(days, source, axis=1)
+    return np.asarray(days, dtype=np.float64, order="C")
+
+
+def _result(st: _State, order: np.ndarray, days: int) -> ServiceResult:
     fill = np.divide(st.served, st.demand, out=np.ones_like(st.served), where=st.demand > 0)
     cycle = 1.0 - np.divide(st.cycles_short, st.cycles, out=np.zeros_like(st.cycles), where=st.cycles > 0)
-    return ServiceResult(fill, cycle, st.stock_days / max(days, 1), st.orders * 365.0 / max(days, 1), st.cycles)
+    measured = (fill, cycle, st.stock_days / max(days, 1), st.orders * 365.0 / max(days, 1), st.cycles)
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return ServiceResult(*(m[back] for m in measured))
+
+
+def _shortfalls(st: _State, order: np.ndarray) -> _Shortfalls:
+    """The recorded stockouts by policy row (the state's rows are in review order)."""
+    rec, policy_row = st.shortfalls, order.astype(np.int32)
+    days = [_joined(rec.days, i, kind) for i, kind in enumerate((np.int32, np.float64, np.float32))]
+    cycles = [_joined(rec.cycles, i, kind) for i, kind in enumerate((np.int32, np.float64))]
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
+    return _Shortfalls(policy_row[days[0]], days[1], days[2], policy_row[cycles[0]], cycles[1], st.demand[back],
+                       st.cycles[back])  # fmt: skip
+
+
+def _joined(records: list[tuple[np.ndarray, ...]], field: int, kind) -> np.ndarray:
+    return np.concatenate([r[field] for r in records]) if records else np.empty(0, kind)
 
 
 def service_measure(result: ServiceResult, service_type: np.ndarray) -> np.ndarray:
@@ -310,55 +503,202 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
                 both_ways: bool = False) -> Tuning:  # fmt: skip
     """Simulates every row; where the simulated service falls short of the target by more than
     MISS_TOLERANCE and at least MIN_CYCLES replenishment cycles were measured, finds the least whole-unit
-    level whose simulated service reaches the target, by bisection on the same scenario (common random
-    numbers: service is non-decreasing in the level on one demand path). A level above what the path
-    needs is kept (a few years of a skewed process under-sample its tail) unless ``both_ways`` (the
-    benchmark's least stock). ``bracket`` is the half-width first searched (default: _bracket)."""
-    before = simulate(policy, sc, lost_sales)
+    level whose simulated service reaches the target on the same scenario (common random numbers: service
+    is non-decreasing in the level on one demand path): the level the first run's stockouts point to
+    (_least_levels), kept where one simulation confirms that it meets the target and one unit less does
+    not, else searched from there by _bisect. A level above what the path needs is kept (a few years of a
+    skewed process under-sample its tail) unless ``both_ways`` (the benchmark's least stock). ``bracket``
+    is the half-width the bisection first searches where there is no such guess (default: _bracket)."""
+    target, service_type = np.asarray(target, float), np.asarray(service_type)
+    before, shortfalls = _run(policy, sc, lost_sales, None, record=service_type == "fill")
     measure = service_measure(before, service_type)
     enough = before.cycles >= MIN_CYCLES
     off = np.abs(measure - target) if both_ways else target - measure
     miss = (off > MISS_TOLERANCE) & (sc.demand.sum(axis=1) > 0) & enough
-    level = policy.level.copy()
+    level = np.asarray(policy.level, float).copy()
+    after = _rows_of(before, slice(None))
     rows = np.flatnonzero(miss)
-    if len(rows):
+    up = rows[measure[rows] < target[rows]]  # below the target: the stockouts say how far
+    search = _guessed(policy, sc, target, service_type, lost_sales, up, shortfalls)
+    found = np.flatnonzero(search.hi_ok & search.lo_fails)
+    level[up[found]] = search.hi[found]
+    _put(after, up[found], _rows_of(search.at_hi, found))
+    rest = np.setdiff1d(rows, up[found])
+    if len(rest):
         width = bracket if bracket is not None else _bracket(policy, sc)
-        level[rows] = _bisect(policy, sc, target, service_type, lost_sales, rows, width[rows])
-    tuned = level != policy.level
-    after = simulate(replace(policy, level=level), sc, lost_sales) if tuned.any() else before
-    return Tuning(level, tuned, before, after)
+        start = _interval(policy, width[rest], measure[rest] < target[rest], rest)
+        unconfirmed = np.setdiff1d(np.arange(len(up)), found)
+        _put(start, np.searchsorted(rest, up[unconfirmed]), _rows_of(search, unconfirmed))
+        level[rest], at_level = _bisect(policy, sc, target, service_type, lost_sales, rest, start)
+        _put(after, rest, at_level)
+    return Tuning(level, level != policy.level, before, after)
+
+
+def _guessed(policy, sc, target, service_type, lost_sales, rows, shortfalls) -> _Interval:
+    """The least levels of ``rows`` (below their target) guessed from the first run's stockouts and checked
+    (_confirm). A run at a fractional level can place an order a day later than the runs at whole levels
+    (its position differs from the level by a rounding error where they would be equal), so where the
+    check fails the rows are run again at their level rounded down, and guessed and checked again. With
+    lost sales the guess falls short (about half the way up): the search goes on above it."""
+    fill = np.asarray(service_type) == "fill"
+    level = np.asarray(policy.level, float)[rows]
+    guess = _least_levels(shortfalls, level, target[rows], fill[rows], rows)
+    up = np.maximum(np.ceil(guess - level), 1) if lost_sales else 1.0  # lost sales: about half the way
+    search = _confirm(policy, sc, target, service_type, lost_sales, rows, guess, up)
+    again = np.flatnonzero(~(search.hi_ok & search.lo_fails))
+    if len(again) and not lost_sales:
+        whole, at = np.floor(level[again]), rows[again]
+        _, recorded = _run(subset_policy(policy, at, whole), sc, lost_sales, at, record=fill[at])
+        guess = _least_levels(recorded, whole, target[at], fill[at], np.arange(len(at)))
+        _put(search, again, _confirm(policy, sc, target, service_type, lost_sales, at, guess, 1.0))
+    return search
+
+
+@dataclass(frozen=True)
+class _Interval:
+    """Where the least level meeting the target is searched, per row: [lo, hi], whether lo is known to miss
+    the target and hi to meet it, and the simulated service at hi where it does (arrays updated in place)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    lo_fails: np.ndarray
+    hi_ok: np.ndarray
+    at_hi: ServiceResult
+
+
+def _floor(policy: SimPolicy, rows: np.ndarray) -> np.ndarray:
+    """The lowest level searched: -Q of (s, Q), 0 of (R, S)."""
+    return np.where(np.asarray(policy.is_rs)[rows], 0.0, -np.asarray(policy.order_qty, float)[rows])
+
+
+def _rows_of(per_row, rows):
+    """A copy of the rows ``rows`` (an index, mask or slice) of a dataclass of per-row arrays."""
+    return type(per_row)(*(_rows_of(v, rows) if hasattr(v, "__dataclass_fields__") else np.array(v[rows])
+                           for v in (getattr(per_row, f.name) for f in fields(per_row))))  # fmt: skip
+
+
+def _put(per_row, rows: np.ndarray, other) -> None:
+    """The rows ``rows`` of a dataclass of per-row arrays (written in place) set to those of ``other``."""
+    for f in fields(per_row):
+        mine, theirs = getattr(per_row, f.name), getattr(other, f.name)
+        if hasattr(mine, "__dataclass_fields__"):
+            _put(mine, rows, theirs)
+        else:
+            mine[rows] = theirs
+
+
+def _least_levels(sf: _Shortfalls, level: np.ndarray, target: np.ndarray, fill: np.ndarray,
+                  rows: np.ndarray) -> np.ndarray:  # fmt: skip
+    """Least whole-unit level meeting the target on the recorded run, per row of ``rows`` (each below its
+    target at ``level``). With backorders a level higher by delta >= 0 runs the same orders and arrivals
+    with the net stock delta higher every day (in exact arithmetic), so a day short by g (demand - net
+    stock before serving) is short by min(max(level + g - h, 0), demand) at a level h >= level, and a cycle
+    is without stockout at h >= level + its largest g. Bisection on whole units between the level rounded
+    down (misses) and the level plus the largest g (nothing short). With lost sales only a first guess."""
+    n = len(rows)
+    local = np.full(len(sf.demand) + 1, n)  # n: a row not searched here
+    local[rows] = np.arange(n)
+    on_days, on_cycles = local[sf.day_row], local[sf.cycle_row]
+    on_days[~np.append(fill, False)[on_days]] = n
+    on_cycles[~np.append(~fill, False)[on_cycles]] = n
+    level_of = np.append(level, 0.0)
+    day_top, cycle_top = _whole(level_of[on_days] + sf.day_gap), _whole(level_of[on_cycles] + sf.cycle_gap)
+    largest = np.full(n + 1, -np.inf)  # the least level at which nothing recorded is short
+    np.maximum.at(largest, on_days, day_top)
+    np.maximum.at(largest, on_cycles, cycle_top)
+    lo = np.floor(level)
+    hi = np.maximum(np.ceil(largest[:n]), lo + 1)
+    demand, cycles = sf.demand[rows], sf.cycles[rows]
+    for _ in range(64):  # halves a float64 range down to one unit
+        if not np.any(hi - lo > 1):
+            break
+        trial = np.append(np.floor((lo + hi) / 2), 0.0)
+        short = np.minimum(np.maximum(day_top - trial[on_days], 0.0), sf.day_demand)
+        served = demand - np.bincount(on_days, short, n + 1)[:n]
+        fill_rate = np.divide(served, demand, out=np.ones(n), where=demand > 0)
+        short_cycles = np.bincount(on_cycles, cycle_top > trial[on_cycles], n + 1)[:n]
+        cycle = 1.0 - np.divide(short_cycles, cycles, out=np.zeros(n), where=cycles > 0)
+        meets = np.where(fill, fill_rate, cycle) >= target
+        searching = hi - lo > 1
+        hi, lo = np.where(searching & meets, trial[:n], hi), np.where(searching & ~meets, trial[:n], lo)
+    return hi
+
+
+def _whole(x: np.ndarray) -> np.ndarray:
+    """x with the values within 1e-6 of a whole number set to it (the rounding of sums over the days)."""
+    nearest = np.rint(x)
+    return np.where(np.abs(x - nearest) < 1e-6, nearest, x)
+
+
+def _confirm(policy, sc, target, service_type, lost_sales, rows, level, up) -> _Interval:
+    """The rows simulated at ``level`` (at least the floor) and one unit less, in one run. The search
+    interval that follows: done where ``level`` meets the target and one unit less does not (or is below
+    the floor); else [level, level + up] where it misses, [level - 2, level - 1] where one unit less meets."""
+    level = np.maximum(level, _floor(policy, rows))
+    both = np.concatenate([rows, rows])
+    result = simulate(subset_policy(policy, both, np.concatenate([level, level - 1])), sc, lost_sales, both)
+    meets = service_measure(result, service_type[both]) >= target[both]
+    meets, less_meets = meets[: len(rows)], meets[len(rows) :]
+    floor = _floor(policy, rows)
+    found = meets & (~less_meets | (level <= floor))
+    lower = meets & ~found  # one unit less meets too: the answer is below
+    lo = np.where(found, level - 1, np.where(lower, np.maximum(level - 2, floor), level))
+    hi = np.where(found, level, np.where(lower, level - 1, level + up))
+    at_hi = _rows_of(result, np.where(lower, np.arange(len(rows)) + len(rows), np.arange(len(rows))))
+    return _Interval(lo, hi, found | ~meets, meets, at_hi)
+
+
+def _interval(policy: SimPolicy, width: np.ndarray, misses: np.ndarray, rows: np.ndarray) -> _Interval:
+    """The first interval searched without a guess: [level - width, level + width] within the floor, from
+    the level itself where it misses the target (the answer lies above)."""
+    level, floor = np.asarray(policy.level, float)[rows], _floor(policy, rows)
+    lo_fails = misses & (np.floor(level) >= floor)
+    lo = np.where(lo_fails, np.floor(level), np.maximum(np.floor(level - width), floor))
+    unknown = ServiceResult(*(np.full(len(rows), np.nan) for _ in fields(ServiceResult)))
+    return _Interval(lo, np.ceil(level + width), lo_fails, np.zeros(len(rows), bool), unknown)
 
 
 def _bracket(policy: SimPolicy, sc: Scenario) -> np.ndarray:
     """Half-width of the first search interval: three sds of demand over the protection interval
     (the scenario's own daily sd times sqrt(L + R)) plus a day's mean demand and one unit; the search
-    widens where that is not enough."""
+    widens where that is not enough. Summed a block of days at a time (no copy of the scenario)."""
     days = np.nan_to_num(policy.lead_time_days) + np.nan_to_num(policy.review_days)
-    daily = sc.demand[:, sc.warmup :]
-    return 3 * daily.std(axis=1) * np.sqrt(np.maximum(days, 1)) + daily.mean(axis=1) + 1
+    total, squares = np.zeros(len(days)), np.zeros(len(days))
+    count = sc.demand.shape[1] - sc.warmup
+    step = max(BLOCK_CELLS // max(len(days), 1), 1)
+    for t0 in range(sc.warmup, sc.demand.shape[1], step):
+        block = sc.demand[:, t0 : t0 + step].astype(np.float64)
+        total += block.sum(axis=1)
+        squares += np.square(block).sum(axis=1)
+    mean = total / max(count, 1)
+    sd = np.sqrt(np.maximum(squares / max(count, 1) - mean**2, 0.0))
+    return 3 * sd * np.sqrt(np.maximum(days, 1)) + mean + 1
 
 
-def _bisect(policy, sc, target, service_type, lost_sales, rows, width) -> np.ndarray:
-    """Least whole-unit level meeting the target, per row. The interval [level - width, level + width]
+def _bisect(policy, sc, target, service_type, lost_sales, rows, iv: _Interval) -> tuple[np.ndarray, ServiceResult]:
+    """Least whole-unit level meeting the target per row, and the simulated service at it. The interval
     is first made to hold the answer (its top must meet the target, else it moves up by twice its width;
     its bottom must miss it, else it moves down likewise, to the floor -Q of (s, Q) or 0 of (R, S)), then
-    it is halved. One simulation of the rows per step, at most MAX_SEARCH_STEPS."""
-    sub_sc, sub_type, sub_target = subset(sc, rows), np.asarray(service_type)[rows], np.asarray(target)[rows]
-    base = subset_policy(policy, rows)
-    floor = np.where(base.is_rs, 0.0, -base.order_qty)
-    lo = np.maximum(np.floor(base.level - width), floor)
-    hi = np.ceil(base.level + width)
-    hi_ok = np.zeros(len(rows), bool)
-    lo_fails = np.zeros(len(rows), bool)
+    it is halved. One simulation of the rows still searching per step (on the scenario's own arrays), at
+    most MAX_SEARCH_STEPS."""
+    sub_type, sub_target, base, floor = (
+        service_type[rows],
+        target[rows],
+        subset_policy(policy, rows),
+        _floor(policy, rows),
+    )
+    lo, hi, lo_fails, hi_ok = iv.lo, iv.hi, iv.lo_fails.copy(), iv.hi_ok.copy()
+    at_hi = _rows_of(iv.at_hi, slice(None))
     for _ in range(MAX_SEARCH_STEPS):
         done = hi_ok & lo_fails & (hi - lo <= 1)
         if done.all():
             break
         trial = np.where(~hi_ok, hi, np.where(~lo_fails, lo, np.floor((lo + hi) / 2)))
         active = np.flatnonzero(~done)  # only the rows still searching are simulated
-        sim_active = simulate(subset_policy(base, active, trial[active]), subset(sub_sc, active), lost_sales)
+        sim_active = simulate(subset_policy(base, active, trial[active]), sc, lost_sales, rows[active])
         meets = np.ones(len(rows), bool)
         meets[active] = service_measure(sim_active, sub_type[active]) >= sub_target[active]
+        _put(at_hi, active[meets[active]], _rows_of(sim_active, meets[active]))  # a trial that meets is the top
         step = 2 * (hi - lo)
         checking_hi, checking_lo = ~hi_ok, hi_ok & ~lo_fails
         halving = hi_ok & lo_fails
@@ -372,4 +712,8 @@ def _bisect(policy, sc, target, service_type, lost_sales, rows, width) -> np.nda
         new_lo = np.where(at_floor, floor - 1, new_lo)
         hi_ok |= checking_hi & meets
         lo, hi = np.where(done, lo, new_lo), np.where(done, hi, new_hi)
-    return hi
+    unsimulated = np.flatnonzero(~hi_ok)  # the steps ran out before the top met the target
+    if len(unsimulated):
+        _put(at_hi, unsimulated, simulate(subset_policy(base, unsimulated, hi[unsimulated]), sc, lost_sales,
+                                          rows[unsimulated]))  # fmt: skip
+    return hi, at_hi
