@@ -21,7 +21,7 @@ from planner._version import __version__
 from planner.channels.api import default_output, load, plan_workbook
 from planner.model.errors import OutputError, PlannerError
 from planner.pipeline.network import summary
-from planner.workbook.interrupts import raise_if_stop_requested, stop_on_signals
+from planner.workbook.interrupts import raise_if_stop_requested, saved_before_stop, stop_on_signals
 from planner.workbook.read import EXCEL_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -272,8 +272,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"planner: {exc}", file=sys.stderr)
             return EXIT_INPUT
         except KeyboardInterrupt:
-            print("planner: interrupted; no file was changed", file=sys.stderr)
+            print(_interrupted(saved_before_stop()), file=sys.stderr)
             return 130
+
+
+def _interrupted(saved: list[str]) -> str:
+    """What a stop leaves: nothing changed, or the files saved (complete) before it and nothing else."""
+    if not saved:
+        return "planner: interrupted; no file was changed"
+    return f"planner: interrupted; saved before the stop: {', '.join(saved)}; no other file was changed"
 
 
 if __name__ == "__main__":

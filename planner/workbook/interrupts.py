@@ -32,6 +32,7 @@ class _Stops:
 
     requested: bool = False  # a stop signal arrived since the last reset
     deferring: int = 0  # how many sections that must not be cut are running (nested)
+    saved: list[str] | None = None  # files put in place under stop_on_signals (None: not recording)
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:
@@ -80,6 +81,18 @@ def interrupts_allowed() -> Iterator[None]:
         _Stops.deferring += 1
 
 
+def note_saved(path: str) -> None:
+    """A save put ``path`` in place (called inside its deferred section, so no stop separates the two): a
+    stop reports it (``saved_before_stop``)."""
+    if _Stops.saved is not None:
+        _Stops.saved.append(path)
+
+
+def saved_before_stop() -> list[str]:
+    """The files put in place since ``stop_on_signals`` began, in order."""
+    return list(_Stops.saved or [])
+
+
 def _quiet_dropped_interrupt(previous: Callable) -> Callable:
     """An unraisable-exception hook that does not print a KeyboardInterrupt Python dropped in a finaliser
     (the stop is recorded and acted on); everything else goes to ``previous``."""
@@ -99,6 +112,7 @@ def stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _Stops.saved = []
     saved = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     saved_hook = sys.unraisablehook
     sys.unraisablehook = _quiet_dropped_interrupt(saved_hook)
@@ -111,4 +125,5 @@ def stop_on_signals() -> Iterator[None]:
             if handler is not None:  # None: set outside Python, cannot be put back
                 signal.signal(sig, handler)
         sys.unraisablehook = saved_hook
+        _Stops.saved = None
         _Stops.requested = False  # acted on (or it came once the work was saved): a later run starts afresh

@@ -15,6 +15,7 @@ from planner.model.errors import OutputError
 from planner.workbook.interrupts import (
     interrupts_allowed,
     interrupts_deferred,
+    note_saved,
     raise_if_stop_requested,
 )
 
@@ -93,6 +94,7 @@ def atomic_save(path: Path, write: Callable[[str], None]) -> Path:
                 _flush(tmp, path)
             raise_if_stop_requested()  # one Python dropped in a finaliser while writing: nothing is saved
             os.replace(tmp, path)
+            note_saved(str(path))
         except PermissionError as exc:
             raise OutputError(f"{path}: cannot be replaced, the file is open in another program or read-only "
                               f"({exc.strerror})") from exc  # fmt: skip
