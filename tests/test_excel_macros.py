@@ -85,10 +85,8 @@ def assert_same_sheet(got, want, skip_rows=()):
 
 
 @pytest.fixture(scope="module")
-def headless(small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("headless") / "small.planned.xlsx"
-    plan_workbook(small_sample, output=out)
-    return out
+def headless(small_planned):
+    return small_planned[0]
 
 
 def test_the_seven_macros_register_as_scripts():
@@ -120,7 +118,7 @@ def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp
 
 
 @pytest.mark.slow
-def test_status_lights_charts_and_report(small_sample):
+def test_status_lights_charts_and_report(small_sample, small_planned):
     replay, _ = run_macro("run_all", small_sample)
     lights = {r["formula1"]: r["fill_color"] for r in replay.conditional["Reorder Plan"]}
     assert lights == {'="ORDER NOW"': "#f8cbad", '="CHECK"': "#ffeb9c", '="EXCESS"': "#bdd7ee",
@@ -151,7 +149,7 @@ def test_status_lights_charts_and_report(small_sample):
     ws = replay.wb["KPIs"]
     _, top, right, bottom = range_boundaries(occupancy["source"].replace("$", ""))
     assert [ws.cell(r, right).value for r in range(top + 1, bottom + 1)] == [1.0] * (bottom - top)
-    result = plan_workbook(small_sample)
+    result = small_planned[1]
     orders = int((result.reorder["suggested_order"] > 0).sum())
     warnings = int((result.issues["severity"] == "warning").sum())  # the sample's unmet requirements
     t = result.network.distribution.totals
