@@ -43,13 +43,15 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
 
-def stop_requested() -> bool:
-    return _Stops.requested
+def _main_thread() -> bool:
+    """Signals reach Python in the main thread only: the stop state is that thread's (a save in another thread,
+    as a server runs them, neither defers nor raises a stop)."""
+    return threading.current_thread() is threading.main_thread()
 
 
 def raise_if_stop_requested() -> None:
     """Raise KeyboardInterrupt when a stop was recorded, even one Python dropped inside a finaliser."""
-    if _Stops.requested:
+    if _Stops.requested and _main_thread():
         raise KeyboardInterrupt
 
 
@@ -61,6 +63,9 @@ def _raise_when_outermost() -> None:
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
     """A section no stop may cut: a stop arriving inside is raised as KeyboardInterrupt when it ends."""
+    if not _main_thread():
+        yield
+        return
     _Stops.deferring += 1
     try:
         yield
@@ -73,6 +78,9 @@ def interrupts_deferred() -> Iterator[None]:
 def interrupts_allowed() -> Iterator[None]:
     """Inside a deferred section, a part a stop may cut (the section cleans up after it): a stop already
     recorded is raised on entering it."""
+    if not _main_thread():
+        yield
+        return
     _Stops.deferring -= 1
     try:
         _raise_when_outermost()
@@ -84,7 +92,7 @@ def interrupts_allowed() -> Iterator[None]:
 def note_saved(path: str) -> None:
     """A save put ``path`` in place (called inside its deferred section, so no stop separates the two): a
     stop reports it (``saved_before_stop``)."""
-    if _Stops.saved is not None:
+    if _Stops.saved is not None and _main_thread():
         _Stops.saved.append(path)
 
 
@@ -109,11 +117,11 @@ def stop_on_signals() -> Iterator[None]:
     """While the body runs, SIGINT and SIGTERM stop it through ``interrupt``; the earlier handlers are put
     back afterwards. Outside the main thread (a server calling the command line) nothing changes: Python sets
     handlers in the main thread only, and signals never interrupt another thread."""
-    if threading.current_thread() is not threading.main_thread():
+    if not _main_thread():
         yield
         return
     _Stops.saved = []
-    saved = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
     saved_hook = sys.unraisablehook
     sys.unraisablehook = _quiet_dropped_interrupt(saved_hook)
     for sig in STOP_SIGNALS:
@@ -121,7 +129,7 @@ def stop_on_signals() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, handler in saved.items():
+        for sig, handler in handlers.items():
             if handler is not None:  # None: set outside Python, cannot be put back
                 signal.signal(sig, handler)
         sys.unraisablehook = saved_hook
