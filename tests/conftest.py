@@ -31,6 +31,17 @@ def small_sample(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def small_planned(small_sample, tmp_path_factory):
+    """``small_sample`` planned once per test process (about as long as the rest of a module's tests): the
+    planned copy, written as the command line writes it, and the PlanResult. Shared by the modules that only
+    read them: change neither (copy the workbook first to edit or re-plan it)."""
+    from planner.channels.api import plan_workbook
+
+    out = tmp_path_factory.mktemp("small-planned") / "small.planned.xlsx"
+    return out, plan_workbook(small_sample, output=out)
+
+
 def write_blocks(path: Path, sheets: dict[str, list[list]]) -> Path:
     """A workbook whose sheets are plain A1 blocks (header row first), as a user might type them."""
     wb = openpyxl.Workbook()

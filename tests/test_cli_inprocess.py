@@ -152,6 +152,35 @@ def test_sigterm_stops_the_run_like_ctrl_c(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sample.xlsx"]
 
 
+def test_a_stop_once_a_batch_saved_its_first_workbook_names_what_was_saved(tmp_path, capsys):
+    """SIGTERM the moment the first planned copy of a batch of two is in place (a real signal, sent as the
+    save returns; Python runs the handler there): exit 130, the message names that copy (complete, it
+    stays) and says nothing else changed; the second workbook is not planned, no temporary is left."""
+    from planner.workbook.save import atomic_save
+
+    a, b = (write_blocks(tmp_path / f"{n}.xlsx", minimal_sheets()) for n in "ab")
+    before = {p.name: digest(p) for p in (a, b)}
+
+    def signal_once_saved(frame, event, arg):
+        if event == "return" and frame.f_code is atomic_save.__code__:
+            sys.setprofile(None)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    sys.setprofile(signal_once_saved)
+    try:
+        code = main(["run", str(a), str(b), "-o", str(tmp_path / "out"), "-q"])
+    finally:
+        sys.setprofile(None)
+    first = tmp_path / "out" / "a.planned.xlsx"
+    assert code == 130
+    assert (
+        capsys.readouterr().err == f"planner: interrupted; saved before the stop: {first}; no other file was changed\n"
+    )
+    assert "Reorder Plan" in openpyxl.load_workbook(first, read_only=True).sheetnames
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.planned.xlsx"]
+    assert {p.name: digest(p) for p in (a, b)} == before
+
+
 def test_main_in_another_thread_leaves_the_signal_handlers_alone(tmp_path, capsys):
     """Python lets only the main thread set signal handlers; main() called from a worker thread (as a server
     would) runs without its SIGTERM handler instead of failing."""

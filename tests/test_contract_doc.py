@@ -15,7 +15,6 @@ from openpyxl.utils import get_column_letter
 from xlwings.server import custom_scripts_meta
 
 from planner.channels import cli
-from planner.channels.api import plan_workbook
 from planner.channels.excel import functions, macros
 from planner.model.issues import IssueLog, Reason
 from planner.model.settings import FIRST_DATE, KPI_TARGETS, LAST_DATE, MAX_DAYS, MAX_NUMBER, SETTINGS
@@ -160,8 +159,8 @@ def test_reason_codes_are_the_issue_logs():
 
 
 @pytest.fixture(scope="module")
-def planned(small_sample):
-    return plan_workbook(small_sample)
+def planned(small_planned):
+    return small_planned[1]
 
 
 def _documented_tables() -> dict[str, list[str]]:

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 from conftest import minimal_sheets, write_blocks
 
-from planner.channels.api import load, plan_workbook
+from planner.channels.api import load
 from planner.pipeline.plan import plan
 
 DAY = pd.Timestamp("2026-03-02")
 
 
 @pytest.fixture(scope="module")
-def chain(small_sample):
-    return plan_workbook(small_sample), load(small_sample)
+def chain(small_sample, small_planned):
+    return small_planned[1], load(small_sample)
 
 
 def _grid(result):

@@ -41,9 +41,9 @@ def flat(block) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def sample(small_sample):
+def sample(small_sample, small_planned):
     """The small sample planned by the command line, with the inputs behind each Reorder Plan row."""
-    result = plan_workbook(small_sample)
+    result = small_planned[1]
     inputs = load(small_sample)
     items = inputs["Items"].set_index("sku")
     rows = result.reorder.copy()

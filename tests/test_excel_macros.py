@@ -85,10 +85,8 @@ def assert_same_sheet(got, want, skip_rows=()):
 
 
 @pytest.fixture(scope="module")
-def headless(small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("headless") / "small.planned.xlsx"
-    plan_workbook(small_sample, output=out)
-    return out
+def headless(small_planned):
+    return small_planned[0]
 
 
 def test_the_seven_macros_register_as_scripts():
@@ -120,7 +118,7 @@ def test_run_all_writes_what_the_command_line_writes(small_sample, headless, tmp
 
 
 @pytest.mark.slow
-def test_status_lights_charts_and_report(small_sample):
+def test_status_lights_charts_and_report(small_sample, small_planned):
     replay, _ = run_macro("run_all", small_sample)
     lights = {r["formula1"]: r["fill_color"] for r in replay.conditional["Reorder Plan"]}
     assert lights == {'="ORDER NOW"': "#f8cbad", '="CHECK"': "#ffeb9c", '="EXCESS"': "#bdd7ee",
@@ -151,7 +149,7 @@ def test_status_lights_charts_and_report(small_sample):
     ws = replay.wb["KPIs"]
     _, top, right, bottom = range_boundaries(occupancy["source"].replace("$", ""))
     assert [ws.cell(r, right).value for r in range(top + 1, bottom + 1)] == [1.0] * (bottom - top)
-    result = plan_workbook(small_sample)
+    result = small_planned[1]
     orders = int((result.reorder["suggested_order"] > 0).sum())
     warnings = int((result.issues["severity"] == "warning").sum())  # the sample's unmet requirements
     t = result.network.distribution.totals
@@ -264,27 +262,33 @@ def test_new_template_adds_the_missing_input_sheets(tmp_path):
     assert set(load(saved).tables) >= {"Items", "Stock", "Demand"}  # structurally a planner workbook
 
 
+BUNDLED_SAMPLE = ROOT / "workbook" / "sample.xlsx"
+
+
+@pytest.fixture(scope="module")
+def bundled_headless(tmp_path_factory):
+    """The bundled sample planned once headless (the engine behind the command line) for the macro tests that
+    compare with it: the plan result and the planned workbook, only read by those tests."""
+    out = tmp_path_factory.mktemp("bundled") / "sample.planned.xlsx"
+    result = plan_workbook(BUNDLED_SAMPLE, output=out)
+    return result, openpyxl.load_workbook(out)
+
+
 @pytest.mark.slow
-def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(tmp_path):
-    sample = ROOT / "workbook" / "sample.xlsx"
-    headless_out = tmp_path / "sample.planned.xlsx"
-    plan_workbook(sample, output=headless_out)
-    replay, _ = run_macro("plan_reorders", sample)
-    want = openpyxl.load_workbook(headless_out)
+def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(bundled_headless):
+    _, want = bundled_headless
+    replay, _ = run_macro("plan_reorders", BUNDLED_SAMPLE)
     for name in macros.REORDER_SHEETS:
         assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
     assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 681
 
 
 @pytest.mark.slow
-def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
-    sample = ROOT / "workbook" / "sample.xlsx"
-    headless_out = tmp_path / "sample.planned.xlsx"
-    result = plan_workbook(sample, output=headless_out)
-    replay, _ = run_macro("plan_network", sample)
+def test_plan_network_on_the_bundled_sample_equals_the_command_line(bundled_headless):
+    result, want = bundled_headless
+    replay, _ = run_macro("plan_network", BUNDLED_SAMPLE)
     written = set(NETWORK_SHEETS) | set(macros.NETWORK_ALSO)
     assert {s for s in replay.touched if not s.startswith("~")} == written
-    want = openpyxl.load_workbook(headless_out)
     for name in written:
         assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
     assert len(replay.charts["Carbon"]) == 1 and len(replay.charts["Supplier Scorecard"]) == 1
@@ -293,14 +297,11 @@ def test_plan_network_on_the_bundled_sample_equals_the_command_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_plan_rounds_on_the_bundled_sample_equals_the_command_line(tmp_path):
-    sample = ROOT / "workbook" / "sample.xlsx"
-    headless_out = tmp_path / "sample.planned.xlsx"
-    plan_workbook(sample, output=headless_out)
-    replay, _ = run_macro("plan_rounds", sample)
+def test_plan_rounds_on_the_bundled_sample_equals_the_command_line(bundled_headless):
+    _, want = bundled_headless
+    replay, _ = run_macro("plan_rounds", BUNDLED_SAMPLE)
     written = set(ROUNDS_SHEETS) | set(macros.ROUNDS_ALSO)
     assert {s for s in replay.touched if not s.startswith("~")} == written
-    want = openpyxl.load_workbook(headless_out)
     for name in written:
         assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
     assert len(replay.charts["Routes"]) == 1

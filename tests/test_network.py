@@ -29,9 +29,8 @@ def unlinked(small_sample):
 
 
 @pytest.fixture(scope="module")
-def planned(small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("net") / "small.planned.xlsx"
-    return out, plan_workbook(small_sample, output=out)
+def planned(small_planned):
+    return small_planned
 
 
 def frame(ws, table: str) -> pd.DataFrame:

@@ -22,10 +22,8 @@ from planner.workbook.contract import OUTPUT_SHEETS
 
 
 @pytest.fixture(scope="module")
-def planned(small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("planned") / "small.planned.xlsx"
-    result = plan_workbook(small_sample, output=out)
-    return out, result
+def planned(small_planned):
+    return small_planned
 
 
 @pytest.mark.slow

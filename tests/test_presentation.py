@@ -28,9 +28,8 @@ COUNT, PERCENT, MONEY = "#,##0_0_0", "0.0%_0_0", '#,##0.00 "EUR"_0_0'
 
 
 @pytest.fixture(scope="module")
-def planned(small_sample, tmp_path_factory):
-    out = tmp_path_factory.mktemp("presentation") / "small.planned.xlsx"
-    result = plan_workbook(small_sample, output=out)
+def planned(small_planned):
+    out, result = small_planned
     return out, result, openpyxl.load_workbook(out)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import minimal_sheets, write_blocks
 
 from planner.core.optimize.rounds import (
     STOP_COLUMNS,
@@ -21,7 +22,6 @@ from planner.core.optimize.rounds import (
     VehicleType,
     solve_rounds,
 )
-from tests.conftest import minimal_sheets, write_blocks
 
 DAY = dt.date(2026, 3, 3)
 FAST = RoundsSettings(seconds_per_stop=0.05, min_seconds=0.2)

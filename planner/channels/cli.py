@@ -4,9 +4,7 @@ the API, and reports; a user never sees a traceback (``--debug`` shows one)."""
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -23,6 +21,7 @@ from planner._version import __version__
 from planner.channels.api import default_output, load, plan_workbook
 from planner.model.errors import OutputError, PlannerError
 from planner.pipeline.network import summary
+from planner.workbook.interrupts import raise_if_stop_requested, saved_before_stop, stop_on_signals
 from planner.workbook.read import EXCEL_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -118,6 +117,7 @@ def cmd_run(args, console: Console) -> int:
     with progress:
         task = progress.add_task("planning", total=len(files))
         for src in files:
+            raise_if_stop_requested()  # one that came as the previous workbook was saved
             progress.update(task, description=f"planning {src.name}")
             row, code = _plan_one(src, args, len(files) > 1)
             rows.append(row)
@@ -260,29 +260,27 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _stop_on_sigterm() -> None:
-    """SIGTERM (kill, a service manager stopping) ends a run like Ctrl-C: the save in progress is abandoned,
-    its temporary removed, the workbook untouched."""
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
-
-
 def main(argv: list[str] | None = None) -> int:
-    _stop_on_sigterm()
-    try:
-        args = parser().parse_args(argv)
-        console = Console(stderr=False, highlight=False)
-        return {"run": cmd_run, "validate": cmd_validate, "new": cmd_new}[args.command](args, console)
-    except PlannerError as exc:
-        print(f"planner: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("planner: interrupted; no file was changed", file=sys.stderr)
-        return 130
+    """The command line. Ctrl-C and SIGTERM stop it the same way, at any moment: exit 130, the file being
+    saved left as it was and no temporary beside it (planner/workbook/interrupts.py)."""
+    with stop_on_signals():
+        try:
+            args = parser().parse_args(argv)
+            console = Console(stderr=False, highlight=False)
+            return {"run": cmd_run, "validate": cmd_validate, "new": cmd_new}[args.command](args, console)
+        except PlannerError as exc:
+            print(f"planner: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        except KeyboardInterrupt:
+            print(_interrupted(saved_before_stop()), file=sys.stderr)
+            return 130
+
+
+def _interrupted(saved: list[str]) -> str:
+    """What a stop leaves: nothing changed, or the files saved (complete) before it and nothing else."""
+    if not saved:
+        return "planner: interrupted; no file was changed"
+    return f"planner: interrupted; saved before the stop: {', '.join(saved)}; no other file was changed"
 
 
 if __name__ == "__main__":

@@ -12,6 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from planner.model.errors import OutputError
+from planner.workbook.interrupts import (
+    interrupts_allowed,
+    interrupts_deferred,
+    note_saved,
+    raise_if_stop_requested,
+)
 
 
 def lock_file(path: Path) -> Path | None:
@@ -72,26 +78,46 @@ def _umask() -> int:
 
 
 def atomic_save(path: Path, write: Callable[[str], None]) -> Path:
-    """Call ``write(tmp_path)`` then move the temporary file onto ``path`` atomically."""
+    """Call ``write(tmp_path)`` then move the temporary file onto ``path`` atomically. A stop (Ctrl-C,
+    SIGTERM) at any moment leaves ``path`` as it was and no temporary: only ``write`` and the flush may be
+    cut; creating the temporary, the last check before the rename, the rename and the removal may not
+    (planner/workbook/interrupts.py). A stop arriving during the rename or after it cannot undo the save: it
+    is raised once the rename is done."""
     path = Path(path)
     check_writable(path)
     remove_stale_temporaries(path)
+    with interrupts_deferred():
+        tmp = _new_temporary(path)
+        try:
+            with interrupts_allowed():
+                write(tmp)
+                _flush(tmp, path)
+            raise_if_stop_requested()  # one Python dropped in a finaliser while writing: nothing is saved
+            os.replace(tmp, path)
+            note_saved(str(path))
+        except PermissionError as exc:
+            raise OutputError(f"{path}: cannot be replaced, the file is open in another program or read-only "
+                              f"({exc.strerror})") from exc  # fmt: skip
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
+        finally:
+            if os.path.exists(tmp):
+                with contextlib.suppress(OSError):  # a folder turned read-only: the next run removes it
+                    os.unlink(tmp)
+    return path
+
+
+def _new_temporary(path: Path) -> str:
+    """An empty temporary file beside ``path``, named after it and this process (so a later run can tell a
+    left-over of a killed process)."""
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}-{os.getpid()}-", suffix=path.suffix,
                                dir=path.parent or ".")  # fmt: skip
     os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except PermissionError as exc:
-        raise OutputError(f"{path}: cannot be replaced, the file is open in another program or read-only "
-                          f"({exc.strerror})") from exc  # fmt: skip
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot be written ({exc.strerror or exc})") from exc
-    finally:
-        if os.path.exists(tmp):
-            with contextlib.suppress(OSError):  # a folder turned read-only: the next run removes it
-                os.unlink(tmp)
-    return path
+    return tmp
+
+
+def _flush(tmp: str, path: Path) -> None:
+    """The written temporary on disk, with the permissions of the file it replaces (or the umask's)."""
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
