@@ -67,20 +67,22 @@ def history_case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
     return t1 - t0, t2 - t1, t3 - t2, float(tuning.tuned.mean())
 
 
+def table(title: str, columns: tuple[str, ...], case_of, sizes: list[int]) -> None:
+    """Prints one row per size: the case's seconds, the share tuned, and the process's peak memory so far."""
+    print(title)
+    print(f"{'SKU-sites':>10} " + " ".join(f"{c:>12}" for c in (*columns, "tuned", "peak GB")))
+    for n in sizes:
+        *seconds, share = case_of(n)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+        print(f"{n:>10,} " + " ".join(f"{s:>12.1f}" for s in seconds) + f" {share:>12.0%} {peak:>12.1f}")
+
+
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
-    print("fitted process (rows with under 26 periods of history)")
-    print(f"{'SKU-sites':>10} {'draw s':>7} {'simulate s':>10} {'check+tune s':>12} {'tuned':>6} {'peak GB':>8}")
-    for n in sizes:
-        draw, once, tune, share = case(n)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-        print(f"{n:>10,} {draw:>7.1f} {once:>10.1f} {tune:>12.1f} {share:>6.0%} {peak:>8.1f}")
-    print("\nresampled history (rows with 26 periods or more; two years of weekly history) and its replay")
-    print(f"{'SKU-sites':>10} {'resample s':>10} {'check+tune s':>12} {'replay s':>9} {'tuned':>6} {'peak GB':>8}")
-    for n in sizes:
-        draw, tune, replay, share = history_case(n)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-        print(f"{n:>10,} {draw:>10.1f} {tune:>12.1f} {replay:>9.1f} {share:>6.0%} {peak:>8.1f}")
+    table("fitted process (rows with under 26 periods of history)", ("draw s", "simulate s", "check+tune s"),
+          case, sizes)  # fmt: skip
+    table("\nresampled history (rows with 26 periods or more; two years of weekly history) and its replay",
+          ("resample s", "check+tune s", "replay s"), history_case, sizes)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -283,14 +283,19 @@ def test_plan_reorders_on_the_bundled_sample_equals_the_command_line(bundled_hea
     assert replay.touched.isdisjoint(INPUTS) and len(replay.values("Reorder Plan")) == 681
 
 
+def replay_writes_exactly(macro: str, sheets, want):
+    """Runs the macro on the bundled sample: it writes exactly ``sheets``, each equal to the headless plan's."""
+    replay, _ = run_macro(macro, BUNDLED_SAMPLE)
+    assert {s for s in replay.touched if not s.startswith("~")} == set(sheets)
+    for name in sheets:
+        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
+    return replay
+
+
 @pytest.mark.slow
 def test_plan_network_on_the_bundled_sample_equals_the_command_line(bundled_headless):
     result, want = bundled_headless
-    replay, _ = run_macro("plan_network", BUNDLED_SAMPLE)
-    written = set(NETWORK_SHEETS) | set(macros.NETWORK_ALSO)
-    assert {s for s in replay.touched if not s.startswith("~")} == written
-    for name in written:
-        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
+    replay = replay_writes_exactly("plan_network", set(NETWORK_SHEETS) | set(macros.NETWORK_ALSO), want)
     assert len(replay.charts["Carbon"]) == 1 and len(replay.charts["Supplier Scorecard"]) == 1
     t = result.network.distribution.totals
     assert f"Distribution: {t['units_shipped']:,.0f} of {t['units_required']:,.0f} units delivered" in replay.alerts[0]
@@ -299,11 +304,7 @@ def test_plan_network_on_the_bundled_sample_equals_the_command_line(bundled_head
 @pytest.mark.slow
 def test_plan_rounds_on_the_bundled_sample_equals_the_command_line(bundled_headless):
     _, want = bundled_headless
-    replay, _ = run_macro("plan_rounds", BUNDLED_SAMPLE)
-    written = set(ROUNDS_SHEETS) | set(macros.ROUNDS_ALSO)
-    assert {s for s in replay.touched if not s.startswith("~")} == written
-    for name in written:
-        assert_same_sheet(replay.wb[name], want[name], skip_rows=RUN_SPECIFIC)
+    replay = replay_writes_exactly("plan_rounds", set(ROUNDS_SHEETS) | set(macros.ROUNDS_ALSO), want)
     assert len(replay.charts["Routes"]) == 1
 
 

@@ -151,15 +151,26 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     Y = np.asarray(Y, float)
     n_obs = history_periods(Y)
     start = Y.shape[1] - n_obs  # series are NaN before their start, observed after it
-    length = max(int(round(days_per_period)), 1)
-    periods = -(-days // length)
+    periods = -(-days // _period_days(days_per_period))
     pick = start[:, None] + np.floor(rng.random((len(Y), periods)) * np.maximum(n_obs, 1)[:, None]).astype(np.int64)
     drawn = np.nan_to_num(np.take_along_axis(Y, np.minimum(pick, Y.shape[1] - 1), axis=1))
     hist_mean = np.divide(np.nansum(Y, axis=1), n_obs, out=np.zeros(len(Y)), where=n_obs > 0)
     factor = np.divide(np.asarray(mean_per_day, float) * days_per_period, hist_mean, out=np.zeros(len(Y)),
                        where=hist_mean > 0)  # fmt: skip
-    per_day = (drawn * (factor / length)[:, None]).astype(np.float32).T  # (periods, rows)
-    return np.ascontiguousarray(np.repeat(per_day, length, axis=0)[:days]).T  # day-major, as simulate reads it
+    return _spread_over_days(drawn * factor[:, None], days_per_period, days)
+
+
+def _period_days(days_per_period: float) -> int:
+    """Whole days a history period is spread over (a month: 30 or 31)."""
+    return max(int(round(days_per_period)), 1)
+
+
+def _spread_over_days(per_period: np.ndarray, days_per_period: float, days: int | None = None) -> np.ndarray:
+    """Quantities per period (rows x periods) as daily demand (rows x days, float32, day-major as simulate reads
+    it): each period's quantity spread evenly over its _period_days; the first ``days`` days (default all)."""
+    length = _period_days(days_per_period)
+    per_day = (per_period / length).astype(np.float32).T  # (periods, rows)
+    return np.ascontiguousarray(np.repeat(per_day, length, axis=0)[:days]).T
 
 
 def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,
@@ -167,7 +178,7 @@ def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     """A scenario like ``scenario`` whose demand is resampled from the rows' history (resample_history)."""
     warmup = warmup_days(policy)
     rng = np.random.default_rng(seed + 1)
-    total = warmup + (simulated_days(len(policy.level)) if days is None else days)
+    total = warmup + _measured_days(policy, days)
     demand = resample_history(Y, mean_per_day, days_per_period, total, rng)
     return Scenario(demand, draw_lead_times(policy, total, rng), warmup)
 
@@ -176,9 +187,7 @@ def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, se
     """The rows' actual history as one demand path, in order (each period's quantity spread evenly over its
     days, 0 before a series starts), the first warmup_days not measured: the policy replayed on the demand
     it would have met. None when the history is not at least MIN_WARMUP_DAYS longer than the warm-up."""
-    length = max(int(round(days_per_period)), 1)
-    per_day = (np.nan_to_num(np.asarray(Y, float)) / length).astype(np.float32).T  # (periods, rows)
-    demand = np.repeat(per_day, length, axis=0).T  # day-major, as simulate reads it
+    demand = _spread_over_days(np.nan_to_num(np.asarray(Y, float)), days_per_period)
     warmup = warmup_days(policy)
     if demand.shape[1] < warmup + MIN_WARMUP_DAYS:
         return None
@@ -222,12 +231,17 @@ def warmup_days(policy: SimPolicy) -> int:
     return int(np.ceil(longest.max(initial=0.0))) + MIN_WARMUP_DAYS
 
 
+def _measured_days(policy: SimPolicy, days: int | None) -> int:
+    """Days measured after the warm-up: ``days``, or simulated_days of the policy's rows."""
+    return simulated_days(len(policy.level)) if days is None else days
+
+
 def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None, seed: int = SEED) -> Scenario:
     """Draws one scenario of ``days`` (default: simulated_days of the rows) after a warm-up, the
     longest protection interval plus four weeks (warmup_days)."""
     warmup = warmup_days(policy)
     rng = np.random.default_rng(seed)
-    total = warmup + (simulated_days(len(policy.level)) if days is None else days)
+    total = warmup + _measured_days(policy, days)
     return Scenario(draw_demand(process, total, rng), draw_lead_times(policy, total, rng), warmup)
 
 
