@@ -29,7 +29,7 @@ def case(n: int, periods: int = 104, seed: int = 5) -> tuple[float, float, float
     t0 = time.perf_counter()
     fc = forecast_series(Y, 13, 52)
     t1 = time.perf_counter()
-    errors = ltd.rolling_errors(Y, fc.method, days, 7.0, 52)
+    errors = ltd.rolling_errors(Y, fc.method, days, 7.0, 52, params=fc.params)
     sd = ltd.interval_sd(errors, fc.sigma, days, 7.0, fc.demand_class)
     t2 = time.perf_counter()
     d = fc.forecast[:, 0] / 7.0

@@ -13,7 +13,7 @@ from scipy import integrate, stats
 from planner.core import leadtime_demand as ltd
 from planner.core import service as sv
 from planner.core import service_levels as sl
-from planner.core.forecast import forecast_series
+from planner.core.forecast import PARAMS, _family_fit, forecast_series, replay_forecast
 
 
 def _pmf(mean: float, var: float, support: np.ndarray) -> np.ndarray:
@@ -136,11 +136,46 @@ def test_rolling_errors_equal_a_per_series_loop():
         span = int(np.ceil(days[i] / 7.0))
         for j in range(ltd.ORIGINS):
             o = P - span * (j + 1)
-            fc = forecast_series(Y[i : i + 1, :o], span, 52, method=methods[i]).forecast[0]
+            fc = forecast_series(Y[i : i + 1, :o], span, 52, method=methods[i], holdout=0).forecast[0]
             whole, part = int(days[i] // 7), days[i] / 7 - days[i] // 7
             actual = np.nansum(Y[i, o : o + whole]) + part * (Y[i, o + whole] if part else 0.0)
             forecast = fc[:whole].sum() + part * (fc[whole] if part else 0.0)
             assert errors[i, j] == pytest.approx(actual - forecast, rel=1e-9, abs=1e-9)
+
+
+def _tsb_loop(y: np.ndarray, alpha: float, beta: float) -> float:
+    """TSB's one-step forecast after the observed y, one scalar at a time (Teunter, Syntetos & Babai 2011),
+    from the initial size and probability of the whole of y."""
+    y = y[~np.isnan(y)]
+    size, prob = y[y > 0].mean(), np.mean(y > 0)
+    for v in y:
+        if v > 0:
+            size += alpha * (v - size)
+        prob += beta * ((v > 0) - prob)
+    return prob * size
+
+
+def test_rolling_origins_keep_the_parameters_and_re_estimate_the_states():
+    """With the parameters of the whole history held fixed: a TSB row's forecast from each origin is the
+    scalar TSB recursion on the periods before it with those parameters; a comb row's is _family_fit's with
+    the same parameters on those periods, and on the whole history replay_forecast gives forecast_series'
+    forecast exactly."""
+    rng = np.random.default_rng(8)
+    Y = np.vstack([rng.gamma(2.0, 5.0, (2, 80)) * (rng.random((2, 80)) < 0.4), rng.gamma(20.0, 1.0, (2, 80))])
+    fc = forecast_series(Y, 3, 52, holdout=0)
+    assert list(fc.method) == ["tsb", "tsb", "comb", "comb"]
+    assert np.array_equal(replay_forecast(Y, 3, 52, fc.method, fc.params), fc.forecast)
+    days = np.full(4, 21.0)
+    errors = ltd.rolling_errors(Y, fc.method, days, 7.0, 52, params=fc.params)
+    for j in range(ltd.ORIGINS):
+        o = 80 - 3 * (j + 1)
+        for i in (0, 1):
+            alpha, beta = fc.params["tsb_alpha"][i], fc.params["tsb_beta"][i]
+            expected = Y[i, o : o + 3].sum() - 3 * _tsb_loop(Y[i, :o], alpha, beta)
+            assert errors[i, j] == pytest.approx(expected, rel=1e-9)
+        fixed = {key: fc.params[key][2:] for key in PARAMS[:4]}
+        comb = _family_fit(Y[2:, :o], 3, 52, fixed)["comb"][0]
+        assert errors[2:, j] == pytest.approx(Y[2:, o : o + 3].sum(1) - comb.sum(1), rel=1e-9)
 
 
 def test_interval_sd_shrinks_to_the_class_estimate():

@@ -22,7 +22,7 @@ Assimakopoulos (2020), the M4 competition (seasonality test, classical multiplic
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,6 +43,16 @@ class Fit:
     holdout: np.ndarray  # (N, h) forecast of the hold-out periods, from origin P - h
     future: np.ndarray  # (N, H) forecast of the next H periods, from origin P
     sigma: np.ndarray  # (N,) sd of one-step-ahead errors over the whole history, per period
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # PARAMS entries (N,) the future was made with
+
+    def rows(self, index: np.ndarray) -> Fit:
+        """The series at ``index`` (positions)."""
+        picked = {key: value[index] for key, value in self.params.items()}
+        return Fit(self.holdout[index], self.future[index], self.sigma[index], picked)
+
+
+# smoothing parameters kept per series (NaN where the chosen method has none): what replay_forecast holds fixed
+PARAMS = ("ses_alpha", "damped_alpha", "damped_beta", "damped_phi", "tsb_alpha", "tsb_beta")
 
 
 @dataclass
@@ -57,6 +67,13 @@ class ForecastResult:
     bias: np.ndarray  # (N,) sum(F - A) / sum A over the hold-out: > 0 means over-forecast
     adi: np.ndarray  # (N,) average demand interval, periods
     cv2: np.ndarray  # (N,) squared coefficient of variation of non-zero demand sizes
+    params: dict[str, np.ndarray] = field(default_factory=dict)  # PARAMS, (N,) each, NaN where not used
+
+    def rows(self, index: np.ndarray) -> ForecastResult:
+        """The series at ``index`` (positions), every field and parameter."""
+        picked = {f: getattr(self, f)[index] for f in ("method", "demand_class", "forecast", "sigma", "wape", "bias",
+                                                      "adi", "cv2")}  # fmt: skip
+        return ForecastResult(**picked, params={key: value[index] for key, value in self.params.items()})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -490,7 +507,8 @@ def fit_tsb(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
     a, b = a[best][:, None], b[best][:, None]
     f_o = tsb_pass(Y, a, b, size0, prob0, o)[-1]
     sse_all, n_all, f = tsb_pass(Y, a, b, size0, prob0)
-    return Fit(np.repeat(f_o, holdout, 1), np.repeat(f, horizon, 1), _sigma(sse_all[:, 0], n_all))
+    params = {"tsb_alpha": a[:, 0], "tsb_beta": b[:, 0]}
+    return Fit(np.repeat(f_o, holdout, 1), np.repeat(f, horizon, 1), _sigma(sse_all[:, 0], n_all), params)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -653,8 +671,11 @@ def _reseason(x: np.ndarray, index: np.ndarray, multiplicative: np.ndarray) -> n
     return np.where(multiplicative[:, None], x * index, x + index)
 
 
-def _family_fit(Y: np.ndarray, horizon: int, season: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """theta, damped and comb fitted on all of Y: (future (N, horizon), sigma (N,)) each. The series is
+def _family_fit(Y: np.ndarray, horizon: int, season: int,
+                fixed: dict[str, np.ndarray] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """theta, damped and comb fitted on all of Y: (future (N, horizon), sigma (N,)) each, and under "params"
+    the smoothing parameters (PARAMS). With ``fixed`` (those parameters per row) they are kept and only
+    the seasonal indices and the initial states are estimated on Y (replay_forecast). The series is
     seasonally adjusted by ``seasonal_indices``, SES (alpha and initial level), damped trend (alpha, beta,
     phi) and theta (SES alpha, least-squares slope) are fitted on the adjusted series by one-step SSE,
     forecasts are re-seasonalised (multiplied by the index, or added); comb is the mean of damped and theta, a
@@ -670,11 +691,16 @@ def _family_fit(Y: np.ndarray, horizon: int, season: int) -> dict[str, tuple[np.
     m = index.shape[1]
     past, future = index[:, np.arange(P) % m], index[:, np.arange(P, P + horizon) % m]
     A = np.where(mult[:, None], Y / np.where(past > 0, past, 1.0), Y - past)
-    alpha, l0 = ses_params(A)
+    dl0, slope = holt_initial(A)
+    if fixed is None:
+        alpha, l0 = ses_params(A)
+        a, b, p = damped_params(A, dl0, slope)
+    else:
+        alpha = fixed["ses_alpha"][:, None]
+        l0 = _ses_best_level0(A, alpha, None)[0][:, 0]
+        a, b, p = (fixed[key][:, None] for key in ("damped_alpha", "damped_beta", "damped_phi"))
     fit_ses_, fit_damped = np.zeros((N, P)), np.zeros((N, P))
     _, n, level = ses_pass(A, alpha, l0, fitted=fit_ses_)
-    dl0, slope = holt_initial(A)
-    a, b, p = damped_params(A, dl0, slope)
     _, _, dlev, dtr = damped_pass(A, a, b, p, dl0, slope, fitted=fit_damped)
     _, M, start = _prepare(Y)
     seen = np.clip(np.arange(P)[None, :] - start[:, None], 0, None)  # observations before period t
@@ -689,6 +715,7 @@ def _family_fit(Y: np.ndarray, horizon: int, season: int) -> dict[str, tuple[np.
     for name in FAMILY:
         err = (Yf - _reseason(fits[name], past, mult)) * M
         out[name] = _reseason(paths[name], future, mult), _sigma((err * err).sum(1), M.sum(1))
+    out["params"] = dict(zip(PARAMS[:4], (alpha[:, 0], a[:, 0], b[:, 0], p[:, 0]), strict=True))
     return out
 
 
@@ -700,7 +727,8 @@ def fit_family(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> di
     a fit on the whole history (parameters re-chosen, so the future uses the latest periods too)."""
     whole = _family_fit(Y, horizon, season)
     train = _family_fit(Y[:, : Y.shape[1] - holdout], holdout, season) if holdout else None
-    return {name: Fit(train[name][0] if train else np.zeros((len(Y), 0)), *whole[name]) for name in FAMILY}
+    none = np.zeros((len(Y), 0))
+    return {name: Fit(train[name][0] if train else none, *whole[name], whole["params"]) for name in FAMILY}
 
 
 def fit_theta(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:
@@ -792,6 +820,7 @@ def forecast_series(
         bias=np.full(N, np.nan),
         adi=np.zeros(N),
         cv2=np.zeros(N),
+        params={key: np.full(N, np.nan) for key in PARAMS},
     )
     for lo in range(0, N, CHUNK_ROWS):
         rows = slice(lo, min(lo + CHUNK_ROWS, N))
@@ -831,7 +860,7 @@ def _forecast_block(Y, methods, h, horizon, season, out: ForecastResult, rows: s
         idx = np.flatnonzero(want)
         if name in FAMILY:  # fitted once for the three members
             at = np.searchsorted(family_rows, idx)
-            fit = Fit(family[name].holdout[at], family[name].future[at], family[name].sigma[at])
+            fit = family[name].rows(at)
         else:
             fit = MODELS[name](Y[idx], h, horizon, season)
         err = np.abs(fit.holdout - actual[idx]).sum(1) if h else fit.sigma
@@ -839,6 +868,8 @@ def _forecast_block(Y, methods, h, horizon, season, out: ForecastResult, rows: s
         sel = idx[better]
         best_err[sel], chosen[sel] = err[better], name
         fc[sel], sg[sel] = fit.future[better], fit.sigma[better]
+        for key in PARAMS:  # the chosen method's parameters, NaN for the others'
+            out.params[key][rows][sel] = fit.params[key][better] if key in fit.params else np.nan
         if h:
             ho[sel] = fit.holdout[better]
     none = cls == "no demand"
@@ -851,6 +882,41 @@ def _forecast_block(Y, methods, h, horizon, season, out: ForecastResult, rows: s
         f = np.maximum(ho, 0.0)
         out.wape[rows] = np.divide(np.abs(f - actual).sum(1), a, out=np.full(N, np.nan), where=a > 0)
         out.bias[rows] = np.divide((f - actual).sum(1), a, out=np.full(N, np.nan), where=a > 0)
+
+
+def replay_forecast(Y: np.ndarray, horizon: int, season: int, method: np.ndarray,
+                    params: dict[str, np.ndarray]) -> np.ndarray:  # fmt: skip
+    """Forecasts (N, horizon) from the end of Y with each series' method and smoothing parameters held
+    fixed (``params``, as forecast_series returned them for a longer history), the seasonal indices and the
+    initial states estimated on Y alone: theta, damped and comb (_family_fit with ``fixed``) and TSB (its
+    initial size and probability from Y). Series whose method has no stored parameters are refitted
+    (forecast_series). Used at the rolling origins of the multi-step errors: like statsforecast's
+    cross-validation with refit=False, the parameters are chosen once, while no state sees data after
+    the origin (the initial level is re-estimated: a small alpha would otherwise carry the whole history's
+    mean back to the origin). >= 0; 0 for series without demand in Y."""
+    Y = np.asarray(Y, float)
+    method = np.asarray(method, dtype=object)
+    out = np.zeros((len(Y), horizon))
+    kept = {name: np.isin(method, members) & np.isfinite(params[first]) for name, members, first in (
+        ("family", FAMILY, "ses_alpha"), ("tsb", ("tsb",), "tsb_alpha"))}  # fmt: skip
+    for lo in range(0, len(Y), CHUNK_ROWS):
+        rows = np.arange(lo, min(lo + CHUNK_ROWS, len(Y)))
+        fam = rows[kept["family"][rows]]
+        if len(fam):
+            fits = _family_fit(Y[fam], horizon, season, {k: params[k][fam] for k in PARAMS[:4]})
+            for name in FAMILY:
+                at = method[fam] == name
+                out[fam[at]] = fits[name][0][at]
+        tsb = rows[kept["tsb"][rows]]
+        if len(tsb):
+            size0, _, prob0 = _intermittent_initial(Y[tsb], Y.shape[1])
+            a, b = params["tsb_alpha"][tsb, None], params["tsb_beta"][tsb, None]
+            out[tsb] = tsb_pass(Y[tsb], a, b, size0, prob0)[-1]
+    refit = np.flatnonzero(~kept["family"] & ~kept["tsb"])
+    if len(refit):
+        out[refit] = forecast_series(Y[refit], horizon, season, method=method[refit], holdout=0).forecast
+    no_demand = ~np.any(Y > 0, axis=1)
+    return np.where(no_demand[:, None], 0.0, np.maximum(out, 0.0))
 
 
 def path_rate(forecast: np.ndarray, days, days_per_period: float) -> np.ndarray:

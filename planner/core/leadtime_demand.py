@@ -7,7 +7,8 @@ protection interval T (L for (s, Q) plus its review interval, R + L for (R, S)),
 Multi-step errors (Hyndman & Athanasopoulos, FPP3 §5.10, time-series cross-validation; SPT §6.9.2 on
 estimating the sd of lead-time forecast errors directly): for each of up to ORIGINS origins o (the last
 ones whose interval fits in the history), every series is forecast from Y[:, :o] with its chosen method
-fixed (``forecast_series``), and e_o = (actual demand over T from o) - (forecast over T from o), whole
+and smoothing parameters fixed, its states estimated on Y[:, :o] alone (``replay_forecast``; statsforecast's
+refit=False), and e_o = (actual demand over T from o) - (forecast over T from o), whole
 periods summed and the last period prorated (the path_rate rule). The row's mean square MS = mean of e_o².
 With few, overlapping windows MS is noisy, so it is shrunk to a pooled estimate (SHRINK_WEIGHT each):
 sd_T² = w MS + (1 - w) rho_c sigma_1² T / days_per_period, where sigma_1 is the one-step error sd and
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.core.forecast import forecast_series, path_rate
+from planner.core.forecast import PARAMS, path_rate, replay_forecast
 
 ORIGINS = 8  # rolling origins (the last ones that fit)
 MIN_TRAIN = 8  # periods of history before the earliest origin
@@ -41,12 +42,16 @@ def interval_sums(F: np.ndarray, days: np.ndarray, days_per_period: float) -> np
 
 
 def rolling_errors(Y: np.ndarray, methods: np.ndarray, days: np.ndarray, days_per_period: float, season: int,
-                   origins: int = ORIGINS) -> np.ndarray:  # fmt: skip
+                   origins: int = ORIGINS, params: dict[str, np.ndarray] | None = None) -> np.ndarray:  # fmt: skip
     """e[i, j] = actual - forecast demand over row i's ``days`` from origin j (NaN where that origin is not
     usable for the row: the series had not started MIN_TRAIN periods before it, or it has no days). Rows are
-    grouped by the whole periods their interval spans, so each group uses the latest origins that fit."""
+    grouped by the whole periods their interval spans, so each group uses the latest origins that fit. The
+    forecast from an origin is replay_forecast's: each row's method with its smoothing parameters ``params``
+    (forecast_series' on the whole history) held fixed, states estimated on the periods before the origin;
+    rows without parameters are refitted there."""
     Y = np.asarray(Y, float)
     N, P = Y.shape
+    params = params if params is not None else {key: np.full(N, np.nan) for key in PARAMS}
     days = np.broadcast_to(np.asarray(days, float), (N,))
     periods = np.ceil(days / days_per_period - 1e-9).astype(int)
     errors = np.full((N, origins), np.nan)
@@ -58,10 +63,11 @@ def rolling_errors(Y: np.ndarray, methods: np.ndarray, days: np.ndarray, days_pe
             live = rows[first[rows] + MIN_TRAIN <= o]
             if not len(live):
                 break
-            fc = forecast_series(Y[live, :o], int(span), season, method=np.asarray(methods)[live])
+            kept = {key: value[live] for key, value in params.items()}
+            forecast = replay_forecast(Y[live, :o], int(span), season, np.asarray(methods)[live], kept)
             actual = np.nan_to_num(Y[live, o : o + span])
             errors[live, j] = interval_sums(actual, days[live], days_per_period) - interval_sums(
-                fc.forecast, days[live], days_per_period
+                forecast, days[live], days_per_period
             )
     return errors
 

@@ -23,7 +23,7 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     sq_review = np.where(override, 0.0, float(st.review_days_sq))
     days = protection_days(policy, rows["lead_time_days"].to_numpy(float), rows["review_days"].to_numpy(float))
     days = days + np.where(policy == "RS", 0.0, sq_review)
-    errors = rolling_errors(hist.Y, fc.method, days, hist.days_per_period, st.season_length)
+    errors = rolling_errors(hist.Y, fc.method, days, hist.days_per_period, st.season_length, params=fc.params)
     history_var = history_interval_var(hist.Y, days, hist.days_per_period)
     mean_t = rows["demand_per_day"].to_numpy(float) * days
     alone = history_alone(fc.demand_class, mean_t)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -167,7 +167,7 @@ def _relevel(out: pd.DataFrame, check: ServiceCheck | None, moved: pd.Index, row
     sub = rows.iloc[pos].copy()
     cheapest = sub["lead_time_days"].to_numpy(float)
     sub["lead_time_days"] = out.loc[moved, "lead_time_days"].to_numpy(float)
-    fc = ForecastResult(**{f.name: getattr(given.fc, f.name)[pos] for f in fields(given.fc)})
+    fc = given.fc.rows(pos)
     hist = replace(given.hist, Y=given.hist.Y[pos])
     again, again_check = _policy_rows(sub, hist, fc, given.override[pos], given.settings)
     for col in RELEVELLED:
