@@ -178,9 +178,11 @@ def test_excel_function_lost_sales_argument_reads_true_and_false():
 
 
 def test_resampled_history_keeps_whole_periods_of_the_observed_history_at_the_planned_mean():
-    """Weekly history, one series starting late: every simulated week is one observed week of its own row,
-    spread evenly over 7 days and scaled by d / (history mean per day); the long-run mean is d and the
-    skewness of 3-week sums is the weekly skewness / sqrt(3) (sums of independent draws)."""
+    """Weekly history, one series starting late: every simulated week's total is one observed week of its own
+    row scaled by d / (history mean per day); the long-run mean is d and the skewness of 3-week sums is the
+    weekly skewness / sqrt(3) (sums of independent draws). Within the week the total is split over the days as
+    independent days would share it: the variance over a window of 7 days that straddles two weeks (4 days of
+    one, 3 of the next) is the weekly variance (4/7 + 3/7 of it; an even split would give 16/49 + 9/49)."""
     rng = np.random.default_rng(11)
     weeks = rng.lognormal(3.0, 0.9, (2, 104))
     weeks[1, :40] = np.nan
@@ -188,18 +190,20 @@ def test_resampled_history_keeps_whole_periods_of_the_observed_history_at_the_pl
     days = 7 * 40_000
     out = sv.resample_history(weeks, d, 7.0, days, np.random.default_rng(3))
     assert out.shape == (2, days)
-    per_week = out.reshape(2, -1, 7)
-    assert np.all(per_week == per_week[:, :, :1])  # evenly spread within a week
+    per_week = out.reshape(2, -1, 7).astype(float)
+    assert np.ptp(per_week, axis=2).mean() > 0  # not an even split
     for i in range(2):
         observed = weeks[i][~np.isnan(weeks[i])]
         scale = d[i] * 7 / observed.mean()
-        drawn = per_week[i, :, 0].astype(float) * 7 / scale
+        drawn = per_week[i].sum(axis=1) / scale
         nearest = np.abs(drawn[:, None] - observed[None, :]).min(axis=1)
         assert np.all(nearest <= 1e-5 * observed.max())  # only observed weeks (float32)
         assert out[i].mean() == pytest.approx(d[i], rel=0.02)
-        sums = per_week[i, : (per_week.shape[1] // 3) * 3, 0].reshape(-1, 3).sum(axis=1)
+        sums = per_week[i].sum(axis=1)[: (per_week.shape[1] // 3) * 3].reshape(-1, 3).sum(axis=1)
         skew = lambda x: np.mean((x - x.mean()) ** 3) / x.std() ** 3  # noqa: E731
         assert skew(sums) == pytest.approx(skew(observed) / np.sqrt(3), rel=0.15)
+        straddling = out[i, 3 : 3 + 7 * (per_week.shape[1] - 1)].astype(float).reshape(-1, 7).sum(axis=1)
+        assert straddling.var() == pytest.approx(per_week[i].sum(axis=1).var(), rel=0.05)
 
 
 def _reference_draw(process, days, seed):

@@ -100,16 +100,21 @@ def test_settings_off_and_lost_sales(tmp_path):
 
 
 def test_planned_levels_replayed_on_the_actual_history(tuned):
-    """history_fill_rate: the reference loop run on each SKU's own weekly history, in order, spread evenly over
-    the days of each week, the first L + R + 28 days (14 + 7 + 28) not measured, at the planned level."""
+    """history_fill_rate: the reference loop run on each SKU's own weekly history, in order, each week's total
+    split over its days (replay_scenario on the three rows, as the plan builds it: the days of each week sum
+    to the Demand sheet's week exactly), the first L + R + 28 days (14 + 7 + 28) not measured, at the planned
+    level."""
     result, path = tuned
     rp = result.reorder.set_index("sku")
     sc = result.service.set_index("sku")
     demand = pd.read_excel(path, sheet_name="Demand", engine="calamine").sort_values("date")
-    for sku in ["A", "B", "C"]:
-        weekly = demand.loc[demand["sku"] == sku, "quantity"].to_numpy(float)
-        daily = np.repeat(weekly / 7, 7)
-        is_rs = rp.loc[sku, "policy"] == "RS"
-        fill = reference_run(daily, np.full(len(daily), 14), 14 + 7 + 28, is_rs, float(sc.loc[sku, "planned_level"]),
-                             float(rp.loc[sku, "order_quantity"]), 7 if is_rs else 1, False)[0]  # fmt: skip
+    Y = np.stack([demand.loc[demand["sku"] == sku, "quantity"].to_numpy(float) for sku in ["A", "B", "C"]])
+    is_rs = (rp.loc[["A", "B", "C"], "policy"] == "RS").to_numpy()
+    policy = sv.SimPolicy(is_rs, np.zeros(3), np.ones(3), np.where(is_rs, 7.0, 1.0), np.full(3, 14.0), np.zeros(3))
+    daily = sv.replay_scenario(Y, 7.0, policy).demand.astype(float)
+    np.testing.assert_allclose(daily.reshape(3, -1, 7).sum(axis=2), Y, rtol=1e-5)
+    for i, sku in enumerate(["A", "B", "C"]):
+        fill = reference_run(daily[i], np.full(daily.shape[1], 14), 14 + 7 + 28, is_rs[i],
+                             float(sc.loc[sku, "planned_level"]), float(rp.loc[sku, "order_quantity"]),
+                             7 if is_rs[i] else 1, False)[0]  # fmt: skip
         assert float(sc.loc[sku, "history_fill_rate"]) == pytest.approx(fill, abs=1e-6), sku

@@ -145,8 +145,8 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
                      rng: np.random.Generator) -> np.ndarray:  # fmt: skip
     """Daily demand (rows x days, float32, day-major) resampled from each row's own history: whole periods drawn with
     replacement among the row's observed periods (the i.i.d. bootstrap of Efron 1979 that Willemain, Smart &
-    Schwarz 2004 apply to lead-time demand), each period's quantity spread evenly over its days, and scaled by
-    the forecast's mean over the history's (d / mean(Y) x days_per_period), so the demand keeps the
+    Schwarz 2004 apply to lead-time demand), each period's quantity split over its days (_split_over_days), and
+    scaled by the forecast's mean over the history's (d / mean(Y) x days_per_period), so the demand keeps the
     history's shape (skewness, zero periods, lumps) at the planned level. Rows without history demand get 0."""
     Y = np.asarray(Y, float)
     n_obs = history_periods(Y)
@@ -157,7 +157,7 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     hist_mean = np.divide(np.nansum(Y, axis=1), n_obs, out=np.zeros(len(Y)), where=n_obs > 0)
     factor = np.divide(np.asarray(mean_per_day, float) * days_per_period, hist_mean, out=np.zeros(len(Y)),
                        where=hist_mean > 0)  # fmt: skip
-    return _spread_over_days(drawn * factor[:, None], days_per_period, days)
+    return _split_over_days(drawn * factor[:, None], days_per_period, day_concentration(Y, days_per_period), rng, days)
 
 
 def _period_days(days_per_period: float) -> int:
@@ -165,12 +165,47 @@ def _period_days(days_per_period: float) -> int:
     return max(int(round(days_per_period)), 1)
 
 
-def _spread_over_days(per_period: np.ndarray, days_per_period: float, days: int | None = None) -> np.ndarray:
+MAX_CONCENTRATION = 1e6  # a series without variation: its periods are split (practically) evenly
+SPLIT_ROWS = 4096  # rows split at a time (their days x rows of gamma draws in float32)
+
+
+def day_concentration(Y: np.ndarray, days_per_period: float) -> np.ndarray:
+    """Per row, the Dirichlet concentration a = 1 / (m c²) that splits a period's quantity over its m days
+    as independent daily demand would: c is the coefficient of variation of the row's observed periods
+    (zeros included). If the m days of a period were i.i.d. gamma with shape a, the period is gamma(m a)
+    (c² = 1 / (m a)) and its split over the days, given the total, is Dirichlet(a, ..., a) exactly (the
+    gamma-Dirichlet property; Johnson, Kotz & Balakrishnan, Continuous Multivariate Distributions, §49). With
+    this a, the variance over any part f of a period is f x the period's variance (additive, as for
+    independent days) for any period distribution: an even split gives f² x it, so the demand over a
+    protection interval that starts inside a period varied too little."""
+    Y = np.asarray(Y, float)
+    n = np.maximum(history_periods(Y), 1)
+    mean = np.nansum(Y, axis=1) / n
+    var = np.nansum(np.square(Y - mean[:, None]), axis=1) / n
+    c2 = np.divide(var, mean**2, out=np.zeros(len(Y)), where=mean > 0)
+    a = np.divide(1.0, _period_days(days_per_period) * c2, out=np.full(len(Y), MAX_CONCENTRATION), where=c2 > 0)
+    return np.minimum(a, MAX_CONCENTRATION)
+
+
+def _split_over_days(per_period: np.ndarray, days_per_period: float, concentration: np.ndarray,
+                     rng: np.random.Generator, days: int | None = None) -> np.ndarray:  # fmt: skip
     """Quantities per period (rows x periods) as daily demand (rows x days, float32, day-major as simulate reads
-    it): each period's quantity spread evenly over its _period_days; the first ``days`` days (default all)."""
+    it): each period's quantity split over its _period_days by weights drawn from a symmetric Dirichlet with
+    the row's ``concentration`` (day_concentration; normalised gamma draws, an even split where they all
+    underflow); the first ``days`` days (default all). The periods' totals are kept (to float32 precision)."""
+    rows, periods = per_period.shape
     length = _period_days(days_per_period)
-    per_day = (per_period / length).astype(np.float32).T  # (periods, rows)
-    return np.ascontiguousarray(np.repeat(per_day, length, axis=0)[:days]).T
+    total = periods * length if days is None else days
+    out = np.empty((total, rows), np.float32)
+    for lo in range(0, rows, SPLIT_ROWS):
+        hi = min(lo + SPLIT_ROWS, rows)
+        a = np.asarray(concentration, np.float32)[lo:hi, None, None]
+        w = rng.standard_gamma(np.broadcast_to(a, (hi - lo, periods, length)), dtype=np.float32)
+        sums = w.sum(axis=2, keepdims=True)
+        w = np.where(sums > 0, w / np.where(sums > 0, sums, 1), np.float32(1 / length))
+        daily = (per_period[lo:hi, :, None].astype(np.float32) * w).reshape(hi - lo, -1)[:, :total]
+        out[:, lo:hi] = daily.T
+    return out.T
 
 
 def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,
@@ -184,14 +219,15 @@ def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
 
 
 def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, seed: int = SEED) -> Scenario | None:
-    """The rows' actual history as one demand path, in order (each period's quantity spread evenly over its
-    days, 0 before a series starts), the first warmup_days not measured: the policy replayed on the demand
+    """The rows' actual history as one demand path, in order (each period's quantity split over its days by
+    _split_over_days, 0 before a series starts), the first warmup_days not measured: the policy replayed on the demand
     it would have met. None when the history is not at least MIN_WARMUP_DAYS longer than the warm-up."""
-    demand = _spread_over_days(np.nan_to_num(np.asarray(Y, float)), days_per_period)
+    rng = np.random.default_rng(seed + 2)
+    concentration = day_concentration(Y, days_per_period)
+    demand = _split_over_days(np.nan_to_num(np.asarray(Y, float)), days_per_period, concentration, rng)
     warmup = warmup_days(policy)
     if demand.shape[1] < warmup + MIN_WARMUP_DAYS:
         return None
-    rng = np.random.default_rng(seed + 2)
     return Scenario(demand, draw_lead_times(policy, demand.shape[1], rng), warmup)
 
 
