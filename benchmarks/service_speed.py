@@ -48,7 +48,8 @@ def case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
 
 def history_case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
     """The route of rows with history (the Service Check's default for 26 periods or more): two years of
-    weekly history drawn from the same processes, then seconds to resample it (history_scenario), to simulate
+    weekly history drawn from the same processes, then seconds to resample it (history_scenario, with the
+    forecast level's error), to simulate
     and tune on it, to replay the tuned levels on the history; share of rows tuned."""
     rng = np.random.default_rng(seed)
     process, policy = rows(n, rng)
@@ -56,7 +57,8 @@ def history_case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
     weekly = np.add.reduceat(daily, np.arange(0, 728, 7), axis=1).astype(float)
     del daily
     t0 = time.perf_counter()
-    sc = sv.history_scenario(weekly, process.mean_per_day, 7.0, policy)
+    level_cv = rng.uniform(0.01, 0.3, n)  # the forecast level's uncertainty (leadtime_demand.level_error_cv)
+    sc = sv.history_scenario(weekly, process.mean_per_day, 7.0, policy, level_cv=level_cv)
     t1 = time.perf_counter()
     tuning = sv.tune_levels(policy, sc, np.full(n, 0.95), np.where(rng.random(n) < 0.5, "fill", "cycle"))
     t2 = time.perf_counter()

@@ -338,3 +338,22 @@ def test_nothing_to_tune_and_no_rows():
     np.testing.assert_array_equal(tuning.level, policy.level)
     empty = sv.simulate(sv.subset_policy(policy, np.arange(0)), sc, rows=np.arange(0))
     assert len(empty.fill_rate) == 0
+
+
+def test_level_error_scales_each_segment_by_one_factor_of_mean_one_and_the_given_cv():
+    """with_level_error: within each segment every day of a row is multiplied by the same factor (the warm-up
+    by the first segment's), the factors over 20,000 rows have mean 1 and the coefficient of variation asked
+    for, a row with cv 0 is unchanged, and the same seed gives the same scenario (common random numbers)."""
+    rows, warmup, measured = 20_000, 40, 4 * 91
+    demand = np.random.default_rng(2).gamma(2.0, 3.0, (rows, warmup + measured)).astype(np.float32) + 1
+    cv = np.where(np.arange(rows) % 2 == 0, 0.25, 0.0)
+    out = sv.with_level_error(demand, warmup, cv, np.random.default_rng(9))
+    ratio = out.astype(float) / demand
+    segments = ratio[:, warmup:].reshape(rows, 4, 91)
+    assert np.allclose(segments, segments[:, :, :1], rtol=1e-6)  # one factor per segment
+    assert np.allclose(ratio[:, :warmup], segments[:, :1, 0], rtol=1e-6)
+    factors = segments[::2, :, 0].ravel()
+    assert factors.mean() == pytest.approx(1.0, abs=0.005)
+    assert factors.std() == pytest.approx(0.25, rel=0.03)
+    assert np.array_equal(out[1::2], demand[1::2])
+    assert np.array_equal(out, sv.with_level_error(demand, warmup, cv, np.random.default_rng(9)))

@@ -137,3 +137,27 @@ def distribution(demand_class, mean_over_interval, sd_over_interval=None) -> np.
         cv = np.divide(np.asarray(sd_over_interval, float), mean, out=np.zeros(len(mean)), where=mean > 0)
         kind = np.where(live & (kind == "normal") & (cv > SKEWED_CV), "gamma", kind)
     return np.where(live & (mean < SLOW_UNITS), "negbin", kind).astype(str)
+
+
+def level_error_cv(method, params: dict[str, np.ndarray], sigma_one_step, level_per_period, adi, cv2,
+                   periods_observed) -> np.ndarray:  # fmt: skip
+    """The coefficient of variation of the forecast's level as an estimate of the mean demand per period (the
+    level error that the Service Check's resampled history adds, service.history_scenario), from the stationary
+    variance of an exponentially smoothed estimate, alpha / (2 - alpha) x the variance smoothed (Brown 1959;
+    Silver, Pyke & Thomas §4.5):
+    - SES-based methods (theta, damped, comb; SES alpha a): the one-step error variance is sigma² 2 / (2 - a),
+      so Var(level) = sigma_1² a / 2;
+    - TSB (size alpha a, probability beta b, p = 1 / ADI, sizes' CV² from the classification):
+      CV² = (1 - p) / p x b / (2 - b) + CV²_size x a / (2 - a), the two smoothed factors' relative variances;
+    - any other method: the variance of a mean of the n observed periods, sigma_1² / n.
+    0 where the level is 0."""
+    method = np.asarray(method, dtype=object)
+    sigma2 = np.square(np.nan_to_num(np.asarray(sigma_one_step, float)))
+    level = np.asarray(level_per_period, float)
+    a_ses, a, b = (np.nan_to_num(params[key]) for key in ("ses_alpha", "tsb_alpha", "tsb_beta"))
+    p = np.divide(1.0, np.asarray(adi, float), out=np.ones(len(level)), where=np.asarray(adi, float) >= 1)
+    tsb = (1 - p) / np.maximum(p, 1e-9) * b / (2 - b) + np.nan_to_num(np.asarray(cv2, float)) * a / (2 - a)
+    n = np.maximum(np.asarray(periods_observed, float), 1.0)
+    var_level = np.where(np.isfinite(params["ses_alpha"]), sigma2 * a_ses / 2, sigma2 / n)
+    cv_ses = np.sqrt(np.divide(var_level, level**2, out=np.zeros(len(level)), where=level > 0))
+    return np.where((method == "tsb") & np.isfinite(params["tsb_alpha"]), np.sqrt(tsb), cv_ses)

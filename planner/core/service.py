@@ -209,13 +209,42 @@ def _split_over_days(per_period: np.ndarray, days_per_period: float, concentrati
 
 
 def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,
-                     days: int | None = None, seed: int = SEED) -> Scenario:  # fmt: skip
-    """A scenario like ``scenario`` whose demand is resampled from the rows' history (resample_history)."""
+                     days: int | None = None, seed: int = SEED,
+                     level_cv: np.ndarray | None = None) -> Scenario:  # fmt: skip
+    """A scenario like ``scenario`` whose demand is resampled from the rows' history (resample_history) and,
+    with ``level_cv``, whose level is as uncertain as the forecast's (with_level_error)."""
     warmup = warmup_days(policy)
     rng = np.random.default_rng(seed + 1)
     total = warmup + _measured_days(policy, days)
     demand = resample_history(Y, mean_per_day, days_per_period, total, rng)
-    return Scenario(demand, draw_lead_times(policy, total, rng), warmup)
+    lead_times = draw_lead_times(policy, total, rng)
+    if level_cv is not None:
+        demand = with_level_error(demand, warmup, level_cv, rng)
+    return Scenario(demand, lead_times, warmup)
+
+
+LEVEL_SEGMENT_DAYS = 91  # days of demand at one drawn level (a quarter): long against L + R, short against years
+MAX_LEVEL_SEGMENTS = 16
+
+
+def with_level_error(demand: np.ndarray, warmup: int, level_cv: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The measured days cut into K equal segments (one per LEVEL_SEGMENT_DAYS, at most MAX_LEVEL_SEGMENTS),
+    each row's demand in each segment multiplied by its own lognormal factor of mean 1 and coefficient of
+    variation ``level_cv`` (the warm-up by the first segment's): the policy meets K true levels around the
+    forecast, as it would if the forecast's level were off by its estimation error. Resampling the history
+    at the planned mean alone treats that mean as exact, and tells of a fill rate the plan does not deliver
+    where the level is uncertain (intermittent and lumpy (R, S) rows: about 2 points). Common random numbers
+    are kept (the factors are drawn once per scenario)."""
+    n, total = demand.shape
+    k = int(np.clip((total - warmup) // LEVEL_SEGMENT_DAYS, 1, MAX_LEVEL_SEGMENTS))
+    s2 = np.log1p(np.square(np.nan_to_num(np.asarray(level_cv, float))))[:, None]
+    factor = np.exp(np.sqrt(s2) * rng.standard_normal((n, k)) - s2 / 2).astype(np.float32)
+    segment = np.minimum(np.maximum(np.arange(total) - warmup, 0) * k // max(total - warmup, 1), k - 1)
+    out = np.empty((total, n), np.float32)  # day-major, as simulate reads it
+    for lo in range(0, total, 512):
+        hi = min(lo + 512, total)
+        out[lo:hi] = demand[:, lo:hi].T * factor[:, segment[lo:hi]].T
+    return out.T
 
 
 def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, seed: int = SEED) -> Scenario | None:

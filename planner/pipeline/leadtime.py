@@ -8,7 +8,14 @@ import pandas as pd
 
 from planner.core.forecast import ForecastResult
 from planner.core.inventory import protection_days
-from planner.core.leadtime_demand import distribution, history_alone, history_interval_var, interval_sd, rolling_errors
+from planner.core.leadtime_demand import (
+    distribution,
+    history_alone,
+    history_interval_var,
+    interval_sd,
+    level_error_cv,
+    rolling_errors,
+)
 from planner.model.results import History
 from planner.model.settings import Settings
 
@@ -18,7 +25,8 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     """Adds to ``rows`` (which has demand_per_day, policy, lead and review days): demand_sd_per_day, the sd
     per day that gives the multi-step sd over T = L + review_days_sq (sQ) or R + L (RS) as sqrt(T) sigma_d
     (the one given on Stock for an override); demand_distribution (normal for an override); sq_review_days
-    (review_days_sq, 0 for an override: the textbook formulas); lost_sales (Setting unmet_demand)."""
+    (review_days_sq, 0 for an override: the textbook formulas); lost_sales (Setting unmet_demand);
+    level_error_cv (the forecast level's coefficient of variation, level_error_cv; 0 for an override)."""
     policy = rows["policy"].to_numpy(str)
     sq_review = np.where(override, 0.0, float(st.review_days_sq))
     days = protection_days(policy, rows["lead_time_days"].to_numpy(float), rows["review_days"].to_numpy(float))
@@ -32,4 +40,8 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     rows["demand_sd_per_day"] = np.where(override, rows["demand_sd_per_day"].to_numpy(float), per_day)
     rows["demand_distribution"] = np.where(override, "normal", distribution(fc.demand_class, mean_t, sd_t))
     rows["sq_review_days"] = sq_review
+    observed = np.sum(~np.isnan(hist.Y), axis=1)
+    level = rows["demand_per_day"].to_numpy(float) * hist.days_per_period
+    cv = level_error_cv(fc.method, fc.params, fc.sigma, level, fc.adi, fc.cv2, observed)
+    rows["level_error_cv"] = np.where(override, 0.0, cv)
     rows["lost_sales"] = st.unmet_demand == "lost"

@@ -69,7 +69,8 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
         sub = sim.subset_policy(policy, rows)
         if resampled:
             mean = out["demand_per_day"].to_numpy(float)[rows]
-            sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub)
+            cv = out["level_error_cv"].to_numpy(float)[rows] if "level_error_cv" in out else None
+            sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub, level_cv=cv)
         else:
             sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub)
         tuning = _tune(sub, sc, out.iloc[rows], st)
