@@ -22,7 +22,7 @@ Assimakopoulos (2020), the M4 competition (seasonality test, classical multiplic
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -71,8 +71,7 @@ class ForecastResult:
 
     def rows(self, index: np.ndarray) -> ForecastResult:
         """The series at ``index`` (positions), every field and parameter."""
-        picked = {f: getattr(self, f)[index] for f in ("method", "demand_class", "forecast", "sigma", "wape", "bias",
-                                                      "adi", "cv2")}  # fmt: skip
+        picked = {f.name: getattr(self, f.name)[index] for f in fields(self) if f.name != "params"}
         return ForecastResult(**picked, params={key: value[index] for key, value in self.params.items()})
 
 
