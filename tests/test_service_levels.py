@@ -301,3 +301,18 @@ def test_level_error_cv_is_the_spread_of_the_smoothed_level_over_many_histories(
     cv = ltd.level_error_cv(np.full(n, "tsb"), params, np.ones(n), np.full(n, p * size), np.full(n, 1 / p),
                             np.full(n, 0.5), np.full(n, periods))  # fmt: skip
     assert cv[0] == pytest.approx(forecast.std() / (p * size), rel=0.06)
+
+
+def test_a_seasonal_series_cut_below_two_seasons_is_refitted_at_its_origins():
+    """104 weeks with a yearly swing: comb adjusts it on the whole history (two full seasons) but not at the
+    origins (fewer than two seasons), so the parameters chosen on the adjusted series are not kept there:
+    the forecast from each origin is forecast_series' own fit on the periods before it."""
+    t = np.arange(104)
+    rng = np.random.default_rng(3)
+    Y = (100 + 40 * np.sin(2 * np.pi * t / 52) + rng.normal(0, 3, 104))[None, :]
+    fc = forecast_series(Y, 3, 52, holdout=0)
+    assert fc.method[0] == "comb" and fc.params["family_seasonal"][0] == 1.0
+    for o in (101, 98, 95):
+        refit = forecast_series(Y[:, :o], 3, 52, method="comb", holdout=0)
+        assert refit.params["family_seasonal"][0] == 0.0
+        np.testing.assert_allclose(replay_forecast(Y[:, :o], 3, 52, fc.method, fc.params), refit.forecast)

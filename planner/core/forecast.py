@@ -51,8 +51,9 @@ class Fit:
         return Fit(self.holdout[index], self.future[index], self.sigma[index], picked)
 
 
-# smoothing parameters kept per series (NaN where the chosen method has none): what replay_forecast holds fixed
-PARAMS = ("ses_alpha", "damped_alpha", "damped_beta", "damped_phi", "tsb_alpha", "tsb_beta")
+# smoothing parameters kept per series (NaN where the chosen method has none): what replay_forecast holds fixed;
+# family_seasonal is 1 where theta, damped and comb ran on a seasonally adjusted series, else 0
+PARAMS = ("ses_alpha", "damped_alpha", "damped_beta", "damped_phi", "tsb_alpha", "tsb_beta", "family_seasonal")
 
 
 @dataclass
@@ -714,7 +715,9 @@ def _family_fit(Y: np.ndarray, horizon: int, season: int,
     for name in FAMILY:
         err = (Yf - _reseason(fits[name], past, mult)) * M
         out[name] = _reseason(paths[name], future, mult), _sigma((err * err).sum(1), M.sum(1))
+    seasonal = np.any(index != np.where(mult, 1.0, 0.0)[:, None], axis=1).astype(float)
     out["params"] = dict(zip(PARAMS[:4], (alpha[:, 0], a[:, 0], b[:, 0], p[:, 0]), strict=True))
+    out["params"]["family_seasonal"] = seasonal
     return out
 
 
@@ -885,19 +888,23 @@ def _forecast_block(Y, methods, h, horizon, season, out: ForecastResult, rows: s
 
 def replay_forecast(Y: np.ndarray, horizon: int, season: int, method: np.ndarray,
                     params: dict[str, np.ndarray]) -> np.ndarray:  # fmt: skip
-    """Forecasts (N, horizon) from the end of Y with each series' method and smoothing parameters held
-    fixed (``params``, as forecast_series returned them for a longer history), the seasonal indices and the
-    initial states estimated on Y alone: theta, damped and comb (_family_fit with ``fixed``) and TSB (its
-    initial size and probability from Y). Series whose method has no stored parameters are refitted
-    (forecast_series). Used at the rolling origins of the multi-step errors: like statsforecast's
-    cross-validation with refit=False, the parameters are chosen once, while no state sees data after
-    the origin (the initial level is re-estimated: a small alpha would otherwise carry the whole history's
-    mean back to the origin). >= 0; 0 for series without demand in Y."""
+    """Forecasts (N, horizon) from the end of Y with each series' method and smoothing parameters held fixed
+    (``params``, as forecast_series returned them for a longer history), the seasonal indices and the initial
+    states estimated on Y alone: theta, damped and comb (_family_fit with ``fixed``) and TSB (its initial size
+    and probability from Y). Series whose method has no stored parameters are refitted (forecast_series), and so
+    are theta, damped and comb series whose seasonality test on Y disagrees with the one their parameters were
+    chosen under (a seasonal series cut below two seasons is no longer adjusted, and an alpha chosen on the
+    adjusted series would not follow its swing). Used at the rolling origins of the multi-step errors: like
+    statsforecast's cross-validation with refit=False, the parameters are chosen once, while no state sees data
+    after the origin (the initial level is re- estimated: a small alpha would otherwise carry the whole
+    history's mean back to the origin). >= 0; 0 for series without demand in Y."""
     Y = np.asarray(Y, float)
     method = np.asarray(method, dtype=object)
     out = np.zeros((len(Y), horizon))
     kept = {name: np.isin(method, members) & np.isfinite(params[first]) for name, members, first in (
         ("family", FAMILY, "ses_alpha"), ("tsb", ("tsb",), "tsb_alpha"))}  # fmt: skip
+    same_season = seasonality_test(Y, max(int(season), 1)) == (np.nan_to_num(params["family_seasonal"]) > 0)
+    kept["family"] &= same_season
     for lo in range(0, len(Y), CHUNK_ROWS):
         rows = np.arange(lo, min(lo + CHUNK_ROWS, len(Y)))
         fam = rows[kept["family"][rows]]

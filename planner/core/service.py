@@ -170,18 +170,20 @@ SPLIT_ROWS = 4096  # rows split at a time (their days x rows of gamma draws in f
 
 
 def day_concentration(Y: np.ndarray, days_per_period: float) -> np.ndarray:
-    """Per row, the Dirichlet concentration a = 1 / (m c²) that splits a period's quantity over its m days
-    as independent daily demand would: c is the coefficient of variation of the row's observed periods
-    (zeros included). If the m days of a period were i.i.d. gamma with shape a, the period is gamma(m a)
-    (c² = 1 / (m a)) and its split over the days, given the total, is Dirichlet(a, ..., a) exactly (the
-    gamma-Dirichlet property; Johnson, Kotz & Balakrishnan, Continuous Multivariate Distributions, §49). With
-    this a, the variance over any part f of a period is f x the period's variance (additive, as for
-    independent days) for any period distribution: an even split gives f² x it, so the demand over a
-    protection interval that starts inside a period varied too little."""
+    """Per row, the Dirichlet concentration a = 1 / (m c²) that splits a period's quantity over its m days as
+    independent daily demand would: c² = s² / mean², s² the period variance by von Neumann's mean square
+    successive difference, mean((y_t - y_(t-1))²) / 2 over the observed periods (zeros included), which a
+    seasonal swing or a trend does not inflate (they move the level, not the split within a period). If the m
+    days of a period were i.i.d. gamma with shape a, the period is gamma(m a) (c² = 1 / (m a)) and its split
+    over the days, given the total, is Dirichlet(a, ..., a) exactly (the gamma-Dirichlet property; Johnson, Kotz
+    & Balakrishnan, Continuous Multivariate Distributions, §49). With this a, the variance over any part f of a
+    period is f x the period's variance (additive, as for independent days) for any period distribution: an even
+    split gives f² x it, so the demand over a protection interval that starts inside a period varied too little."""
     Y = np.asarray(Y, float)
-    n = np.maximum(history_periods(Y), 1)
-    mean = np.nansum(Y, axis=1) / n
-    var = np.nansum(np.square(Y - mean[:, None]), axis=1) / n
+    mean = np.nansum(Y, axis=1) / np.maximum(history_periods(Y), 1)
+    diffs = np.diff(Y, axis=1)  # NaN where either period is before the series' start
+    pairs = np.sum(~np.isnan(diffs), axis=1)
+    var = np.divide(np.nansum(np.square(diffs), axis=1), 2 * pairs, out=np.zeros(len(Y)), where=pairs > 0)
     c2 = np.divide(var, mean**2, out=np.zeros(len(Y)), where=mean > 0)
     a = np.divide(1.0, _period_days(days_per_period) * c2, out=np.full(len(Y), MAX_CONCENTRATION), where=c2 > 0)
     return np.minimum(a, MAX_CONCENTRATION)
