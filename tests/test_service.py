@@ -357,3 +357,23 @@ def test_level_error_scales_each_segment_by_one_factor_of_mean_one_and_the_given
     assert factors.std() == pytest.approx(0.25, rel=0.03)
     assert np.array_equal(out[1::2], demand[1::2])
     assert np.array_equal(out, sv.with_level_error(demand, warmup, cv, np.random.default_rng(9)))
+
+
+def test_a_week_in_a_hundred_lands_on_one_day():
+    """A row with demand in one week of 104 (concentration about 0.001): the gamma draws of that week would
+    underflow in float32; the log-space Dirichlet still puts (nearly) all of a resampled week on one day, as
+    a Dirichlet(0.001, ...) does, and the variance over 3 days of a week is 3/7 x 4/7 / (7a + 1) of the
+    squared week (a Beta(3a, 4a) share) within 5 %."""
+    Y = np.zeros((1, 104))
+    Y[0, 50] = 70.0
+    a = sv.day_concentration(Y, 7.0)[0]
+    mssd = 2 * 70.0**2 / (2 * 103)  # two successive differences of 70 among 103
+    assert a == pytest.approx(1 / (7 * mssd / (70.0 / 104) ** 2), rel=1e-9)
+    out = sv.resample_history(Y, np.array([70.0 / 728]), 7.0, 7 * 200_000, np.random.default_rng(4))
+    weeks = out.reshape(-1, 7).astype(float)
+    demand_weeks = weeks[weeks.sum(axis=1) > 0]
+    assert len(demand_weeks) > 1000
+    largest = demand_weeks.max(axis=1) / demand_weeks.sum(axis=1)
+    assert largest.mean() > 0.98
+    share = demand_weeks[:, :3].sum(axis=1) / demand_weeks.sum(axis=1)
+    assert share.var() == pytest.approx(3 / 7 * 4 / 7 / (7 * a + 1), rel=0.05)

@@ -118,3 +118,32 @@ def test_planned_levels_replayed_on_the_actual_history(tuned):
                              float(sc.loc[sku, "planned_level"]), float(rp.loc[sku, "order_quantity"]),
                              7 if is_rs[i] else 1, False)[0]  # fmt: skip
         assert float(sc.loc[sku, "history_fill_rate"]) == pytest.approx(fill, abs=1e-6), sku
+
+
+def test_simulated_on_the_history_at_a_level_as_uncertain_as_the_forecast(tuned):
+    """level_cv is level_error_cv of the forecast that the plan made (recomputed here from the Demand sheet's
+    weeks), and the simulated fill rate on the sheet is the one of the history scenario with that level
+    error: rerun here at the planned levels, it gives the sheet's figures, and without the level error
+    other ones."""
+    from planner.core.forecast import forecast_series
+    from planner.core.leadtime_demand import level_error_cv
+
+    result, path = tuned
+    rp = result.reorder.set_index("sku").loc[["A", "B", "C"]]
+    sc = result.service.set_index("sku").loc[["A", "B", "C"]]
+    demand = pd.read_excel(path, sheet_name="Demand", engine="calamine").sort_values("date")
+    Y = np.stack([demand.loc[demand["sku"] == sku, "quantity"].to_numpy(float) for sku in ["A", "B", "C"]])
+    fc = forecast_series(Y, 13, 52)
+    level = rp["demand_per_day"].to_numpy(float) * 7
+    expected = level_error_cv(fc.method, fc.params, fc.sigma, level, fc.adi, fc.cv2, np.full(3, 104))
+    np.testing.assert_allclose(sc["level_cv"].astype(float), expected, rtol=1e-9)
+    assert np.all(expected > 0)
+    is_rs = (rp["policy"] == "RS").to_numpy()
+    planned = sv.SimPolicy(is_rs, sc["planned_level"].to_numpy(float), rp["order_quantity"].to_numpy(float),
+                           np.where(is_rs, 7.0, 1.0), rp["lead_time_days"].to_numpy(float),
+                           rp["lead_time_sd_days"].to_numpy(float))  # fmt: skip
+    with_error = sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned, level_cv=expected)
+    fill = sv.simulate(planned, with_error).fill_rate
+    np.testing.assert_allclose(sc["simulated_fill_rate"].astype(float), fill, rtol=1e-9)
+    without = sv.simulate(planned, sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned))
+    assert np.any(np.abs(without.fill_rate - fill) > 1e-4)

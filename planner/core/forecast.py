@@ -56,6 +56,12 @@ class Fit:
 PARAMS = ("ses_alpha", "damped_alpha", "damped_beta", "damped_phi", "tsb_alpha", "tsb_beta", "family_seasonal")
 
 
+def full_params(params: dict[str, np.ndarray] | None, n: int) -> dict[str, np.ndarray]:
+    """Every PARAMS key for n series: the given arrays, NaN (not stored: the method is refitted) for the rest."""
+    given = params or {}
+    return {key: np.asarray(given[key], float) if key in given else np.full(n, np.nan) for key in PARAMS}
+
+
 @dataclass
 class ForecastResult:
     """Per series: chosen method, demand class, forecast per period, error sd and hold-out accuracy."""
@@ -894,12 +900,14 @@ def replay_forecast(Y: np.ndarray, horizon: int, season: int, method: np.ndarray
     and probability from Y). Series whose method has no stored parameters are refitted (forecast_series), and so
     are theta, damped and comb series whose seasonality test on Y disagrees with the one their parameters were
     chosen under (a seasonal series cut below two seasons is no longer adjusted, and an alpha chosen on the
-    adjusted series would not follow its swing). Used at the rolling origins of the multi-step errors: like
-    statsforecast's cross-validation with refit=False, the parameters are chosen once, while no state sees data
-    after the origin (the initial level is re- estimated: a small alpha would otherwise carry the whole
-    history's mean back to the origin). >= 0; 0 for series without demand in Y."""
+    adjusted series would not follow its swing). Used at the rolling origins of the multi-step errors, in the
+    spirit of statsforecast's cross-validation with refit=False: the parameters are chosen once (on the whole
+    history, a mild in-sample choice), while no state sees data after the origin (the initial level is
+    re-estimated: a small alpha would otherwise carry the whole history's mean back to the origin). >= 0; 0 for
+    series without demand in Y."""
     Y = np.asarray(Y, float)
     method = np.asarray(method, dtype=object)
+    params = full_params(params, len(Y))
     out = np.zeros((len(Y), horizon))
     kept = {name: np.isin(method, members) & np.isfinite(params[first]) for name, members, first in (
         ("family", FAMILY, "ses_alpha"), ("tsb", ("tsb",), "tsb_alpha"))}  # fmt: skip

@@ -7,9 +7,10 @@ protection interval T (L for (s, Q) plus its review interval, R + L for (R, S)),
 Multi-step errors (Hyndman & Athanasopoulos, FPP3 §5.10, time-series cross-validation; SPT §6.9.2 on
 estimating the sd of lead-time forecast errors directly): for each of up to ORIGINS origins o (the last
 ones whose interval fits in the history), every series is forecast from Y[:, :o] with its chosen method
-and smoothing parameters fixed, its states estimated on Y[:, :o] alone (``replay_forecast``; statsforecast's
-refit=False), and e_o = (actual demand over T from o) - (forecast over T from o), whole
-periods summed and the last period prorated (the path_rate rule). The row's mean square MS = mean of e_o².
+and smoothing parameters fixed (chosen on the whole history: a mild in-sample choice), its states estimated
+on Y[:, :o] alone (``replay_forecast``, in the spirit of statsforecast's refit=False), and
+e_o = (actual demand over T from o) - (forecast over T from o), whole periods summed and the last period
+prorated (the path_rate rule). The row's mean square MS = mean of e_o².
 With few, overlapping windows MS is noisy, so it is shrunk to a pooled estimate (SHRINK_WEIGHT each):
 sd_T² = w MS + (1 - w) rho_c sigma_1² T / days_per_period, where sigma_1 is the one-step error sd and
 rho_c = sum MS / sum (sigma_1² T / days per period) over the rows of the same demand class (how much the
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.core.forecast import PARAMS, path_rate, replay_forecast
+from planner.core.forecast import full_params, path_rate, replay_forecast
 
 ORIGINS = 8  # rolling origins (the last ones that fit)
 MIN_TRAIN = 8  # periods of history before the earliest origin
@@ -51,7 +52,7 @@ def rolling_errors(Y: np.ndarray, methods: np.ndarray, days: np.ndarray, days_pe
     rows without parameters are refitted there."""
     Y = np.asarray(Y, float)
     N, P = Y.shape
-    params = params if params is not None else {key: np.full(N, np.nan) for key in PARAMS}
+    params = full_params(params, N)
     days = np.broadcast_to(np.asarray(days, float), (N,))
     periods = np.ceil(days / days_per_period - 1e-9).astype(int)
     errors = np.full((N, origins), np.nan)
@@ -139,25 +140,44 @@ def distribution(demand_class, mean_over_interval, sd_over_interval=None) -> np.
     return np.where(live & (mean < SLOW_UNITS), "negbin", kind).astype(str)
 
 
+MAX_LEVEL_CV = 1.0  # the level's coefficient of variation simulated at most (a lognormal factor's median 0.71)
+GENERIC_WINDOW = 13  # periods a method without stored smoothing parameters is taken to average (MA_WINDOWS' longest)
+
+
 def level_error_cv(method, params: dict[str, np.ndarray], sigma_one_step, level_per_period, adi, cv2,
                    periods_observed) -> np.ndarray:  # fmt: skip
     """The coefficient of variation of the forecast's level as an estimate of the mean demand per period (the
     level error that the Service Check's resampled history adds, service.history_scenario), from the stationary
     variance of an exponentially smoothed estimate, alpha / (2 - alpha) x the variance smoothed (Brown 1959;
-    Silver, Pyke & Thomas §4.5):
-    - SES-based methods (theta, damped, comb; SES alpha a): the one-step error variance is sigma² 2 / (2 - a),
-      so Var(level) = sigma_1² a / 2;
-    - TSB (size alpha a, probability beta b, p = 1 / ADI, sizes' CV² from the classification):
-      CV² = (1 - p) / p x b / (2 - b) + CV²_size x a / (2 - a), the two smoothed factors' relative variances;
-    - any other method: the variance of a mean of the n observed periods, sigma_1² / n.
-    0 where the level is 0."""
+    Silver, Pyke & Thomas §4.5), never below the variance of a mean of the n periods observed (1 / n):
+    - theta, damped and comb (SES alpha a, damped alpha a_d): the one-step error variance is about
+      sigma² 2 / (2 - a), so Var(level) = sigma_1² max(a / 2, a_d / 2, 1 / n);
+    - TSB (size alpha a, probability beta b, p = 1 / ADI, sizes' CV² from the classification): the product of
+      two smoothed factors, CV² = (1 + r_p)(1 + r_z) - 1, r_p = (1 - p) / p x max(b / (2 - b), 1 / n) and
+      r_z = CV²_size x max(a / (2 - a), 1 / (p n)) (about p n sizes observed);
+    - any other method (its smoothing is not stored): the variance of a mean of GENERIC_WINDOW periods,
+      sigma_1² / min(n, 13).
+    At most MAX_LEVEL_CV; 0 where the level is 0. An approximation: alpha chosen on the same history adds
+    selection noise it does not count (Monte Carlo on i.i.d. histories: comb's level CV about 1.3 x this)."""
     method = np.asarray(method, dtype=object)
+    params = full_params(params, len(method))
     sigma2 = np.square(np.nan_to_num(np.asarray(sigma_one_step, float)))
     level = np.asarray(level_per_period, float)
-    a_ses, a, b = (np.nan_to_num(params[key]) for key in ("ses_alpha", "tsb_alpha", "tsb_beta"))
-    p = np.divide(1.0, np.asarray(adi, float), out=np.ones(len(level)), where=np.asarray(adi, float) >= 1)
-    tsb = (1 - p) / np.maximum(p, 1e-9) * b / (2 - b) + np.nan_to_num(np.asarray(cv2, float)) * a / (2 - a)
     n = np.maximum(np.asarray(periods_observed, float), 1.0)
-    var_level = np.where(np.isfinite(params["ses_alpha"]), sigma2 * a_ses / 2, sigma2 / n)
-    cv_ses = np.sqrt(np.divide(var_level, level**2, out=np.zeros(len(level)), where=level > 0))
-    return np.where((method == "tsb") & np.isfinite(params["tsb_alpha"]), np.sqrt(tsb), cv_ses)
+    family = np.isfinite(params["ses_alpha"])
+    smoothed = np.maximum(np.nan_to_num(params["ses_alpha"]), np.nan_to_num(params["damped_alpha"])) / 2
+    var_level = sigma2 * np.where(family, np.maximum(smoothed, 1 / n), 1 / np.minimum(n, GENERIC_WINDOW))
+    cv = np.sqrt(np.divide(var_level, level**2, out=np.zeros(len(level)), where=level > 0))
+    tsb = (method == "tsb") & np.isfinite(params["tsb_alpha"]) & (level > 0)
+    cv = np.where(tsb, _tsb_level_cv(params, adi, cv2, n), cv)
+    return np.minimum(cv, MAX_LEVEL_CV)
+
+
+def _tsb_level_cv(params: dict[str, np.ndarray], adi, cv2, n: np.ndarray) -> np.ndarray:
+    """TSB's level CV (level_error_cv): sqrt((1 + r_p)(1 + r_z) - 1)."""
+    a, b = np.nan_to_num(params["tsb_alpha"]), np.nan_to_num(params["tsb_beta"])
+    adi = np.nan_to_num(np.asarray(adi, float), posinf=0.0)
+    p = np.divide(1.0, adi, out=np.ones(len(n)), where=adi >= 1)
+    r_p = (1 - p) / p * np.maximum(b / (2 - b), 1 / n)
+    r_z = np.nan_to_num(np.asarray(cv2, float)) * np.maximum(a / (2 - a), 1 / np.maximum(p * n, 1.0))
+    return np.sqrt((1 + r_p) * (1 + r_z) - 1)

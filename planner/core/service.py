@@ -146,7 +146,8 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     """Daily demand (rows x days, float32, day-major) resampled from each row's own history: whole periods drawn with
     replacement among the row's observed periods (the i.i.d. bootstrap of Efron 1979 that Willemain, Smart &
     Schwarz 2004 apply to lead-time demand), each period's quantity split over its days (_split_over_days), and
-    scaled by the forecast's mean over the history's (d / mean(Y) x days_per_period), so the demand keeps the
+    scaled by the forecast's mean over the history's (d / mean(Y) x the days a period is split over, 30 for a
+    month), so the demand keeps the
     history's shape (skewness, zero periods, lumps) at the planned level. Rows without history demand get 0."""
     Y = np.asarray(Y, float)
     n_obs = history_periods(Y)
@@ -155,7 +156,8 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     pick = start[:, None] + np.floor(rng.random((len(Y), periods)) * np.maximum(n_obs, 1)[:, None]).astype(np.int64)
     drawn = np.nan_to_num(np.take_along_axis(Y, np.minimum(pick, Y.shape[1] - 1), axis=1))
     hist_mean = np.divide(np.nansum(Y, axis=1), n_obs, out=np.zeros(len(Y)), where=n_obs > 0)
-    factor = np.divide(np.asarray(mean_per_day, float) * days_per_period, hist_mean, out=np.zeros(len(Y)),
+    length = _period_days(days_per_period)  # the days a period is split over (a month: 30), so the mean is d
+    factor = np.divide(np.asarray(mean_per_day, float) * length, hist_mean, out=np.zeros(len(Y)),
                        where=hist_mean > 0)  # fmt: skip
     return _split_over_days(drawn * factor[:, None], days_per_period, day_concentration(Y, days_per_period), rng, days)
 
@@ -192,22 +194,35 @@ def day_concentration(Y: np.ndarray, days_per_period: float) -> np.ndarray:
 def _split_over_days(per_period: np.ndarray, days_per_period: float, concentration: np.ndarray,
                      rng: np.random.Generator, days: int | None = None) -> np.ndarray:  # fmt: skip
     """Quantities per period (rows x periods) as daily demand (rows x days, float32, day-major as simulate reads
-    it): each period's quantity split over its _period_days by weights drawn from a symmetric Dirichlet with
-    the row's ``concentration`` (day_concentration; normalised gamma draws, an even split where they all
-    underflow); the first ``days`` days (default all). The periods' totals are kept (to float32 precision)."""
+    it): each period's quantity split over its _period_days by weights drawn from a symmetric Dirichlet with the
+    row's ``concentration`` (day_concentration, _dirichlet_weights); the first ``days`` days (default all). The
+    periods' totals are kept (to float32 precision)."""
     rows, periods = per_period.shape
     length = _period_days(days_per_period)
     total = periods * length if days is None else days
     out = np.empty((total, rows), np.float32)
     for lo in range(0, rows, SPLIT_ROWS):
         hi = min(lo + SPLIT_ROWS, rows)
-        a = np.asarray(concentration, np.float32)[lo:hi, None, None]
-        w = rng.standard_gamma(np.broadcast_to(a, (hi - lo, periods, length)), dtype=np.float32)
-        sums = w.sum(axis=2, keepdims=True)
-        w = np.where(sums > 0, w / np.where(sums > 0, sums, 1), np.float32(1 / length))
+        w = _dirichlet_weights(np.asarray(concentration, float)[lo:hi], periods, length, rng)
         daily = (per_period[lo:hi, :, None].astype(np.float32) * w).reshape(hi - lo, -1)[:, :total]
         out[:, lo:hi] = daily.T
     return out.T
+
+
+def _dirichlet_weights(a: np.ndarray, periods: int, length: int, rng: np.random.Generator) -> np.ndarray:
+    """(rows, periods, length) float32 weights, each period's a draw of Dirichlet(a_row, ..., a_row): gamma
+    draws normalised, taken in logarithms, log G(a) = log G(a + 1) + log(U) / a (Marsaglia & Tsang 2000's
+    boost for shapes below 1), shifted by each period's largest before exponentiating, so that a tiny a (a
+    row with one demand period in a hundred: a about 0.001) puts the period on one day instead of the gamma
+    draws underflowing to an even split."""
+    a = np.maximum(a, 1e-12).astype(np.float32)[:, None, None]
+    size = (len(a), periods, length)
+    log_g = np.log(rng.standard_gamma(np.broadcast_to(a + 1, size), dtype=np.float32))
+    log_u = np.log(rng.random(size, dtype=np.float32) + np.finfo(np.float32).tiny)
+    log_g += log_u / a
+    log_g -= log_g.max(axis=2, keepdims=True)
+    w = np.exp(log_g, out=log_g)
+    return w / w.sum(axis=2, keepdims=True)
 
 
 def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,

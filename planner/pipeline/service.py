@@ -15,7 +15,7 @@ from planner.model.settings import Settings
 SERVICE_COLUMNS = [
     "sku", "site", "demand_class", "policy", "service_type", "service_level", "review_days", "formula_level",
     "formula_fill_rate", "simulated_fill_rate_at_formula", "simulated_cycle_service_at_formula", "planned_level",
-    "simulated_fill_rate", "simulated_cycle_service", "average_stock", "orders_per_year", "simulated_on",
+    "simulated_fill_rate", "simulated_cycle_service", "average_stock", "orders_per_year", "simulated_on", "level_cv",
     "history_fill_rate", "history_cycle_service", "tuned", "note",
 ]  # fmt: skip
 
@@ -79,6 +79,7 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
               sc.demand.shape[1] - sc.warmup)  # fmt: skip
         frame.loc[frame.index[rows], "simulated_on"] = "resampled history" if resampled else "fitted process"
         if resampled:
+            frame.loc[frame.index[rows], "level_cv"] = cv if cv is not None else 0.0
             _replay(frame, rows, sim.subset_policy(policy, rows, tuning.level), hist, st)
     frame["planned_level"] = level
     return ServiceCheck(frame, np.nan_to_num(level - policy.level))

@@ -89,7 +89,7 @@ COLUMN_MEANING = {
     "suggested_order": "whole", "unit_price": "money", "order_value": "money", "order_date": "date",
     "expected_arrival": "date", "days_of_cover": "days", "expected_fill_rate": "percent",
     "simulated_fill_rate": "percent", "formula_fill_rate": "percent", "simulated_fill_rate_at_formula": "percent",
-    "history_fill_rate": "percent", "history_cycle_service": "percent",
+    "history_fill_rate": "percent", "history_cycle_service": "percent", "level_cv": "percent",
     "simulated_cycle_service_at_formula": "percent", "simulated_cycle_service": "percent",
     "formula_level": "units", "planned_level": "units", "average_stock": "units", "orders_per_year": "ratio",
     "review_days": "days",
