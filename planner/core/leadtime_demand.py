@@ -158,7 +158,8 @@ def level_error_cv(method, params: dict[str, np.ndarray], sigma_one_step, level_
     - any other method (its smoothing is not stored): the variance of a mean of GENERIC_WINDOW periods,
       sigma_1² / min(n, 13).
     At most MAX_LEVEL_CV; 0 where the level is 0. An approximation: alpha chosen on the same history adds
-    selection noise it does not count (Monte Carlo on i.i.d. histories: comb's level CV about 1.3 x this)."""
+    selection noise it does not count (Monte Carlo on i.i.d. histories, tests/test_service_levels.py: 0.6 to
+    1.2 of the forecast level's spread for comb, within 25 % for TSB)."""
     method = np.asarray(method, dtype=object)
     params = full_params(params, len(method))
     sigma2 = np.square(np.nan_to_num(np.asarray(sigma_one_step, float)))

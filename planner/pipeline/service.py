@@ -57,7 +57,8 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
     ``unmet_demand``) and, with ``service_check`` = tune, tunes the levels that miss their target. A row with at
     least sim.MIN_HISTORY_PERIODS periods of history (and no forecast override) is simulated on demand resampled
     from its own history at the planned level (sim.resample_history: the history's shape, skewness and lumps,
-    which a fitted distribution smooths away); the others on their fitted process (demand_process)."""
+    which a fitted distribution smooths away), its level varied by the forecast level's error (column
+    level_error_cv, sim.with_level_error); the others on their fitted process (demand_process)."""
     live = np.flatnonzero(out["demand_per_day"].to_numpy(float) > 0)
     policy = sim_policy(out, st)
     level = policy.level.copy()
