@@ -106,12 +106,18 @@ def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float
     n = periods observed; NaN with fewer than 3."""
     Y = np.asarray(Y, float)
     n = np.sum(~np.isnan(Y), axis=1)
-    diffs = np.diff(Y, axis=1)  # NaN where either period is before the series' start
-    pairs = np.sum(~np.isnan(diffs), axis=1)
-    mssd = np.divide(np.nansum(np.square(diffs), axis=1), pairs, out=np.full(len(n), np.nan), where=pairs >= 2)
     m = np.asarray(days, float) / days_per_period
-    var = mssd / 2
+    var = successive_difference_variance(Y)
     return np.where(n >= 3, m * var + m * m * var / np.maximum(n, 1), np.nan)
+
+
+def successive_difference_variance(Y: np.ndarray) -> np.ndarray:
+    """Per row, von Neumann's mean square successive difference over the observed periods, mean((Y_t -
+    Y_(t-1))²) / 2, units² per period: the period variance, not inflated by a trend, a level shift or a slow
+    seasonal swing. NaN without two observed periods."""
+    diffs = np.diff(np.asarray(Y, float), axis=1)  # NaN where either period is before the series' start
+    pairs = np.sum(~np.isnan(diffs), axis=1)
+    return np.divide(np.nansum(np.square(diffs), axis=1), 2 * pairs, out=np.full(len(pairs), np.nan), where=pairs > 0)
 
 
 def history_alone(demand_class, mean_over_interval) -> np.ndarray:

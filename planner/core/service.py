@@ -36,6 +36,8 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from planner.core.leadtime_demand import successive_difference_variance
+
 SIM_DAYS = 730  # at least two years simulated after the warm-up ...
 MAX_SIM_DAYS = 2920  # ... and up to eight where there are few SKU-sites
 SIM_BUDGET = 100_000 * SIM_DAYS  # SKU-site days per simulation (100,000 SKU-sites x 2 years)
@@ -183,9 +185,7 @@ def day_concentration(Y: np.ndarray, days_per_period: float) -> np.ndarray:
     split gives f² x it, so the demand over a protection interval that starts inside a period varied too little."""
     Y = np.asarray(Y, float)
     mean = np.nansum(Y, axis=1) / np.maximum(history_periods(Y), 1)
-    diffs = np.diff(Y, axis=1)  # NaN where either period is before the series' start
-    pairs = np.sum(~np.isnan(diffs), axis=1)
-    var = np.divide(np.nansum(np.square(diffs), axis=1), 2 * pairs, out=np.zeros(len(Y)), where=pairs > 0)
+    var = np.nan_to_num(successive_difference_variance(Y))
     c2 = np.divide(var, mean**2, out=np.zeros(len(Y)), where=mean > 0)
     a = np.divide(1.0, _period_days(days_per_period) * c2, out=np.full(len(Y), MAX_CONCENTRATION), where=c2 > 0)
     return np.minimum(a, MAX_CONCENTRATION)

@@ -70,7 +70,7 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
         sub = sim.subset_policy(policy, rows)
         if resampled:
             mean = out["demand_per_day"].to_numpy(float)[rows]
-            cv = out["level_error_cv"].to_numpy(float)[rows] if "level_error_cv" in out else None
+            cv = out["level_error_cv"].to_numpy(float)[rows]
             sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub, level_cv=cv)
         else:
             sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub)
@@ -80,7 +80,7 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
               sc.demand.shape[1] - sc.warmup)  # fmt: skip
         frame.loc[frame.index[rows], "simulated_on"] = "resampled history" if resampled else "fitted process"
         if resampled:
-            frame.loc[frame.index[rows], "level_cv"] = cv if cv is not None else 0.0
+            frame.loc[frame.index[rows], "level_cv"] = cv
             _replay(frame, rows, sim.subset_policy(policy, rows, tuning.level), hist, st)
     frame["planned_level"] = level
     return ServiceCheck(frame, np.nan_to_num(level - policy.level))
