@@ -96,18 +96,20 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
     return np.sqrt(var)
 
 
-def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float) -> np.ndarray:
+def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float,
+                         period_var: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Variance of demand over each row's ``days`` from its own history, units²: the moments of the bootstrap
     that sums m = days / days_per_period periods drawn independently from the row's demand process (Efron's
     i.i.d. bootstrap of lead-time demand; Willemain, Smart & Schwarz 2004 resample the history in the same
     spirit), m s², plus the variance of a mean estimated from n periods, m² s² / n. The period variance s² is
     von Neumann's mean square successive difference, s² = mean((Y_t - Y_(t-1))²) / 2, unbiased for independent
     periods and not inflated by a trend, a level shift or a slow seasonal swing (which the forecast models).
-    n = periods observed; NaN with fewer than 3."""
+    n = periods observed; NaN with fewer than 3. ``period_var`` replaces s² (the pooled variance,
+    planner.core.pooled_variance)."""
     Y = np.asarray(Y, float)
     n = np.sum(~np.isnan(Y), axis=1)
     m = np.asarray(days, float) / days_per_period
-    var = successive_difference_variance(Y)
+    var = successive_difference_variance(Y) if period_var is None else np.asarray(period_var, float)
     return np.where(n >= 3, m * var + m * m * var / np.maximum(n, 1), np.nan)
 
 

@@ -100,6 +100,10 @@ SETTINGS: dict[str, Setting] = {
             ("backorder", "lost"), aliases=(("backorders", "backorder"), ("lost sales", "lost")),
         ),
         Setting(
+            "variance_pooling", "class", "choice", "Demand variance pooled across items of one demand class, or off",
+            ("class", "off"), aliases=(("on", "class"), ("yes", "class"), ("no", "off"), ("none", "off")),
+        ),
+        Setting(
             "service_check", "tune", "choice", "Simulate each policy day by day: tune, report or off",
             ("tune", "report", "off"),
         ),
@@ -270,6 +274,7 @@ class Settings:
     review_days: float
     review_days_sq: float
     unmet_demand: str
+    variance_pooling: str
     service_check: str
     lead_time_days: float
     lead_time_sd_days: float

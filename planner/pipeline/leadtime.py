@@ -9,6 +9,7 @@ import pandas as pd
 from planner.core.forecast import ForecastResult
 from planner.core.inventory import protection_days
 from planner.core.leadtime_demand import (
+    SLOW_UNITS,
     distribution,
     history_alone,
     history_interval_var,
@@ -16,6 +17,7 @@ from planner.core.leadtime_demand import (
     level_error_cv,
     rolling_errors,
 )
+from planner.core.pooled_variance import pooled_period_variance
 from planner.model.results import History
 from planner.model.settings import Settings
 
@@ -32,8 +34,11 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     days = protection_days(policy, rows["lead_time_days"].to_numpy(float), rows["review_days"].to_numpy(float))
     days = days + np.where(policy == "RS", 0.0, sq_review)
     errors = rolling_errors(hist.Y, fc.method, days, hist.days_per_period, st.season_length, params=fc.params)
-    history_var = history_interval_var(hist.Y, days, hist.days_per_period)
     mean_t = rows["demand_per_day"].to_numpy(float) * days
+    pooled = (
+        pooled_period_variance(hist.Y, fc.demand_class, mean_t < SLOW_UNITS) if st.variance_pooling == "class" else None
+    )
+    history_var = history_interval_var(hist.Y, days, hist.days_per_period, pooled)
     alone = history_alone(fc.demand_class, mean_t)
     sd_t = interval_sd(errors, fc.sigma, days, hist.days_per_period, fc.demand_class, history_var, alone)
     per_day = np.divide(sd_t, np.sqrt(days), out=fc.sigma / np.sqrt(hist.days_per_period), where=days > 0)

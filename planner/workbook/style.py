@@ -154,7 +154,7 @@ RUN_INFO_MEANING = {
 SETTING_MEANING = {
     "planning_date": "general", "period": "general", "horizon_periods": "count", "days_per_year": "count",
     "currency": "general", "holding_rate": "percent", "order_cost": "money", "service_level": "percent",
-    "service_type": "general", "policy": "general", "review_days": "days as given",
+    "service_type": "general", "policy": "general", "review_days": "days as given", "variance_pooling": "general",
     "review_days_sq": "days as given", "unmet_demand": "general", "service_check": "general",
     "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "return_restock_days": "days as given",
     "return_refurbish_days": "days as given", "forecast_method": "general",
