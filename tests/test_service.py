@@ -306,6 +306,31 @@ def test_tuned_levels_equal_a_scan_of_every_level(whole_units):
         np.testing.assert_array_equal(getattr(tuning.after, f), getattr(fresh, f))
 
 
+def test_nearest_rows_tune_to_the_whole_level_nearest_the_target():
+    """``nearest`` rows that miss: the tuned level is, of the least level reaching the target on the scenario
+    (the scan) and one unit below it, the one whose simulated service is nearer the target; other rows keep
+    the least level; the reported service is that of a fresh simulation."""
+    rng = np.random.default_rng(24)
+    n = 16
+    policy = _policies(n, rng)
+    policy = replace(policy, order_qty=np.round(policy.order_qty), level=np.round(policy.level * 0.5))
+    process = sv.DemandProcess(rng.uniform(1, 12, n), rng.uniform(1, 20, n), rng.uniform(0.3, 1, n))
+    sc = sv.scenario(process, policy, days=365, seed=2)
+    target, kind = rng.choice([0.9, 0.95, 0.98], n), np.where(np.arange(n) % 2 == 0, "fill", "cycle")
+    nearest = np.arange(n) % 4 < 2
+    tuning = sv.tune_levels(policy, sc, target, kind, nearest=nearest)
+    rows = np.flatnonzero(sv.tune_levels(policy, sc, target, kind).tuned)
+    least = _brute_least(policy, sc, target, kind, False, rows)
+    at = sv.service_measure(sv.simulate(sv.subset_policy(policy, rows, least), sc, rows=rows), kind[rows])
+    below = sv.service_measure(sv.simulate(sv.subset_policy(policy, rows, least - 1), sc, rows=rows), kind[rows])
+    lower = nearest[rows] & (target[rows] - below < at - target[rows])
+    assert lower.any() and (nearest[rows] & ~lower).any()
+    np.testing.assert_array_equal(tuning.level[rows], least - lower)
+    fresh = sv.simulate(replace(policy, level=tuning.level), sc)
+    for f in ("fill_rate", "cycle_service", "average_stock"):
+        np.testing.assert_array_equal(getattr(tuning.after, f), getattr(fresh, f))
+
+
 def test_lost_sales_tuning_raises_levels_to_one_that_meets():
     """Lost sales (service not always monotone in the level): a tuned level is above the formula's, meets
     the target with at least MIN_CYCLES cycles measured, and one unit less misses; never a level so low that

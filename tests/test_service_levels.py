@@ -114,6 +114,31 @@ def test_level_is_the_least_that_meets_the_target(kind, service_type):
         assert np.array_equal(level, np.round(level))
 
 
+@pytest.mark.parametrize("service_type", ["fill", "cycle"])
+def test_nearest_whole_unit_level_against_a_scan_of_every_unit(service_type):
+    """``nearest`` rows: the whole level whose service is nearest the target among all levels of a scan (ties:
+    the higher); the others keep the least level that reaches it."""
+    rng = np.random.default_rng(31)
+    n = 40
+    d, q = rng.uniform(0.05, 0.8, n), rng.uniform(2.0, 30.0, n)
+    v, rs = d * rng.uniform(1.0, 2.0, n), np.arange(n) % 2 == 0
+    args = (q, d, v, 14.0, 0.0, rs, 7.0, np.where(rs, 0.0, 1.0), "negbin")
+    nearest = np.arange(n) % 4 < 2
+    level = sl.level_for_target(service_type, 0.95, *args, nearest=nearest)
+    least = sl.level_for_target(service_type, 0.95, *args)
+    grid = np.arange(-40.0, 60.0)
+    for i in range(n):
+        one = tuple(a[i] if np.ndim(a) else a for a in args)
+        if service_type == "fill":
+            served = sl.fill_rate(grid, *one)
+        else:
+            served = sl.cycle_service(grid, *one[1:])
+        gap = np.abs(served - 0.95) - 1e-12 * grid  # ties: the higher level
+        expected = grid[np.argmin(gap)] if nearest[i] else grid[np.argmax(served >= 0.95)]
+        assert level[i] == expected, i
+    assert np.any(level[nearest] < least[nearest])  # some rows do go one unit below
+
+
 def test_undershoot_moments_of_a_constant_demand():
     """Demand of exactly m per review interval: the undershoot is uniform on (0, m): mean m / 2, variance m² / 12."""
     eu, vu = sl.undershoot_moments(6.0, 0.0)
@@ -212,6 +237,24 @@ def test_distribution_by_class():
     assert list(kind) == ["normal", "gamma", "negbin", "negbin", "normal"]
     skewed = ltd.distribution(["smooth", "smooth", "override"], [100.0, 100.0, 100.0], [15.0, 25.0, 60.0])
     assert list(skewed) == ["normal", "gamma", "normal"]  # sd over 20 % of the mean: gamma; overrides stay normal
+
+
+def test_history_variance_with_a_smoothed_level_equals_the_simulated_interval_error():
+    """With level_var = (m x level x CV)², CV² = alpha / (2 - alpha) x sigma² / level² (an SES level's
+    stationary variance), the history's variance over m periods is that of (demand over the next m periods) -
+    m x (the SES level at the end of the history), on many simulated i.i.d. series (an independent SES loop);
+    without it (the mean of n periods' error) it is too small."""
+    rng = np.random.default_rng(17)
+    rows, n, m, alpha = 6000, 104, 3, 0.2
+    y = rng.gamma(4.0, 5.0, (rows, n + m))  # mean 20, variance 100
+    level = y[:, :10].mean(axis=1)
+    for t in range(n):
+        level = level + alpha * (y[:, t] - level)
+    error = y[:, n:].sum(axis=1) - m * level
+    level_var = np.full(rows, m * m * alpha / (2 - alpha) * 100.0)
+    with_level = ltd.history_interval_var(y[:, :n], 7.0 * m, 7.0, np.full(rows, 100.0), level_var)
+    assert np.mean(with_level) == pytest.approx(np.var(error), rel=0.05)
+    assert np.mean(ltd.history_interval_var(y[:, :n], 7.0 * m, 7.0, np.full(rows, 100.0))) < 0.85 * np.var(error)
 
 
 def test_history_variance_equals_the_simulated_interval_error():

@@ -270,7 +270,8 @@ def distribution_protection(df: pd.DataFrame, textbook: Protection, q: np.ndarra
     sL = df["lead_time_sd_days"].to_numpy(float)
     args = (q[rows], d[rows], v[rows], L[rows], sL[rows], rs[rows], R[rows], r[rows], kind[rows])
     target = df["service_level"].to_numpy(float)[rows]
-    raw = service_levels.level_for_target(df["service_type"].to_numpy(str)[rows], target, *args, lost[rows])
+    nearest = df["nearest_unit"].to_numpy(bool)[rows] if "nearest_unit" in df else None
+    raw = service_levels.level_for_target(df["service_type"].to_numpy(str)[rows], target, *args, lost[rows], nearest)
     mean_t = d[rows] * np.where(rs[rows], R[rows] + L[rows], L[rows])
     level = raw  # not floored at the mean: with a lot Q that covers much demand the least level may lie below it
     days = np.where(rs[rows], R[rows] + L[rows], L[rows] + r[rows])

@@ -96,8 +96,8 @@ def interval_sd(errors: np.ndarray, sigma_one_step: np.ndarray, days: np.ndarray
     return np.sqrt(var)
 
 
-def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float,
-                         period_var: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float, period_var: np.ndarray | None = None,
+                         level_var: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Variance of demand over each row's ``days`` from its own history, units²: the moments of the bootstrap
     that sums m = days / days_per_period periods drawn independently from the row's demand process (Efron's
     i.i.d. bootstrap of lead-time demand; Willemain, Smart & Schwarz 2004 resample the history in the same
@@ -105,12 +105,18 @@ def history_interval_var(Y: np.ndarray, days: np.ndarray, days_per_period: float
     von Neumann's mean square successive difference, s² = mean((Y_t - Y_(t-1))²) / 2, unbiased for independent
     periods and not inflated by a trend, a level shift or a slow seasonal swing (which the forecast models).
     n = periods observed; NaN with fewer than 3. ``period_var`` replaces s² (the pooled variance,
-    planner.core.pooled_variance)."""
+    planner.core.pooled_variance); ``level_var`` (units² over the interval: (mean over T x level_error_cv)²,
+    the error of the forecast's level, which a smoothed level makes larger than a mean of n periods') replaces
+    m² s² / n where it is larger: the error over T = the demand's own variation + the error of the estimate
+    of its level (Silver, Pyke & Thomas §4.5)."""
     Y = np.asarray(Y, float)
     n = np.sum(~np.isnan(Y), axis=1)
     m = np.asarray(days, float) / days_per_period
     var = successive_difference_variance(Y) if period_var is None else np.asarray(period_var, float)
-    return np.where(n >= 3, m * var + m * m * var / np.maximum(n, 1), np.nan)
+    mean_error = m * m * var / np.maximum(n, 1)
+    if level_var is not None:
+        mean_error = np.maximum(mean_error, np.nan_to_num(np.asarray(level_var, float)))
+    return np.where(n >= 3, m * var + mean_error, np.nan)
 
 
 def successive_difference_variance(Y: np.ndarray) -> np.ndarray:
@@ -146,6 +152,20 @@ def distribution(demand_class, mean_over_interval, sd_over_interval=None) -> np.
         cv = np.divide(np.asarray(sd_over_interval, float), mean, out=np.zeros(len(mean)), where=mean > 0)
         kind = np.where(live & (kind == "normal") & (cv > SKEWED_CV), "gamma", kind)
     return np.where(live & (mean < SLOW_UNITS), "negbin", kind).astype(str)
+
+
+NEAREST_UNIT_CLASSES = ("smooth", "erratic")
+
+
+def nearest_unit_rows(demand_class, distribution) -> np.ndarray:
+    """Rows whose whole-unit level is the one whose service is nearest the target, not the least that reaches
+    it (service_levels.level_for_target's ``nearest``): slow movers of smooth or erratic demand (negative
+    binomial because their mean over the interval is below SLOW_UNITS: counts close to Poisson), where one
+    unit moves the fill rate by points and the least level reaching the target delivers about a point more on
+    average. Intermittent and lumpy rows keep the least level: their mean and variance are less certain, and
+    a level below the target leaves more of them short (benchmarks/service.py)."""
+    cls = np.asarray(demand_class, dtype=object)
+    return np.isin(cls, NEAREST_UNIT_CLASSES) & (np.asarray(distribution) == "negbin")
 
 
 MAX_LEVEL_CV = 1.0  # the level's coefficient of variation simulated at most (a lognormal factor's median 0.71)

@@ -37,6 +37,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from planner.core.leadtime_demand import successive_difference_variance
+from planner.core.service_levels import nearest_whole_unit
 
 SIM_DAYS = 730  # at least two years simulated after the warm-up ...
 MAX_SIM_DAYS = 2920  # ... and up to eight where there are few SKU-sites
@@ -596,7 +597,7 @@ class Tuning:
 
 def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_type: np.ndarray,
                 lost_sales: bool = False, bracket: np.ndarray | None = None,
-                both_ways: bool = False) -> Tuning:  # fmt: skip
+                both_ways: bool = False, nearest: np.ndarray | None = None) -> Tuning:  # fmt: skip
     """Simulates every row; where the simulated service falls short of the target by more than
     MISS_TOLERANCE and at least MIN_CYCLES replenishment cycles were measured, finds the least whole-unit
     level whose simulated service reaches the target on the same scenario (common random numbers: service
@@ -604,7 +605,9 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     (_least_levels), kept where one simulation confirms that it meets the target and one unit less does
     not, else searched from there by _bisect. A level above what the path needs is kept (a few years of a
     skewed process under-sample its tail) unless ``both_ways`` (the benchmark's least stock). ``bracket``
-    is the half-width the bisection first searches where there is no such guess (default: _bracket)."""
+    is the half-width the bisection first searches where there is no such guess (default: _bracket).
+    ``nearest`` rows that were tuned take one unit less where its service is nearer the target
+    (service_levels.nearest_whole_unit, simulated on the same scenario: _step_down)."""
     target, service_type = np.asarray(target, float), np.asarray(service_type)
     before, shortfalls = _run(policy, sc, lost_sales, None, record=service_type == "fill")
     measure = service_measure(before, service_type)
@@ -627,7 +630,23 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
         _put(start, np.searchsorted(rest, up[unconfirmed]), _rows_of(search, unconfirmed))
         level[rest], at_level = _bisect(policy, sc, target, service_type, lost_sales, rest, start)
         _put(after, rest, at_level)
+    if nearest is not None:
+        _step_down(policy, sc, target, service_type, lost_sales, np.intersect1d(rows, np.flatnonzero(nearest)),
+                   level, after)  # fmt: skip
     return Tuning(level, level != policy.level, before, after)
+
+
+def _step_down(policy, sc, target, service_type, lost_sales, rows, level, after) -> None:
+    """The tuned ``rows`` one unit lower where that unit's simulated service is nearer the target than the
+    tuned level's (service_levels.nearest_whole_unit); ``level`` and ``after`` updated in place."""
+    rows = rows[level[rows] >= 1]
+    if not len(rows):
+        return
+    below = simulate(subset_policy(policy, rows, level[rows] - 1), sc, lost_sales, rows)
+    at = service_measure(_rows_of(after, rows), service_type[rows])
+    lower = nearest_whole_unit(service_measure(below, service_type[rows]), at, target[rows])
+    level[rows[lower]] -= 1
+    _put(after, rows[lower], _rows_of(below, lower))
 
 
 def _guessed(policy, sc, target, service_type, lost_sales, rows, shortfalls) -> _Interval:

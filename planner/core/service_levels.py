@@ -195,23 +195,13 @@ def cycle_service(level, demand_per_day, var_per_day, lead_time_days, lead_time_
     return cdf(kind, level, d * T + eu, demand_variance(T, v, d, sL) + vu)
 
 
-def level_for_target(
-    service_type,
-    target,
-    order_qty,
-    demand_per_day,
-    var_per_day,
-    lead_time_days,
-    lead_time_sd_days,
-    is_rs,
-    review_days,
-    sq_review_days,
-    kind,
-    lost_sales=False,
-) -> np.ndarray:
+def level_for_target(service_type, target, order_qty, demand_per_day, var_per_day, lead_time_days,
+                     lead_time_sd_days, is_rs, review_days, sq_review_days, kind, lost_sales=False,
+                     nearest=None) -> np.ndarray:  # fmt: skip
     """The least level (s or S) whose fill rate or cycle service (per ``service_type``) reaches the target,
     per row, by bisection (service rises with the level): whole units for ``negbin`` rows, to
-    CONTINUOUS_TOLERANCE otherwise. The level may lie below the mean demand over T (k < 0); 0 without demand."""
+    CONTINUOUS_TOLERANCE otherwise; ``nearest`` whole-unit rows one unit lower where that is nearer the target
+    (nearest_whole_unit). The level may lie below the mean demand over T (k < 0); 0 without demand."""
     target, q, d, v, L, sL, R, r = _arr(target, order_qty, demand_per_day, var_per_day, lead_time_days,
                                         lead_time_sd_days, review_days, sq_review_days)  # fmt: skip
     rs = np.broadcast_to(np.asarray(is_rs, bool), d.shape)
@@ -244,4 +234,14 @@ def level_for_target(
         meets = service(mid, open_) >= target[open_]
         hi[open_] = np.where(meets, mid, hi[open_])
         lo[open_] = np.where(meets, lo[open_], mid)
-    return np.where(d > 0, np.where(whole, np.ceil(hi - 1e-9), hi), 0.0)
+    level = np.where(d > 0, np.where(whole, np.ceil(hi - 1e-9), hi), 0.0)
+    near = np.flatnonzero(whole & (d > 0) & np.broadcast_to(np.asarray(nearest is not None and nearest), d.shape))
+    level[near] -= nearest_whole_unit(service(level[near] - 1, near), service(level[near], near), target[near])
+    return level
+
+
+def nearest_whole_unit(service_below, service_at, target) -> np.ndarray:
+    """True where one unit below the least level that reaches the target is nearer it: target - service one
+    unit below < service at the least level - target (ties keep the least level)."""
+    service_below, service_at, target = _arr(service_below, service_at, target)
+    return (target - service_below) < (service_at - target)

@@ -15,6 +15,7 @@ from planner.core.leadtime_demand import (
     history_interval_var,
     interval_sd,
     level_error_cv,
+    nearest_unit_rows,
     rolling_errors,
 )
 from planner.core.pooled_variance import pooled_period_variance
@@ -38,15 +39,16 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     pooled = (
         pooled_period_variance(hist.Y, fc.demand_class, mean_t < SLOW_UNITS) if st.variance_pooling == "class" else None
     )
-    history_var = history_interval_var(hist.Y, days, hist.days_per_period, pooled)
+    observed = np.sum(~np.isnan(hist.Y), axis=1)
+    level = rows["demand_per_day"].to_numpy(float) * hist.days_per_period
+    cv = np.where(override, 0.0, level_error_cv(fc.method, fc.params, fc.sigma, level, fc.adi, fc.cv2, observed))
+    history_var = history_interval_var(hist.Y, days, hist.days_per_period, pooled, np.square(mean_t * cv))
     alone = history_alone(fc.demand_class, mean_t)
     sd_t = interval_sd(errors, fc.sigma, days, hist.days_per_period, fc.demand_class, history_var, alone)
     per_day = np.divide(sd_t, np.sqrt(days), out=fc.sigma / np.sqrt(hist.days_per_period), where=days > 0)
     rows["demand_sd_per_day"] = np.where(override, rows["demand_sd_per_day"].to_numpy(float), per_day)
     rows["demand_distribution"] = np.where(override, "normal", distribution(fc.demand_class, mean_t, sd_t))
+    rows["nearest_unit"] = nearest_unit_rows(fc.demand_class, rows["demand_distribution"].to_numpy(str))
     rows["sq_review_days"] = sq_review
-    observed = np.sum(~np.isnan(hist.Y), axis=1)
-    level = rows["demand_per_day"].to_numpy(float) * hist.days_per_period
-    cv = level_error_cv(fc.method, fc.params, fc.sigma, level, fc.adi, fc.cv2, observed)
-    rows["level_error_cv"] = np.where(override, 0.0, cv)
+    rows["level_error_cv"] = cv
     rows["lost_sales"] = st.unmet_demand == "lost"

@@ -320,6 +320,7 @@ def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_co
                            f"max_cover_days {max_cover_days:,.0f}): check the MOQ and order multiple", "")  # fmt: skip
     parts = [
         (out["safety_factor_raw"] < 0, "service target met without safety stock (k < 0)"),
+        (_nearest_below(out), "slow mover in whole units: the level whose fill rate is nearest the target"),
         (out["on_hand"] < 0, "negative on hand"),
         (override, "forecast given on Stock"),
         (out["supplier"].isna(), "no offer: lead time and price from the item or Settings"),
@@ -331,6 +332,16 @@ def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_co
     for mask, words in parts:
         text = text.where(~np.asarray(mask, bool), np.where(text == "", words, text + "; " + words))
     return text
+
+
+def _nearest_below(out: pd.DataFrame) -> np.ndarray:
+    """Fill-rate rows whose whole-unit level is the one nearest the target (column nearest_unit) and whose
+    expected fill rate is below it."""
+    if "nearest_unit" not in out:
+        return np.zeros(len(out), bool)
+    fill = out["service_type"].to_numpy(str) == "fill"
+    below = out["expected_fill_rate"].to_numpy(float) < out["service_level"].to_numpy(float)
+    return out["nearest_unit"].fillna(False).to_numpy(bool) & fill & below
 
 
 def _note_resourced(out: pd.DataFrame, po_rows: pd.DataFrame) -> pd.Series:

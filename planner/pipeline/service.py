@@ -104,7 +104,8 @@ def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings
     kind = rows["service_type"].to_numpy(str)
     lost = st.unmet_demand == "lost"
     if st.service_check == "tune":
-        return sim.tune_levels(sub, sc, target, kind, lost)
+        nearest = rows["nearest_unit"].to_numpy(bool) if "nearest_unit" in rows else None
+        return sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest)
     before = sim.simulate(sub, sc, lost)
     return sim.Tuning(sub.level, np.zeros(len(sub.level), bool), before, before)
 
