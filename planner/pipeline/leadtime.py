@@ -48,7 +48,7 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     per_day = np.divide(sd_t, np.sqrt(days), out=fc.sigma / np.sqrt(hist.days_per_period), where=days > 0)
     rows["demand_sd_per_day"] = np.where(override, rows["demand_sd_per_day"].to_numpy(float), per_day)
     rows["demand_distribution"] = np.where(override, "normal", distribution(fc.demand_class, mean_t, sd_t))
-    rows["nearest_unit"] = nearest_unit_rows(fc.demand_class, rows["demand_distribution"].to_numpy(str))
+    rows["nearest_unit"] = nearest_unit_rows(rows["demand_distribution"].to_numpy(str))
     rows["sq_review_days"] = sq_review
     rows["level_error_cv"] = cv
     rows["lost_sales"] = st.unmet_demand == "lost"
