@@ -55,17 +55,51 @@ def test_successive_difference_variance_sampling_error_is_kurtosis_over_n(shape)
     assert np.var(rel) == pytest.approx((3 + 6 / shape) / 104, rel=0.08)
 
 
-def test_group_kurtosis_counts_the_tails_a_row_missed():
-    """Gamma(0.5) periods at scales 1 to 50 (kappa = 15): pooled over the group, the estimate is close; the mean
-    of the rows' own sample kurtoses reads the tails short."""
+def test_row_kurtosis_is_scipys():
     rng = np.random.default_rng(9)
-    scale = rng.uniform(1.0, 50.0, 400)
-    y = rng.gamma(0.5, scale[:, None], (400, 104))
-    mean = y.mean(axis=1)
-    pooled = pv.group_kurtosis(y, mean, 0.5 * scale**2)
-    own = np.mean([stats.kurtosis(row, fisher=False) for row in y])
-    assert pooled == pytest.approx(15.0, rel=0.15)
-    assert own < 0.85 * 15.0
+    y = rng.gamma(0.5, 10.0, (50, 30))
+    y[3, :10] = np.nan  # a series that starts later
+    expected = [stats.kurtosis(row[~np.isnan(row)], fisher=False) for row in y]
+    np.testing.assert_allclose(pv.row_kurtosis(y, np.nanmean(y, axis=1)), expected, rtol=1e-9)
+
+
+def test_one_promotion_week_does_not_inflate_a_calm_class():
+    """999 steady rows (CV 0.05) and one with a single 7x week, one group: the steady rows keep about their own
+    variance, and so does the promoted row (red-team case: a kurtosis read across rows of different CVs
+    multiplied the class's variance by 10^4)."""
+    rng = np.random.default_rng(2)
+    y = rng.normal(100.0, 5.0, (1000, 104))
+    y[0, 50] = 700.0
+    own = successive_difference_variance(y)
+    pooled = pv.pooled_period_variance(y, np.full(1000, "smooth"), np.zeros(1000, bool))
+    assert np.all(np.abs(np.log(pooled[1:] / 25.0)) < 0.2)  # the truth: 5²
+    assert 0.8 < pooled[0] / own[0] < 2.5  # one week: a wide standard error, whose posterior mean leans up
+
+
+def test_a_few_wild_rows_among_calm_ones_are_not_pulled_down():
+    """95 % calm rows (normal, CV 0.1) and 5 % wild ones (lognormal, CV 2): the wild rows' pooled variance is
+    not below their own estimate's typical miss, and the calm ones are not inflated."""
+    rng = np.random.default_rng(2)
+    calm = rng.normal(100.0, 10.0, (950, 104))
+    sigma = np.sqrt(np.log(1 + 2.0**2))
+    wild = rng.lognormal(np.log(100.0) - sigma**2 / 2, sigma, (50, 104))
+    y = np.vstack([calm, wild])
+    true_var = np.concatenate([np.full(950, 100.0), np.full(50, 200.0**2)])
+    pooled = pv.pooled_period_variance(y, np.full(1000, "smooth"), np.zeros(1000, bool)) / true_var
+    own = successive_difference_variance(y) / true_var
+    assert np.median(pooled[950:]) >= 0.9 * np.median(own[950:])
+    assert np.all(np.abs(np.log(pooled[:950])) < 0.5)
+
+
+def test_a_rare_kind_in_a_large_class_keeps_its_own_variance():
+    """20,000 rows at CV 0.3 and five at CV 0.9 (log CV² 2.2 apart, about 8 standard errors): the five are
+    not pulled to the majority."""
+    rng = np.random.default_rng(5)
+    cv = np.r_[0.3, np.full(5, 0.9), np.full(20000, 0.3)]
+    y = rng.gamma(1 / cv[:, None] ** 2, 100.0 * cv[:, None] ** 2, (len(cv), 104))
+    pooled = pv.pooled_period_variance(y, np.full(len(cv), "smooth"), np.zeros(len(cv), bool))
+    ratio = pooled[1:6] / (100.0 * 0.9) ** 2
+    assert np.all(ratio > 0.6)
 
 
 def test_pooling_a_shared_shape_is_more_accurate_than_each_rows_own():

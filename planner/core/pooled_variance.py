@@ -14,16 +14,24 @@ a x mean^b across items for the same reason), so the shape is estimated from all
   variance (leadtime_demand.successive_difference_variance, not inflated by a trend or a seasonal swing), the
   mean over the n observed periods;
 - its sampling variance, by the delta method for that estimator of independent periods: Var(s²) / sigma⁴ ~
-  kappa / n (kappa = fourth central moment / sigma⁴; kappa - 1 for the plain sample variance), with kappa the
-  mean sample kurtosis of the rows of the group (a row whose sample missed the tail also under-reads its own
-  kurtosis); x is corrected by + se² / 2 for the downward bias of a logarithm;
-- the prior: a distribution on GRID_POINTS values of x fitted to the group's rows by EM (at most FIT_ROWS rows,
-  evenly taken, ITERATIONS steps), so a group that mixes kinds (smooth and erratic items in one class) finds
-  its clusters instead of being pulled to one mean;
+  kappa / n (kappa = fourth central moment / sigma⁴; kappa - 1 for the plain sample variance). kappa is
+  pooled over rows of the same kind, in two passes: first the mean of the group's rows' own sample kurtoses
+  (each row standardised by its own variance, which reads a missed tail short and so shrinks less), then,
+  after a first pooling, the kurtosis of all periods of the rows whose first-pass log ratio lies in the same
+  KURTOSIS_BIN-wide bin, each period standardised by its row's first-pass variance (binned_kurtosis: a row
+  whose sample missed the tail counts the tails its peers saw; rows of other CVs, in other bins, do not read
+  as heavy tails), and the pooling is done again; x is corrected by + se² / 2 (at most MAX_LOG_CORRECTION)
+  for the downward bias of a logarithm;
+- the prior: a distribution on GRID_POINTS values of x fitted to all the group's rows by EM (ITERATIONS
+  steps), so a group that mixes kinds (smooth and erratic items in one class) finds its clusters instead of
+  being pulled to one mean, mixed with PRIOR_FLOOR spread evenly, so that a row of a rare kind, far from
+  every cluster, keeps its own estimate;
 - each row's pooled ratio = its posterior mean of exp(x), and s²_pooled = ratio x mean² (x mean for slow).
 
-A row alone in its group keeps (practically) its own variance; rows without two observed periods, without
-demand or with a zero variance are left as they are.
+A row alone in its group keeps its own variance (times at most e^MAX_LOG_CORRECTION); a row far from every
+cluster keeps about its own, leaning up where its standard error is wide (one big week in a steady series);
+rows with fewer than MIN_PERIODS observed periods, without demand or with a zero variance are left as they
+are.
 """
 
 from __future__ import annotations
@@ -34,9 +42,13 @@ import pandas as pd
 from planner.core.leadtime_demand import successive_difference_variance
 
 GRID_POINTS = 120
-FIT_ROWS = 2000
 ITERATIONS = 150
 MIN_PERIODS = 3  # periods observed before a row takes part
+PRIOR_FLOOR = 0.01  # share of the prior spread evenly over the grid: a row far from every cluster keeps its own
+MAX_LOG_CORRECTION = 0.25  # the + se² / 2 correction of the logarithm's bias at most (x 1.28)
+X_BIN = 0.01  # resolution of x in the prior's fit (rows with the same binned x and se are fitted together)
+CHUNK_ROWS = 4096  # rows of Y read at a time for the kurtosis
+KURTOSIS_BIN = 0.5  # width in x of the bins whose rows pool their kurtosis (binned_kurtosis)
 
 
 def pooled_period_variance(Y: np.ndarray, group: np.ndarray, slow: np.ndarray) -> np.ndarray:
@@ -50,27 +62,66 @@ def pooled_period_variance(Y: np.ndarray, group: np.ndarray, slow: np.ndarray) -
     slow = np.asarray(slow, bool)
     live = np.flatnonzero((n >= MIN_PERIODS) & (mean > 0) & (np.nan_to_num(var) > 0))
     out = var.copy()
+    own_kurtosis = row_kurtosis(Y, mean)
     codes = pd.factorize(pd.Series(np.asarray(group)[live], dtype=str) + np.where(slow[live], "/slow", ""))[0]
     for code in range(codes.max(initial=-1) + 1):
         rows = live[codes == code]
         power = 1.0 if slow[rows[0]] else 2.0
         x = np.log(var[rows]) - power * np.log(mean[rows])
-        se2 = group_kurtosis(Y[rows], mean[rows], np.exp(np.mean(x)) * mean[rows] ** power) / n[rows]
-        grid, weight = fit_prior(x + se2 / 2, np.sqrt(se2))
-        out[rows] = posterior_mean_exp(x + se2 / 2, np.sqrt(se2), grid, weight) * mean[rows] ** power
+        first = _shrunk_ratio(x, max(float(np.mean(own_kurtosis[rows])), 1.0) / n[rows])
+        kappa = binned_kurtosis(Y[rows], mean[rows], first * mean[rows] ** power, np.log(first))
+        out[rows] = _shrunk_ratio(x, kappa / n[rows]) * mean[rows] ** power
     return out
 
 
-def group_kurtosis(Y: np.ndarray, mean: np.ndarray, typical_var: np.ndarray) -> float:
-    """The kurtosis (non-excess: 3 for a normal) of the group's periods, each standardised by its row's
-    ``mean`` and the group's ``typical_var`` for the row: E[z⁴] / E[z²]² over all observed periods. Pooled so
-    that a row whose sample missed the tail (and under-reads its own kurtosis) counts the tails of the others;
-    at least 1."""
-    observed = ~np.isnan(Y)
-    z2 = np.square(np.where(observed, Y - mean[:, None], 0.0)) / typical_var[:, None]
-    count = max(int(observed.sum()), 1)
-    m2, m4 = z2.sum() / count, np.square(z2).sum() / count
-    return max(m4 / m2**2, 1.0) if m2 > 0 else 3.0
+def _shrunk_ratio(x: np.ndarray, se2: np.ndarray) -> np.ndarray:
+    """The posterior mean of exp(theta) for x ~ N(theta, se²) under the prior fitted to these x (fit_prior),
+    x first corrected by + se² / 2 (at most MAX_LOG_CORRECTION)."""
+    x = x + np.minimum(se2 / 2, MAX_LOG_CORRECTION)
+    grid, weight = fit_prior(x, np.sqrt(se2))
+    return posterior_mean_exp(x, np.sqrt(se2), grid, weight)
+
+
+def binned_kurtosis(Y: np.ndarray, mean: np.ndarray, var: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Per row, the kurtosis E[z⁴] / E[z²]² pooled over all observed periods of the rows whose ``x`` (the log
+    ratio of a first pooled pass) lies in the same KURTOSIS_BIN-wide bin, each period standardised by its row's
+    ``mean`` and ``var`` (that first pass's variance): rows of one kind share a bin, so a row whose sample
+    missed the tail counts the tails its peers saw, and rows of other CVs (another bin) do not read as heavy
+    tails. At least 1; 3 for a bin without variation."""
+    s2, s4, count = _standardised_moments(Y, mean, var)
+    bins = pd.factorize(np.floor(x / KURTOSIS_BIN))[0]
+    m2 = np.bincount(bins, s2) / np.maximum(np.bincount(bins, count), 1)
+    m4 = np.bincount(bins, s4) / np.maximum(np.bincount(bins, count), 1)
+    kappa = np.divide(m4, m2**2, out=np.full(len(m2), 3.0), where=m2 > 0)
+    return np.maximum(kappa, 1.0)[bins]
+
+
+def _standardised_moments(Y: np.ndarray, mean: np.ndarray, var: np.ndarray):
+    """Per row, the sums of z² and z⁴ over the observed periods, z = (y - mean) / sqrt(var), and the count
+    (CHUNK_ROWS rows at a time)."""
+    s2, s4, count = np.zeros(len(Y)), np.zeros(len(Y)), np.zeros(len(Y))
+    for start in range(0, len(Y), CHUNK_ROWS):
+        block = slice(start, start + CHUNK_ROWS)
+        observed = ~np.isnan(Y[block])
+        z2 = np.square(np.where(observed, Y[block] - mean[block, None], 0.0)) / var[block, None]
+        s2[block], s4[block], count[block] = z2.sum(axis=1), np.square(z2).sum(axis=1), observed.sum(axis=1)
+    return s2, s4, count
+
+
+def row_kurtosis(Y: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """Per row, m4 / m2² of the observed periods about ``mean`` (non-excess: 3 for a normal; 3 where m2 is 0),
+    CHUNK_ROWS rows at a time. Each row is standardised by its own variance, so rows of different CVs in one
+    group do not read as heavy tails; the group's mean of them is its kappa (a row that missed its tail reads
+    low, which shrinks less: the safe side)."""
+    out = np.full(len(Y), 3.0)
+    for start in range(0, len(Y), CHUNK_ROWS):
+        block = Y[start : start + CHUNK_ROWS]
+        observed = ~np.isnan(block)
+        dev2 = np.square(np.where(observed, block - mean[start : start + CHUNK_ROWS, None], 0.0))
+        count = np.maximum(observed.sum(axis=1), 1)
+        m2, m4 = dev2.sum(axis=1) / count, np.square(dev2).sum(axis=1) / count
+        out[start : start + len(block)] = np.divide(m4, m2**2, out=np.full(len(block), 3.0), where=m2 > 0)
+    return out
 
 
 def posterior_mean_exp(x: np.ndarray, se: np.ndarray, grid: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -82,18 +133,22 @@ def posterior_mean_exp(x: np.ndarray, se: np.ndarray, grid: np.ndarray, weight: 
 
 
 def fit_prior(x: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The grid and the prior weights maximising the marginal likelihood of x (EM, ITERATIONS steps on at
-    most FIT_ROWS rows taken evenly), the grid spanning the x's range and 3 standard errors beyond."""
+    """The grid (the x's range and 3 standard errors beyond) and the prior weights maximising the marginal
+    likelihood of all the x (EM, ITERATIONS steps; rows with the same x to X_BIN and the same se fitted as one,
+    weighted by their count), mixed with PRIOR_FLOOR spread evenly over the grid (a rare kind keeps a prior
+    where it lies)."""
     reach = 3 * float(np.max(se))
     grid = np.linspace(float(np.min(x)) - reach, float(np.max(x)) + reach, GRID_POINTS)
-    take = np.unique(np.linspace(0, len(x) - 1, min(len(x), FIT_ROWS)).astype(int))
-    lik = _likelihood(x[take], se[take], grid)
+    pairs, count = np.unique(np.column_stack([np.round(x / X_BIN) * X_BIN, np.round(se, 4)]), axis=0,
+                             return_counts=True)  # fmt: skip
+    lik = _likelihood(pairs[:, 0], pairs[:, 1], grid)
+    share = count / count.sum()
     weight = np.full(GRID_POINTS, 1.0 / GRID_POINTS)
     for _ in range(ITERATIONS):
         post = lik * weight
         post /= post.sum(axis=1, keepdims=True)
-        weight = post.mean(axis=0)
-    return grid, weight
+        weight = share @ post
+    return grid, (1 - PRIOR_FLOOR) * weight + PRIOR_FLOOR / GRID_POINTS
 
 
 def _likelihood(x: np.ndarray, se: np.ndarray, grid: np.ndarray) -> np.ndarray:

@@ -639,7 +639,7 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
 def _step_down(policy, sc, target, service_type, lost_sales, rows, level, after) -> None:
     """The tuned ``rows`` one unit lower where that unit's simulated service is nearer the target than the
     tuned level's (service_levels.nearest_whole_unit); ``level`` and ``after`` updated in place."""
-    rows = rows[level[rows] >= 1]
+    rows = rows[level[rows] - 1 >= _floor(policy, rows)]
     if not len(rows):
         return
     below = simulate(subset_policy(policy, rows, level[rows] - 1), sc, lost_sales, rows)

@@ -22,6 +22,7 @@ from planner.core.inventory import (
     status,
 )
 from planner.core.kpis import abc_summary, occupancy_by_site, stock_kpis
+from planner.core.service_levels import cycle_service
 from planner.core.suppliers import cheapest_offers, follow_allocation, purchase_orders
 from planner.model.errors import InputError
 from planner.model.inputs import Inputs
@@ -335,13 +336,19 @@ def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_co
 
 
 def _nearest_below(out: pd.DataFrame) -> np.ndarray:
-    """Fill-rate rows whose whole-unit level is the one nearest the target (column nearest_unit) and whose
-    expected fill rate is below it."""
+    """Rows whose whole-unit level is the one nearest the target (column nearest_unit) and whose service at it
+    by the formulas (expected fill rate, or cycle service for a cycle target) is below the target."""
     if "nearest_unit" not in out:
         return np.zeros(len(out), bool)
-    fill = out["service_type"].to_numpy(str) == "fill"
-    below = out["expected_fill_rate"].to_numpy(float) < out["service_level"].to_numpy(float)
-    return out["nearest_unit"].fillna(False).to_numpy(bool) & fill & below
+    rs = out["policy"].to_numpy(str) == "RS"
+    level = np.where(rs, out["order_up_to"].to_numpy(float), out["reorder_point"].to_numpy(float))
+    d, var = out["demand_per_day"].to_numpy(float), np.square(out["demand_sd_per_day"].to_numpy(float))
+    cycle = cycle_service(level, d, var, out["lead_time_days"].to_numpy(float),
+                          out["lead_time_sd_days"].to_numpy(float), rs, out["review_days"].to_numpy(float),
+                          np.where(rs, 0.0, out["sq_review_days"].to_numpy(float)),
+                          out["demand_distribution"].to_numpy(str))  # fmt: skip
+    service = np.where(out["service_type"].to_numpy(str) == "fill", out["expected_fill_rate"].to_numpy(float), cycle)
+    return out["nearest_unit"].fillna(False).to_numpy(bool) & (service < out["service_level"].to_numpy(float))
 
 
 def _note_resourced(out: pd.DataFrame, po_rows: pd.DataFrame) -> pd.Series:
