@@ -13,7 +13,7 @@ the mean fill rate the plan's Service Check simulated (what the plan promises, a
 ``--target`` plans for another fill target (a margin), the bar staying measured against 95 %.
 
 Run: python benchmarks/service.py [--skus 10] [--seed 1 [2 ...]] [--service-check tune|report|off]
-     [--target 0.95] [--oracle true|history]
+     [--target 0.95] [--variance-pooling class|off] [--oracle true|history]
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def true_demand(kind: str, scale: float, days: int, rng: np.random.Generator) ->
 
 
 def build_workbook(path: Path, skus_per_class: int, service_check: str, seed: int = 1,
-                   target: float = 0.95) -> pd.DataFrame:  # fmt: skip
+                   target: float = 0.95, variance_pooling: str = "class") -> pd.DataFrame:  # fmt: skip
     """The workbook (Items, Stock, daily Demand, Settings) and the truth per SKU: class and scale."""
     rng = np.random.default_rng(seed)
     cases = [(f"{k[:3].upper()}-{i:03d}", k, rng.uniform(0.5, 2.0)) for k in CLASSES for i in range(skus_per_class)]
@@ -78,8 +78,8 @@ def build_workbook(path: Path, skus_per_class: int, service_check: str, seed: in
     items = pd.DataFrame({"sku": truth["sku"], "unit_cost": 10.0, "lead_time_days": 14.0, "service_level": target,
                           "service_type": "fill", "policy": truth["policy"], "review_days": 7.0})  # fmt: skip
     stock = pd.DataFrame({"sku": truth["sku"], "site": "DC", "on_hand": 100.0})
-    settings = pd.DataFrame({"setting": ["planning_date", "period", "service_check"],
-                             "value": [PLANNING_DATE.date(), "week", service_check]})  # fmt: skip
+    settings = pd.DataFrame({"setting": ["planning_date", "period", "service_check", "variance_pooling"],
+                             "value": [PLANNING_DATE.date(), "week", service_check, variance_pooling]})  # fmt: skip
     _write_fast(path, {"Items": items, "Stock": stock, "Demand": demand, "Settings": settings})
     return truth
 
@@ -148,6 +148,7 @@ def main() -> None:
     ap.add_argument(
         "--target", type=float, default=0.95, help="fill target planned for (the bar stays measured against 95 %%)"
     )
+    ap.add_argument("--variance-pooling", choices=["class", "off"], default="class", help="the Setting")
     ap.add_argument("--oracle", choices=["true", "history"], default="",
                     help="levels from the formulas fed the true (or the history's) daily moments")  # fmt: skip
     args = ap.parse_args()
@@ -155,7 +156,7 @@ def main() -> None:
     for seed in args.seed:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "service.xlsx"
-            truth = build_workbook(path, args.skus, args.service_check, seed, args.target)
+            truth = build_workbook(path, args.skus, args.service_check, seed, args.target, args.variance_pooling)
             t0 = time.perf_counter()
             result = plan_workbook(path, Path(tmp) / "out.xlsx")
             seconds = time.perf_counter() - t0

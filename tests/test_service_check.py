@@ -147,3 +147,35 @@ def test_simulated_on_the_history_at_a_level_as_uncertain_as_the_forecast(tuned)
     np.testing.assert_allclose(sc["simulated_fill_rate"].astype(float), fill, rtol=1e-9)
     without = sv.simulate(planned, sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned))
     assert np.any(np.abs(without.fill_rate - fill) > 1e-4)
+
+
+def test_slow_movers_take_the_whole_unit_nearest_the_target_and_say_so(tmp_path):
+    """Twelve Poisson slow movers (0.2 to 0.75 a day, fill target 95 %, Service Check off): each level is the whole
+    unit whose formula fill rate (service_levels.fill_rate on the row's own columns) is nearest the target among
+    it and its neighbours, and the note names exactly the rows whose level falls below the target."""
+    from planner.core import service_levels as sl
+
+    rng = np.random.default_rng(8)
+    end = pd.Timestamp("2026-03-02")
+    dates = [(end - pd.Timedelta(days=7 * k)).to_pydatetime() for k in range(104, 0, -1)]
+    demand = [["sku", "site", "date", "quantity"]]
+    for i in range(12):
+        demand += [[f"P{i:02d}", "S1", d, float(rng.poisson(7 * (0.2 + 0.05 * i)))] for d in dates]
+    sheets = minimal_sheets(Demand=demand)
+    sheets["Items"] = [["sku", "unit_cost", "service_type", "service_level", "policy"],
+                       *([f"P{i:02d}", 10.0, "fill", 0.95, "RS" if i % 2 else "sQ"] for i in range(12))]  # fmt: skip
+    sheets["Stock"] = [["sku", "site", "on_hand"], *([f"P{i:02d}", "S1", 5] for i in range(12))]
+    sheets["Settings"] = [["setting", "value"], ["planning_date", end.to_pydatetime()], ["service_check", "off"]]
+    rp = plan_workbook(write_blocks(tmp_path / "slow.xlsx", sheets)).reorder.set_index("sku")
+    assert (rp["demand_distribution"] == "negbin").all()
+    rs = (rp["policy"] == "RS").to_numpy()
+    level = np.where(rs, rp["order_up_to"], rp["reorder_point"]).astype(float)
+    q, d = rp["order_quantity"].to_numpy(float), rp["demand_per_day"].to_numpy(float)
+    var, lead = np.square(rp["demand_sd_per_day"].to_numpy(float)), rp["lead_time_days"].to_numpy(float)
+    args = (q, d, var, lead, 0.0, rs, 7.0, np.where(rs, 0.0, 1.0), "negbin")  # review_days: the Settings default
+    gap = [np.abs(sl.fill_rate(level + step, *args) - 0.95) for step in (-1, 0, 1)]
+    assert np.all(gap[1] <= gap[0]) and np.all(gap[1] <= gap[2])
+    below = sl.fill_rate(level, *args) < 0.95
+    noted = rp["note"].str.contains("whole units: the level whose service is nearest the target").to_numpy()
+    assert below.any() and not below.all()
+    np.testing.assert_array_equal(noted, below)

@@ -321,7 +321,7 @@ def _notes(out: pd.DataFrame, override: np.ndarray, repaired: np.ndarray, max_co
                            f"max_cover_days {max_cover_days:,.0f}): check the MOQ and order multiple", "")  # fmt: skip
     parts = [
         (out["safety_factor_raw"] < 0, "service target met without safety stock (k < 0)"),
-        (_nearest_below(out), "whole units: the level whose fill rate is nearest the target"),
+        (_nearest_below(out), "whole units: the level whose service is nearest the target"),
         (out["on_hand"] < 0, "negative on hand"),
         (override, "forecast given on Stock"),
         (out["supplier"].isna(), "no offer: lead time and price from the item or Settings"),
