@@ -235,19 +235,24 @@ def test_hhi_equals_the_kpi(sample):
 
 @pytest.mark.parametrize("distribution", ["negbin", "gamma"])
 def test_safety_stock_with_a_distribution_and_review_equals_the_core(distribution):
-    """SAFETY_STOCK and REORDER_POINT with a distribution and an sQ review interval give the least level of
-    core.service_levels (checked there against enumeration and simulation) less d L; textbook when left out."""
+    """SAFETY_STOCK and REORDER_POINT with a distribution and an sQ review interval give the level of
+    core.service_levels (checked there against enumeration and simulation; for negbin the whole unit nearest the
+    target, as the Reorder Plan's) less d L; textbook when left out."""
     from planner.core import service_levels as sl
 
     d, sd, L, q = [[0.8], [3.0]], [[2.0], [6.0]], 14, [[40], [120]]
     ss = flat(call("SAFETY_STOCK", d, sd, [[L]], [[0.95]], None, [["fill"]], q, None, None, [[distribution]], [[1]]))
     s = flat(call("REORDER_POINT", d, sd, [[L]], [[0.95]], None, [["fill"]], q, [[distribution]], [[1]]))
     dd, v, qq = np.array([0.8, 3.0]), np.array([4.0, 36.0]), np.array([40.0, 120.0])
-    level = sl.level_for_target("fill", 0.95, qq, dd, v, L, 0.0, False, 7.0, 1.0, distribution)
+    whole = distribution == "negbin"
+    level = sl.level_for_target("fill", 0.95, qq, dd, v, L, 0.0, False, 7.0, 1.0, distribution, nearest=whole)
     np.testing.assert_allclose(s.astype(float), np.maximum(level, dd * L), rtol=1e-12)
     np.testing.assert_allclose(ss.astype(float), np.maximum(level - dd * L, 0.0), rtol=1e-12)
-    fill = sl.fill_rate(s.astype(float), qq, dd, v, L, 0.0, False, 7.0, 1.0, distribution)
-    assert np.all(fill >= 0.95 - 1e-9)
+    gap = [np.abs(sl.fill_rate(level + k, qq, dd, v, L, 0.0, False, 7.0, 1.0, distribution) - 0.95) for k in (-1, 0, 1)]
+    if whole:  # the unit nearest the target
+        assert np.all(gap[1] <= gap[0]) and np.all(gap[1] <= gap[2])
+    else:  # the least level reaching it
+        assert np.all(sl.fill_rate(level, qq, dd, v, L, 0.0, False, 7.0, 1.0, distribution) >= 0.95 - 1e-9)
     textbook = flat(call("SAFETY_STOCK", d, sd, [[L]], [[0.95]], None, [["fill"]], q, None, None, None, None))
     plain = flat(call("SAFETY_STOCK", d, sd, [[L]], [[0.95]], None, [["fill"]], q, None, None))
     np.testing.assert_array_equal(textbook, plain)

@@ -34,6 +34,7 @@ from planner.core.inventory import (
     policy_level,
     protection,
 )
+from planner.core.leadtime_demand import nearest_unit_rows
 from planner.core.optimize.rounds import route_length
 from planner.core.service import DemandProcess, SimPolicy, scenario, simulate, subset_policy, subset_process
 from planner.core.service_levels import DISTRIBUTIONS, fill_rate
@@ -244,7 +245,8 @@ def _protection(demand_per_day, demand_sd_per_day, lead_time_days, service_level
     if np.any(v["distribution"] != "normal") | np.any(v["review_days_sq"] > 0):
         flat = {name: np.ravel(a) for name, a in v.items()}
         frame = pd.DataFrame({**flat, "sq_review_days": flat["review_days_sq"], "lost_sales": False,
-                              "demand_distribution": flat["distribution"]})  # fmt: skip
+                              "demand_distribution": flat["distribution"],
+                              "nearest_unit": nearest_unit_rows(flat["distribution"])})  # fmt: skip
         shaped = Protection(*(np.ravel(getattr(p, f.name)) for f in fields(Protection)))
         flat_p, _ = distribution_protection(frame, shaped, np.ravel(q))
         p = Protection(*(np.reshape(getattr(flat_p, f.name), np.shape(q)) for f in fields(Protection)))
