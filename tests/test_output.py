@@ -105,16 +105,23 @@ def test_reorder_numbers_follow_the_contract_formulas(planned):
                  + fill["demand_per_day"] ** 2 * fill["lead_time_sd_days"] ** 2)  # fmt: skip
     np.testing.assert_allclose(fs * normal_loss(fill["safety_factor"].to_numpy()),
                                (1 - fill["service_level"]) * fill["order_quantity"], rtol=1e-6)  # fmt: skip
-    # the other rows: the formula's level (less the tuning) meets the target by its distribution, one unit
-    # (or 0.01) less misses it unless the level is floored at d L
+    # the other rows: the formula's level (less the tuning) meets the target by its distribution; a whole-unit
+    # (negbin) level is the unit whose service is nearest the target
     other = sq[~given & (sq["demand_per_day"] > 0).to_numpy()]
     level = other["reorder_point"].to_numpy() - tuning[~given & (sq["demand_per_day"] > 0).to_numpy()]
     args = (other["order_quantity"], other["demand_per_day"], other["demand_sd_per_day"] ** 2,
             other["lead_time_days"], other["lead_time_sd_days"], False, 7.0, res.settings.review_days_sq,
             other["demand_distribution"])  # fmt: skip
     is_fill = (other["service_type"] == "fill").to_numpy()
-    met = np.where(is_fill, sl.fill_rate(level, *args), sl.cycle_service(level, *args[1:-1], args[-1]))
-    assert np.all(met >= other["service_level"].to_numpy() - 1e-9)
+
+    def service(x):
+        return np.where(is_fill, sl.fill_rate(x, *args), sl.cycle_service(x, *args[1:-1], args[-1]))
+
+    target = other["service_level"].to_numpy()
+    nb = (other["demand_distribution"] == "negbin").to_numpy()
+    assert np.all(service(level)[~nb] >= target[~nb] - 1e-9)
+    gap = [np.abs(service(level + k) - target)[nb] for k in (-1, 0, 1)]
+    assert nb.any() and np.all(gap[1] <= gap[0] + 1e-12) and np.all(gap[1] <= gap[2] + 1e-12)
     whole = other.loc[other["demand_distribution"] == "negbin", "reorder_point"].to_numpy(float)
     np.testing.assert_allclose(whole, np.round(whole), atol=1e-9)  # whole units (s = d L + SS, to float noise)
     ip = r["on_hand"] + r["on_order"] - r["backorders"]

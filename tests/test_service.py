@@ -206,6 +206,27 @@ def test_resampled_history_keeps_whole_periods_of_the_observed_history_at_the_pl
         assert straddling.var() == pytest.approx(per_week[i].sum(axis=1).var(), rel=0.05)
 
 
+def test_spread_history_scales_the_variance_about_the_mean():
+    """f < 1, or f > 1 where the floor at 0 does not bite: mean kept, variance times f²; NaN stays NaN; a
+    resample of the spread history varies by f² the original's, at the same planned mean; a history with
+    empty periods is kept as it is."""
+    rng = np.random.default_rng(12)
+    weeks = rng.normal(100.0, 15.0, (3, 104))
+    weeks[2, :30] = np.nan
+    f = np.array([0.5, 1.5, 2.0])
+    out = sv.spread_history(weeks, f)
+    assert np.isnan(out[2, :30]).all() and not np.isnan(out[2, 30:]).any()
+    np.testing.assert_allclose(np.nanmean(out, axis=1), np.nanmean(weeks, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(np.nanvar(out, axis=1), f**2 * np.nanvar(weeks, axis=1), rtol=1e-12)
+    d = np.full(3, 10.0)
+    plain = sv.resample_history(weeks, d, 7.0, 7 * 20_000, np.random.default_rng(3)).reshape(3, -1, 7).sum(axis=2)
+    wide = sv.resample_history(weeks, d, 7.0, 7 * 20_000, np.random.default_rng(3), f).reshape(3, -1, 7).sum(axis=2)
+    np.testing.assert_allclose(wide.mean(axis=1), d * 7, rtol=0.01)
+    np.testing.assert_allclose(wide.var(axis=1) / plain.var(axis=1), f**2, rtol=0.05)
+    intermittent = np.where(rng.random((1, 104)) < 0.4, 0.0, weeks[:1])
+    np.testing.assert_array_equal(sv.spread_history(intermittent, [2.0]), intermittent)  # empty periods: kept
+
+
 def _reference_draw(process, days, seed):
     """The scenario's draws written plainly (whole arrays, row order): gamma sizes, occurrences, rounding."""
     rng = np.random.default_rng(seed)

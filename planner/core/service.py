@@ -145,14 +145,16 @@ def history_periods(Y: np.ndarray) -> np.ndarray:
 
 
 def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, days: int,
-                     rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+                     rng: np.random.Generator, spread: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Daily demand (rows x days, float32, day-major) resampled from each row's own history: whole periods drawn with
     replacement among the row's observed periods (the i.i.d. bootstrap of Efron 1979 that Willemain, Smart &
     Schwarz 2004 apply to lead-time demand), each period's quantity split over its days (_split_over_days), and
     scaled by the forecast's mean over the history's (d / mean(Y) x the days a period is split over, 30 for a
     month), so the demand keeps the
-    history's shape (skewness, zero periods, lumps) at the planned level. Rows without history demand get 0."""
-    Y = np.asarray(Y, float)
+    history's shape (skewness, zero periods, lumps) at the planned level. Rows without history demand get 0.
+    ``spread`` (per row) first widens or narrows each history about its mean (spread_history), so the resample
+    varies as the plan's pooled variance says rather than as the row's own sample."""
+    Y = np.asarray(Y, float) if spread is None else spread_history(Y, spread)
     n_obs = history_periods(Y)
     start = Y.shape[1] - n_obs  # series are NaN before their start, observed after it
     periods = -(-days // _period_days(days_per_period))
@@ -163,6 +165,20 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     factor = np.divide(np.asarray(mean_per_day, float) * length, hist_mean, out=np.zeros(len(Y)),
                        where=hist_mean > 0)  # fmt: skip
     return _split_over_days(drawn * factor[:, None], days_per_period, day_concentration(Y, days_per_period), rng, days)
+
+
+def spread_history(Y: np.ndarray, spread: np.ndarray) -> np.ndarray:
+    """Each row's periods moved about the row's mean m by its factor f, max(m + f (y - m), 0): the variance
+    times f² (a little less where f > 1 and the floor at 0 bites, which raises the mean slightly: the
+    resample is scaled to the planned mean after). Rows with a period without demand keep their history (f
+    = 1): moving it would turn their empty periods into demand, or drop demand, and change the intermittent
+    shape the resample is for. NaN periods stay NaN."""
+    Y = np.asarray(Y, float)
+    n = np.maximum(history_periods(Y), 1)
+    m = (np.nansum(Y, axis=1) / n)[:, None]
+    empty = np.any(Y == 0, axis=1)  # NaN compares False
+    f = np.where(empty, 1.0, np.nan_to_num(np.asarray(spread, float), nan=1.0))[:, None]
+    return np.where(f == 1.0, Y, np.maximum(m + f * (Y - m), 0.0))  # f = 1: the history itself, bit for bit
 
 
 def _period_days(days_per_period: float) -> int:
@@ -227,14 +243,14 @@ def _dirichlet_weights(a: np.ndarray, periods: int, length: int, rng: np.random.
 
 
 def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,
-                     days: int | None = None, seed: int = SEED,
-                     level_cv: np.ndarray | None = None) -> Scenario:  # fmt: skip
-    """A scenario like ``scenario`` whose demand is resampled from the rows' history (resample_history) and,
-    with ``level_cv``, whose level is as uncertain as the forecast's (with_level_error)."""
+                     days: int | None = None, seed: int = SEED, level_cv: np.ndarray | None = None,
+                     spread: np.ndarray | None = None) -> Scenario:  # fmt: skip
+    """A scenario like ``scenario`` whose demand is resampled from the rows' history (resample_history, with
+    its ``spread``) and, with ``level_cv``, whose level is as uncertain as the forecast's (with_level_error)."""
     warmup = warmup_days(policy)
     rng = np.random.default_rng(seed + 1)
     total = warmup + _measured_days(policy, days)
-    demand = resample_history(Y, mean_per_day, days_per_period, total, rng)
+    demand = resample_history(Y, mean_per_day, days_per_period, total, rng, spread)
     lead_times = draw_lead_times(policy, total, rng)
     if level_cv is not None:
         demand = with_level_error(demand, warmup, level_cv, rng)

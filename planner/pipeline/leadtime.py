@@ -17,6 +17,7 @@ from planner.core.leadtime_demand import (
     level_error_cv,
     nearest_unit_rows,
     rolling_errors,
+    successive_difference_variance,
 )
 from planner.core.pooled_variance import pooled_period_variance
 from planner.model.results import History
@@ -51,4 +52,7 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     rows["nearest_unit"] = nearest_unit_rows(rows["demand_distribution"].to_numpy(str))
     rows["sq_review_days"] = sq_review
     rows["level_error_cv"] = cv
+    own = successive_difference_variance(hist.Y)
+    ratio = np.divide(pooled, own, out=np.ones(len(own)), where=np.nan_to_num(own) > 0) if pooled is not None else 1.0
+    rows["pooled_variance_ratio"] = np.where(override, 1.0, np.nan_to_num(ratio, nan=1.0))
     rows["lost_sales"] = st.unmet_demand == "lost"

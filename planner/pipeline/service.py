@@ -71,7 +71,10 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
         if resampled:
             mean = out["demand_per_day"].to_numpy(float)[rows]
             cv = out["level_error_cv"].to_numpy(float)[rows]
-            sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub, level_cv=cv)
+            spread = (
+                np.sqrt(out["pooled_variance_ratio"].to_numpy(float)[rows]) if "pooled_variance_ratio" in out else None
+            )
+            sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub, level_cv=cv, spread=spread)
         else:
             sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub)
         tuning = _tune(sub, sc, out.iloc[rows], st)
