@@ -179,3 +179,33 @@ def test_slow_movers_take_the_whole_unit_nearest_the_target_and_say_so(tmp_path)
     noted = rp["note"].str.contains("whole units: the level whose service is nearest the target").to_numpy()
     assert below.any() and not below.all()
     np.testing.assert_array_equal(noted, below)
+
+
+def test_a_raise_beyond_three_sd_of_lead_time_demand_is_capped_and_said():
+    """Levels far below what the simulated demand needs (a tenth of it): tuning would raise them by more than
+    3 sigma_T of the rows' (deliberately small) protection_sd, so they stop at the formula's + ceil(3 sigma_T),
+    their simulated figures are a fresh simulation's at that level, and the note says the raise was capped;
+    rows whose raise fits stay as tuned."""
+    from dataclasses import replace
+
+    from planner.pipeline import service as ps
+
+    rng = np.random.default_rng(6)
+    n = 8
+    process = sv.DemandProcess(rng.uniform(5, 10, n), rng.uniform(2, 6, n), np.ones(n))
+    policy = sv.SimPolicy(np.arange(n) % 2 == 0, np.full(n, 10.0), np.full(n, 50.0), np.where(np.arange(n) % 2 == 0,
+                          7.0, 1.0), np.full(n, 7.0), np.zeros(n))  # fmt: skip
+    sc = sv.scenario(process, policy, days=730, seed=4)
+    target, kind = np.full(n, 0.95), np.full(n, "fill")
+    free = sv.tune_levels(policy, sc, target, kind)
+    sd = np.where(np.arange(n) < 4, 2.0, 1e6)  # rows 0-3: a cap of 10 + 6 units
+    rows = pd.DataFrame({"protection_sd": sd})
+    capped = ps._capped(policy, sc, free, rows, False)
+    np.testing.assert_array_equal(capped.level[:4], np.minimum(free.level[:4], 16.0))
+    assert np.all(free.level[:4] > 16.0)
+    np.testing.assert_array_equal(capped.level[4:], free.level[4:])
+    fresh = sv.simulate(replace(policy, level=capped.level), sc)
+    np.testing.assert_array_equal(capped.after.fill_rate, fresh.fill_rate)
+    np.testing.assert_array_equal(capped.after.average_stock, fresh.average_stock)
+    note = ps._note(True, "fill rate", 0.5, float(capped.after.fill_rate[0]), 0.95, 50, 730)
+    assert "at most 3 sd" in note and capped.after.fill_rate[0] < 0.945

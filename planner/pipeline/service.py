@@ -101,16 +101,38 @@ def _replay(frame: pd.DataFrame, rows: np.ndarray, planned: sim.SimPolicy, hist:
     frame.loc[idx, "history_cycle_service"] = result.cycle_service
 
 
+MAX_RAISE_SD = 3.0  # the Service Check raises a level by at most this many sd of demand over the protection interval
+
+
 def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> sim.Tuning:
-    """tune_levels with ``service_check`` = tune; else the simulation at the formula's levels alone."""
+    """tune_levels with ``service_check`` = tune (a raise capped by _capped); else the simulation at the
+    formula's levels alone."""
     target = rows["service_level"].to_numpy(float)
     kind = rows["service_type"].to_numpy(str)
     lost = st.unmet_demand == "lost"
     if st.service_check == "tune":
         nearest = rows["nearest_unit"].to_numpy(bool) if "nearest_unit" in rows else None
-        return sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest)
+        return _capped(sub, sc, sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest), rows, lost)
     before = sim.simulate(sub, sc, lost)
     return sim.Tuning(sub.level, np.zeros(len(sub.level), bool), before, before)
+
+
+def _capped(sub: sim.SimPolicy, sc: sim.Scenario, tuning: sim.Tuning, rows: pd.DataFrame, lost: bool) -> sim.Tuning:
+    """The tuned levels, each at most the formula's + MAX_RAISE_SD x sigma_T (column protection_sd, whole units
+    up): a simulation that wants more disagrees with the formula by more than the demand's own spread over the
+    interval (a few lumps, or a level error drawn far out, in two years of resampled history), and the row's
+    note says so; capped rows are simulated again at the capped level."""
+    sd = rows["protection_sd"].to_numpy(float) if "protection_sd" in rows else np.full(len(rows), np.inf)
+    cap = sub.level + np.ceil(MAX_RAISE_SD * np.nan_to_num(sd, nan=np.inf))
+    over = np.flatnonzero(tuning.level > cap)
+    if not len(over):
+        return tuning
+    level, after = tuning.level.copy(), tuning.after
+    level[over] = cap[over]
+    at_cap = sim.simulate(sim.subset_policy(sub, over, level[over]), sc, lost, over)
+    for name in ("fill_rate", "cycle_service", "average_stock", "orders_per_year", "cycles"):
+        getattr(after, name)[over] = getattr(at_cap, name)
+    return sim.Tuning(level, level != sub.level, tuning.before, after)
 
 
 def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.DataFrame:
@@ -147,6 +169,9 @@ def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.nd
 def _note(tuned: bool, word: str, before: float, after: float, target: float, cycles: float, days: int) -> str:
     if cycles < sim.MIN_CYCLES:
         return f"only {cycles:.0f} replenishment cycles in {days:,} days simulated: level not tuned"
+    if tuned and after < target - sim.MISS_TOLERANCE:
+        return (f"level tuned by at most {MAX_RAISE_SD:.0f} sd of demand over the interval: simulated {word} "
+                f"{before:.1%} at the formula's level, {after:.1%} tuned; check the history's lumps")  # fmt: skip
     if tuned:
         return f"level tuned: simulated {word} {before:.1%} at the formula's level, {after:.1%} tuned"
     if before < target - sim.MISS_TOLERANCE:
