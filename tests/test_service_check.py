@@ -124,9 +124,10 @@ def test_simulated_on_the_history_at_a_level_as_uncertain_as_the_forecast(tuned)
     """level_cv is level_error_cv of the forecast that the plan made (recomputed here from the Demand sheet's
     weeks), and the simulated fill rate on the sheet is the one of the history scenario with that level
     error: rerun here at the planned levels, it gives the sheet's figures, and without the level error
-    other ones."""
+    other ones. The history is first moved to the pooled variance (spread_history, recomputed here too)."""
     from planner.core.forecast import forecast_series
-    from planner.core.leadtime_demand import level_error_cv
+    from planner.core.leadtime_demand import SLOW_UNITS, level_error_cv, successive_difference_variance
+    from planner.core.pooled_variance import pooled_period_variance
 
     result, path = tuned
     rp = result.reorder.set_index("sku").loc[["A", "B", "C"]]
@@ -142,7 +143,12 @@ def test_simulated_on_the_history_at_a_level_as_uncertain_as_the_forecast(tuned)
     planned = sv.SimPolicy(is_rs, sc["planned_level"].to_numpy(float), rp["order_quantity"].to_numpy(float),
                            np.where(is_rs, 7.0, 1.0), rp["lead_time_days"].to_numpy(float),
                            rp["lead_time_sd_days"].to_numpy(float))  # fmt: skip
-    with_error = sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned, level_cv=expected)
+    days = np.where(is_rs, 7.0, 1.0) + rp["lead_time_days"].to_numpy(float)  # R + L, or L + review_days_sq
+    slow = rp["demand_per_day"].to_numpy(float) * days < SLOW_UNITS
+    spread = np.sqrt(pooled_period_variance(Y, fc.demand_class, slow) / successive_difference_variance(Y))
+    assert np.any(np.abs(spread - 1) > 1e-3)  # rows alone in their class: their own variance, x up to 1.28
+    with_error = sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned, level_cv=expected,
+                                     spread=spread)  # fmt: skip
     fill = sv.simulate(planned, with_error).fill_rate
     np.testing.assert_allclose(sc["simulated_fill_rate"].astype(float), fill, rtol=1e-9)
     without = sv.simulate(planned, sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned))
