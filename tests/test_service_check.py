@@ -206,12 +206,14 @@ def test_a_raise_beyond_three_sd_of_lead_time_demand_is_capped_and_said():
     free = sv.tune_levels(policy, sc, target, kind)
     sd = np.where(np.arange(n) < 4, 2.0, 1e6)  # rows 0-3: a cap of 10 + 6 units
     rows = pd.DataFrame({"protection_sd": sd})
-    capped = ps._capped(policy, sc, free, rows, False)
+    capped, mask = ps._capped(policy, sc, free, rows, False)
+    np.testing.assert_array_equal(mask, np.arange(n) < 4)
     np.testing.assert_array_equal(capped.level[:4], np.minimum(free.level[:4], 16.0))
     assert np.all(free.level[:4] > 16.0)
     np.testing.assert_array_equal(capped.level[4:], free.level[4:])
     fresh = sv.simulate(replace(policy, level=capped.level), sc)
     np.testing.assert_array_equal(capped.after.fill_rate, fresh.fill_rate)
     np.testing.assert_array_equal(capped.after.average_stock, fresh.average_stock)
-    note = ps._note(True, "fill rate", 0.5, float(capped.after.fill_rate[0]), 0.95, 50, 730)
+    note = ps._note(True, "fill rate", 0.5, float(capped.after.fill_rate[0]), 0.95, 50, True, 730)
     assert "at most 3 sd" in note and capped.after.fill_rate[0] < 0.945
+    assert "at most" not in ps._note(True, "fill rate", 0.5, 0.94, 0.95, 50, False, 730)  # a nearest unit below

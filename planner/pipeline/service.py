@@ -77,10 +77,10 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
             sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub, level_cv=cv, spread=spread)
         else:
             sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub)
-        tuning = _tune(sub, sc, out.iloc[rows], st)
+        tuning, capped = _tune(sub, sc, out.iloc[rows], st)
         level[rows] = tuning.level
         _fill(frame, rows, tuning, out["service_type"].to_numpy(str)[rows], out["service_level"].to_numpy(float)[rows],
-              sc.demand.shape[1] - sc.warmup)  # fmt: skip
+              sc.demand.shape[1] - sc.warmup, capped)  # fmt: skip
         frame.loc[frame.index[rows], "simulated_on"] = "resampled history" if resampled else "fitted process"
         if resampled:
             frame.loc[frame.index[rows], "level_cv"] = cv
@@ -104,9 +104,9 @@ def _replay(frame: pd.DataFrame, rows: np.ndarray, planned: sim.SimPolicy, hist:
 MAX_RAISE_SD = 3.0  # the Service Check raises a level by at most this many sd of demand over the protection interval
 
 
-def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> sim.Tuning:
+def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> tuple[sim.Tuning, np.ndarray]:
     """tune_levels with ``service_check`` = tune (a raise capped by _capped); else the simulation at the
-    formula's levels alone."""
+    formula's levels alone. With the rows whose raise was capped."""
     target = rows["service_level"].to_numpy(float)
     kind = rows["service_type"].to_numpy(str)
     lost = st.unmet_demand == "lost"
@@ -114,25 +114,26 @@ def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings
         nearest = rows["nearest_unit"].to_numpy(bool) if "nearest_unit" in rows else None
         return _capped(sub, sc, sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest), rows, lost)
     before = sim.simulate(sub, sc, lost)
-    return sim.Tuning(sub.level, np.zeros(len(sub.level), bool), before, before)
+    return sim.Tuning(sub.level, np.zeros(len(sub.level), bool), before, before), np.zeros(len(sub.level), bool)
 
 
-def _capped(sub: sim.SimPolicy, sc: sim.Scenario, tuning: sim.Tuning, rows: pd.DataFrame, lost: bool) -> sim.Tuning:
+def _capped(sub: sim.SimPolicy, sc: sim.Scenario, tuning: sim.Tuning, rows: pd.DataFrame,
+            lost: bool) -> tuple[sim.Tuning, np.ndarray]:  # fmt: skip
     """The tuned levels, each at most the formula's + MAX_RAISE_SD x sigma_T (column protection_sd, whole units
     up): a simulation that wants more disagrees with the formula by more than the demand's own spread over the
     interval (a few lumps, or a level error drawn far out, in two years of resampled history), and the row's
-    note says so; capped rows are simulated again at the capped level."""
+    note says so; capped rows are simulated again at the capped level. With the mask of the capped rows."""
     sd = rows["protection_sd"].to_numpy(float) if "protection_sd" in rows else np.full(len(rows), np.inf)
     cap = sub.level + np.ceil(MAX_RAISE_SD * np.nan_to_num(sd, nan=np.inf))
     over = np.flatnonzero(tuning.level > cap)
     if not len(over):
-        return tuning
+        return tuning, np.zeros(len(cap), bool)
     level, after = tuning.level.copy(), tuning.after
     level[over] = cap[over]
     at_cap = sim.simulate(sim.subset_policy(sub, over, level[over]), sc, lost, over)
     for name in ("fill_rate", "cycle_service", "average_stock", "orders_per_year", "cycles"):
         getattr(after, name)[over] = getattr(at_cap, name)
-    return sim.Tuning(level, level != sub.level, tuning.before, after)
+    return sim.Tuning(level, level != sub.level, tuning.before, after), np.isin(np.arange(len(cap)), over)
 
 
 def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.DataFrame:
@@ -148,8 +149,10 @@ def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.Dat
     return frame
 
 
-def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.ndarray, target, days: int) -> None:
-    """The simulated figures of the live rows, and a note where the level was tuned or misses."""
+def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.ndarray, target, days: int,
+          capped: np.ndarray) -> None:  # fmt: skip
+    """The simulated figures of the live rows, and a note where the level was tuned (``capped``: at most
+    MAX_RAISE_SD sd) or misses."""
     idx = frame.index[live]
     frame.loc[idx, "simulated_fill_rate_at_formula"] = tuning.before.fill_rate
     frame.loc[idx, "simulated_cycle_service_at_formula"] = tuning.before.cycle_service
@@ -161,15 +164,16 @@ def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.nd
     before = sim.service_measure(tuning.before, kind)
     after = sim.service_measure(tuning.after, kind)
     word = np.where(kind == "fill", "fill rate", "cycle service")
-    rows = zip(tuning.tuned, word, before, after, target, tuning.before.cycles, strict=True)
+    rows = zip(tuning.tuned, word, before, after, target, tuning.before.cycles, capped, strict=True)
     notes = [_note(*row, days) for row in rows]
     frame.loc[idx, "note"] = notes
 
 
-def _note(tuned: bool, word: str, before: float, after: float, target: float, cycles: float, days: int) -> str:
+def _note(tuned: bool, word: str, before: float, after: float, target: float, cycles: float, capped: bool,
+          days: int) -> str:  # fmt: skip
     if cycles < sim.MIN_CYCLES:
         return f"only {cycles:.0f} replenishment cycles in {days:,} days simulated: level not tuned"
-    if tuned and after < target - sim.MISS_TOLERANCE:
+    if capped:
         return (f"level tuned by at most {MAX_RAISE_SD:.0f} sd of demand over the interval: simulated {word} "
                 f"{before:.1%} at the formula's level, {after:.1%} tuned; check the history's lumps")  # fmt: skip
     if tuned:
