@@ -51,14 +51,15 @@ CHUNK_ROWS = 4096  # rows of Y read at a time for the kurtosis
 KURTOSIS_BIN = 0.5  # width in x of the bins whose rows pool their kurtosis (binned_kurtosis)
 
 
-def pooled_period_variance(Y: np.ndarray, group: np.ndarray, slow: np.ndarray) -> np.ndarray:
+def pooled_period_variance(Y: np.ndarray, group: np.ndarray, slow: np.ndarray,
+                           own_var: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Per row of Y (series x periods, NaN before a series starts), the period variance pooled within its
     ``group`` (module docstring), units² per period; ``slow`` rows pool the dispersion index s² / mean. NaN
-    where successive_difference_variance is NaN."""
+    where successive_difference_variance is NaN. ``own_var``: that variance, where the caller has it."""
     Y = np.asarray(Y, float)
     n = np.sum(~np.isnan(Y), axis=1)
     mean = np.divide(np.nansum(Y, axis=1), n, out=np.zeros(len(n)), where=n > 0)
-    var = successive_difference_variance(Y)
+    var = successive_difference_variance(Y) if own_var is None else np.asarray(own_var, float)
     slow = np.asarray(slow, bool)
     live = np.flatnonzero((n >= MIN_PERIODS) & (mean > 0) & (np.nan_to_num(var) > 0))
     out = var.copy()

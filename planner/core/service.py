@@ -603,17 +603,20 @@ def service_measure(result: ServiceResult, service_type: np.ndarray) -> np.ndarr
 
 @dataclass(frozen=True)
 class Tuning:
-    """Levels after tuning, the simulated service at them, and which rows were tuned."""
+    """Levels after tuning, the simulated service at them, which rows were tuned, and which were stopped at
+    their ceiling."""
 
     level: np.ndarray
     tuned: np.ndarray  # bool: the level differs from the formula's
     before: ServiceResult
     after: ServiceResult
+    capped: np.ndarray | None = None  # bool: the tuning wanted more than the row's ceiling (tune_levels)
 
 
 def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_type: np.ndarray,
                 lost_sales: bool = False, bracket: np.ndarray | None = None,
-                both_ways: bool = False, nearest: np.ndarray | None = None) -> Tuning:  # fmt: skip
+                both_ways: bool = False, nearest: np.ndarray | None = None,
+                ceiling: np.ndarray | None = None) -> Tuning:  # fmt: skip
     """Simulates every row; where the simulated service falls short of the target by more than
     MISS_TOLERANCE and at least MIN_CYCLES replenishment cycles were measured, finds the least whole-unit
     level whose simulated service reaches the target on the same scenario (common random numbers: service
@@ -623,7 +626,8 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     skewed process under-sample its tail) unless ``both_ways`` (the benchmark's least stock). ``bracket``
     is the half-width the bisection first searches where there is no such guess (default: _bracket).
     ``nearest`` rows that were tuned take one unit less where its service is nearer the target
-    (service_levels.nearest_whole_unit, simulated on the same scenario: _step_down)."""
+    (service_levels.nearest_whole_unit, simulated on the same scenario: _step_down). A tuned level above the
+    row's ``ceiling`` is set to it and simulated there (Tuning.capped)."""
     target, service_type = np.asarray(target, float), np.asarray(service_type)
     before, shortfalls = _run(policy, sc, lost_sales, None, record=service_type == "fill")
     measure = service_measure(before, service_type)
@@ -649,7 +653,18 @@ def tune_levels(policy: SimPolicy, sc: Scenario, target: np.ndarray, service_typ
     if nearest is not None:
         _step_down(policy, sc, target, service_type, lost_sales, np.intersect1d(rows, np.flatnonzero(nearest)),
                    level, after)  # fmt: skip
-    return Tuning(level, level != policy.level, before, after)
+    capped = np.zeros(len(level), bool) if ceiling is None else _cap(policy, sc, lost_sales, ceiling, level, after)
+    return Tuning(level, level != policy.level, before, after, capped)
+
+
+def _cap(policy, sc, lost_sales, ceiling, level, after) -> np.ndarray:
+    """The levels above ``ceiling`` set to it and simulated there (``level`` and ``after`` updated in place);
+    the mask of those rows."""
+    over = np.flatnonzero(level > ceiling)
+    if len(over):
+        level[over] = np.asarray(ceiling, float)[over]
+        _put(after, over, simulate(subset_policy(policy, over, level[over]), sc, lost_sales, over))
+    return np.isin(np.arange(len(level)), over)
 
 
 def _step_down(policy, sc, target, service_type, lost_sales, rows, level, after) -> None:

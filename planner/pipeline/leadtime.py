@@ -37,9 +37,9 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     days = days + np.where(policy == "RS", 0.0, sq_review)
     errors = rolling_errors(hist.Y, fc.method, days, hist.days_per_period, st.season_length, params=fc.params)
     mean_t = rows["demand_per_day"].to_numpy(float) * days
-    pooled = (
-        pooled_period_variance(hist.Y, fc.demand_class, mean_t < SLOW_UNITS) if st.variance_pooling == "class" else None
-    )
+    own = successive_difference_variance(hist.Y)
+    pooling = st.variance_pooling == "class"
+    pooled = pooled_period_variance(hist.Y, fc.demand_class, mean_t < SLOW_UNITS, own) if pooling else own
     observed = np.sum(~np.isnan(hist.Y), axis=1)
     level = rows["demand_per_day"].to_numpy(float) * hist.days_per_period
     cv = np.where(override, 0.0, level_error_cv(fc.method, fc.params, fc.sigma, level, fc.adi, fc.cv2, observed))
@@ -52,7 +52,6 @@ def lead_time_demand(rows: pd.DataFrame, hist: History, fc: ForecastResult, over
     rows["nearest_unit"] = nearest_unit_rows(rows["demand_distribution"].to_numpy(str))
     rows["sq_review_days"] = sq_review
     rows["level_error_cv"] = cv
-    own = successive_difference_variance(hist.Y)
-    ratio = np.divide(pooled, own, out=np.ones(len(own)), where=np.nan_to_num(own) > 0) if pooled is not None else 1.0
+    ratio = np.divide(pooled, own, out=np.ones(len(own)), where=np.nan_to_num(own) > 0)
     rows["pooled_variance_ratio"] = np.where(override, 1.0, np.nan_to_num(ratio, nan=1.0))
     rows["lost_sales"] = st.unmet_demand == "lost"

@@ -105,35 +105,21 @@ MAX_RAISE_SD = 3.0  # the Service Check raises a level by at most this many sd o
 
 
 def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> tuple[sim.Tuning, np.ndarray]:
-    """tune_levels with ``service_check`` = tune (a raise capped by _capped); else the simulation at the
-    formula's levels alone. With the rows whose raise was capped."""
+    """tune_levels with ``service_check`` = tune, each raise at most MAX_RAISE_SD x sigma_T (column protection_sd,
+    whole units up: a simulation that wants more disagrees with the formula by more than the demand's own spread
+    over the interval, a few lumps or a level error drawn far out in two years of resampled history; the row's
+    note says so); else the simulation at the formula's levels alone. With the rows whose raise was capped."""
     target = rows["service_level"].to_numpy(float)
     kind = rows["service_type"].to_numpy(str)
     lost = st.unmet_demand == "lost"
     if st.service_check == "tune":
         nearest = rows["nearest_unit"].to_numpy(bool) if "nearest_unit" in rows else None
-        return _capped(sub, sc, sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest), rows, lost)
+        sd = rows["protection_sd"].to_numpy(float) if "protection_sd" in rows else np.full(len(rows), np.inf)
+        ceiling = sub.level + np.ceil(MAX_RAISE_SD * np.nan_to_num(sd, nan=np.inf))
+        tuning = sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest, ceiling=ceiling)
+        return tuning, tuning.capped
     before = sim.simulate(sub, sc, lost)
     return sim.Tuning(sub.level, np.zeros(len(sub.level), bool), before, before), np.zeros(len(sub.level), bool)
-
-
-def _capped(sub: sim.SimPolicy, sc: sim.Scenario, tuning: sim.Tuning, rows: pd.DataFrame,
-            lost: bool) -> tuple[sim.Tuning, np.ndarray]:  # fmt: skip
-    """The tuned levels, each at most the formula's + MAX_RAISE_SD x sigma_T (column protection_sd, whole units
-    up): a simulation that wants more disagrees with the formula by more than the demand's own spread over the
-    interval (a few lumps, or a level error drawn far out, in two years of resampled history), and the row's
-    note says so; capped rows are simulated again at the capped level. With the mask of the capped rows."""
-    sd = rows["protection_sd"].to_numpy(float) if "protection_sd" in rows else np.full(len(rows), np.inf)
-    cap = sub.level + np.ceil(MAX_RAISE_SD * np.nan_to_num(sd, nan=np.inf))
-    over = np.flatnonzero(tuning.level > cap)
-    if not len(over):
-        return tuning, np.zeros(len(cap), bool)
-    level, after = tuning.level.copy(), tuning.after
-    level[over] = cap[over]
-    at_cap = sim.simulate(sim.subset_policy(sub, over, level[over]), sc, lost, over)
-    for name in ("fill_rate", "cycle_service", "average_stock", "orders_per_year", "cycles"):
-        getattr(after, name)[over] = getattr(at_cap, name)
-    return sim.Tuning(level, level != sub.level, tuning.before, after), np.isin(np.arange(len(cap)), over)
 
 
 def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.DataFrame:
