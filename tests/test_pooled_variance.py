@@ -172,3 +172,17 @@ def test_the_setting_turns_pooling_off(tmp_path, alias):
     ratio = runs["class"]["demand_sd_per_day"] / runs[alias]["demand_sd_per_day"]
     assert ratio[own_cv.index[0]] > 1.1 and ratio[own_cv.index[-1]] < 0.95
     assert np.corrcoef(own_cv, ratio[own_cv.index])[0, 1] < -0.5
+
+
+def test_one_near_constant_row_does_not_move_its_class():
+    """300 erratic rows, then the same with one near-constant row (log CV² about -27, far below the class's
+    range): the erratic rows' pooled variances stay put (a grid stretched to that row would coarsen every
+    row's prior: up to 4.5 % before prior_grid), and the constant row keeps its own variance."""
+    rng = np.random.default_rng(5)
+    y, _ = _weekly_lognormal(300, 104, 1.2, rng)
+    alone = pv.pooled_period_variance(y, np.zeros(300), np.zeros(300, bool))
+    flat = np.full((1, 104), 50.0)
+    flat[0, ::2] += 1e-4
+    with_flat = pv.pooled_period_variance(np.vstack([y, flat]), np.zeros(301), np.zeros(301, bool))
+    assert np.max(np.abs(with_flat[:300] / alone - 1)) < 0.002
+    assert with_flat[300] == pytest.approx(successive_difference_variance(flat)[0], rel=0.05)

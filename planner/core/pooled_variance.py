@@ -22,10 +22,10 @@ a x mean^b across items for the same reason), so the shape is estimated from all
   whose sample missed the tail counts the tails its peers saw; rows of other CVs, in other bins, do not read
   as heavy tails), and the pooling is done again; x is corrected by + se² / 2 (at most MAX_LOG_CORRECTION)
   for the downward bias of a logarithm;
-- the prior: a distribution on GRID_POINTS values of x fitted to all the group's rows by EM (ITERATIONS
-  steps), so a group that mixes kinds (smooth and erratic items in one class) finds its clusters instead of
-  being pulled to one mean, mixed with PRIOR_FLOOR spread evenly, so that a row of a rare kind, far from
-  every cluster, keeps its own estimate;
+- the prior: a distribution on GRID_POINTS even steps of x (plus a point at each far outlier: prior_grid)
+  fitted to all the group's rows by EM (ITERATIONS steps), so a group that mixes kinds (smooth and erratic
+  items in one class) finds its clusters instead of being pulled to one mean, mixed with PRIOR_FLOOR spread
+  evenly, so that a row of a rare kind, far from every cluster, keeps its own estimate;
 - each row's pooled ratio = its posterior mean of exp(x), and s²_pooled = ratio x mean² (x mean for slow).
 
 A row alone in its group keeps its own variance (times at most e^MAX_LOG_CORRECTION); a row far from every
@@ -42,6 +42,8 @@ import pandas as pd
 from planner.core.leadtime_demand import successive_difference_variance
 
 GRID_POINTS = 120
+GRID_QUANTILE = 0.005  # the grid's even part spans the x between this quantile and its complement
+MAX_OUTLIER_POINTS = 40  # grid points added at x's beyond the even part (one per distinct x, to X_BIN)
 ITERATIONS = 150
 MIN_PERIODS = 3  # periods observed before a row takes part
 PRIOR_FLOOR = 0.01  # share of the prior spread evenly over the grid: a row far from every cluster keeps its own
@@ -133,23 +135,35 @@ def posterior_mean_exp(x: np.ndarray, se: np.ndarray, grid: np.ndarray, weight: 
     return post @ np.exp(grid)
 
 
-def fit_prior(x: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The grid (the x's range and 3 standard errors beyond) and the prior weights maximising the marginal
-    likelihood of all the x (EM, ITERATIONS steps; rows with the same x to X_BIN and the same se fitted as one,
-    weighted by their count), mixed with PRIOR_FLOOR spread evenly over the grid (a rare kind keeps a prior
-    where it lies)."""
+def prior_grid(x: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """The support of the prior: GRID_POINTS even steps over the x between their GRID_QUANTILE quantiles,
+    widened by 3 of the largest standard error, plus one point at each x beyond (rounded to X_BIN; at most
+    MAX_OUTLIER_POINTS, spread by quantile). A far outlier (a near-constant row: log CV² of -25) so gets a
+    point of its own instead of stretching the even steps, which would coarsen every row's prior."""
     reach = 3 * float(np.max(se))
-    grid = np.linspace(float(np.min(x)) - reach, float(np.max(x)) + reach, GRID_POINTS)
+    lo, hi = np.quantile(x, [GRID_QUANTILE, 1 - GRID_QUANTILE])
+    even = np.linspace(lo - reach, hi + reach, GRID_POINTS)
+    beyond = np.unique(np.round(x[(x < even[0]) | (x > even[-1])] / X_BIN) * X_BIN)
+    if len(beyond) > MAX_OUTLIER_POINTS:
+        beyond = np.quantile(beyond, np.linspace(0.0, 1.0, MAX_OUTLIER_POINTS))
+    return np.sort(np.concatenate([even, beyond]))
+
+
+def fit_prior(x: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The grid (prior_grid) and the prior weights maximising the marginal likelihood of all the x (EM,
+    ITERATIONS steps; rows with the same x to X_BIN and the same se fitted as one, weighted by their count),
+    mixed with PRIOR_FLOOR spread evenly over the grid's points (a rare kind keeps a prior where it lies)."""
+    grid = prior_grid(x, se)
     pairs, count = np.unique(np.column_stack([np.round(x / X_BIN) * X_BIN, np.round(se, 4)]), axis=0,
                              return_counts=True)  # fmt: skip
     lik = _likelihood(pairs[:, 0], pairs[:, 1], grid)
     share = count / count.sum()
-    weight = np.full(GRID_POINTS, 1.0 / GRID_POINTS)
+    weight = np.full(len(grid), 1.0 / len(grid))
     for _ in range(ITERATIONS):
         post = lik * weight
         post /= post.sum(axis=1, keepdims=True)
         weight = share @ post
-    return grid, (1 - PRIOR_FLOOR) * weight + PRIOR_FLOOR / GRID_POINTS
+    return grid, (1 - PRIOR_FLOOR) * weight + PRIOR_FLOOR / len(grid)
 
 
 def _likelihood(x: np.ndarray, se: np.ndarray, grid: np.ndarray) -> np.ndarray:
