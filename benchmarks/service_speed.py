@@ -16,6 +16,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from planner.core import service as sv  # noqa: E402
+from planner.core.row_streams import RowStreams  # noqa: E402
 
 
 def rows(n: int, rng: np.random.Generator) -> tuple[sv.DemandProcess, sv.SimPolicy]:
@@ -61,7 +62,7 @@ def history_case(n: int, seed: int = 3) -> tuple[float, float, float, float]:
     and tune on it, to replay the tuned levels on the history; share of rows tuned."""
     rng = np.random.default_rng(seed)
     process, policy = rows(n, rng)
-    daily = sv.draw_demand(process, 728, rng)
+    daily = sv.draw_demand(process, 728, RowStreams(np.arange(n), seed + 7))
     weekly = np.add.reduceat(daily, np.arange(0, 728, 7), axis=1).astype(float)
     del daily
     t0 = time.perf_counter()

@@ -10,6 +10,7 @@ import pytest
 
 from planner.core import inventory as inv
 from planner.core import service as sv
+from planner.core.row_streams import RowStreams, row_keys
 
 
 def reference_run(demand, lead_times, warmup, is_rs, level, q, review, lost_sales):
@@ -117,7 +118,7 @@ def test_continuous_review_normal_demand_agrees_with_the_textbook_formula():
 def test_drawn_demand_has_the_fitted_moments():
     process = sv.DemandProcess(np.array([10, 10, 2, 2, 0.3, 50.0]), np.array([3, 12, 6, 2, 1.2, 20.0]),
                                np.array([1, 1, 0.2, 0.5, 0.1, 1.0]))  # fmt: skip
-    demand = sv.draw_demand(process, 200_000, np.random.default_rng(1))
+    demand = sv.draw_demand(process, 200_000, RowStreams(np.arange(6), 1))
     assert np.all(demand == np.floor(demand)) and np.all(demand >= 0)
     np.testing.assert_allclose(demand.mean(axis=1), process.mean_per_day, rtol=0.02)
     # stochastic rounding adds at most 1/4 unit² of variance
@@ -188,7 +189,7 @@ def test_resampled_history_keeps_whole_periods_of_the_observed_history_at_the_pl
     weeks[1, :40] = np.nan
     d = np.array([5.0, 9.0])
     days = 7 * 40_000
-    out = sv.resample_history(weeks, d, 7.0, days, np.random.default_rng(3))
+    out = sv.resample_history(weeks, d, 7.0, days, RowStreams(np.arange(len(weeks)), 3))
     assert out.shape == (2, days)
     per_week = out.reshape(2, -1, 7).astype(float)
     assert np.ptp(per_week, axis=2).mean() > 0  # not an even split
@@ -219,49 +220,93 @@ def test_spread_history_scales_the_variance_about_the_mean():
     np.testing.assert_allclose(np.nanmean(out, axis=1), np.nanmean(weeks, axis=1), rtol=1e-12)
     np.testing.assert_allclose(np.nanvar(out, axis=1), f**2 * np.nanvar(weeks, axis=1), rtol=1e-12)
     d = np.full(3, 10.0)
-    plain = sv.resample_history(weeks, d, 7.0, 7 * 20_000, np.random.default_rng(3)).reshape(3, -1, 7).sum(axis=2)
-    wide = sv.resample_history(weeks, d, 7.0, 7 * 20_000, np.random.default_rng(3), f).reshape(3, -1, 7).sum(axis=2)
+    plain = sv.resample_history(weeks, d, 7.0, 7 * 20_000, RowStreams(np.arange(3), 3)).reshape(3, -1, 7).sum(axis=2)
+    wide = sv.resample_history(weeks, d, 7.0, 7 * 20_000, RowStreams(np.arange(3), 3), f).reshape(3, -1, 7).sum(axis=2)
     np.testing.assert_allclose(wide.mean(axis=1), d * 7, rtol=0.01)
     np.testing.assert_allclose(wide.var(axis=1) / plain.var(axis=1), f**2, rtol=0.05)
     intermittent = np.where(rng.random((1, 104)) < 0.4, 0.0, weeks[:1])
     np.testing.assert_array_equal(sv.spread_history(intermittent, [2.0]), intermittent)  # empty periods: kept
 
 
-def _reference_draw(process, days, seed):
-    """The scenario's draws written plainly (whole arrays, row order): gamma sizes, occurrences, rounding."""
-    rng = np.random.default_rng(seed)
-    d = np.maximum(process.mean_per_day, 0.0)[:, None]
-    v = np.square(process.sd_per_day)[:, None]
-    p = np.clip(process.occurrence, 1e-6, 1.0)[:, None]
-    mu = d / p
-    var_x = np.maximum((v - p * (1 - p) * mu**2) / p, 0.01 * mu**2)
-    shape = np.divide(mu**2, var_x, out=np.ones_like(mu), where=var_x > 0)
-    scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0)
-    n = len(d)
-    size = rng.standard_gamma(np.broadcast_to(shape, (n, days)).astype(np.float32), dtype=np.float32)
-    size *= scale.astype(np.float32)
-    occurs = rng.random((n, days), dtype=np.float32) < p
-    size = np.floor(size + rng.random((n, days), dtype=np.float32))
-    size[~(occurs & (d > 0))] = 0.0
-    return size, rng
+def _own_generator(seed: int, key: int) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, key])))
 
 
-def test_scenario_drawn_by_blocks_of_rows_equals_the_whole_array_draw():
+def _reference_draw(process, policy, days, seed, keys):
+    """The scenario's draws written plainly, one row at a time from its own generator: gamma sizes,
+    occurrences, rounding, then the lead times' normals where sigma_L > 0."""
+    demand, lead_times = [], []
+    for i, key in enumerate(keys):
+        g = _own_generator(seed, int(key))
+        d, sd, p = process.mean_per_day[i], process.sd_per_day[i], np.clip(process.occurrence[i], 1e-6, 1.0)
+        mu = max(d, 0.0) / p
+        var_x = max((sd**2 - p * (1 - p) * mu**2) / p, 0.01 * mu**2)
+        shape = mu**2 / var_x if var_x > 0 else 1.0
+        scale = var_x / mu if mu > 0 else 0.0
+        size = g.standard_gamma(np.float32(shape), days, dtype=np.float32) * np.float32(scale)
+        occurs = g.random(days, dtype=np.float32) < p
+        size = np.floor(size + g.random(days, dtype=np.float32))
+        size[~occurs | (d <= 0)] = 0.0
+        demand.append(size)
+        L, sL = np.ceil(policy.lead_time_days[i]), policy.lead_time_sd_days[i]
+        drawn = np.rint(L + sL * g.standard_normal(days)) if sL > 0 else np.full(days, L)
+        lead_times.append(np.clip(drawn, 0, np.ceil(L + 4 * sL)))
+    return np.array(demand), np.array(lead_times)
+
+
+def test_scenario_draws_each_row_from_its_own_stream():
     """The demand and lead times are drawn a block of rows at a time into day-major arrays: the same numbers
-    as drawing the whole (rows, days) arrays at once, rows across several blocks."""
+    as each row drawn alone from a generator seeded by (seed, its key), rows across several blocks, some rows
+    with a constant lead time (drawing nothing)."""
     rng = np.random.default_rng(4)
     n = 2 * sv.DRAW_ROWS + 37
     process = sv.DemandProcess(rng.uniform(0, 20, n) * (rng.random(n) < 0.9), rng.uniform(0, 25, n),
                                rng.choice([1.0, 0.3, 0.123456789], n))  # fmt: skip
     policy = _policies(n, rng)
-    sc = sv.scenario(process, policy, days=60, seed=9)
-    demand, after_demand = _reference_draw(process, sc.demand.shape[1], 9)
+    policy = replace(policy, lead_time_sd_days=np.where(np.arange(n) % 3 == 0, 0.0, policy.lead_time_sd_days))
+    keys = row_keys([f"SKU-{i}" for i in range(n)], ["DC"] * n)
+    sc = sv.scenario(process, policy, days=60, seed=9, keys=keys)
+    demand, lead_times = _reference_draw(process, policy, sc.demand.shape[1], 9, keys)
     np.testing.assert_array_equal(sc.demand, demand)
-    L = np.ceil(policy.lead_time_days)[:, None]
-    sd = policy.lead_time_sd_days[:, None]
-    drawn = np.rint(L + sd * after_demand.standard_normal(sc.lead_times.shape))
-    np.testing.assert_array_equal(sc.lead_times, np.clip(drawn, 0, np.ceil(L + 4 * sd)))
+    np.testing.assert_array_equal(sc.lead_times, lead_times)
     assert sc.demand.T.flags.c_contiguous and sc.lead_times.T.flags.c_contiguous  # each day's column contiguous
+
+
+def test_a_rows_scenario_does_not_depend_on_the_rows_beside_it():
+    """With keys from SKU and site, a row's demand and lead times (fitted process, resampled history with
+    level error, replay) are the same bit for bit when the other rows' parameters and histories change and
+    when the rows are shuffled; the same row under another key draws other numbers."""
+    rng = np.random.default_rng(21)
+    n = 30
+    process = sv.DemandProcess(rng.uniform(1, 20, n), rng.uniform(1, 25, n), rng.uniform(0.2, 1, n))
+    policy = _policies(n, rng)
+    Y = rng.gamma(0.8, 40.0, (n, 104)) * (rng.random((n, 104)) < 0.6)
+    keys = row_keys([f"SKU-{i}" for i in range(n)], ["DC"] * n)
+    order = rng.permutation(n)
+    others = np.arange(n) != 7
+    changed = sv.DemandProcess(np.where(others, process.mean_per_day * 3, process.mean_per_day),
+                               np.where(others, process.sd_per_day * 5, process.sd_per_day),
+                               process.occurrence)  # fmt: skip
+    Y2 = np.where(others[:, None], rng.gamma(0.3, 90.0, Y.shape), Y)
+    d = Y.mean(axis=1) / 7
+
+    def draws(proc, hist, rows):
+        pol = sv.subset_policy(policy, rows)
+        fitted = sv.scenario(sv.subset_process(proc, rows), pol, days=400, keys=keys[rows])
+        resampled = sv.history_scenario(hist[rows], d[rows], 7.0, pol, days=400, level_cv=np.full(n, 0.2),
+                                        keys=keys[rows])  # fmt: skip
+        replayed = sv.replay_scenario(hist[rows], 7.0, pol, keys=keys[rows])
+        return [(sc.demand, sc.lead_times) for sc in (fitted, resampled, replayed)]
+
+    base = draws(process, Y, np.arange(n))
+    row7 = [(dem[7], lt[7]) for dem, lt in base]
+    for proc, hist, rows in ((changed, Y2, np.arange(n)), (process, Y, order)):
+        at = int(np.flatnonzero(rows == 7)[0])
+        for (dem, lt), (dem7, lt7) in zip(draws(proc, hist, rows), row7, strict=True):
+            np.testing.assert_array_equal(dem[at], dem7)
+            np.testing.assert_array_equal(lt[at], lt7)
+    other_key = sv.scenario(process, policy, days=400, keys=np.roll(keys, 1))
+    assert not np.array_equal(other_key.demand[7], base[0][0][7])
 
 
 def test_simulation_does_not_depend_on_layout_or_the_rows_beside():
@@ -393,7 +438,7 @@ def test_level_error_scales_each_segment_by_one_factor_of_mean_one_and_the_given
     rows, warmup, measured = 20_000, 40, 4 * 91
     demand = np.random.default_rng(2).gamma(2.0, 3.0, (rows, warmup + measured)).astype(np.float32) + 1
     cv = np.where(np.arange(rows) % 2 == 0, 0.25, 0.0)
-    out = sv.with_level_error(demand, warmup, cv, np.random.default_rng(9))
+    out = sv.with_level_error(demand, warmup, cv, RowStreams(np.arange(rows), 9))
     ratio = out.astype(float) / demand
     segments = ratio[:, warmup:].reshape(rows, 4, 91)
     assert np.allclose(segments, segments[:, :, :1], rtol=1e-6)  # one factor per segment
@@ -402,7 +447,7 @@ def test_level_error_scales_each_segment_by_one_factor_of_mean_one_and_the_given
     assert factors.mean() == pytest.approx(1.0, abs=0.005)
     assert factors.std() == pytest.approx(0.25, rel=0.03)
     assert np.array_equal(out[1::2], demand[1::2])
-    assert np.array_equal(out, sv.with_level_error(demand, warmup, cv, np.random.default_rng(9)))
+    assert np.array_equal(out, sv.with_level_error(demand, warmup, cv, RowStreams(np.arange(rows), 9)))
 
 
 def test_a_week_in_a_hundred_lands_on_one_day():
@@ -415,7 +460,7 @@ def test_a_week_in_a_hundred_lands_on_one_day():
     a = sv.day_concentration(Y, 7.0)[0]
     mssd = 2 * 70.0**2 / (2 * 103)  # two successive differences of 70 among 103
     assert a == pytest.approx(1 / (7 * mssd / (70.0 / 104) ** 2), rel=1e-9)
-    out = sv.resample_history(Y, np.array([70.0 / 728]), 7.0, 7 * 200_000, np.random.default_rng(4))
+    out = sv.resample_history(Y, np.array([70.0 / 728]), 7.0, 7 * 200_000, RowStreams(np.arange(1), 4))
     weeks = out.reshape(-1, 7).astype(float)
     demand_weeks = weeks[weeks.sum(axis=1) > 0]
     assert len(demand_weeks) > 1000

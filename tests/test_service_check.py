@@ -12,6 +12,7 @@ from test_service import reference_run
 
 from planner.channels.api import plan_workbook
 from planner.core import service as sv
+from planner.core.row_streams import row_keys
 
 
 def _sheets(**settings):
@@ -63,23 +64,27 @@ def test_service_check_sheet_and_columns(tuned):
 
 
 def test_planned_levels_meet_their_target_on_fresh_demand(tuned):
-    """Fresh draws of the fitted process (another seed, 10 years), run by the reference loop: the planned
-    levels deliver their target within the noise of a two-year tuning path (2 points), or more."""
+    """Fresh draws of the fitted process (another seed, PATHS paths of 10 years per SKU), run by the reference
+    loop: the planned levels deliver their target within a point on average over the paths (one path of B's
+    heavy-tailed demand, daily CV 3.9, gives anywhere from 90 to 100 %), or more."""
     result, _ = tuned
     rp = result.reorder.set_index("sku").loc[["A", "B", "C"]]
     sc = result.service.set_index("sku").loc[["A", "B", "C"]]
-    n = 3
-    p = np.array([1.0, 1.0, sv.daily_occurrence(np.array([0.4 * (1 - np.exp(-8))]), 7)[0]])
-    process = sv.DemandProcess(rp["demand_per_day"].to_numpy(float), rp["demand_sd_per_day"].to_numpy(float), p)
-    is_rs = (rp["policy"] == "RS").to_numpy()
-    level = sc["planned_level"].to_numpy(float)
-    policy = sv.SimPolicy(is_rs, level, rp["order_quantity"].to_numpy(float), np.where(is_rs, 7.0, 1.0),
+    paths = 12
+    row = np.repeat(np.arange(3), paths)
+    n = len(row)
+    p = np.array([1.0, 1.0, sv.daily_occurrence(np.array([0.4 * (1 - np.exp(-8))]), 7)[0]])[row]
+    process = sv.DemandProcess(rp["demand_per_day"].to_numpy(float)[row], rp["demand_sd_per_day"].to_numpy(float)[row],
+                               p)  # fmt: skip
+    is_rs = (rp["policy"] == "RS").to_numpy()[row]
+    level = sc["planned_level"].to_numpy(float)[row]
+    policy = sv.SimPolicy(is_rs, level, rp["order_quantity"].to_numpy(float)[row], np.where(is_rs, 7.0, 1.0),
                           np.full(n, 14.0), np.zeros(n))  # fmt: skip
     fresh = sv.scenario(process, policy, days=3650, seed=123)
-    for i in range(n):
-        fill = reference_run(fresh.demand[i], fresh.lead_times[i], fresh.warmup, is_rs[i], level[i],
-                             policy.order_qty[i], 7 if is_rs[i] else 1, False)[0]  # fmt: skip
-        assert fill >= rp["service_level"].iloc[i] - 0.02, rp.index[i]
+    fill = np.array([reference_run(fresh.demand[i], fresh.lead_times[i], fresh.warmup, is_rs[i], level[i],
+                                   policy.order_qty[i], 7 if is_rs[i] else 1, False)[0] for i in range(n)])  # fmt: skip
+    mean = fill.reshape(3, paths).mean(axis=1)
+    assert np.all(mean >= rp["service_level"].to_numpy(float) - 0.01), mean
 
 
 def test_settings_off_and_lost_sales(tmp_path):
@@ -111,7 +116,7 @@ def test_planned_levels_replayed_on_the_actual_history(tuned):
     Y = np.stack([demand.loc[demand["sku"] == sku, "quantity"].to_numpy(float) for sku in ["A", "B", "C"]])
     is_rs = (rp.loc[["A", "B", "C"], "policy"] == "RS").to_numpy()
     policy = sv.SimPolicy(is_rs, np.zeros(3), np.ones(3), np.where(is_rs, 7.0, 1.0), np.full(3, 14.0), np.zeros(3))
-    daily = sv.replay_scenario(Y, 7.0, policy).demand.astype(float)
+    daily = sv.replay_scenario(Y, 7.0, policy, keys=row_keys(["A", "B", "C"], ["S1"] * 3)).demand.astype(float)
     np.testing.assert_allclose(daily.reshape(3, -1, 7).sum(axis=2), Y, rtol=1e-5)
     for i, sku in enumerate(["A", "B", "C"]):
         fill = reference_run(daily[i], np.full(daily.shape[1], 14), 14 + 7 + 28, is_rs[i],
@@ -147,11 +152,13 @@ def test_simulated_on_the_history_at_a_level_as_uncertain_as_the_forecast(tuned)
     slow = rp["demand_per_day"].to_numpy(float) * days < SLOW_UNITS
     spread = np.sqrt(pooled_period_variance(Y, fc.demand_class, slow) / successive_difference_variance(Y))
     assert np.any(np.abs(spread - 1) > 1e-3)  # rows alone in their class: their own variance, x up to 1.28
+    keys = row_keys(["A", "B", "C"], ["S1"] * 3)  # each SKU-site's own stream, as the plan draws them
     with_error = sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned, level_cv=expected,
-                                     spread=spread)  # fmt: skip
+                                     spread=spread, keys=keys)  # fmt: skip
     fill = sv.simulate(planned, with_error).fill_rate
     np.testing.assert_allclose(sc["simulated_fill_rate"].astype(float), fill, rtol=1e-9)
-    without = sv.simulate(planned, sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned))
+    without = sv.simulate(planned, sv.history_scenario(Y, rp["demand_per_day"].to_numpy(float), 7.0, planned,
+                                                       keys=keys))  # fmt: skip
     assert np.any(np.abs(without.fill_rate - fill) > 1e-4)
 
 

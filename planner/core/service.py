@@ -37,6 +37,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from planner.core.leadtime_demand import successive_difference_variance
+from planner.core.row_streams import RowStreams
 from planner.core.service_levels import nearest_whole_unit
 
 SIM_DAYS = 730  # at least two years simulated after the warm-up ...
@@ -95,15 +96,15 @@ def daily_occurrence(period_share_with_demand, days_per_period: float) -> np.nda
     return 1.0 - np.power(1.0 - p, 1.0 / max(days_per_period, 1.0))
 
 
-DRAW_ROWS = 1024  # rows drawn at a time (the draws are those of the whole array in row order)
+DRAW_ROWS = 1024  # rows drawn at a time (each row from its own stream)
 
 
-def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> np.ndarray:
+def draw_demand(process: DemandProcess, days: int, streams: RowStreams) -> np.ndarray:
     """Whole-unit daily demand, shape (SKU-sites, days), float32, from the compound Bernoulli-gamma
     process (module docstring). sigma_x² is floored at 1 % of mu_x² where the Bernoulli part alone
-    already exceeds the variance. The numbers drawn are those of whole (SKU-sites, days) arrays in row
-    order (sizes, then occurrences, then the rounding), drawn a block of rows at a time straight into one
-    day-major array (each day's column contiguous, as the simulation reads it)."""
+    already exceeds the variance. Each row draws from its own stream (row_streams): ``days`` gamma sizes,
+    then ``days`` uniforms for the occurrences, then ``days`` for the rounding; a block of rows at a time
+    straight into one day-major array (each day's column contiguous, as the simulation reads it)."""
     d = np.maximum(np.nan_to_num(process.mean_per_day), 0.0)[:, None]
     v = np.square(np.nan_to_num(process.sd_per_day))[:, None]
     p = np.clip(np.nan_to_num(process.occurrence, nan=1.0), 1e-6, 1.0)[:, None]
@@ -113,19 +114,15 @@ def draw_demand(process: DemandProcess, days: int, rng: np.random.Generator) -> 
     scale = np.divide(var_x, mu, out=np.zeros_like(mu), where=mu > 0).astype(np.float32)
     n = len(d)
     demand = np.empty((days, n), np.float32)
-    blocks = [slice(r0, r0 + DRAW_ROWS) for r0 in range(0, n, DRAW_ROWS)]
-    for rows in blocks:
-        size = rng.standard_gamma(shape[rows], size=(len(shape[rows]), days), dtype=np.float32)
-        size *= scale[rows]
-        demand[:, rows] = size.T
     occurs_below = _float32_at_or_above(p)  # u < p exactly as in float64, without a float64 copy of u
-    for rows in blocks:
-        absent = rng.random((len(shape[rows]), days), dtype=np.float32) >= occurs_below[rows]
-        np.copyto(demand[:, rows], 0.0, where=absent.T)  # floor(0 + u) below stays 0
-    for rows in blocks:
-        block = demand[:, rows]
-        block += rng.random((len(shape[rows]), days), dtype=np.float32).T  # stochastic rounding: floor(x + U)
-        np.floor(block, out=block)
+    for r0 in range(0, n, DRAW_ROWS):
+        rows = slice(r0, r0 + DRAW_ROWS)
+        block = streams.rows(rows)
+        size = block.standard_gamma(shape[rows, 0], (days,))
+        size *= scale[rows]
+        size[block.random((days,)) >= occurs_below[rows]] = 0.0  # floor(0 + u) below stays 0
+        size += block.random((days,))  # stochastic rounding: floor(x + U)
+        demand[:, rows] = np.floor(size, out=size).T
     demand[:, d[:, 0] <= 0] = 0.0
     return demand.T
 
@@ -145,7 +142,7 @@ def history_periods(Y: np.ndarray) -> np.ndarray:
 
 
 def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, days: int,
-                     rng: np.random.Generator, spread: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+                     streams: RowStreams, spread: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Daily demand (rows x days, float32, day-major) resampled from each row's own history: whole periods drawn with
     replacement among the row's observed periods (the i.i.d. bootstrap of Efron 1979 that Willemain, Smart &
     Schwarz 2004 apply to lead-time demand), each period's quantity split over its days (_split_over_days), and
@@ -153,18 +150,21 @@ def resample_history(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: f
     month), so the demand keeps the
     history's shape (skewness, zero periods, lumps) at the planned level. Rows without history demand get 0.
     ``spread`` (per row) first widens or narrows each history about its mean (spread_history), so the resample
-    varies as the plan's pooled variance says rather than as the row's own sample."""
+    varies as the plan's pooled variance says rather than as the row's own sample. Each row draws from its own
+    stream (row_streams): a uniform per period picked, then the split's."""
     Y = np.asarray(Y, float) if spread is None else spread_history(Y, spread)
     n_obs = history_periods(Y)
     start = Y.shape[1] - n_obs  # series are NaN before their start, observed after it
     periods = -(-days // _period_days(days_per_period))
-    pick = start[:, None] + np.floor(rng.random((len(Y), periods)) * np.maximum(n_obs, 1)[:, None]).astype(np.int64)
+    u = streams.random((periods,)).astype(float)
+    pick = start[:, None] + np.floor(u * np.maximum(n_obs, 1)[:, None]).astype(np.int64)
     drawn = np.nan_to_num(np.take_along_axis(Y, np.minimum(pick, Y.shape[1] - 1), axis=1))
     hist_mean = np.divide(np.nansum(Y, axis=1), n_obs, out=np.zeros(len(Y)), where=n_obs > 0)
     length = _period_days(days_per_period)  # the days a period is split over (a month: 30), so the mean is d
     factor = np.divide(np.asarray(mean_per_day, float) * length, hist_mean, out=np.zeros(len(Y)),
                        where=hist_mean > 0)  # fmt: skip
-    return _split_over_days(drawn * factor[:, None], days_per_period, day_concentration(Y, days_per_period), rng, days)
+    concentration = day_concentration(Y, days_per_period)
+    return _split_over_days(drawn * factor[:, None], days_per_period, concentration, streams, days)
 
 
 def spread_history(Y: np.ndarray, spread: np.ndarray) -> np.ndarray:
@@ -209,7 +209,7 @@ def day_concentration(Y: np.ndarray, days_per_period: float) -> np.ndarray:
 
 
 def _split_over_days(per_period: np.ndarray, days_per_period: float, concentration: np.ndarray,
-                     rng: np.random.Generator, days: int | None = None) -> np.ndarray:  # fmt: skip
+                     streams: RowStreams, days: int | None = None) -> np.ndarray:  # fmt: skip
     """Quantities per period (rows x periods) as daily demand (rows x days, float32, day-major as simulate reads
     it): each period's quantity split over its _period_days by weights drawn from a symmetric Dirichlet with the
     row's ``concentration`` (day_concentration, _dirichlet_weights); the first ``days`` days (default all). The
@@ -220,22 +220,22 @@ def _split_over_days(per_period: np.ndarray, days_per_period: float, concentrati
     out = np.empty((total, rows), np.float32)
     for lo in range(0, rows, SPLIT_ROWS):
         hi = min(lo + SPLIT_ROWS, rows)
-        w = _dirichlet_weights(np.asarray(concentration, float)[lo:hi], periods, length, rng)
+        w = _dirichlet_weights(np.asarray(concentration, float)[lo:hi], periods, length, streams.rows(slice(lo, hi)))
         daily = (per_period[lo:hi, :, None].astype(np.float32) * w).reshape(hi - lo, -1)[:, :total]
         out[:, lo:hi] = daily.T
     return out.T
 
 
-def _dirichlet_weights(a: np.ndarray, periods: int, length: int, rng: np.random.Generator) -> np.ndarray:
+def _dirichlet_weights(a: np.ndarray, periods: int, length: int, streams: RowStreams) -> np.ndarray:
     """(rows, periods, length) float32 weights, each period's a draw of Dirichlet(a_row, ..., a_row): gamma
     draws normalised, taken in logarithms, log G(a) = log G(a + 1) + log(U) / a (Marsaglia & Tsang 2000's
     boost for shapes below 1), shifted by each period's largest before exponentiating, so that a tiny a (a
     row with one demand period in a hundred: a about 0.001) puts the period on one day instead of the gamma
     draws underflowing to an even split."""
-    a = np.maximum(a, 1e-12).astype(np.float32)[:, None, None]
-    size = (len(a), periods, length)
-    log_g = np.log(rng.standard_gamma(np.broadcast_to(a + 1, size), dtype=np.float32))
-    log_u = np.log(rng.random(size, dtype=np.float32) + np.finfo(np.float32).tiny)
+    a = np.maximum(a, 1e-12).astype(np.float32)
+    log_g = np.log(streams.standard_gamma(a + 1, (periods, length)))
+    log_u = np.log(streams.random((periods, length)) + np.finfo(np.float32).tiny)
+    a = a[:, None, None]
     log_g += log_u / a
     log_g -= log_g.max(axis=2, keepdims=True)
     w = np.exp(log_g, out=log_g)
@@ -244,16 +244,17 @@ def _dirichlet_weights(a: np.ndarray, periods: int, length: int, rng: np.random.
 
 def history_scenario(Y: np.ndarray, mean_per_day: np.ndarray, days_per_period: float, policy: SimPolicy,
                      days: int | None = None, seed: int = SEED, level_cv: np.ndarray | None = None,
-                     spread: np.ndarray | None = None) -> Scenario:  # fmt: skip
+                     spread: np.ndarray | None = None, keys: np.ndarray | None = None) -> Scenario:  # fmt: skip
     """A scenario like ``scenario`` whose demand is resampled from the rows' history (resample_history, with
-    its ``spread``) and, with ``level_cv``, whose level is as uncertain as the forecast's (with_level_error)."""
+    its ``spread``) and, with ``level_cv``, whose level is as uncertain as the forecast's (with_level_error);
+    each row's numbers from its own stream (``keys``, as in ``scenario``)."""
     warmup = warmup_days(policy)
-    rng = np.random.default_rng(seed + 1)
+    streams = RowStreams(_keys(keys, len(Y)), seed + 1)
     total = warmup + _measured_days(policy, days)
-    demand = resample_history(Y, mean_per_day, days_per_period, total, rng, spread)
-    lead_times = draw_lead_times(policy, total, rng)
+    demand = resample_history(Y, mean_per_day, days_per_period, total, streams, spread)
+    lead_times = draw_lead_times(policy, total, streams)
     if level_cv is not None:
-        demand = with_level_error(demand, warmup, level_cv, rng)
+        demand = with_level_error(demand, warmup, level_cv, streams)
     return Scenario(demand, lead_times, warmup)
 
 
@@ -261,7 +262,7 @@ LEVEL_SEGMENT_DAYS = 91  # days of demand at one drawn level (a quarter): long a
 MAX_LEVEL_SEGMENTS = 16
 
 
-def with_level_error(demand: np.ndarray, warmup: int, level_cv: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def with_level_error(demand: np.ndarray, warmup: int, level_cv: np.ndarray, streams: RowStreams) -> np.ndarray:
     """The measured days cut into K equal segments (one per LEVEL_SEGMENT_DAYS, at most MAX_LEVEL_SEGMENTS),
     each row's demand in each segment multiplied by its own lognormal factor of mean 1 and coefficient of
     variation ``level_cv`` (the warm-up by the first segment's): the policy meets K true levels around the
@@ -272,7 +273,7 @@ def with_level_error(demand: np.ndarray, warmup: int, level_cv: np.ndarray, rng:
     n, total = demand.shape
     k = int(np.clip((total - warmup) // LEVEL_SEGMENT_DAYS, 1, MAX_LEVEL_SEGMENTS))
     s2 = np.log1p(np.square(np.nan_to_num(np.asarray(level_cv, float))))[:, None]
-    factor = np.exp(np.sqrt(s2) * rng.standard_normal((n, k)) - s2 / 2).astype(np.float32)
+    factor = np.exp(np.sqrt(s2) * streams.standard_normal((k,)) - s2 / 2).astype(np.float32)
     segment = np.minimum(np.maximum(np.arange(total) - warmup, 0) * k // max(total - warmup, 1), k - 1)
     out = np.empty((total, n), np.float32)  # day-major, as simulate reads it
     for lo in range(0, total, 512):
@@ -281,23 +282,26 @@ def with_level_error(demand: np.ndarray, warmup: int, level_cv: np.ndarray, rng:
     return out.T
 
 
-def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, seed: int = SEED) -> Scenario | None:
+def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, seed: int = SEED,
+                    keys: np.ndarray | None = None) -> Scenario | None:  # fmt: skip
     """The rows' actual history as one demand path, in order (each period's quantity split over its days by
     _split_over_days, 0 before a series starts), the first warmup_days not measured: the policy replayed on the demand
-    it would have met. None when the history is not at least MIN_WARMUP_DAYS longer than the warm-up."""
-    rng = np.random.default_rng(seed + 2)
+    it would have met. None when the history is not at least MIN_WARMUP_DAYS longer than the warm-up. Each row's
+    split and lead times from its own stream (``keys``, as in ``scenario``)."""
+    streams = RowStreams(_keys(keys, len(Y)), seed + 2)
     concentration = day_concentration(Y, days_per_period)
-    demand = _split_over_days(np.nan_to_num(np.asarray(Y, float)), days_per_period, concentration, rng)
+    demand = _split_over_days(np.nan_to_num(np.asarray(Y, float)), days_per_period, concentration, streams)
     warmup = warmup_days(policy)
     if demand.shape[1] < warmup + MIN_WARMUP_DAYS:
         return None
-    return Scenario(demand, draw_lead_times(policy, demand.shape[1], rng), warmup)
+    return Scenario(demand, draw_lead_times(policy, demand.shape[1], streams), warmup)
 
 
-def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> np.ndarray:
+def draw_lead_times(policy: SimPolicy, days: int, streams: RowStreams) -> np.ndarray:
     """Lead time of an order placed on each day, whole days (SKU-sites x days, int16 unless longer ones
-    need int32, day-major): L rounded up when sigma_L is 0 (one broadcast column), else normal(L, sigma_L)
-    rounded and clipped to [0, L + 4 sigma_L], drawn row by row a block of rows at a time."""
+    need int32, day-major): L rounded up when sigma_L is 0 (one broadcast column; such a row draws nothing
+    from its stream), else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L], ``days`` normals
+    from the row's own stream, a block of rows at a time."""
     L = np.ceil(np.nan_to_num(policy.lead_time_days))[:, None]
     sd = np.nan_to_num(policy.lead_time_sd_days)[:, None]
     if not np.any(sd > 0):
@@ -307,7 +311,9 @@ def draw_lead_times(policy: SimPolicy, days: int, rng: np.random.Generator) -> n
     out = np.empty((days, len(L)), kind)
     for r0 in range(0, len(L), DRAW_ROWS):
         block = slice(r0, r0 + DRAW_ROWS)
-        drawn = rng.standard_normal((len(L[block]), days))
+        drawn = np.zeros((len(L[block]), days))
+        varies = np.flatnonzero(sd[block, 0] > 0)
+        drawn[varies] = streams.rows(block).rows(varies).standard_normal((days,))
         drawn *= sd[block]
         drawn += L[block]
         out[:, block] = np.clip(np.rint(drawn, out=drawn), 0, top[block], out=drawn).T
@@ -335,13 +341,22 @@ def _measured_days(policy: SimPolicy, days: int | None) -> int:
     return simulated_days(len(policy.level)) if days is None else days
 
 
-def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None, seed: int = SEED) -> Scenario:
+def scenario(process: DemandProcess, policy: SimPolicy, days: int | None = None, seed: int = SEED,
+             keys: np.ndarray | None = None) -> Scenario:  # fmt: skip
     """Draws one scenario of ``days`` (default: simulated_days of the rows) after a warm-up, the
-    longest protection interval plus four weeks (warmup_days)."""
+    longest protection interval plus four weeks (warmup_days). Each row draws from its own stream, seeded
+    by (seed, its key): ``keys`` (row_streams.row_keys of SKU and site; default the row numbers), so a row's
+    demand and lead times depend on its own parameters, key, the seed and the days drawn, not on the rows
+    beside it (the days and the warm-up do depend on them: simulated_days, warmup_days)."""
     warmup = warmup_days(policy)
-    rng = np.random.default_rng(seed)
+    streams = RowStreams(_keys(keys, len(policy.level)), seed)
     total = warmup + _measured_days(policy, days)
-    return Scenario(draw_demand(process, total, rng), draw_lead_times(policy, total, rng), warmup)
+    return Scenario(draw_demand(process, total, streams), draw_lead_times(policy, total, streams), warmup)
+
+
+def _keys(keys: np.ndarray | None, n: int) -> np.ndarray:
+    """The rows' stream keys: ``keys`` or the row numbers."""
+    return np.arange(n, dtype=np.uint64) if keys is None else np.asarray(keys, np.uint64)
 
 
 def subset(sc: Scenario, rows: np.ndarray) -> Scenario:

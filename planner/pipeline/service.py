@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from planner.core import service as sim
+from planner.core.row_streams import row_keys
 from planner.model.results import History
 from planner.model.settings import Settings
 
@@ -64,6 +65,7 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
     level = policy.level.copy()
     frame = _frame(out, st, policy.level)
     on_history = (sim.history_periods(hist.Y) >= sim.MIN_HISTORY_PERIODS) & ~np.asarray(override, bool)
+    keys = row_keys(out["sku"], out["site"])  # each SKU-site's own random stream
     for rows, resampled in ((live[on_history[live]], True), (live[~on_history[live]], False)):
         if not len(rows):
             continue
@@ -74,9 +76,10 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
             spread = (
                 np.sqrt(out["pooled_variance_ratio"].to_numpy(float)[rows]) if "pooled_variance_ratio" in out else None
             )
-            sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub, level_cv=cv, spread=spread)
+            sc = sim.history_scenario(hist.Y[rows], mean, hist.days_per_period, sub, level_cv=cv, spread=spread,
+                                      keys=keys[rows])  # fmt: skip
         else:
-            sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub)
+            sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub, keys=keys[rows])
         tuning, capped = _tune(sub, sc, out.iloc[rows], st)
         level[rows] = tuning.level
         _fill(frame, rows, tuning, out["service_type"].to_numpy(str)[rows], out["service_level"].to_numpy(float)[rows],
@@ -84,15 +87,16 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
         frame.loc[frame.index[rows], "simulated_on"] = "resampled history" if resampled else "fitted process"
         if resampled:
             frame.loc[frame.index[rows], "level_cv"] = cv
-            _replay(frame, rows, sim.subset_policy(policy, rows, tuning.level), hist, st)
+            _replay(frame, rows, sim.subset_policy(policy, rows, tuning.level), hist, st, keys[rows])
     frame["planned_level"] = level
     return ServiceCheck(frame, np.nan_to_num(level - policy.level))
 
 
-def _replay(frame: pd.DataFrame, rows: np.ndarray, planned: sim.SimPolicy, hist: History, st: Settings) -> None:
+def _replay(frame: pd.DataFrame, rows: np.ndarray, planned: sim.SimPolicy, hist: History, st: Settings,
+            keys: np.ndarray) -> None:  # fmt: skip
     """The planned levels replayed on the rows' actual history, in order (sim.replay_scenario): the service
     they would have given over the history, next to the simulated one."""
-    replay = sim.replay_scenario(hist.Y[rows], hist.days_per_period, planned)
+    replay = sim.replay_scenario(hist.Y[rows], hist.days_per_period, planned, keys=keys)
     if replay is None:
         return
     result = sim.simulate(planned, replay, st.unmet_demand == "lost")
