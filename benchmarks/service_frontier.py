@@ -9,7 +9,8 @@ the levels are recomputed by the planner's formula (service_levels.level_for_tar
 c * m and a variance (c * m)^2 * CV^2, with the TRUE CV^2 of each row (the shape known exactly: better than
 any estimate) and m one of:
 
-- ``true``: the true mean (no estimation error at all: what the formula itself delivers);
+- ``true``: the true mean (the moments of the 20-year evaluation path itself, which the generating process's
+  differ from by its sampling error: no estimation error left to speak of; what the formula delivers);
 - ``history``: the row's own two-year sample mean (the sufficient statistic of the scale for the benchmark's
   negative-binomial, Poisson and compound families: the best a scale-equivariant rule can do per row);
 - ``pooled p``: the occurrence rate (share of days with demand) pooled over the class's rows of the workbook,
@@ -21,10 +22,10 @@ the true CV or the history's own (whose error partly offsets the mean's: a histo
 a low mean and a high CV).
 
 Each set of levels is simulated day by day on the evaluation's fresh true demand (as in service.py), for a
-grid of margins c. The mean fill rises with c and the share short falls, so the bar holds for c in
-[c_short, c_mean]: c_short the least margin with at most 10 % of rows short, c_mean the largest with the mean
-within 1 point. Where c_short > c_mean no margin on the estimated mean meets both: the bar is beyond what the
-information allows. The planner's own plan (Service Check tuned) is printed on the same evaluation.
+grid of margins c. The mean fill rises with c and the share short falls: c_short is the least margin with at
+most 10 % of rows short, c_mean the largest with the mean at most 1 point above the target; "meets bar" says
+whether some margin has both the share and the mean within 1 point either way. Where c_short > c_mean no
+margin of that family meets both. The planner's own plan (Service Check tuned) is printed on the same evaluation.
 
 Run: python benchmarks/service_frontier.py [--skus 30] [--seed 1 2 ...]
 """

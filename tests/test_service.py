@@ -309,6 +309,31 @@ def test_a_rows_scenario_does_not_depend_on_the_rows_beside_it():
     assert not np.array_equal(other_key.demand[7], base[0][0][7])
 
 
+def test_a_rows_replay_does_not_change_when_another_history_reaches_further_back():
+    """The history is as wide as the oldest row's: another row gaining 30 older weeks widens it (NaN before
+    the others' starts). Row 7's replay (its days' split, lead times and the replayed fill rate) stays the
+    same: it draws over its own periods only and starts on day 0."""
+    rng = np.random.default_rng(22)
+    n = 12
+    policy = replace(_policies(n, rng), lead_time_sd_days=np.full(n, 1.5))
+    Y = rng.gamma(0.8, 40.0, (n, 104)) * (rng.random((n, 104)) < 0.6)
+    Y[7, :20] = np.nan  # row 7 itself starts later
+    wider = np.hstack([np.full((n, 30), np.nan), Y])
+    wider[0, :30] = rng.gamma(0.8, 40.0, 30)
+    keys = row_keys([f"SKU-{i}" for i in range(n)], ["DC"] * n)
+    narrow_sc = sv.replay_scenario(Y, 7.0, policy, keys=keys)
+    wide_sc = sv.replay_scenario(wider, 7.0, policy, keys=keys)
+    days = 84 * 7
+    np.testing.assert_array_equal(wide_sc.demand[7, :days], narrow_sc.demand[7, :days])
+    np.testing.assert_allclose(narrow_sc.demand[7, :days].reshape(-1, 7).sum(axis=1), Y[7, 20:], rtol=1e-5)
+    assert not wide_sc.demand[7, days:].any()
+    np.testing.assert_array_equal(wide_sc.lead_times[7, :days], narrow_sc.lead_times[7, :days])
+    one = sv.subset_policy(policy, np.array([7]))
+    a = sv.simulate(one, sv.subset(narrow_sc, np.array([7])))
+    b = sv.simulate(one, sv.subset(wide_sc, np.array([7])))
+    assert a.fill_rate[0] == b.fill_rate[0] and a.cycle_service[0] == b.cycle_service[0]
+
+
 def test_simulation_does_not_depend_on_layout_or_the_rows_beside():
     """A row's figures are the same bit for bit: alone or among others, on the scenario's rows (rows=, a row
     run twice) or on a copied subset, with lead times constant (one broadcast column) or drawn per day,

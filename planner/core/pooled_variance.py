@@ -136,12 +136,14 @@ def posterior_mean_exp(x: np.ndarray, se: np.ndarray, grid: np.ndarray, weight: 
 
 
 def prior_grid(x: np.ndarray, se: np.ndarray) -> np.ndarray:
-    """The support of the prior: GRID_POINTS even steps over the x between their GRID_QUANTILE quantiles,
+    """The support of the prior: GRID_POINTS even steps over the x between their GRID_QUANTILE quantiles (the
+    order statistics inside them, not interpolated towards an outlier: one outlier among 100 rows stays out),
     widened by 3 of the largest standard error, plus one point at each x beyond (rounded to X_BIN; at most
     MAX_OUTLIER_POINTS, spread by quantile). A far outlier (a near-constant row: log CV² of -25) so gets a
     point of its own instead of stretching the even steps, which would coarsen every row's prior."""
     reach = 3 * float(np.max(se))
-    lo, hi = np.quantile(x, [GRID_QUANTILE, 1 - GRID_QUANTILE])
+    inner = np.quantile(x, GRID_QUANTILE, method="higher"), np.quantile(x, 1 - GRID_QUANTILE, method="lower")
+    lo, hi = min(inner), max(inner)  # two rows: the two cross
     even = np.linspace(lo - reach, hi + reach, GRID_POINTS)
     beyond = np.unique(np.round(x[(x < even[0]) | (x > even[-1])] / X_BIN) * X_BIN)
     if len(beyond) > MAX_OUTLIER_POINTS:

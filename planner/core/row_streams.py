@@ -21,11 +21,16 @@ import pandas as pd
 
 def row_keys(*labels: Sequence[object]) -> np.ndarray:
     """A uint64 key per row from its labels (e.g. SKU and site), the same in every run and on every machine
-    (pandas' hash_array with its fixed key: no Python string-hash salt)."""
-    joined = pd.Series(np.asarray(labels[0], dtype=object)).astype(str)
-    for more in labels[1:]:
-        joined = joined + "\x1f" + pd.Series(np.asarray(more, dtype=object)).astype(str).to_numpy()
-    return pd.util.hash_array(joined.to_numpy(dtype=object)).astype(np.uint64)
+    (pandas' hash_array with its fixed key: no Python string-hash salt). Each label is hashed on its own
+    (a missing one as empty text) and the hashes chained, so no separator can make two pairs collide."""
+    key = np.zeros(len(labels[0]) if labels else 0, np.uint64)
+    for label in labels:
+        text = pd.Series(np.asarray(label, dtype=object)).fillna("").astype(str).to_numpy(dtype=object)
+        key = pd.util.hash_array(key * np.uint64(KEY_MULTIPLIER) ^ pd.util.hash_array(text))
+    return key.astype(np.uint64)
+
+
+KEY_MULTIPLIER = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: spreads the previous labels' hash before the next
 
 
 class RowStreams:
@@ -60,6 +65,22 @@ class RowStreams:
     def standard_normal(self, size: tuple[int, ...]) -> np.ndarray:
         """Standard normal float64, shape (rows, *size)."""
         return self._stack([g.standard_normal(size) for g in self.generators], size, np.float64)
+
+    def head(self, draw: str, counts: np.ndarray, width: int, fill: float, shape: np.ndarray | None = None,
+             dtype=np.float32) -> np.ndarray:  # fmt: skip
+        """(rows, width): row i's first counts[i] entries drawn from its stream by ``draw`` (``random``,
+        ``standard_gamma`` with the row's ``shape``, ``standard_normal``), the rest ``fill``. A row so
+        draws as many numbers as its own count says, whatever the width (a history padded for older rows)."""
+        counts = np.minimum(np.asarray(counts, np.int64).reshape(len(self)), width)
+        out = np.full((len(self), width), fill, dtype)
+        for i, (g, k) in enumerate(zip(self.generators, counts, strict=True)):
+            if draw == "standard_gamma":
+                out[i, :k] = g.standard_gamma(np.float32(shape[i]), k, dtype=np.float32)
+            elif draw == "random":
+                out[i, :k] = g.random(k, dtype=np.float32)
+            else:
+                out[i, :k] = g.standard_normal(k)
+        return out
 
     @staticmethod
     def _stack(drawn: list[np.ndarray], size: tuple[int, ...], dtype=np.float32) -> np.ndarray:

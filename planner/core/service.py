@@ -209,32 +209,40 @@ def day_concentration(Y: np.ndarray, days_per_period: float) -> np.ndarray:
 
 
 def _split_over_days(per_period: np.ndarray, days_per_period: float, concentration: np.ndarray,
-                     streams: RowStreams, days: int | None = None) -> np.ndarray:  # fmt: skip
+                     streams: RowStreams, days: int | None = None,
+                     observed: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Quantities per period (rows x periods) as daily demand (rows x days, float32, day-major as simulate reads
     it): each period's quantity split over its _period_days by weights drawn from a symmetric Dirichlet with the
     row's ``concentration`` (day_concentration, _dirichlet_weights); the first ``days`` days (default all). The
-    periods' totals are kept (to float32 precision)."""
+    periods' totals are kept (to float32 precision). ``observed``: per row, its first periods that hold data
+    (default all); only those draw weights."""
     rows, periods = per_period.shape
     length = _period_days(days_per_period)
     total = periods * length if days is None else days
+    observed = np.full(rows, periods) if observed is None else np.asarray(observed)
     out = np.empty((total, rows), np.float32)
     for lo in range(0, rows, SPLIT_ROWS):
         hi = min(lo + SPLIT_ROWS, rows)
-        w = _dirichlet_weights(np.asarray(concentration, float)[lo:hi], periods, length, streams.rows(slice(lo, hi)))
+        w = _dirichlet_weights(np.asarray(concentration, float)[lo:hi], periods, length, streams.rows(slice(lo, hi)),
+                               observed[lo:hi])  # fmt: skip
         daily = (per_period[lo:hi, :, None].astype(np.float32) * w).reshape(hi - lo, -1)[:, :total]
         out[:, lo:hi] = daily.T
     return out.T
 
 
-def _dirichlet_weights(a: np.ndarray, periods: int, length: int, streams: RowStreams) -> np.ndarray:
+def _dirichlet_weights(a: np.ndarray, periods: int, length: int, streams: RowStreams,
+                       observed: np.ndarray) -> np.ndarray:  # fmt: skip
     """(rows, periods, length) float32 weights, each period's a draw of Dirichlet(a_row, ..., a_row): gamma
     draws normalised, taken in logarithms, log G(a) = log G(a + 1) + log(U) / a (Marsaglia & Tsang 2000's
     boost for shapes below 1), shifted by each period's largest before exponentiating, so that a tiny a (a
     row with one demand period in a hundred: a about 0.001) puts the period on one day instead of the gamma
-    draws underflowing to an even split."""
+    draws underflowing to an even split. Each row draws its ``observed`` first periods' gammas, then their
+    uniforms (RowStreams.head); its later periods are split evenly."""
     a = np.maximum(a, 1e-12).astype(np.float32)
-    log_g = np.log(streams.standard_gamma(a + 1, (periods, length)))
-    log_u = np.log(streams.random((periods, length)) + np.finfo(np.float32).tiny)
+    counts, width = np.asarray(observed) * length, periods * length
+    log_g = np.log(streams.head("standard_gamma", counts, width, 1.0, a + 1)).reshape(len(a), periods, length)
+    log_u = np.log(streams.head("random", counts, width, 1.0) + np.finfo(np.float32).tiny)
+    log_u = log_u.reshape(len(a), periods, length)
     a = a[:, None, None]
     log_g += log_u / a
     log_g -= log_g.max(axis=2, keepdims=True)
@@ -285,23 +293,32 @@ def with_level_error(demand: np.ndarray, warmup: int, level_cv: np.ndarray, stre
 def replay_scenario(Y: np.ndarray, days_per_period: float, policy: SimPolicy, seed: int = SEED,
                     keys: np.ndarray | None = None) -> Scenario | None:  # fmt: skip
     """The rows' actual history as one demand path, in order (each period's quantity split over its days by
-    _split_over_days, 0 before a series starts), the first warmup_days not measured: the policy replayed on the demand
-    it would have met. None when the history is not at least MIN_WARMUP_DAYS longer than the warm-up. Each row's
-    split and lead times from its own stream (``keys``, as in ``scenario``)."""
+    _split_over_days), each row's own history from day 0 (0 after it ends, where other rows' histories are
+    longer), the first warmup_days not measured: the policy replayed on the demand it would have met. None when
+    the history is not at least MIN_WARMUP_DAYS longer than the warm-up. Each row's split and lead times from
+    its own stream (``keys``, as in ``scenario``), drawn over its own periods only: a row's replay does not
+    change when another row's history reaches further back."""
+    Y = np.asarray(Y, float)
     streams = RowStreams(_keys(keys, len(Y)), seed + 2)
+    n_obs = history_periods(Y)
+    own = np.take_along_axis(Y, np.minimum((Y.shape[1] - n_obs)[:, None] + np.arange(Y.shape[1]), Y.shape[1] - 1),
+                             axis=1)  # fmt: skip
+    own = np.where(np.arange(Y.shape[1]) < n_obs[:, None], own, 0.0)
     concentration = day_concentration(Y, days_per_period)
-    demand = _split_over_days(np.nan_to_num(np.asarray(Y, float)), days_per_period, concentration, streams)
+    demand = _split_over_days(np.nan_to_num(own), days_per_period, concentration, streams, observed=n_obs)
     warmup = warmup_days(policy)
     if demand.shape[1] < warmup + MIN_WARMUP_DAYS:
         return None
-    return Scenario(demand, draw_lead_times(policy, demand.shape[1], streams), warmup)
+    lead_times = draw_lead_times(policy, demand.shape[1], streams, n_obs * _period_days(days_per_period))
+    return Scenario(demand, lead_times, warmup)
 
 
-def draw_lead_times(policy: SimPolicy, days: int, streams: RowStreams) -> np.ndarray:
+def draw_lead_times(policy: SimPolicy, days: int, streams: RowStreams,
+                    drawn_days: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Lead time of an order placed on each day, whole days (SKU-sites x days, int16 unless longer ones
     need int32, day-major): L rounded up when sigma_L is 0 (one broadcast column; such a row draws nothing
-    from its stream), else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L], ``days`` normals
-    from the row's own stream, a block of rows at a time."""
+    from its stream), else normal(L, sigma_L) rounded and clipped to [0, L + 4 sigma_L], normals from the
+    row's own stream for its first ``drawn_days`` (default all; L rounded up after), a block of rows at a time."""
     L = np.ceil(np.nan_to_num(policy.lead_time_days))[:, None]
     sd = np.nan_to_num(policy.lead_time_sd_days)[:, None]
     if not np.any(sd > 0):
@@ -313,7 +330,9 @@ def draw_lead_times(policy: SimPolicy, days: int, streams: RowStreams) -> np.nda
         block = slice(r0, r0 + DRAW_ROWS)
         drawn = np.zeros((len(L[block]), days))
         varies = np.flatnonzero(sd[block, 0] > 0)
-        drawn[varies] = streams.rows(block).rows(varies).standard_normal((days,))
+        counts = np.full(len(L), days) if drawn_days is None else np.asarray(drawn_days)
+        drawn[varies] = streams.rows(block).rows(varies).head("standard_normal", counts[block][varies], days, 0.0,
+                                                               dtype=np.float64)  # fmt: skip
         drawn *= sd[block]
         drawn += L[block]
         out[:, block] = np.clip(np.rint(drawn, out=drawn), 0, top[block], out=drawn).T
