@@ -664,6 +664,38 @@ def trend_t(A: np.ndarray, level0: np.ndarray, slope: np.ndarray) -> np.ndarray:
     return np.where(exact, np.inf, t_stat)
 
 
+CONSTANT_ALPHA = 1e-6  # SES at this alpha is the constant level: the mean of the observations (its LS start)
+
+
+def constant_level_where_better(A: np.ndarray, alpha: np.ndarray, l0: np.ndarray,
+                                rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """SES (alpha (N, 1), l0 (N,)) replaced by the constant level (alpha = CONSTANT_ALPHA, l0 its least-squares
+    start: the mean) on the ``rows`` where the constant model's corrected Akaike criterion is no worse than SES's:
+    AICc = n log(SSE / n) + 2k + 2k(k + 1) / (n - k - 1) (Hurvich & Tsai 1989; FPP3 §8.6), k = 1 (the mean)
+    against 2 (alpha, l0), SSE the one-step errors of SES and the residuals about the mean over the observed
+    periods. _family_fit asks it for series without a trend (TREND_T): on stationary demand an alpha that the
+    sum of squares picks above the floor follows the noise (2 years of weekly lognormal demand, CV 1.2 a day:
+    4 % of series, their level off by 15 % rms against 5 %), which the constant level does not; a level that
+    moves (a step, a drift too small for a trend) keeps SES. The price: on M3 monthly it moves 179 series to
+    the constant level and MASE from 0.859 to 0.862 (business series' levels persist more than 50 months
+    show), still ahead of AutoETS's 0.863."""
+    sse = ses_pass(A, alpha, l0)[0][:, 0]
+    n = np.sum(~np.isnan(A), axis=1)
+    mean = np.nan_to_num(_nanmean(A))
+    sse_mean = np.nansum((A - mean[:, None]) ** 2, axis=1)
+
+    def aicc(sse_k: np.ndarray, k: int) -> np.ndarray:
+        return (
+            n * np.log(np.maximum(sse_k, 1e-300) / np.maximum(n, 1))
+            + 2 * k
+            + 2 * k * (k + 1) / np.maximum(n - k - 1, 1)
+        )
+
+    constant = rows & (n > 3) & (aicc(sse_mean, 1) <= aicc(sse, 2))
+    level0 = _ses_best_level0(A, np.array([CONSTANT_ALPHA]), None)[0][:, 0]  # the mean, as replay_forecast finds it
+    return np.where(constant[:, None], CONSTANT_ALPHA, alpha), np.where(constant, level0, l0)
+
+
 def theta_path(level: np.ndarray, alpha: np.ndarray, slope: np.ndarray, n: np.ndarray, steps) -> np.ndarray:
     """Theta method (Assimakopoulos & Nikolopoulos 2000) in Hyndman & Billah's (2003) form, SES with drift:
     F(k) = l_n + (b0 / 2) (k - 1 + 1/alpha - (1 - alpha)^n / alpha), l_n the SES level after n observations,
@@ -698,8 +730,9 @@ def _family_fit(Y: np.ndarray, horizon: int, season: int,
     past, future = index[:, np.arange(P) % m], index[:, np.arange(P, P + horizon) % m]
     A = np.where(mult[:, None], Y / np.where(past > 0, past, 1.0), Y - past)
     dl0, slope = holt_initial(A)
+    flat = (trend_t(A, dl0, slope) < TREND_T)[:, None]  # no trend worth extrapolating: the level alone (SES)
     if fixed is None:
-        alpha, l0 = ses_params(A)
+        alpha, l0 = constant_level_where_better(A, *ses_params(A), flat[:, 0])
         a, b, p = damped_params(A, dl0, slope)
     else:
         alpha = fixed["ses_alpha"][:, None]
@@ -713,7 +746,6 @@ def _family_fit(Y: np.ndarray, horizon: int, season: int,
     fit_theta = fit_ses_ + slope[:, None] / 2 * (1 - (1 - alpha) ** seen) / alpha
     paths = {"damped": damped_path(dlev, dtr, p, horizon), "theta": theta_path(level, alpha, slope, n, horizon)}
     fits = {"damped": fit_damped, "theta": fit_theta}
-    flat = (trend_t(A, dl0, slope) < TREND_T)[:, None]  # no trend worth extrapolating: the level alone (SES)
     paths["comb"] = np.where(flat, level, (paths["damped"] + paths["theta"]) / 2)
     fits["comb"] = np.where(flat, fit_ses_, (fit_damped + fit_theta) / 2)
     Yf = np.nan_to_num(Y)
