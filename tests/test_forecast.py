@@ -352,8 +352,8 @@ def _aicc(sse: float, n: int, k: int) -> float:
 
 def test_a_flat_series_keeps_ses_only_where_aicc_prefers_it():
     """constant_level_where_better against the criterion computed here by a plain loop: for stationary
-    lognormal weeks, a step in the level and a slow wander, SES (one-step SSE at its alpha and least-squares
-    start, k = 2) or the constant level (residuals about the mean, k = 1) by the corrected AIC; the step
+    lognormal weeks and a step in the level, SES (one-step SSE at its alpha and least-squares start, k = 3
+    with sigma²) or the constant level (residuals about the mean, k = 2) by the corrected AIC; the step
     keeps SES, and rows not asked about keep theirs."""
     rng = np.random.default_rng(4)
     sigma = np.sqrt(np.log(1 + 1.2**2))
@@ -367,7 +367,7 @@ def test_a_flat_series_keeps_ses_only_where_aicc_prefers_it():
         for v in y:
             sse += (v - level) ** 2
             level += alpha[i, 0] * (v - level)
-        constant = _aicc(((y - y.mean()) ** 2).sum(), 104, 1) <= _aicc(sse, 104, 2)
+        constant = _aicc(((y - y.mean()) ** 2).sum(), 104, 2) <= _aicc(sse, 104, 3)  # sigma² counted (FPP3)
         assert (new_alpha[i, 0] == F.CONSTANT_ALPHA) == constant, i
         assert new_l0[i] == pytest.approx(y.mean() if constant else l0[i], rel=1e-6)
     assert new_alpha[-1, 0] == alpha[-1, 0] > 0.05  # the step keeps SES
@@ -391,3 +391,14 @@ def test_stationary_weekly_demand_levels_are_nearer_the_truth_than_ses():
             (("comb", comb), ("ses", ses), ("mean", Y.mean(axis=1)))}  # fmt: skip
     assert rmse["comb"] < 0.95 * rmse["ses"]
     assert rmse["comb"] < 1.15 * rmse["mean"]
+
+
+def test_a_launch_with_zero_weeks_does_not_start_the_level_at_zero():
+    """Four zero weeks, then demand of about 2 million a week: the least-squares start is read on the series'
+    own scale (not the first weeks'), so the level is near the weeks' after the launch, not 0 (review finding: with
+    the scale of the first four weeks, 1, the start came out 0 and stayed there at alpha 1e-6)."""
+    for seed in range(10):
+        y = np.random.default_rng(seed).normal(2e6, 6e5, 104)
+        y[:4] = 0.0
+        f = F.forecast_series(y[None], 4, 52, "auto").forecast[0, 0]
+        assert f == pytest.approx(y[4:].mean(), rel=0.15)  # the level after the launch (SES or constant)

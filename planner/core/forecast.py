@@ -208,13 +208,6 @@ def ses_pass(Y: np.ndarray, alpha: np.ndarray, level0: np.ndarray, stop: int | N
     return sse, n, level
 
 
-def _ses_level0(Y: np.ndarray) -> np.ndarray:
-    """A first guess of the initial level, the mean of the first four observations (only the scale of the
-    least-squares search in ses_params uses it)."""
-    _, _, start = _prepare(Y)
-    return np.nan_to_num(_nanmean(_first_values(Y, start, 4)))
-
-
 def _ses_best_level0(Y: np.ndarray, alpha: np.ndarray, stop: int | None) -> tuple[np.ndarray, np.ndarray]:
     """For each series and each alpha of the grid, the initial level l0 that minimises the SSE, and that SSE.
 
@@ -223,7 +216,7 @@ def _ses_best_level0(Y: np.ndarray, alpha: np.ndarray, stop: int | None) -> tupl
     b = (SSE(-s) - SSE(s)) / (4 s), l0* = b / c, SSE* = a - b² / c: the initial state estimated with the
     parameters by least squares, as ETS does (FPP3 §8.1 "optimising ... and the initial level"). With a small
     alpha the level then carries the mean of the whole history rather than of its first periods."""
-    scale = np.maximum(np.abs(_ses_level0(Y)), 1.0)
+    scale = np.maximum(np.sqrt(np.nan_to_num(_nanmean(np.square(Y[:, :stop])))), 1.0)  # the series' own size
     zero = ses_pass(Y, alpha, np.zeros(len(Y)), stop)[0]
     up = ses_pass(Y, alpha, scale, stop)[0]
     down = ses_pass(Y, alpha, -scale, stop)[0]
@@ -671,14 +664,16 @@ def constant_level_where_better(A: np.ndarray, alpha: np.ndarray, l0: np.ndarray
                                 rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """SES (alpha (N, 1), l0 (N,)) replaced by the constant level (alpha = CONSTANT_ALPHA, l0 its least-squares
     start: the mean) on the ``rows`` where the constant model's corrected Akaike criterion is no worse than SES's:
-    AICc = n log(SSE / n) + 2k + 2k(k + 1) / (n - k - 1) (Hurvich & Tsai 1989; FPP3 §8.6), k = 1 (the mean)
-    against 2 (alpha, l0), SSE the one-step errors of SES and the residuals about the mean over the observed
-    periods. _family_fit asks it for series without a trend (TREND_T): on stationary demand an alpha that the
-    sum of squares picks above the floor follows the noise (2 years of weekly lognormal demand, CV 1.2 a day:
-    4 % of series, their level off by 15 % rms against 5 %), which the constant level does not; a level that
-    moves (a step, a drift too small for a trend) keeps SES. The price: on M3 monthly it moves 179 series to
+    AICc = n log(SSE / n) + 2k + 2k(k + 1) / (n - k - 1) (Hurvich & Tsai 1989; FPP3 §8.6, which counts the
+    error variance as a parameter), k = 2 (the mean, sigma²) against 3 (alpha, l0, sigma²), SSE the one-step
+    errors of SES and the residuals about the mean over the observed periods. _family_fit asks it for series
+    without a trend (TREND_T): on stationary demand an alpha that the sum of squares picks above the floor
+    follows the noise (2 years of weekly lognormal demand, CV 1.2 a day: 4 % of series, their level off by
+    15 % rms against 5 %), which the constant level does not; a level that moves (a step, a drift too small
+    for a trend) keeps SES. The price: on M3 monthly it moves 179 series to
     the constant level and MASE from 0.859 to 0.862 (business series' levels persist more than 50 months
-    show), still ahead of AutoETS's 0.863."""
+    show), still ahead of AutoETS's 0.863. theta shares SES's alpha: on such a row it is the mean plus half
+    the least-squares slope's drift, (1 - (1 - alpha)^n) / alpha = n as alpha -> 0."""
     sse = ses_pass(A, alpha, l0)[0][:, 0]
     n = np.sum(~np.isnan(A), axis=1)
     mean = np.nan_to_num(_nanmean(A))
@@ -691,7 +686,7 @@ def constant_level_where_better(A: np.ndarray, alpha: np.ndarray, l0: np.ndarray
             + 2 * k * (k + 1) / np.maximum(n - k - 1, 1)
         )
 
-    constant = rows & (n > 3) & (aicc(sse_mean, 1) <= aicc(sse, 2))
+    constant = rows & (n > 4) & (aicc(sse_mean, 2) <= aicc(sse, 3))
     level0 = _ses_best_level0(A, np.array([CONSTANT_ALPHA]), None)[0][:, 0]  # the mean, as replay_forecast finds it
     return np.where(constant[:, None], CONSTANT_ALPHA, alpha), np.where(constant, level0, l0)
 
