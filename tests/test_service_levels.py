@@ -139,6 +139,29 @@ def test_nearest_whole_unit_level_against_a_scan_of_every_unit(service_type):
     assert np.any(level[nearest] < least[nearest])  # some rows do go one unit below
 
 
+@pytest.mark.parametrize("service_type", ["fill", "cycle"])
+def test_least_whole_unit_level_against_a_scan_on_fractional_inputs(service_type):
+    """The least whole level reaching the target is the scan's least, for demand up to 10 units a day, lead
+    times in fractions of a day (a store 1.5 days from its DC), targets 0.9 to 0.99: the bisection works on
+    whole units from whole bounds (from a fractional upper bound it could stall one unit above the least:
+    a store row at 41 units where 40 reached 98 %)."""
+    rng = np.random.default_rng(41)
+    n = 300
+    d, q = rng.uniform(0.1, 10.0, n), rng.uniform(5.0, 200.0, n)
+    v, rs = d * rng.uniform(1.0, 12.0, n), np.arange(n) % 3 == 0
+    L, target = rng.uniform(0.5, 20.0, n), rng.uniform(0.9, 0.99, n)
+    # the sample's store row whose first upper bound, 36.52, was just above the least level, 36
+    d[0], v[0], q[0], rs[0], L[0], target[0] = 1.2582417579593492, 14.812202408455441, 144.0, False, 1.5, 0.98
+    args = (q, d, v, L, 0.0, rs, 7.0, np.where(rs, 0.0, 1.0), "negbin")
+    level = sl.level_for_target(service_type, target, *args)
+    grid = np.arange(-200.0, 800.0)
+    for i in range(n):
+        one = tuple(a[i] if np.ndim(a) else a for a in args)
+        served = sl.fill_rate(grid, *one) if service_type == "fill" else sl.cycle_service(grid, *one[1:])
+        assert served[-1] >= target[i]
+        assert level[i] == grid[np.argmax(served >= target[i])], i
+
+
 def test_undershoot_moments_of_a_constant_demand():
     """Demand of exactly m per review interval: the undershoot is uniform on (0, m): mean m / 2, variance m² / 12."""
     eu, vu = sl.undershoot_moments(6.0, 0.0)

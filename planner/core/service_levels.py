@@ -226,6 +226,7 @@ def level_for_target(service_type, target, order_qty, demand_per_day, var_per_da
             break
         hi[short] += 4 * spread[short] + np.abs(hi[short])
     tol = np.where(whole, 1.0, np.maximum(CONTINUOUS_TOLERANCE, 1e-4 * spread))
+    lo, hi = np.where(whole, np.floor(lo), lo), np.where(whole, np.ceil(hi), hi)  # whole bounds: mids hit every unit
     for _ in range(SEARCH_STEPS):
         open_ = np.flatnonzero(hi - lo > tol)
         if not len(open_):
