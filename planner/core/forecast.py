@@ -670,10 +670,10 @@ def constant_level_where_better(A: np.ndarray, alpha: np.ndarray, l0: np.ndarray
     without a trend (TREND_T): on stationary demand an alpha that the sum of squares picks above the floor
     follows the noise (2 years of weekly lognormal demand, CV 1.2 a day: 4 % of series, their level off by
     15 % rms against 5 %), which the constant level does not; a level that moves (a step, a drift too small
-    for a trend) keeps SES. The price: on M3 monthly it moves 179 series to
-    the constant level and MASE from 0.859 to 0.862 (business series' levels persist more than 50 months
-    show), still ahead of AutoETS's 0.863. theta shares SES's alpha: on such a row it is the mean plus half
-    the least-squares slope's drift, (1 - (1 - alpha)^n) / alpha = n as alpha -> 0."""
+    for a trend) keeps SES. The price: on M3 monthly it moves 179 series to the constant level and MASE from
+    0.859 to 0.862 (business series' levels persist more than 50 months show), still ahead of AutoETS's
+    0.863. theta shares SES's alpha: on such a row it is the mean plus half the least-squares slope's drift,
+    (1 - (1 - alpha)^n) / alpha = n as alpha -> 0."""
     sse = ses_pass(A, alpha, l0)[0][:, 0]
     n = np.sum(~np.isnan(A), axis=1)
     mean = np.nan_to_num(_nanmean(A))

@@ -326,11 +326,11 @@ def draw_lead_times(policy: SimPolicy, days: int, streams: RowStreams,
     top = np.ceil(L + 4 * sd)
     kind = np.promote_types(np.int16, np.min_scalar_type(int(max(top.max(), -top.min()))))
     out = np.empty((days, len(L)), kind)
+    counts = np.full(len(L), days) if drawn_days is None else np.asarray(drawn_days)
     for r0 in range(0, len(L), DRAW_ROWS):
         block = slice(r0, r0 + DRAW_ROWS)
         drawn = np.zeros((len(L[block]), days))
         varies = np.flatnonzero(sd[block, 0] > 0)
-        counts = np.full(len(L), days) if drawn_days is None else np.asarray(drawn_days)
         drawn[varies] = streams.rows(block).rows(varies).head("standard_normal", counts[block][varies], days, 0.0,
                                                                dtype=np.float64)  # fmt: skip
         drawn *= sd[block]
