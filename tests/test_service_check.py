@@ -214,8 +214,8 @@ def test_a_raise_beyond_three_sd_of_lead_time_demand_is_capped_and_said():
     free = sv.tune_levels(policy, sc, target, kind)
     sd = np.where(np.arange(n) < 4, 2.0, 1e6)  # rows 0-3: a cap of 10 + 6 units
     rows = pd.DataFrame({"protection_sd": sd, "service_level": target, "service_type": kind})
-    capped, mask = ps._tune(policy, sc, rows, Settings.from_values(service_check="tune"))
-    np.testing.assert_array_equal(mask, np.arange(n) < 4)
+    capped = ps._tune(policy, sc, rows, Settings.from_values(service_check="tune"))
+    np.testing.assert_array_equal(capped.capped, np.arange(n) < 4)
     np.testing.assert_array_equal(capped.level[:4], np.minimum(free.level[:4], 16.0))
     assert np.all(free.level[:4] > 16.0)
     np.testing.assert_array_equal(capped.level[4:], free.level[4:])

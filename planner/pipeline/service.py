@@ -80,10 +80,10 @@ def check_service(out: pd.DataFrame, hist: History, override: np.ndarray, st: Se
                                       keys=keys[rows])  # fmt: skip
         else:
             sc = sim.scenario(sim.subset_process(demand_process(out, hist, override), rows), sub, keys=keys[rows])
-        tuning, capped = _tune(sub, sc, out.iloc[rows], st)
+        tuning = _tune(sub, sc, out.iloc[rows], st)
         level[rows] = tuning.level
         _fill(frame, rows, tuning, out["service_type"].to_numpy(str)[rows], out["service_level"].to_numpy(float)[rows],
-              sc.demand.shape[1] - sc.warmup, capped)  # fmt: skip
+              sc.demand.shape[1] - sc.warmup)  # fmt: skip
         frame.loc[frame.index[rows], "simulated_on"] = "resampled history" if resampled else "fitted process"
         if resampled:
             frame.loc[frame.index[rows], "level_cv"] = cv
@@ -108,11 +108,11 @@ def _replay(frame: pd.DataFrame, rows: np.ndarray, planned: sim.SimPolicy, hist:
 MAX_RAISE_SD = 3.0  # the Service Check raises a level by at most this many sd of demand over the protection interval
 
 
-def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> tuple[sim.Tuning, np.ndarray]:
+def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings) -> sim.Tuning:
     """tune_levels with ``service_check`` = tune, each raise at most MAX_RAISE_SD x sigma_T (column protection_sd,
     whole units up: a simulation that wants more disagrees with the formula by more than the demand's own spread
     over the interval, a few lumps or a level error drawn far out in two years of resampled history; the row's
-    note says so); else the simulation at the formula's levels alone. With the rows whose raise was capped."""
+    note says so; Tuning.capped); else the simulation at the formula's levels alone, nothing capped."""
     target = rows["service_level"].to_numpy(float)
     kind = rows["service_type"].to_numpy(str)
     lost = st.unmet_demand == "lost"
@@ -120,10 +120,10 @@ def _tune(sub: sim.SimPolicy, sc: sim.Scenario, rows: pd.DataFrame, st: Settings
         nearest = rows["nearest_unit"].to_numpy(bool) if "nearest_unit" in rows else None
         sd = rows["protection_sd"].to_numpy(float) if "protection_sd" in rows else np.full(len(rows), np.inf)
         ceiling = sub.level + np.ceil(MAX_RAISE_SD * np.nan_to_num(sd, nan=np.inf))
-        tuning = sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest, ceiling=ceiling)
-        return tuning, tuning.capped
+        return sim.tune_levels(sub, sc, target, kind, lost, nearest=nearest, ceiling=ceiling)
     before = sim.simulate(sub, sc, lost)
-    return sim.Tuning(sub.level, np.zeros(len(sub.level), bool), before, before), np.zeros(len(sub.level), bool)
+    none = np.zeros(len(sub.level), bool)
+    return sim.Tuning(sub.level, none, before, before, none)
 
 
 def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.DataFrame:
@@ -139,9 +139,8 @@ def _frame(out: pd.DataFrame, st: Settings, formula_level: np.ndarray) -> pd.Dat
     return frame
 
 
-def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.ndarray, target, days: int,
-          capped: np.ndarray) -> None:  # fmt: skip
-    """The simulated figures of the live rows, and a note where the level was tuned (``capped``: at most
+def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.ndarray, target, days: int) -> None:
+    """The simulated figures of the live rows, and a note where the level was tuned (Tuning.capped: at most
     MAX_RAISE_SD sd) or misses."""
     idx = frame.index[live]
     frame.loc[idx, "simulated_fill_rate_at_formula"] = tuning.before.fill_rate
@@ -154,7 +153,7 @@ def _fill(frame: pd.DataFrame, live: np.ndarray, tuning: sim.Tuning, kind: np.nd
     before = sim.service_measure(tuning.before, kind)
     after = sim.service_measure(tuning.after, kind)
     word = np.where(kind == "fill", "fill rate", "cycle service")
-    rows = zip(tuning.tuned, word, before, after, target, tuning.before.cycles, capped, strict=True)
+    rows = zip(tuning.tuned, word, before, after, target, tuning.before.cycles, tuning.capped, strict=True)
     notes = [_note(*row, days) for row in rows]
     frame.loc[idx, "note"] = notes
 
