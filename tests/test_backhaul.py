@@ -14,9 +14,10 @@ E, FULL, PAYLOAD = 0.6, 1.0, 25_000.0
 
 def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
     """DC -> S1 runs 2 trucks of 10 m3 in week 0 and none in week 1; a lane S1 -> DC (200 km) exists, S2 has no
-    lane back. Week 0: 25 m3 (250 units, 0.1 m3 and 4 kg each: 1,000 kg) returned: 20 m3 (80 %) back on the
-    two trucks, 5 m3 on one dedicated truck. Week 1: 30 units (3 m3, 120 kg) all dedicated, one truck, to DC2,
-    the nearest DC back (60 km), since no outbound truck runs that week; week 0 goes to DC, whose trucks run."""
+    lane back (its truck lane's 50 km serve). Week 0: 25 m3 (250 units, 0.1 m3 and 4 kg each: 1,000 kg)
+    returned: 20 m3 (80 %) back on the two trucks, 5 m3 on one dedicated truck. Week 1: 30 units (3 m3,
+    120 kg) all dedicated, one truck, to DC2, the nearest DC back (60 km), since no outbound truck runs that
+    week; week 0 goes to DC, whose trucks run."""
     lanes = pd.DataFrame(
         {
             "origin": ["DC", "S1", "DC", "DC2", "S1"],
@@ -48,4 +49,22 @@ def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
     w1 = out.loc[("S1", 1)]
     assert w1["backhaul_units"] == 0 and w1["dedicated_trucks"] == 1 and w1["co2_saved_kg"] == pytest.approx(0)
     assert w1["dc"] == "DC2" and w1["co2_kg"] == pytest.approx(60 * (2 * E + (FULL - E) * 120 / PAYLOAD))
-    assert np.isnan(out.loc[("S2", 0), "co2_kg"]) and pd.isna(out.loc[("S2", 0), "dc"])  # no lane back
+    s2 = out.loc[("S2", 0)]  # no lane back, but DC's trucks to S2 come back over the same 50 km: dedicated
+    assert s2["dc"] == "DC" and s2["backhaul_units"] == 0 and s2["dedicated_trucks"] == 1
+    assert s2["co2_kg"] == pytest.approx(50 * (2 * E + (FULL - E) * 20 / PAYLOAD))
+
+
+def test_a_site_without_a_way_back_is_listed_without_trips():
+    """A site reached only by a lane without trucks (rail, no truck_capacity_m3) and no lane back: its returns
+    are listed with a blank dc and no trips; a truck lane with no lane back uses its own distance back, on
+    its outbound trucks of the week."""
+    lanes = pd.DataFrame({"origin": ["P", "DC"], "destination": ["DC", "S"], "distance_km": [500.0, 80.0],
+                          "truck_capacity_m3": [np.nan, 10.0]})  # fmt: skip
+    ship = pd.DataFrame({"origin": ["DC"], "destination": ["S"], "ship_date": [DAY0], "trucks": [1.0]})
+    items = pd.DataFrame({"unit_volume_m3": [0.1], "unit_weight_kg": [4.0]}, index=pd.Index(["X"], name="sku"))
+    returns = pd.DataFrame({"sku": "X", "site": ["DC", "S"], "quantity": [10.0, 40.0], "date": DAY0})
+    out = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0).set_index("site")
+    assert pd.isna(out.loc["DC", "dc"]) and np.isnan(out.loc["DC", "co2_kg"])
+    s = out.loc["S"]  # 4 m3 on one 10 m3 truck's way back: all backhauled, 80 km of the load's extra fuel
+    assert s["dc"] == "DC" and s["backhaul_units"] == 40 and s["dedicated_trucks"] == 0
+    assert s["co2_kg"] == pytest.approx(80 * (FULL - E) * 160 / PAYLOAD)

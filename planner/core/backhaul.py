@@ -1,9 +1,10 @@
 """Backhaul of returns: units returned at a site go back to the DC that serves it on the way back of the
-outbound trucks of the same lane and dispatch period, where a lane exists both ways; what does not fit goes on
-dedicated return trucks. Pure: frames in, frames out.
+outbound trucks of the same lane and dispatch period; what does not fit goes on dedicated return trucks. Pure:
+frames in, frames out.
 
 Per forward truck lane l = (DC -> site) and dispatch period p (the distribution plan's Shipments), with the
-reverse lane (site -> DC) of distance km, n_lp outbound trucks of capacity V m3 and W kg (W: the lane's
+way back (site -> DC) of distance km (the reverse lane's where the Lanes give one, else the truck lane's own:
+its trucks come back over the same road), n_lp outbound trucks of capacity V m3 and W kg (W: the lane's
 truck_capacity_kg, else TRUCK_PAYLOAD_KG) and returns of v m3 and w kg dated in p:
 
     backhauled share   b = min(1, n_lp V / v, n_lp W / w)    (the trucks drive back anyway, empty)
@@ -13,9 +14,10 @@ truck_capacity_kg, else TRUCK_PAYLOAD_KG) and returns of v m3 and w kg dated in 
     CO2 saved          = the same returns all on dedicated trucks - the plan
 
 (the load-dependent vehicle-km factors of planner.core.emissions.truck_trip_co2_kg: a trip of km costs
-km x (empty + (full - empty) x load fraction)). A site's returns of a period go to the DC (lane both ways)
-whose outbound trucks run to it in that period, else to the nearest DC back, on dedicated trucks; returns
-at a site without a lane both ways are listed with a blank dc and no trips.
+km x (empty + (full - empty) x load fraction)). A site's returns of a period go to the DC with a way back
+(a lane both ways, or a truck lane to the site) whose outbound trucks run to it in that period, else to the
+nearest DC back, on dedicated trucks; returns at a site without a way back (no lane back and no truck lane
+to it: a DC supplied by rail, say) are listed with a blank dc and no trips.
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ def plan_backhaul(returns: pd.DataFrame, shipments: pd.DataFrame, lanes: pd.Data
     plan's Shipments (origin, destination, ship_date, trucks, truck_capacity_m3, truck_capacity_kg);
     ``lanes``: the Lanes sheet; ``items`` indexed by sku with unit_volume_m3, unit_weight_kg. One row per
     site, DC and dispatch period with returns: units, m3, kg, backhauled units, dedicated trucks, kg CO2e of
-    the plan, of all-dedicated trips and saved; dc is blank where no lane exists both ways."""
+    the plan, of all-dedicated trips and saved; dc is blank where the site has no way back."""
     r = _returns_per_period(returns, items, planning_date, dispatch_days)
-    r = r.merge(_lanes_both_ways(lanes), on="site", how="left")
+    r = r.merge(_ways_back(lanes), on="site", how="left")
     out = shipments.assign(period=((shipments["ship_date"] - planning_date).dt.days // max(dispatch_days, 1.0)))
     out = out.groupby(["origin", "destination", "period"], as_index=False).agg(trucks=("trucks", "sum"))
     r = r.merge(out.rename(columns={"origin": "dc", "destination": "site"}), on=["dc", "site", "period"], how="left")
@@ -55,14 +57,19 @@ def _returns_per_period(returns, items, planning_date, dispatch_days) -> pd.Data
     return r.groupby(["site", "period"], as_index=False).sum()
 
 
-def _lanes_both_ways(lanes: pd.DataFrame) -> pd.DataFrame:
-    """Per site and DC with a lane both ways: the distance back (km) and the forward lane's truck (m3, kg)."""
+def _ways_back(lanes: pd.DataFrame) -> pd.DataFrame:
+    """Per site and DC with a way back: a lane both ways (its distance back), or a truck lane DC -> site
+    (truck_capacity_m3 > 0) without one, whose trucks come back over the same road (the lane's distance);
+    with the forward lane's truck (m3, kg)."""
     fwd = lanes.assign(truck_capacity_kg=lanes.get("truck_capacity_kg", np.nan))
-    fwd = fwd[["origin", "destination", "truck_capacity_m3", "truck_capacity_kg"]].rename(
-        columns={"origin": "dc", "destination": "site"})  # fmt: skip
+    fwd = fwd[["origin", "destination", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]].rename(
+        columns={"origin": "dc", "destination": "site", "distance_km": "distance_out"})  # fmt: skip
     rev = lanes[["origin", "destination", "distance_km"]].rename(columns={"origin": "site", "destination": "dc"})
-    both = fwd.merge(rev, on=["dc", "site"])
-    return both[["site", "dc", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]]
+    ways = fwd.merge(rev.drop_duplicates(["site", "dc"]), on=["dc", "site"], how="left")
+    trucks = pd.to_numeric(ways["truck_capacity_m3"], errors="coerce").fillna(0.0) > 0
+    ways = ways[ways["distance_km"].notna() | trucks]
+    ways = ways.assign(distance_km=ways["distance_km"].fillna(ways["distance_out"]))
+    return ways[["site", "dc", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]]
 
 
 def _trips(r: pd.DataFrame) -> pd.DataFrame:
