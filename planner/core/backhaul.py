@@ -65,9 +65,9 @@ def _ways_back(lanes: pd.DataFrame) -> pd.DataFrame:
     fwd = fwd[["origin", "destination", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]].rename(
         columns={"origin": "dc", "destination": "site", "distance_km": "distance_out"})  # fmt: skip
     rev = lanes[["origin", "destination", "distance_km"]].rename(columns={"origin": "site", "destination": "dc"})
-    ways = fwd.merge(rev.drop_duplicates(["site", "dc"]), on=["dc", "site"], how="left")
+    ways = fwd.merge(rev.drop_duplicates(["site", "dc"]), on=["dc", "site"], how="left", indicator=True)
     trucks = pd.to_numeric(ways["truck_capacity_m3"], errors="coerce").fillna(0.0) > 0
-    ways = ways[ways["distance_km"].notna() | trucks]
+    ways = ways[(ways["_merge"] == "both") | trucks]
     ways = ways.assign(distance_km=ways["distance_km"].fillna(ways["distance_out"]))
     return ways[["site", "dc", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]]
 
