@@ -322,17 +322,48 @@ def test_new_writes_the_sample_or_the_template_and_protects_files(tmp_path, caps
 
 
 def test_python_m_planner_runs_the_command_line(tmp_path, capsys, monkeypatch):
-    """``python -m planner`` (planner/__main__.py) in this process: its SIGTERM handler, then main()'s exit
-    code as the process's."""
+    """``python -m planner`` (planner/__main__.py, planner.channels.entry) in this process: main()'s exit code
+    as the process's, and the stop signals ignored once the run has settled (the process only exits then);
+    this test puts pytest's handlers back."""
     src = write_blocks(tmp_path / "a.xlsx", minimal_sheets())
     monkeypatch.setattr(sys, "argv", ["planner", "validate", str(src)])
-    with pytest.raises(SystemExit) as done:
-        runpy.run_module("planner", run_name="__main__")
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(SystemExit) as done:
+            runpy.run_module("planner", run_name="__main__")
+        settled = [signal.getsignal(sig) for sig in handlers]
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     assert done.value.code == EXIT_OK and capsys.readouterr().out.startswith("a.xlsx: rows read: ")
-    assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None)
+    assert settled == [signal.SIG_IGN, signal.SIG_IGN]
 
 
 def test_version(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("planner ")
+
+
+def test_an_error_a_stop_caused_is_the_stop(tmp_path, capsys, monkeypatch):
+    """A module whose initialisation a stop cut raises ImportError, not KeyboardInterrupt: after a recorded
+    stop, main() reports the interruption (130, no traceback); the same error without a stop is a failure
+    and propagates."""
+    from planner.channels import cli
+    from planner.workbook import interrupts
+
+    def cut_import(args, console):
+        interrupts.record_stop(signal.SIGTERM, None)  # the handler ran inside an extension's initialisation
+        raise ImportError("initialization failed")
+
+    src = write_blocks(tmp_path / "a.xlsx", minimal_sheets())
+    monkeypatch.setattr(cli, "cmd_validate", cut_import)
+    assert main(["validate", str(src)]) == 130
+    assert "interrupted; no file was changed" in capsys.readouterr().err
+
+    def broken(args, console):
+        raise ImportError("broken")
+
+    monkeypatch.setattr(cli, "cmd_validate", broken)
+    with pytest.raises(ImportError, match="broken"):
+        main(["validate", str(src)])

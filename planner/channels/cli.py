@@ -21,7 +21,7 @@ from planner._version import __version__
 from planner.channels.api import default_output, load, plan_workbook
 from planner.model.errors import OutputError, PlannerError
 from planner.pipeline.network import summary
-from planner.workbook.interrupts import raise_if_stop_requested, saved_before_stop, stop_on_signals
+from planner.workbook.interrupts import raise_if_stop_requested, saved_before_stop, stop_on_signals, stop_requested
 from planner.workbook.read import EXCEL_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     saved left as it was and no temporary beside it (planner/workbook/interrupts.py)."""
     with stop_on_signals():
         try:
+            raise_if_stop_requested()  # a stop recorded before this handler was in (planner.channels.entry)
             args = parser().parse_args(argv)
             console = Console(stderr=False, highlight=False)
             return {"run": cmd_run, "validate": cmd_validate, "new": cmd_new}[args.command](args, console)
@@ -273,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_INPUT
         except KeyboardInterrupt:
             print(_interrupted(saved_before_stop()), file=sys.stderr)
+            return 130
+        except Exception:
+            if not stop_requested():
+                raise
+            print(_interrupted(saved_before_stop()), file=sys.stderr)  # what the stop raised (a cut import)
             return 130
 
 

@@ -43,10 +43,22 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
 
+def record_stop(signum: int, frame: FrameType | None) -> None:
+    """A signal handler that records a stop without raising it, for the moments when the command line's own
+    handler is not in (planner.channels.entry): the run acts on the record when it starts."""
+    _Stops.requested = True
+
+
 def _main_thread() -> bool:
     """Signals reach Python in the main thread only: the stop state is that thread's (a save in another thread,
     as a server runs them, neither defers nor raises a stop)."""
     return threading.current_thread() is threading.main_thread()
+
+
+def stop_requested() -> bool:
+    """Whether a stop signal arrived (and was not yet acted on by the end of ``stop_on_signals``): an exception a
+    stop caused elsewhere (a module whose initialisation it cut) is then that stop, not an error."""
+    return _Stops.requested and _main_thread()
 
 
 def raise_if_stop_requested() -> None:
