@@ -12,6 +12,9 @@ half-written, no traceback.
   outcome is settled, and the stop signals are ignored so that the exit code is the run's (a SIGTERM during
   the interpreter's shutdown, when Python puts the default handlers back, killed a run that had saved its
   file: exit -15 for a complete plan).
+
+For a process's entry only: it leaves SIGINT and SIGTERM ignored. A caller that lives on (a notebook, a server,
+a test) calls planner.channels.cli.main, which puts the earlier handlers back.
 """
 
 from __future__ import annotations
