@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from planner.workbook.interrupts import stop_on_signals
+from planner.workbook.interrupts import interrupts_allowed, stop_on_signals
 from planner.workbook.save import TEMP_PREFIX, atomic_save
 
 OLD, NEW = b"the workbook as it was\n", b"the planned workbook\n" * 1000
@@ -53,11 +53,12 @@ def save_signalled_at(n: int, dest: Path, write=write_new) -> tuple[str, SignalA
     at = SignalAt(n)
     with stop_on_signals():
         try:
-            sys.settrace(at)
-            try:
-                atomic_save(dest, write)
-            finally:
-                sys.settrace(None)
+            with interrupts_allowed():  # as the command line does: stops raise inside the try that catches them
+                sys.settrace(at)
+                try:
+                    atomic_save(dest, write)
+                finally:
+                    sys.settrace(None)
         except KeyboardInterrupt:
             return "interrupted", at
         return "saved", at

@@ -21,7 +21,13 @@ from planner._version import __version__
 from planner.channels.api import default_output, load, plan_workbook
 from planner.model.errors import OutputError, PlannerError
 from planner.pipeline.network import summary
-from planner.workbook.interrupts import raise_if_stop_requested, saved_before_stop, stop_on_signals, stop_requested
+from planner.workbook.interrupts import (
+    interrupts_allowed,
+    raise_if_stop_requested,
+    saved_before_stop,
+    stop_on_signals,
+    stop_requested,
+)
 from planner.workbook.read import EXCEL_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
@@ -96,6 +102,8 @@ def _plan_one(src: Path, args, many: bool) -> tuple[RunRow, int]:
     except PlannerError as exc:
         return RunRow(src.name, False, str(exc), time.perf_counter() - t0), EXIT_INPUT
     except Exception as exc:  # an unexpected failure: say so plainly, go on with the next file
+        if stop_requested():  # what a stop cut (a module's initialisation, say): the stop, not a failure
+            raise KeyboardInterrupt from exc
         if args.debug:
             traceback.print_exc()
         return RunRow(src.name, False, f"internal error: {exc!r}", time.perf_counter() - t0), EXIT_FAILED
@@ -265,10 +273,10 @@ def main(argv: list[str] | None = None) -> int:
     saved left as it was and no temporary beside it (planner/workbook/interrupts.py)."""
     with stop_on_signals():
         try:
-            raise_if_stop_requested()  # a stop recorded before this handler was in (planner.channels.entry)
-            args = parser().parse_args(argv)
-            console = Console(stderr=False, highlight=False)
-            return {"run": cmd_run, "validate": cmd_validate, "new": cmd_new}[args.command](args, console)
+            with interrupts_allowed():  # stops raise from here (one recorded before, at once), inside the try
+                args = parser().parse_args(argv)
+                console = Console(stderr=False, highlight=False)
+                return {"run": cmd_run, "validate": cmd_validate, "new": cmd_new}[args.command](args, console)
         except PlannerError as exc:
             print(f"planner: {exc}", file=sys.stderr)
             return EXIT_INPUT

@@ -61,6 +61,11 @@ def stop_requested() -> bool:
     return _Stops.requested and _main_thread()
 
 
+def forget_stop() -> None:
+    """Clear the record of a stop that came once the outcome was settled (planner.channels.entry)."""
+    _Stops.requested = False
+
+
 def raise_if_stop_requested() -> None:
     """Raise KeyboardInterrupt when a stop was recorded, even one Python dropped inside a finaliser."""
     if _Stops.requested and _main_thread():
@@ -78,11 +83,12 @@ def interrupts_deferred() -> Iterator[None]:
     if not _main_thread():
         yield
         return
-    _Stops.deferring += 1
+    previous = _Stops.deferring
+    _Stops.deferring = previous + 1
     try:
         yield
     finally:
-        _Stops.deferring -= 1
+        _Stops.deferring = previous  # put back by value: a count an inner section could not restore is reset too
     _raise_when_outermost()
 
 
@@ -93,12 +99,13 @@ def interrupts_allowed() -> Iterator[None]:
     if not _main_thread():
         yield
         return
-    _Stops.deferring -= 1
-    try:
+    previous = _Stops.deferring
+    try:  # lowered inside the try: a stop raised once it is lowered always finds the finally that puts it back
+        _Stops.deferring = previous - 1
         _raise_when_outermost()
         yield
     finally:
-        _Stops.deferring += 1
+        _Stops.deferring = previous
 
 
 def note_saved(path: str) -> None:
@@ -126,24 +133,32 @@ def _quiet_dropped_interrupt(previous: Callable) -> Callable:
 
 @contextlib.contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """While the body runs, SIGINT and SIGTERM stop it through ``interrupt``; the earlier handlers are put
-    back afterwards. Outside the main thread (a server calling the command line) nothing changes: Python sets
+    """While the body runs, SIGINT and SIGTERM stop it through ``interrupt`` from where the body lets them:
+    ``interrupts_allowed()``, entered inside the ``try`` that handles KeyboardInterrupt (a stop recorded
+    before is raised there at once). Before that, and from where the body leaves it to the end (reporting the
+    stop, putting the handlers back), a stop is recorded only, so none lands where nothing catches it; one
+    that comes once the run is over is forgotten with the record. The earlier handlers are put back
+    afterwards. Outside the main thread (a server calling the command line) nothing changes: Python sets
     handlers in the main thread only, and signals never interrupt another thread."""
     if not _main_thread():
         yield
         return
-    _Stops.saved = []
-    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-    saved_hook = sys.unraisablehook
-    sys.unraisablehook = _quiet_dropped_interrupt(saved_hook)
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, interrupt)
+    previous = _Stops.deferring
+    _Stops.deferring = previous + 1
     try:
+        _Stops.saved = []
+        handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+        saved_hook = sys.unraisablehook
+        sys.unraisablehook = _quiet_dropped_interrupt(saved_hook)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, interrupt)
         yield
     finally:
+        _Stops.deferring = previous + 1  # held again, should the body's section have been cut before restoring it
         for sig, handler in handlers.items():
             if handler is not None:  # None: set outside Python, cannot be put back
                 signal.signal(sig, handler)
         sys.unraisablehook = saved_hook
         _Stops.saved = None
         _Stops.requested = False  # acted on (or it came once the work was saved): a later run starts afresh
+        _Stops.deferring = previous
