@@ -24,6 +24,7 @@ def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
             "destination": ["S1", "DC", "S2", "S1", "DC2"],
             "distance_km": [210.0, 200.0, 50.0, 60.0, 60.0],
             "truck_capacity_m3": 10.0,
+            "cost_per_truck": 300.0,
         }
     )
     ship = pd.DataFrame(
@@ -55,16 +56,23 @@ def test_returns_ride_back_on_outbound_trucks_and_the_rest_goes_dedicated():
 
 
 def test_a_site_without_a_way_back_is_listed_without_trips():
-    """A site reached only by a lane without trucks (rail, no truck_capacity_m3) and no lane back: its returns
-    are listed with a blank dc and no trips; a truck lane with no lane back uses its own distance back, on
-    its outbound trucks of the week."""
-    lanes = pd.DataFrame({"origin": ["P", "DC"], "destination": ["DC", "S"], "distance_km": [500.0, 80.0],
-                          "truck_capacity_m3": [np.nan, 10.0]})  # fmt: skip
+    """The implicit way back is a truck lane's (priced per truck) to a site no lane leaves, with a distance:
+    S (a store, 80 km) sends its returns back on DC's truck of the week, all backhauled. Listed with a blank dc
+    and no trips: DC, which ships on to S (its returns stay, though a road truck lane P -> DC exists), and
+    stores reached by a lane with a capacity but priced per unit (S2), by a truck lane without a distance
+    (S3) or by rail (S4)."""
+    lanes = pd.DataFrame({"origin": ["P", "DC", "DC", "DC", "P"], "destination": ["DC", "S", "S2", "S3", "S4"],
+                          "distance_km": [500.0, 80.0, 40.0, np.nan, 300.0],
+                          "truck_capacity_m3": [30.0, 10.0, 10.0, 10.0, np.nan],
+                          "cost_per_truck": [900.0, 200.0, np.nan, 150.0, np.nan],
+                          "cost_per_unit": [np.nan, np.nan, 0.5, np.nan, 0.2]})  # fmt: skip
     ship = pd.DataFrame({"origin": ["DC"], "destination": ["S"], "ship_date": [DAY0], "trucks": [1.0]})
     items = pd.DataFrame({"unit_volume_m3": [0.1], "unit_weight_kg": [4.0]}, index=pd.Index(["X"], name="sku"))
-    returns = pd.DataFrame({"sku": "X", "site": ["DC", "S"], "quantity": [10.0, 40.0], "date": DAY0})
+    sites = ["DC", "S", "S2", "S3", "S4"]
+    returns = pd.DataFrame({"sku": "X", "site": sites, "quantity": [10.0, 40.0, 5.0, 5.0, 5.0], "date": DAY0})
     out = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0).set_index("site")
-    assert pd.isna(out.loc["DC", "dc"]) and np.isnan(out.loc["DC", "co2_kg"])
+    for site in ("DC", "S2", "S3", "S4"):
+        assert pd.isna(out.loc[site, "dc"]) and np.isnan(out.loc[site, "co2_kg"]), site
     s = out.loc["S"]  # 4 m3 on one 10 m3 truck's way back: all backhauled, 80 km of the load's extra fuel
     assert s["dc"] == "DC" and s["backhaul_units"] == 40 and s["dedicated_trucks"] == 0
     assert s["co2_kg"] == pytest.approx(80 * (FULL - E) * 160 / PAYLOAD)

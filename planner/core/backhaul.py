@@ -3,9 +3,10 @@ outbound trucks of the same lane and dispatch period; what does not fit goes on 
 frames in, frames out.
 
 Per forward truck lane l = (DC -> site) and dispatch period p (the distribution plan's Shipments), with the
-way back (site -> DC) of distance km (the reverse lane's where the Lanes give one, else the truck lane's own:
-its trucks come back over the same road), n_lp outbound trucks of capacity V m3 and W kg (W: the lane's
-truck_capacity_kg, else TRUCK_PAYLOAD_KG) and returns of v m3 and w kg dated in p:
+way back (site -> DC) of distance km (the reverse lane's where the Lanes give one; else, for a site no lane
+leaves (a store), the truck lane's own: its trucks come back over the same road), n_lp outbound trucks of
+capacity V m3 and W kg (W: the lane's truck_capacity_kg, else TRUCK_PAYLOAD_KG) and returns of v m3 and w kg
+dated in p:
 
     backhauled share   b = min(1, n_lp V / v, n_lp W / w)    (the trucks drive back anyway, empty)
     dedicated trucks   k = ceil(max(v (1 - b) / V, w (1 - b) / W))
@@ -15,9 +16,9 @@ truck_capacity_kg, else TRUCK_PAYLOAD_KG) and returns of v m3 and w kg dated in 
 
 (the load-dependent vehicle-km factors of planner.core.emissions.truck_trip_co2_kg: a trip of km costs
 km x (empty + (full - empty) x load fraction)). A site's returns of a period go to the DC with a way back
-(a lane both ways, or a truck lane to the site) whose outbound trucks run to it in that period, else to the
-nearest DC back, on dedicated trucks; returns at a site without a way back (no lane back and no truck lane
-to it: a DC supplied by rail, say) are listed with a blank dc and no trips.
+(a lane both ways; or, for a site no lane leaves, a truck lane to it) whose outbound trucks run to it in that
+period, else to the nearest DC back, on dedicated trucks; returns at a site without a way back (a DC that
+ships on and has no lane back, one reached only without trucks) are listed with a blank dc and no trips.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from planner.core.emissions import TRUCK_CO2_KG_PER_KM_EMPTY, TRUCK_CO2_KG_PER_KM_FULL, TRUCK_PAYLOAD_KG
+from planner.core.optimize.distribution import truck_lanes
 
 
 def plan_backhaul(returns: pd.DataFrame, shipments: pd.DataFrame, lanes: pd.DataFrame, items: pd.DataFrame,
@@ -58,17 +60,19 @@ def _returns_per_period(returns, items, planning_date, dispatch_days) -> pd.Data
 
 
 def _ways_back(lanes: pd.DataFrame) -> pd.DataFrame:
-    """Per site and DC with a way back: a lane both ways (its distance back), or a truck lane DC -> site
-    (truck_capacity_m3 > 0) without one, whose trucks come back over the same road (the lane's distance);
-    with the forward lane's truck (m3, kg)."""
-    fwd = lanes.assign(truck_capacity_kg=lanes.get("truck_capacity_kg", np.nan))
-    fwd = fwd[["origin", "destination", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]].rename(
+    """Per site and DC with a way back, with the forward lane's truck (m3, kg): a lane both ways (its distance
+    back); or, for a site no lane leaves (a store: a DC that ships on keeps its returns), a truck lane to it
+    (priced per truck: distribution.truck_lanes) with a distance, whose trucks come back over the same road."""
+    fwd = lanes.assign(truck_capacity_kg=lanes.get("truck_capacity_kg", np.nan), _truck=truck_lanes(lanes))
+    fwd = fwd[["origin", "destination", "distance_km", "truck_capacity_m3", "truck_capacity_kg", "_truck"]].rename(
         columns={"origin": "dc", "destination": "site", "distance_km": "distance_out"})  # fmt: skip
     rev = lanes[["origin", "destination", "distance_km"]].rename(columns={"origin": "site", "destination": "dc"})
     ways = fwd.merge(rev.drop_duplicates(["site", "dc"]), on=["dc", "site"], how="left", indicator=True)
-    trucks = pd.to_numeric(ways["truck_capacity_m3"], errors="coerce").fillna(0.0) > 0
-    ways = ways[(ways["_merge"] == "both") | trucks]
-    ways = ways.assign(distance_km=ways["distance_km"].fillna(ways["distance_out"]))
+    leaf = ~ways["site"].isin(lanes["origin"])
+    out = pd.to_numeric(ways["distance_out"], errors="coerce")
+    same_road = ways["_truck"] & leaf & (out > 0)
+    ways = ways[(ways["_merge"] == "both") | same_road]
+    ways = ways.assign(distance_km=ways["distance_km"].where(ways["_merge"] == "both", out))
     return ways[["site", "dc", "distance_km", "truck_capacity_m3", "truck_capacity_kg"]]
 
 

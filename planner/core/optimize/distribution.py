@@ -241,10 +241,20 @@ def plan_distribution(supply: pd.DataFrame, requirements: pd.DataFrame, lanes: p
     return DistributionModel.build(supply, requirements, lanes, items, cfg).solve()
 
 
+def truck_lanes(lanes: pd.DataFrame) -> np.ndarray:
+    """The lanes priced per truck (bool per row): cost_per_truck > 0 and truck_capacity_m3 > 0."""
+
+    def positive(column: str) -> pd.Series:
+        values = lanes[column] if column in lanes else pd.Series(np.nan, index=lanes.index)
+        return pd.to_numeric(values, errors="coerce").fillna(0.0) > 0
+
+    return (positive("cost_per_truck") & positive("truck_capacity_m3")).to_numpy()
+
+
 def _truck_groups(a: pd.DataFrame, lanes: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Truck groups (lane priced per truck x dispatch period with arcs) and each arc's group (-1: none)."""
-    truck = (lanes["cost_per_truck"].astype(float).fillna(0) > 0) & (lanes["truck_capacity_m3"].astype(float) > 0)
-    on = truck.to_numpy()[a["lane"].to_numpy(int)] if len(a) else np.zeros(0, bool)
+    truck = truck_lanes(lanes)
+    on = truck[a["lane"].to_numpy(int)] if len(a) else np.zeros(0, bool)
     keys = a.loc[on, ["lane", "period"]].drop_duplicates().sort_values(["lane", "period"]).reset_index(drop=True)
     ln = lanes.iloc[keys["lane"].to_numpy(int)].reset_index(drop=True)
     groups = keys.assign(
