@@ -145,10 +145,10 @@ def stop_on_signals() -> Iterator[None]:
         return
     previous = _Stops.deferring
     _Stops.deferring = previous + 1
+    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    saved_hook = sys.unraisablehook
     try:
         _Stops.saved = []
-        handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-        saved_hook = sys.unraisablehook
         sys.unraisablehook = _quiet_dropped_interrupt(saved_hook)
         for sig in STOP_SIGNALS:
             signal.signal(sig, interrupt)
