@@ -68,7 +68,7 @@ def forget_stop() -> None:
 
 def raise_if_stop_requested() -> None:
     """Raise KeyboardInterrupt when a stop was recorded, even one Python dropped inside a finaliser."""
-    if _Stops.requested and _main_thread():
+    if stop_requested():
         raise KeyboardInterrupt
 
 
