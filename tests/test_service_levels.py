@@ -162,6 +162,49 @@ def test_least_whole_unit_level_against_a_scan_on_fractional_inputs(service_type
         assert level[i] == grid[np.argmax(served >= target[i])], i
 
 
+def _one_row_service(service_type, args, i, x):
+    """Service of row i of the level search's arguments at level(s) x, as level_for_target defines it."""
+    st, target, q, d, v, L, sL, rs, R, r, kind, lost = args
+    if service_type[i] == "fill":
+        return sl.fill_rate(x, q[i], d[i], v[i], L[i], sL[i], rs[i], R, r[i], kind[i], lost[i])
+    return sl.cycle_service(x, d[i], v[i], L[i], sL[i], rs[i], R, r[i], kind[i])
+
+
+def test_level_search_against_a_root_finder_and_a_scan_on_random_rows():
+    """The bracketing search (regula falsi, Illinois) against brentq to 1e-9 for continuous rows (the level
+    is the root or at most the tolerance above it) and against a scan of every whole unit for negative
+    binomial rows (the least reaching the target): random rows of both service types, all three review
+    kinds ((R, S), daily and weekly (s, Q), continuous), lead-time spread and lost sales."""
+    from scipy.optimize import brentq
+
+    rng = np.random.default_rng(57)
+    n = 240
+    d = rng.gamma(0.8, 4.0, n) + 0.05
+    kind = np.array(["normal", "gamma", "negbin"])[np.arange(n) % 3]
+    st = np.where(rng.random(n) < 0.6, "fill", "cycle")
+    rs = rng.random(n) < 0.4
+    args = (st, rng.uniform(0.6, 0.99, n), np.maximum(np.round(d * rng.uniform(3, 40, n)), 1.0), d,
+            d * rng.uniform(0.8, 25.0, n), rng.uniform(0.5, 25.0, n), np.where(rng.random(n) < 0.3, 1.5, 0.0),
+            rs, 7.0, np.where(rs, 0.0, rng.choice([0.0, 1.0, 7.0], n)), kind, rng.random(n) < 0.25)  # fmt: skip
+    level = sl.level_for_target(*args)
+    target = args[1]
+    for i in range(n):
+
+        def gap(x, i=i):
+            return float(_one_row_service(st, args, i, np.array([x]))[0]) - target[i]
+
+        if kind[i] == "negbin":
+            grid = np.arange(-2 * args[2][i] - 2, 3000.0)
+            served = _one_row_service(st, args, i, grid)
+            assert level[i] == grid[np.argmax(served >= target[i])], i
+            continue
+        lo, hi = -args[2][i] - 1.0, 10.0
+        while gap(hi) < 0:
+            hi *= 2
+        root = brentq(gap, lo, hi, xtol=1e-9) if gap(lo) < 0 else lo
+        assert root - 1e-6 <= level[i] <= root + max(sl.CONTINUOUS_TOLERANCE, 1e-3 * root) + 1e-6, i
+
+
 def test_undershoot_moments_of_a_constant_demand():
     """Demand of exactly m per review interval: the undershoot is uniform on (0, m): mean m / 2, variance m² / 12."""
     eu, vu = sl.undershoot_moments(6.0, 0.0)

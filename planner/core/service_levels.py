@@ -199,9 +199,10 @@ def level_for_target(service_type, target, order_qty, demand_per_day, var_per_da
                      lead_time_sd_days, is_rs, review_days, sq_review_days, kind, lost_sales=False,
                      nearest=None) -> np.ndarray:  # fmt: skip
     """The least level (s or S) whose fill rate or cycle service (per ``service_type``) reaches the target,
-    per row, by bisection (service rises with the level): whole units for ``negbin`` rows, to
-    CONTINUOUS_TOLERANCE otherwise; ``nearest`` whole-unit rows one unit lower where that is nearer the target
-    (nearest_whole_unit). The level may lie below the mean demand over T (k < 0); 0 without demand."""
+    per row, by a bracketing search (service rises with the level; _bracketed_search): whole units for
+    ``negbin`` rows, to CONTINUOUS_TOLERANCE otherwise; ``nearest`` whole-unit rows one unit lower where that is
+    nearer the target (nearest_whole_unit). The level may lie below the mean demand over T (k < 0); 0 without
+    demand."""
     target, q, d, v, L, sL, R, r = _arr(target, order_qty, demand_per_day, var_per_day, lead_time_days,
                                         lead_time_sd_days, review_days, sq_review_days)  # fmt: skip
     rs = np.broadcast_to(np.asarray(is_rs, bool), d.shape)
@@ -218,27 +219,104 @@ def level_for_target(service_type, target, order_qty, demand_per_day, var_per_da
     T = np.where(rs, R + L, L) + np.where(rs, 0.0, r)
     spread = np.sqrt(demand_variance(T, v, d, sL)) + d * np.maximum(r, 1.0) + 1.0
     lo = np.where(rs, 0.0, -q) - 1.0
-    hi = d * T + 4 * spread
-    all_rows = np.arange(len(d))
-    for _ in range(SEARCH_STEPS):  # widen until the top meets the target
-        short = np.flatnonzero(service(hi, all_rows) < target) if len(d) else all_rows
+    lo = np.where(whole, np.floor(lo), lo)
+    hi, at_hi = _upper_bound(service, target, d * T + 4 * spread, spread)
+    hi = np.where(whole, np.ceil(hi), hi)  # whole bounds: the search's points are whole units
+    tol = np.where(whole, 1.0, np.maximum(CONTINUOUS_TOLERANCE, 1e-4 * spread))
+    search = _bracketed_search(service, target, whole, tol, lo, hi, at_hi)
+    level = np.where(d > 0, np.where(whole, np.ceil(search.hi - 1e-9), search.hi), 0.0)
+    near = np.flatnonzero(whole & (d > 0) & np.broadcast_to(np.asarray(nearest is not None and nearest), d.shape))
+    known = search.exact[near] & (search.hi[near] - search.lo[near] == 1.0)  # both neighbours simulated already
+    below, at = search.at_lo[near].copy(), search.at_hi[near].copy()
+    if (~known).any():
+        redo = near[~known]
+        below[~known], at[~known] = service(level[redo] - 1, redo), service(level[redo], redo)
+    level[near] -= nearest_whole_unit(below, at, target[near])
+    return level
+
+
+def _upper_bound(service, target, hi, spread) -> tuple[np.ndarray, np.ndarray]:
+    """A level per row whose service reaches the target, from ``hi`` widened by 4 spreads plus itself until it
+    does (at most SEARCH_STEPS times), and the service there."""
+    hi = hi.copy()
+    at_hi = service(hi, np.arange(len(hi)))
+    for _ in range(SEARCH_STEPS):
+        short = np.flatnonzero(at_hi < target)
         if not len(short):
             break
         hi[short] += 4 * spread[short] + np.abs(hi[short])
-    tol = np.where(whole, 1.0, np.maximum(CONTINUOUS_TOLERANCE, 1e-4 * spread))
-    lo, hi = np.where(whole, np.floor(lo), lo), np.where(whole, np.ceil(hi), hi)  # whole bounds: mids hit every unit
-    for _ in range(SEARCH_STEPS):
-        open_ = np.flatnonzero(hi - lo > tol)
+        at_hi[short] = service(hi[short], short)
+    return hi, at_hi
+
+
+class _Bracket:
+    """lo (service below the target, or taken to be) and hi (service at or above it) per row, the service at
+    each, and whether hi's service was computed at hi itself (``exact``; the first upper bound of a whole-unit
+    row is rounded up after its service was computed)."""
+
+    def __init__(self, lo, hi, at_lo, at_hi):
+        self.lo, self.hi, self.at_lo, self.at_hi = lo, hi, at_lo, at_hi
+        self.exact = np.zeros(len(lo), bool)
+
+
+def _bracketed_search(service, target, whole, tol, lo, hi, at_hi) -> _Bracket:
+    """Shrinks [lo, hi] to ``tol`` (one unit for whole-unit rows) keeping service(lo) < target <= service(hi):
+    the Illinois variant of regula falsi (Dowell & Jarratt 1971: the point where the line through the two
+    ends meets the target, the end kept twice in a row weighted by one half), whole rows' points rounded down
+    inside the bracket, and a bisection step where two steps did not halve the width. Service rises with the
+    level, so the result is the same as bisection's (the least whole unit reaching the target; within tol
+    for a continuous level), in fewer evaluations of the service. A row whose lower bound already reaches the
+    target is treated as just short of it (the search then ends one unit, or tol, above it, as bisection's)."""
+    rows = np.arange(len(lo))
+    b = _Bracket(lo.copy(), hi.copy(), service(lo, rows), at_hi.copy())
+    gap_lo = np.minimum(_probit_gap(b.at_lo, target), -1e-12)  # the interpolation's weights (Illinois halves)
+    gap_hi = np.maximum(_probit_gap(b.at_hi, target), 0.0)
+    last_side = np.zeros(len(lo), np.int8)
+    checked_width = b.hi - b.lo
+    for step in range(2 * SEARCH_STEPS):
+        open_ = np.flatnonzero(b.hi - b.lo > tol)
         if not len(open_):
             break
-        mid = np.where(whole[open_], np.floor((lo[open_] + hi[open_]) / 2), (lo[open_] + hi[open_]) / 2)
-        meets = service(mid, open_) >= target[open_]
-        hi[open_] = np.where(meets, mid, hi[open_])
-        lo[open_] = np.where(meets, lo[open_], mid)
-    level = np.where(d > 0, np.where(whole, np.ceil(hi - 1e-9), hi), 0.0)
-    near = np.flatnonzero(whole & (d > 0) & np.broadcast_to(np.asarray(nearest is not None and nearest), d.shape))
-    level[near] -= nearest_whole_unit(service(level[near] - 1, near), service(level[near], near), target[near])
-    return level
+        width = b.hi[open_] - b.lo[open_]
+        stalled = (step % 2 == 1) & (width > 0.5 * checked_width[open_])
+        if step % 2 == 1:
+            checked_width[open_] = width
+        x = _next_point(b.lo[open_], b.hi[open_], gap_lo[open_], gap_hi[open_], stalled, whole[open_], tol[open_])
+        served = service(x, open_)
+        meets = served >= target[open_]
+        up, down = open_[meets], open_[~meets]
+        b.hi[up], b.at_hi[up], gap_hi[up], b.exact[up] = (
+            x[meets],
+            served[meets],
+            _probit_gap(served[meets], target[up]),
+            True,
+        )
+        b.lo[down], b.at_lo[down], gap_lo[down] = (
+            x[~meets],
+            served[~meets],
+            np.minimum(_probit_gap(served[~meets], target[down]), -1e-12),
+        )
+        gap_lo[up[last_side[up] == 1]] *= 0.5
+        gap_hi[down[last_side[down] == -1]] *= 0.5
+        last_side[up], last_side[down] = 1, -1
+    return b
+
+
+def _probit_gap(service, target) -> np.ndarray:
+    """Phi^-1(service) - Phi^-1(target): service on the normal quantile scale, on which it is close to linear in
+    the level (exactly, for the cycle service of normal demand), so the interpolation lands near the root."""
+    clip = 1e-12
+    return special.ndtri(np.clip(service, clip, 1 - clip)) - special.ndtri(np.clip(target, clip, 1 - clip))
+
+
+def _next_point(lo, hi, gap_lo, gap_hi, stalled, whole, tol) -> np.ndarray:
+    """The next level to evaluate inside (lo, hi): where the line through (lo, gap_lo) and (hi, gap_hi) crosses
+    0, or the midpoint for ``stalled`` rows; whole units rounded down, at least lo + 1 and at most hi - 1;
+    continuous levels at least tol / 4 inside either end."""
+    share = np.divide(-gap_lo, gap_hi - gap_lo, out=np.full(len(lo), 0.5), where=gap_hi - gap_lo > 0)
+    x = lo + np.where(stalled, 0.5, share) * (hi - lo)
+    whole_x = np.clip(np.floor(x), lo + 1, hi - 1)
+    return np.where(whole, whole_x, np.clip(x, lo + tol / 4, hi - tol / 4))
 
 
 def nearest_whole_unit(service_below, service_at, target) -> np.ndarray:
