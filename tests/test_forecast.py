@@ -314,6 +314,36 @@ def test_ses_initial_level_is_the_least_squares_one():
             assert sse[i, j] == pytest.approx(best.fun, rel=1e-9)
 
 
+def test_ses_least_squares_start_on_random_late_series_against_three_passes():
+    """The one-pass least-squares start (sums of e, e w and w² at l0 = 0) equals the quadratic through SSE at
+    l0 = 0, +s and -s from ses_pass itself (an SSE is exactly quadratic in l0), for series that start late,
+    up to a stop before the end."""
+    rng = np.random.default_rng(12)
+    Y = rng.gamma(2.0, 5.0, (60, 40)) * (rng.random((60, 40)) < 0.7)
+    Y[rng.random(60) < 0.5, : rng.integers(1, 30)] = np.nan
+    alphas = np.array([0.02, 0.3, 0.9])
+    level0, sse = F._ses_best_level0(Y, alphas, 33)
+    s = 10.0
+    at = {x: F.ses_pass(Y, alphas, np.full(len(Y), x), 33)[0] for x in (0.0, s, -s)}
+    c = ((at[s] + at[-s]) / 2 - at[0.0]) / s**2
+    b = (at[-s] - at[s]) / (4 * s)
+    np.testing.assert_allclose(level0, b / c, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(sse, at[0.0] - b * b / c, rtol=1e-7, atol=1e-9)
+
+
+def test_tsb_grid_sse_equals_tsb_pass_on_the_flat_grid():
+    """The separable TSB grid (size levels per alpha, probabilities per beta) gives the same SSE as tsb_pass on
+    the flattened alpha x beta grid, series starting late included."""
+    rng = np.random.default_rng(13)
+    Y = (rng.random((80, 60)) < 0.3) * rng.gamma(2.0, 5.0, (80, 60))
+    Y[:20, :25] = np.nan
+    size0, _, prob0 = F._intermittent_initial(Y, 50)
+    alphas, betas = (0.05, 0.2, 0.5), (0.02, 0.1)
+    a, b = F._grid(alphas, betas)
+    expected = F.tsb_pass(Y, a, b, size0, prob0, 50)[0]
+    np.testing.assert_allclose(F.tsb_grid_sse(Y, alphas, betas, size0, prob0, 50), expected, rtol=1e-12)
+
+
 def test_with_a_small_alpha_the_level_is_the_history_mean_not_its_first_periods():
     """A stationary series whose first four periods happen to be high: SES with its least-squares start ends
     within 2 % of the history's mean (the first four periods' mean is 25 % above it)."""
