@@ -5,14 +5,14 @@ Sites with x_km/y_km (the depot a dc, every customer a store supplied by it), on
 vehicles as customers, the instance's capacity, 1 per km, no fixed cost, no shift end), one Requirements row per
 customer due on the planning date, and distance_step_km = 1 so that each leg is the rounded Euclidean
 distance as CVRPLIB defines it (nint). ``planner.plan_workbook`` plans it with the default rounds settings
-(rounds_seconds_per_stop 0.3, max_trips 3, seed 1); the table shows the rounds' km (= the CVRP cost), the gap to
-the best known and the route solver's wall-clock seconds.
+(rounds_iterations_per_stop 300, rounds_seconds_per_stop 1.0 as the cap, max_trips 3, seed 1); the table shows
+the rounds' km (= the CVRP cost), the gap to the best known and the route solver's wall-clock seconds.
 
     python benchmarks/rounds.py                 # all six instances
     python benchmarks/rounds.py X-n101-k25      # one
 
-PyVRP's time limit is wall-clock: on a loaded machine (two cores shared) it searches less in the same time,
-so the gaps measured there are pessimistic.
+The search is bounded by iterations (300 per customer), so the costs and gaps are the same on any machine and
+under any load; only the seconds change (a search that reaches the cap, 1 s per customer, is reported).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import multiprocessing
+import time
 
 import numpy as np
 import openpyxl
@@ -24,7 +26,7 @@ from planner.core.optimize.rounds import (
 )
 
 DAY = dt.date(2026, 3, 3)
-FAST = RoundsSettings(seconds_per_stop=0.05, min_seconds=0.2)
+FAST = RoundsSettings(iterations_per_stop=50, seconds_per_stop=0.05)
 
 
 def _problem(n: int, seed: int, vehicles, windows: bool = True, pickups: bool = True) -> RoundsProblem:
@@ -366,3 +368,57 @@ def test_great_circle_quarter_meridian():
 
     assert great_circle_km(0.0, 0.0, 90.0, 0.0) == pytest.approx(math.pi / 2 * EARTH_RADIUS_KM)
     assert great_circle_km(0.0, 0.0, 0.0, 180.0) == pytest.approx(math.pi * EARTH_RADIUS_KM)
+
+
+def _burn(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    x = 0
+    while time.perf_counter() < end:
+        x += 1
+
+
+@pytest.mark.slow
+def test_same_problem_and_seed_give_the_same_routes_under_load():
+    """The search is bounded by iterations, not by the clock: a 40-store depot-day solved alone and again while
+    two other processes keep both cores busy (the search gets about half the CPU) gives the same routes, the
+    budget's iterations done both times. The budget is small enough that the search is still improving (half
+    of it gives a costlier plan), so a search that did fewer iterations under load would show."""
+    problem = _problem(40, 8, FLEET)
+    settings = RoundsSettings(iterations_per_stop=5, min_iterations=1, seconds_per_stop=5.0)
+    alone = solve_rounds(problem, settings)
+    half = solve_rounds(problem, RoundsSettings(iterations_per_stop=2, min_iterations=1, seconds_per_stop=5.0))
+    assert half.objective > alone.objective
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        busy = pool.map_async(_burn, [3.0, 3.0])
+        time.sleep(0.3)
+        loaded = solve_rounds(problem, settings)
+        busy.get()
+    assert not alone.time_limited and not loaded.time_limited
+    pd.testing.assert_frame_equal(alone.stops, loaded.stops)
+    assert alone.objective == loaded.objective
+
+
+def test_a_search_the_time_cap_stops_is_listed_in_the_plan():
+    """A budget no machine finishes in the cap (10^6 iterations per store, 1 s): the plan lists the
+    depot-day, with fewer iterations done than asked, and is still a feasible plan."""
+    problem = _problem(12, 3, FLEET)
+    plan = solve_rounds(problem, RoundsSettings(iterations_per_stop=1_000_000, seconds_per_stop=0.01))
+    (capped,) = plan.time_limited
+    assert (capped.depot, capped.day, capped.budget, capped.seconds) == ("DC", DAY, 12_000_000, 1.0)
+    assert 0 < capped.iterations < capped.budget
+    recheck(problem, plan)
+    assert not solve_rounds(problem, FAST).time_limited
+
+
+@pytest.mark.slow
+def test_workbook_lists_a_time_capped_route_search_in_issues(tmp_path):
+    from planner.channels.api import plan_workbook
+
+    sheets = _rounds_sheets()
+    sheets["Settings"] += [["rounds_iterations_per_stop", 1_000_000], ["rounds_seconds_per_stop", 0.01]]
+    issues = plan_workbook(write_blocks(tmp_path / "capped.xlsx", sheets)).issues
+    capped = issues[issues["code"] == "rounds_time_limit"]
+    assert capped["sheet"].tolist() == ["Settings"] and capped["column"].tolist() == ["rounds_seconds_per_stop"]
+    assert capped["message"].str.contains("the route search of S1 on 2026-03-03 stopped at its 1 s cap").all()
+    plain = plan_workbook(write_blocks(tmp_path / "plain.xlsx", _rounds_sheets())).issues
+    assert not (plain["code"] == "rounds_time_limit").any()

@@ -56,6 +56,7 @@ class Reason(Enum):
     LATE_DELIVERY = ("info", "plan", "units that arrive after their due date")
     PROJECTION_CUT = ("info", "plan", "more SKU-sites x periods than a sheet holds: Projected Inventory shows part")
     UNROUTED_STOP = ("warning", "plan", "a store's delivery that no round can make: listed, not planned")
+    ROUNDS_TIME_LIMIT = ("warning", "plan", "a route search the time cap stopped early: another run may differ")
 
     def __init__(self, severity: str, category: str, meaning: str) -> None:
         self.severity = severity

@@ -178,7 +178,11 @@ SETTINGS: dict[str, Setting] = {
         # delivery rounds (issue 13)
         Setting("road_factor", 1.3, "number", "Road km per great-circle km (sites given by latitude/longitude)",
                 minimum=1, maximum=5),
-        Setting("rounds_seconds_per_stop", 0.3, "number", "Route solver time per store of a depot-day, seconds",
+        Setting("rounds_iterations_per_stop", 300, "int",
+                "Route search iterations per store of a depot-day (same workbook and seed, same routes)", minimum=1,
+                maximum=1e6),
+        Setting("rounds_seconds_per_stop", 1.0, "number",
+                "Route solver time cap per store of a depot-day, seconds (a search it stops is listed in Issues)",
                 minimum=0.01, maximum=600),
         Setting("rounds_seed", 1, "int", "Seed of the route solver (same seed, same routes)", minimum=0,
                 maximum=1e9),
@@ -302,6 +306,7 @@ class Settings:
     carbon_prices: tuple[float, ...]
     solver_time_limit_s: float
     road_factor: float
+    rounds_iterations_per_stop: int
     rounds_seconds_per_stop: float
     rounds_seed: int
     max_trips: int

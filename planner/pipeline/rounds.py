@@ -175,6 +175,7 @@ def plan_rounds(
     drops = drops[drops["depot"].isin(set(inputs["Vehicles"]["depot"]))]  # other origins ship by Lanes
     fleet = vehicle_types(inputs["Vehicles"])
     cfg = RoundsSettings(
+        iterations_per_stop=int(st.rounds_iterations_per_stop),
         seconds_per_stop=st.rounds_seconds_per_stop,
         seed=st.rounds_seed,
         max_trips=st.max_trips,
@@ -197,7 +198,24 @@ def plan_rounds(
             f"delivery of {r.units:,.0f} units from {r.depot} on {pd.Timestamp(r.date):%Y-%m-%d} not routed: "
             f"{r.reason}",
         )
+    _report_time_limited(inputs, plan.time_limited)
     return _result(inputs, plan)
+
+
+def _report_time_limited(inputs: Inputs, capped) -> None:
+    """A warning on the Settings' rounds_seconds_per_stop per depot-day whose route search the time cap stopped
+    before its iterations (RoundsPlan.time_limited): its routes depend on the machine's speed and load."""
+    for t in capped:
+        inputs.issues.add(
+            Reason.ROUNDS_TIME_LIMIT,
+            inputs.sheet_names["Settings"],
+            [None],
+            "rounds_seconds_per_stop",
+            inputs.settings.rounds_seconds_per_stop,
+            f"the route search of {t.depot} on {pd.Timestamp(t.day):%Y-%m-%d} stopped at its {t.seconds:g} s cap "
+            f"after {t.iterations:,} of {t.budget:,} iterations: another run may give other routes (raise "
+            "rounds_seconds_per_stop or lower rounds_iterations_per_stop)",
+        )
 
 
 def _report_without_depot(inputs: Inputs, transfers: pd.DataFrame) -> None:

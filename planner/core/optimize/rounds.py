@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 DIMS = ("units", "m3", "kg")  # capacity dimensions, in this order everywhere
 SCALE_KM, SCALE_MIN, SCALE_LOAD, COST_STEPS = 1000, 60, 1000, 10  # -> metres, seconds, thousandths; cost steps
@@ -97,11 +97,21 @@ class VehicleType:
 
 @dataclass(frozen=True)
 class RoundsSettings:
-    seconds_per_stop: float = 0.3  # PyVRP time limit: this x number of stops (at least min_seconds)
-    min_seconds: float = 0.2
+    """PyVRP's search runs for a number of iterations (iterations_per_stop x stops, at least min_iterations),
+    so the same problem and seed give the same routes on any machine and under any load; a wall-clock cap
+    (seconds_per_stop x stops, at least min_seconds) stops it earlier on a machine too slow for that many,
+    and the plan says so (RoundsPlan.time_limited)."""
+
+    iterations_per_stop: int = 300  # about 0.3 s per stop at 100 to 200 stores on this 2-core machine (README)
+    min_iterations: int = 500
+    seconds_per_stop: float = 1.0  # the cap
+    min_seconds: float = 1.0  # the cap of a small depot-day: its few hundred iterations take milliseconds
     seed: int = 1
     max_trips: int = 3  # trips per vehicle and shift (reloads at the depot = max_trips - 1)
     split_deliveries: bool = False  # a drop too big for any vehicle is split into vehicle loads
+
+    def iterations(self, stops: int) -> int:
+        return max(self.min_iterations, self.iterations_per_stop * stops)
 
     def time_limit(self, stops: int) -> float:
         return max(self.min_seconds, self.seconds_per_stop * stops)
@@ -306,6 +316,18 @@ def _add_clients(m, stops: pd.DataFrame, locs: list, dims: list[int], required: 
 
 
 @dataclass(frozen=True)
+class TimeLimited:
+    """A depot-day whose route search stopped at its wall-clock cap before its iterations: another run, on
+    another machine or under another load, may give other routes."""
+
+    depot: str
+    day: dt.date
+    iterations: int  # done
+    budget: int  # asked (RoundsSettings.iterations)
+    seconds: float  # the cap
+
+
+@dataclass(frozen=True)
 class RoundsPlan:
     """The rounds of one or more depot-days. ``stops``: one row per route activity in visiting order
     (STOP_COLUMNS; the depot rows open and close each trip; distance_km and co2_kg are those of the leg
@@ -320,6 +342,7 @@ class RoundsPlan:
     seconds: float = 0.0  # solver wall-clock time, summed over depot-days
     objective: float = 0.0  # fixed + distance cost, summed
     direct: tuple[float, float, float] = (0.0, 0.0, 0.0)  # km, cost, CO2 kg of direct delivery (direct_delivery)
+    time_limited: tuple[TimeLimited, ...] = ()  # depot-days whose search the wall-clock cap stopped
 
     def __post_init__(self):
         problems = self.check()
@@ -434,22 +457,25 @@ def _row(problem, vehicle, route, trip, stop, site, arrival, departure, on_board
 
 
 def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettings()) -> RoundsPlan:
-    """Plan one depot-day: screen out what no vehicle can serve, solve the rest with PyVRP within
-    ``settings.time_limit(stops)`` seconds (seeded); if the best solution is infeasible (the fleet cannot take
+    """Plan one depot-day: screen out what no vehicle can serve, solve the rest with PyVRP for
+    ``settings.iterations(stops)`` iterations (seeded), at most ``settings.time_limit(stops)`` seconds (a search
+    the cap stopped is listed in RoundsPlan.time_limited); if the best solution is infeasible (the fleet cannot take
     every stop), solve again with optional stops so that the fleet serves what it can and the rest is listed
     as unserved."""
     kept, bad = screen(problem, settings)
     if settings.split_deliveries and len(kept):
         kept = split_loads(kept, problem.vehicles)
     unserved = [_unserved(problem, problem.stops.iloc[i], why) for i, why in bad]
-    rows, seconds, objective, direct = [], 0.0, 0.0, (0.0, 0.0, 0.0)
+    rows, seconds, objective, direct, capped = [], 0.0, 0.0, (0.0, 0.0, 0.0), []
     if len(kept):
-        limit = settings.time_limit(len(kept))
-        result = _solve(build_model(problem, kept, settings), limit, settings.seed)
+        budget, limit = settings.iterations(len(kept)), settings.time_limit(len(kept))
+        result = _solve(build_model(problem, kept, settings), budget, limit, settings.seed)
         seconds += result.runtime
         if not result.is_feasible():
-            result = _solve(build_model(problem, kept, settings, required=False), limit, settings.seed)
+            result = _solve(build_model(problem, kept, settings, required=False), budget, limit, settings.seed)
             seconds += result.runtime
+        if result.num_iterations < budget:
+            capped.append(TimeLimited(problem.depot, problem.day, int(result.num_iterations), budget, limit))
         rows, visited = _routes(problem, kept, result)
         objective = _plan_cost(rows, problem.vehicles)
         d = direct_delivery(problem, kept.iloc[sorted(visited)])
@@ -467,15 +493,18 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
         seconds,
         objective,
         direct,
+        tuple(capped),
     )
 
 
-def _solve(model, seconds: float, seed: int):
-    """PyVRP's solve, quiet: its warning that penalties hit their bound means the day has no feasible
-    solution with every stop, which solve_rounds handles (optional stops, the rest listed)."""
+def _solve(model, iterations: int, seconds: float, seed: int):
+    """PyVRP's solve for ``iterations`` iterations or ``seconds``, whichever comes first (RoundsSettings),
+    quiet: its warning that penalties hit their bound means the day has no feasible solution with every stop,
+    which solve_rounds handles (optional stops, the rest listed)."""
+    stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(seconds)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        return model.solve(MaxRuntime(seconds), seed=seed, display=False)
+        return model.solve(stop, seed=seed, display=False)
 
 
 def _routes(problem: RoundsProblem, kept: pd.DataFrame, result) -> tuple[list[dict], set[int]]:
@@ -526,6 +555,7 @@ def combine(plans: list[RoundsPlan]) -> RoundsPlan:
         sum(p.seconds for p in plans),
         sum(p.objective for p in plans),
         tuple(float(sum(p.direct[k] for p in plans)) for k in range(3)),
+        tuple(t for p in plans for t in p.time_limited),
     )
 
 
