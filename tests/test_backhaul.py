@@ -76,3 +76,60 @@ def test_a_site_without_a_way_back_is_listed_without_trips():
     s = out.loc["S"]  # 4 m3 on one 10 m3 truck's way back: all backhauled, 80 km of the load's extra fuel
     assert s["dc"] == "DC" and s["backhaul_units"] == 40 and s["dedicated_trucks"] == 0
     assert s["co2_kg"] == pytest.approx(80 * (FULL - E) * 160 / PAYLOAD)
+
+
+def _one_store(trucks_by_week: dict[int, float], capacity_m3: float):
+    """DC -> S (a store: no lane leaves it), 100 km, priced per truck with ``capacity_m3``; outbound trucks per
+    week; items of 0.1 m3 and 4 kg."""
+    lanes = pd.DataFrame({"origin": ["DC"], "destination": ["S"], "distance_km": [100.0],
+                          "truck_capacity_m3": [capacity_m3], "cost_per_truck": [300.0]})  # fmt: skip
+    ship = pd.DataFrame({"origin": "DC", "destination": "S", "trucks": list(trucks_by_week.values()),
+                         "ship_date": [DAY0 + pd.Timedelta(days=7 * w + 1) for w in trucks_by_week]})  # fmt: skip
+    items = pd.DataFrame({"unit_volume_m3": [0.1], "unit_weight_kg": [4.0]}, index=pd.Index(["X"], name="sku"))
+    return lanes, ship, items
+
+
+def _returns(units_by_week: dict[int, float]) -> pd.DataFrame:
+    return pd.DataFrame({"sku": "X", "site": "S", "quantity": list(units_by_week.values()),
+                         "date": [DAY0 + pd.Timedelta(days=7 * w + 2) for w in units_by_week]})  # fmt: skip
+
+
+def test_returns_wait_for_the_next_outbound_truck_within_the_allowed_days():
+    """One truck in week 1 only. Week 0's 40 units (4 m3, 160 kg) wait a week and ride it back; week 2's 30
+    units (3 m3, 120 kg) find no truck in weeks 2 or 3 and go on one dedicated truck in week 2. Without
+    waiting (0 days, or 6: less than a week), both weeks go dedicated; with 14 days, the same as 7 (no truck
+    in weeks 3 or 4)."""
+    lanes, ship, items = _one_store({1: 1.0}, 10.0)
+    returns = _returns({0: 40.0, 2: 30.0})
+    load = (FULL - E) / PAYLOAD  # kg CO2e per km and kg on board
+    out = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 7.0).set_index("period")
+    assert out.index.tolist() == [0, 1, 2]  # week 1 listed for its truck, though nothing is returned then
+    assert out["units"].tolist() == [40, 0, 30] and out["backhaul_units"].tolist() == [0, 40, 0]
+    assert out["dedicated_trucks"].tolist() == [0, 0, 1]
+    assert out["co2_kg"].tolist() == pytest.approx([0.0, 100 * load * 160, 100 * (2 * E + load * 120)])
+    assert out["co2_dedicated_kg"].tolist() == pytest.approx(
+        [100 * (2 * E + load * 160), 0.0, 100 * (2 * E + load * 120)]
+    )
+    assert out["co2_saved_kg"].sum() == pytest.approx(100 * 2 * E)  # one empty-back dedicated trip avoided
+    for days in (0.0, 6.0):
+        alone = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, days).set_index("period")
+        assert alone.index.tolist() == [0, 2] and alone["backhaul_units"].sum() == 0
+        assert alone["dedicated_trucks"].tolist() == [1, 1] and alone["co2_saved_kg"].sum() == pytest.approx(0)
+    longer = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 14.0)
+    pd.testing.assert_frame_equal(longer, out.reset_index()[longer.columns])
+
+
+def test_waiting_returns_ride_first_and_what_does_not_fit_waits_again():
+    """Trucks of 5 m3: one in week 1, one in week 2. Week 0: 40 units (4 m3) wait; week 1: 30 units (3 m3).
+    Week 1's truck takes week 0's 4 m3 first, then 1 m3 of week 1's (10 units, a third); the other 20 units
+    wait and ride week 2's truck: everything backhauled, no dedicated truck, where same-week-only backhaul
+    would send 40 units and 20 units on dedicated trucks."""
+    lanes, ship, items = _one_store({1: 1.0, 2: 1.0}, 5.0)
+    returns = _returns({0: 40.0, 1: 30.0})
+    load = (FULL - E) / PAYLOAD
+    out = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 7.0).set_index("period")
+    assert out["units"].tolist() == [40, 30, 0]
+    assert out["backhaul_units"].tolist() == pytest.approx([0, 50, 20]) and out["dedicated_trucks"].sum() == 0
+    assert out["co2_kg"].tolist() == pytest.approx([0.0, 100 * load * 200, 100 * load * 80])
+    alone = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 0.0).set_index("period")
+    assert alone["backhaul_units"].tolist() == pytest.approx([0, 30]) and alone["dedicated_trucks"].tolist() == [1, 0]

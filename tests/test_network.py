@@ -3,6 +3,7 @@ requirements and bad network rows in Issues, the carbon comparison, and the comm
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 
@@ -283,8 +284,8 @@ def test_skus_of_class_a_at_any_site_are_diversified(planned):
 def test_returns_ride_back_on_the_plans_trucks(small_sample):
     """A Returns table in the inputs (the entry point the Returns sheet will use): each store's returns go back
     to a DC whose trucks deliver it (the sample's lanes go one way: the truck lanes' way back serves),
-    backhauled on the plan's outbound trucks of that lane and week up to their capacity, and the KPIs gain the
-    backhaul share and the CO2 saved."""
+    backhauled on the plan's outbound trucks of that lane up to their capacity, in their week or, waiting up to
+    returns_max_wait_days, a later one, and the KPIs gain the backhaul share and the CO2 saved."""
     from planner.pipeline.plan import plan
 
     inputs = load(small_sample)
@@ -293,12 +294,23 @@ def test_returns_ride_back_on_the_plans_trucks(small_sample):
     stores = sorted(set(lanes["destination"]) - set(lanes["origin"]))
     sku = inputs["Items"]["sku"].iloc[0]
     day0 = inputs.settings.planning_date
-    inputs.tables["Returns"] = pd.DataFrame({"sku": sku, "site": stores, "date": day0, "quantity": 3.0,
-                                             "disposition": "restock", "_row": np.arange(len(stores)) + 2})  # fmt: skip
+    weeks = inputs.settings.horizon_periods
+    site, week = np.repeat(stores, weeks), np.tile(np.arange(weeks), len(stores))  # every store, every week
+    inputs.tables["Returns"] = pd.DataFrame({"sku": sku, "site": site, "date": day0 + pd.to_timedelta(7 * week, "D"),
+                                             "quantity": 3.0, "disposition": "restock",
+                                             "_row": np.arange(len(site)) + 2})  # fmt: skip
     res = plan(inputs)
     b = res.network.backhaul
-    assert set(b["site"]) == set(stores) and b["units"].sum() == 3 * len(stores)
-    assert (b["backhaul_units"] <= b["units"] + 1e-9).all() and (b["co2_saved_kg"] >= -1e-9).all()
-    assert b["backhaul_units"].sum() > 0  # the sample's DCs send trucks to their stores in the first week
+    assert set(b["site"]) == set(stores) and b["units"].sum() == 3 * len(site)
+    per_site = b.groupby("site")[["backhaul_units", "units"]].sum()
+    assert (per_site["backhaul_units"] <= per_site["units"] + 1e-9).all() and (b["co2_saved_kg"] >= -1e-9).all()
+    assert b["backhaul_units"].sum() > 0  # the sample's DCs send trucks to their stores
     k = res.kpis.set_index("kpi")
     assert k.loc["backhaul_share", "value"] == pytest.approx(b["backhaul_units"].sum() / b["units"].sum())
+    # without waiting (returns_max_wait_days 0) each week's returns ride only that week's trucks: less backhaul
+    # (a store's weeks without a truck send theirs on dedicated trucks)
+    inputs.settings = dataclasses.replace(inputs.settings, returns_max_wait_days=0.0)
+    alone = plan(inputs).network.backhaul
+    assert (alone["backhaul_units"] <= alone["units"] + 1e-9).all()
+    assert alone["backhaul_units"].sum() < b["backhaul_units"].sum()
+    assert alone["co2_saved_kg"].sum() < b["co2_saved_kg"].sum()

@@ -115,6 +115,9 @@ SETTINGS: dict[str, Setting] = {
                 maximum=MAX_DAYS),
         Setting("return_refurbish_days", 14, "number", "Days from a refurbished return to stock", minimum=0,
                 maximum=MAX_DAYS),
+        Setting("returns_max_wait_days", 7, "number",
+                "Days returns may wait at a site for an outbound truck going back before a dedicated truck collects "
+                "them", minimum=0, maximum=MAX_DAYS),
         Setting("forecast_method", "auto", "choice", "Forecast method for all series", FORECAST_METHODS),
         Setting(
             "season_length", None, "int", "Periods per season (52 weeks, 12 months, 7 days)", minimum=1, maximum=520
@@ -284,6 +287,7 @@ class Settings:
     lead_time_sd_days: float
     return_restock_days: float
     return_refurbish_days: float
+    returns_max_wait_days: float
     forecast_method: str
     season_length: int
     carbon_price_per_t: float

@@ -208,7 +208,7 @@ def _backhaul(inputs: Inputs, out: NetworkResult, returns: pd.DataFrame | None =
         return None
     cfg = inputs.settings.distribution()
     return plan_backhaul(returns, out.distribution.shipments, inputs["Lanes"], inputs["Items"].set_index("sku"),
-                         cfg.planning_date, cfg.dispatch_days)  # fmt: skip
+                         cfg.planning_date, cfg.dispatch_days, inputs.settings.returns_max_wait_days)  # fmt: skip
 
 
 def _comparison(carbon: pd.DataFrame, now: float) -> dict[str, float]:

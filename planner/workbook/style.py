@@ -157,7 +157,7 @@ SETTING_MEANING = {
     "service_type": "general", "policy": "general", "review_days": "days as given", "variance_pooling": "general",
     "review_days_sq": "days as given", "unmet_demand": "general", "service_check": "general",
     "lead_time_days": "days as given", "lead_time_sd_days": "days as given", "return_restock_days": "days as given",
-    "return_refurbish_days": "days as given", "forecast_method": "general",
+    "return_refurbish_days": "days as given", "returns_max_wait_days": "days as given", "forecast_method": "general",
     "season_length": "count", "carbon_price_per_t": "money per t", "shortage_penalty_per_unit": "money per unit",
     "penalty_scaling": "general", "transport_co2_cap_kg": "kg", "allocation_exact_time_limit_s": "seconds as given",
     "weight_price": "ratio", "weight_lead_time": "ratio", "weight_lead_time_sd": "ratio", "weight_on_time": "ratio",
