@@ -331,6 +331,17 @@ def test_ses_least_squares_start_on_random_late_series_against_three_passes():
     np.testing.assert_allclose(sse, at[0.0] - b * b / c, rtol=1e-7, atol=1e-9)
 
 
+def test_a_constant_training_window_takes_the_smoothest_alpha_whatever_its_scale():
+    """Every alpha fits a constant series exactly (SSE 0 up to rounding): SES takes the smallest alpha of its
+    grid, at any scale of the series, instead of whichever the rounding favoured; the SSEs are never
+    negative."""
+    for scale in (1.0, 3.7, 1e6):
+        y = np.full((1, 40), 5.0 * scale)
+        alpha, level0 = F.ses_params(y)
+        assert alpha[0, 0] == pytest.approx(0.01) and level0[0] == pytest.approx(5.0 * scale)
+        assert (F._ses_best_level0(y, np.array(F.SES_ALPHAS), None)[1] >= 0).all()
+
+
 def test_tsb_grid_sse_equals_tsb_pass_on_the_flat_grid():
     """The separable TSB grid (size levels per alpha, probabilities per beta) gives the same SSE as tsb_pass on
     the flattened alpha x beta grid, series starting late included."""

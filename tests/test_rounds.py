@@ -410,6 +410,18 @@ def test_a_search_the_time_cap_stops_is_listed_in_the_plan():
     assert not solve_rounds(problem, FAST).time_limited
 
 
+def test_a_day_searched_twice_under_the_cap_is_listed_once():
+    """One van of 100 units for twelve stores of 5 to 60 units: no plan serves every store, so the day is
+    searched again with optional stores; both searches stopped by the cap (10^6 iterations per store, 1 s):
+    listed once, with fewer iterations than asked, the stores it cannot take listed as unserved."""
+    van = (VehicleType("Van", 1, (100.0, 10.0, 1500.0), 0.6, 40.0, 0.2, 0.3, 45.0, 360.0, 1080.0),)
+    problem = _problem(12, 3, van, windows=False, pickups=False)
+    plan = solve_rounds(problem, RoundsSettings(iterations_per_stop=1_000_000, seconds_per_stop=0.01, max_trips=1))
+    (capped,) = plan.time_limited
+    assert 0 < capped.iterations < capped.budget == 12_000_000 and len(plan.unserved) > 0
+    recheck(problem, plan)
+
+
 @pytest.mark.slow
 def test_workbook_lists_a_time_capped_route_search_in_issues(tmp_path):
     from planner.channels.api import plan_workbook

@@ -205,6 +205,30 @@ def test_level_search_against_a_root_finder_and_a_scan_on_random_rows():
         assert root - 1e-6 <= level[i] <= root + max(sl.CONTINUOUS_TOLERANCE, 1e-3 * root) + 1e-6, i
 
 
+def test_level_search_keeps_the_shape_of_a_column_of_cells():
+    """Arguments as a column of cells (n x 1, as Excel passes a range) give the same levels as flat ones, in
+    that shape."""
+    target, d = np.array([[0.95], [0.9], [0.99]]), np.array([[2.0], [3.0], [0.4]])
+    args = (20.0, d, 6.0, 7.0, 0.0, False, 7.0, 1.0)
+    for kind in ("negbin", "gamma"):
+        column = sl.level_for_target("fill", target, *args, kind, False, nearest=True)
+        flat = sl.level_for_target("fill", target.ravel(), 20.0, d.ravel(), *args[2:], kind, False, nearest=True)
+        assert column.shape == (3, 1) and np.array_equal(column.ravel(), flat)
+
+
+def test_level_search_with_a_zero_lead_time_and_a_lead_time_sd():
+    """A lead time of 0 with a lead-time sd makes the (R, S) fill rate dip (1 for S from 0 to 2, about 0.55 at
+    S = 9): the lower bound is taken to fall short, as bisection took it, and the level is the least from which
+    every higher level meets the target (a scan), not the unit above the bracket's lower end."""
+    args = (1.0, 1.0, 10.0, 0.0, 4.0, True, 1.0, 0.0, "negbin")
+    grid = np.arange(-1.0, 300.0)
+    served = sl.fill_rate(grid, *args)
+    assert served[1] == pytest.approx(1.0) and served[10] < 0.6  # the dip
+    for target in (0.8, 0.9, 0.99):
+        meets_above = np.flip(np.logical_and.accumulate(np.flip(served >= target)))
+        assert sl.level_for_target("fill", target, *args)[0] == grid[np.argmax(meets_above)]
+
+
 def test_undershoot_moments_of_a_constant_demand():
     """Demand of exactly m per review interval: the undershoot is uniform on (0, m): mean m / 2, variance m² / 12."""
     eu, vu = sl.undershoot_moments(6.0, 0.0)

@@ -220,7 +220,7 @@ def _ses_best_level0(Y: np.ndarray, alpha: np.ndarray, stop: int | None) -> tupl
     zero, b, c = _ses_pass_at_zero(Y, alpha, stop)
     ok = c > 0
     level0 = np.divide(b, c, out=np.zeros_like(b), where=ok)
-    return level0, np.where(ok, zero - b * level0, zero)
+    return level0, np.maximum(np.where(ok, zero - b * level0, zero), 0.0)
 
 
 def _ses_pass_at_zero(Y: np.ndarray, alpha: np.ndarray, stop: int | None) -> tuple[np.ndarray, ...]:
@@ -257,12 +257,26 @@ def ses_params(Y: np.ndarray, stop: int | None = None) -> tuple[np.ndarray, np.n
     the best point, each with its least-squares initial level (_ses_best_level0), by the SSE of the one-step
     errors up to ``stop``."""
     grid = np.array(SES_ALPHAS)
+    part = Y[:, :stop]
+    scale = np.sum(~np.isnan(part), axis=1) * np.nan_to_num(np.nanmax(np.square(part), axis=1, initial=0.0))
     _, sse = _ses_best_level0(Y, grid, stop)
-    coarse = grid[np.argmin(sse, axis=1)]
+    coarse = grid[_least_within_rounding(sse, scale)]
     fine = np.clip(coarse[:, None] + np.arange(-0.04, 0.041, 0.01)[None, :], 0.01, 0.99)
     level0, sse = _ses_best_level0(Y, fine, stop)
-    best = np.argmin(sse, axis=1)
+    best = _least_within_rounding(sse, scale)
     return _pick(fine, best)[:, None], _pick(level0, best)
+
+
+SSE_TIE = 1e-9  # relative to n max y²: SSEs this close are rounding apart (a constant series fits every alpha)
+
+
+def _least_within_rounding(sse: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Per row, the first column (the smallest alpha of an increasing grid) whose SSE is within SSE_TIE x
+    ``scale`` (n max y², which bounds the sums _ses_best_level0's least squares subtracts, so their rounding)
+    of the row's least: where the grid fits equally well (a constant series: every SSE is rounding off 0) the
+    smoothest model, not whichever column the rounding favoured."""
+    least = np.min(sse, axis=1, keepdims=True)
+    return np.argmax(sse <= least + SSE_TIE * np.asarray(scale, float)[:, None], axis=1)
 
 
 def fit_ses(Y: np.ndarray, holdout: int, horizon: int, season: int = 1) -> Fit:

@@ -205,11 +205,16 @@ def level_for_target(service_type, target, order_qty, demand_per_day, var_per_da
     demand."""
     target, q, d, v, L, sL, R, r = _arr(target, order_qty, demand_per_day, var_per_day, lead_time_days,
                                         lead_time_sd_days, review_days, sq_review_days)  # fmt: skip
-    rs = np.broadcast_to(np.asarray(is_rs, bool), d.shape)
-    kind = np.broadcast_to(np.asarray(kind), d.shape)
-    fill = np.broadcast_to(np.asarray(service_type) == "fill", d.shape)
+    shape = d.shape  # a column of cells from Excel is 2-D: searched flat, returned in its shape
+
+    def flat(a, dtype=None):
+        return np.broadcast_to(np.asarray(a, dtype), shape).ravel()
+
+    target, q, d, v, L, sL, R, r = (a.ravel() for a in (target, q, d, v, L, sL, R, r))
+    rs, kind, lost = flat(is_rs, bool), flat(kind), flat(lost_sales, bool)
+    fill = flat(np.asarray(service_type) == "fill")
     whole = kind == "negbin"
-    lost = np.broadcast_to(np.asarray(lost_sales, bool), d.shape)
+    nearest = flat(nearest is not None and nearest, bool)
 
     def service(x, rows):
         args = (d[rows], v[rows], L[rows], sL[rows], rs[rows], R[rows], r[rows], kind[rows])
@@ -225,14 +230,14 @@ def level_for_target(service_type, target, order_qty, demand_per_day, var_per_da
     tol = np.where(whole, 1.0, np.maximum(CONTINUOUS_TOLERANCE, 1e-4 * spread))
     search = _bracketed_search(service, target, whole, tol, lo, hi, at_hi)
     level = np.where(d > 0, np.where(whole, np.ceil(search.hi - 1e-9), search.hi), 0.0)
-    near = np.flatnonzero(whole & (d > 0) & np.broadcast_to(np.asarray(nearest is not None and nearest), d.shape))
+    near = np.flatnonzero(whole & (d > 0) & nearest)
     known = search.exact[near] & (search.hi[near] - search.lo[near] == 1.0)  # both neighbours simulated already
     below, at = search.at_lo[near].copy(), search.at_hi[near].copy()
     if (~known).any():
         redo = near[~known]
         below[~known], at[~known] = service(level[redo] - 1, redo), service(level[redo], redo)
     level[near] -= nearest_whole_unit(below, at, target[near])
-    return level
+    return level.reshape(shape)
 
 
 def _upper_bound(service, target, hi, spread) -> tuple[np.ndarray, np.ndarray]:
@@ -265,10 +270,14 @@ def _bracketed_search(service, target, whole, tol, lo, hi, at_hi) -> _Bracket:
     ends meets the target, the end kept twice in a row weighted by one half), whole rows' points rounded down
     inside the bracket, and a bisection step where two steps did not halve the width. Service rises with the
     level, so the result is the same as bisection's (the least whole unit reaching the target; within tol
-    for a continuous level), in fewer evaluations of the service. A row whose lower bound already reaches the
-    target is treated as just short of it (the search then ends one unit, or tol, above it, as bisection's)."""
+    for a continuous level), in fewer evaluations of the service. The lower bound is taken to fall short, as
+    bisection took it without looking: where its service reaches the target anyway (a service that is not
+    monotone in the level, with a lead time of 0 and a lead-time sd) it is taken to serve nothing, so the
+    search still looks inside the bracket."""
     rows = np.arange(len(lo))
     b = _Bracket(lo.copy(), hi.copy(), service(lo, rows), at_hi.copy())
+    short = b.at_lo < target  # a lower bound that reaches the target (a service not monotone: a lead time of 0
+    b.at_lo = np.where(short, b.at_lo, 0.0)  # with a lead-time sd) is taken to serve nothing, as bisection took it
     gap_lo = np.minimum(_probit_gap(b.at_lo, target), -1e-12)  # the interpolation's weights (Illinois halves)
     gap_hi = np.maximum(_probit_gap(b.at_hi, target), 0.0)
     last_side = np.zeros(len(lo), np.int8)

@@ -92,7 +92,7 @@ def sample_frames(n_skus: int = 200, weeks: int = 104, seed: int = 7, sites=SITE
             ("service_level", 0.95),
             ("forecast_method", "auto"),
             ("carbon_price_per_t", 100),
-            ("rounds_seconds_per_stop", 0.05),  # a few stores per depot-day: PyVRP settles at once
+            ("rounds_seconds_per_stop", 0.05),  # a cap only (at least 1 s a depot-day): a few stores each, done in ms
         ],
         columns=["setting", "value"],
     )

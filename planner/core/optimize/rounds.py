@@ -458,8 +458,9 @@ def _row(problem, vehicle, route, trip, stop, site, arrival, departure, on_board
 
 def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettings()) -> RoundsPlan:
     """Plan one depot-day: screen out what no vehicle can serve, solve the rest with PyVRP for
-    ``settings.iterations(stops)`` iterations (seeded), at most ``settings.time_limit(stops)`` seconds (a search
-    the cap stopped is listed in RoundsPlan.time_limited); if the best solution is infeasible (the fleet cannot take
+    ``settings.iterations(stops)`` iterations (seeded), each solve at most ``settings.time_limit(stops)`` seconds
+    (a day where either solve was stopped by the cap is listed in RoundsPlan.time_limited, with the fewer
+    iterations); if the best solution is infeasible (the fleet cannot take
     every stop), solve again with optional stops so that the fleet serves what it can and the rest is listed
     as unserved."""
     kept, bad = screen(problem, settings)
@@ -470,12 +471,12 @@ def solve_rounds(problem: RoundsProblem, settings: RoundsSettings = RoundsSettin
     if len(kept):
         budget, limit = settings.iterations(len(kept)), settings.time_limit(len(kept))
         result = _solve(build_model(problem, kept, settings), budget, limit, settings.seed)
-        seconds += result.runtime
-        if not result.is_feasible():
+        seconds, done = seconds + result.runtime, [result.num_iterations]
+        if not result.is_feasible():  # a search the cap cut short may have missed a plan with every stop
             result = _solve(build_model(problem, kept, settings, required=False), budget, limit, settings.seed)
-            seconds += result.runtime
-        if result.num_iterations < budget:
-            capped.append(TimeLimited(problem.depot, problem.day, int(result.num_iterations), budget, limit))
+            seconds, done = seconds + result.runtime, done + [result.num_iterations]
+        if min(done) < budget:
+            capped.append(TimeLimited(problem.depot, problem.day, int(min(done)), budget, limit))
         rows, visited = _routes(problem, kept, result)
         objective = _plan_cost(rows, problem.vehicles)
         d = direct_delivery(problem, kept.iloc[sorted(visited)])
