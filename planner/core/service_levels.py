@@ -276,9 +276,9 @@ def _bracketed_search(service, target, whole, tol, lo, hi, at_hi) -> _Bracket:
     search still looks inside the bracket."""
     rows = np.arange(len(lo))
     b = _Bracket(lo.copy(), hi.copy(), service(lo, rows), at_hi.copy())
-    short = b.at_lo < target  # a lower bound that reaches the target (a service not monotone: a lead time of 0
-    b.at_lo = np.where(short, b.at_lo, 0.0)  # with a lead-time sd) is taken to serve nothing, as bisection took it
-    gap_lo = np.minimum(_probit_gap(b.at_lo, target), -1e-12)  # the interpolation's weights (Illinois halves)
+    # a lower bound that reaches the target (a service not monotone: a lead time of 0 with a lead-time sd) is
+    # taken to serve nothing, as bisection took it; the interpolation's weights (Illinois halves them):
+    gap_lo = np.minimum(_probit_gap(np.where(b.at_lo < target, b.at_lo, 0.0), target), -1e-12)
     gap_hi = np.maximum(_probit_gap(b.at_hi, target), 0.0)
     last_side = np.zeros(len(lo), np.int8)
     checked_width = b.hi - b.lo
