@@ -133,3 +133,55 @@ def test_waiting_returns_ride_first_and_what_does_not_fit_waits_again():
     assert out["co2_kg"].tolist() == pytest.approx([0.0, 100 * load * 200, 100 * load * 80])
     alone = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 0.0).set_index("period")
     assert alone["backhaul_units"].tolist() == pytest.approx([0, 30]) and alone["dedicated_trucks"].tolist() == [1, 0]
+
+
+def test_waiting_returns_ride_only_their_own_dcs_trucks():
+    """S is served by A (10 km, no truck in week 0 or 1) and B (400 km, a truck in week 1): week 0's returns go
+    back to A, the nearest, and do not wait for B's truck, which would carry them 400 km: dedicated to A, as
+    without waiting, and never less CO2 saved than none."""
+    lanes = pd.DataFrame({"origin": ["A", "B"], "destination": ["S", "S"], "distance_km": [10.0, 400.0],
+                          "truck_capacity_m3": 10.0, "cost_per_truck": 300.0})  # fmt: skip
+    ship = pd.DataFrame({"origin": ["B"], "destination": ["S"], "ship_date": [DAY0 + pd.Timedelta(days=8)],
+                         "trucks": [1.0]})  # fmt: skip
+    items = pd.DataFrame({"unit_volume_m3": [0.1], "unit_weight_kg": [4.0]}, index=pd.Index(["X"], name="sku"))
+    returns = _returns({0: 40.0})
+    waited = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 7.0)
+    alone = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 0.0)
+    assert waited["backhaul_units"].sum() == 0 and waited["dedicated_trucks"].sum() == 1
+    assert waited.loc[waited["units"] > 0, "dc"].tolist() == ["A"]
+    assert waited["co2_kg"].sum() == pytest.approx(alone["co2_kg"].sum())
+    assert waited["co2_saved_kg"].sum() >= 0
+
+
+def test_a_batch_that_gets_nothing_does_not_stop_those_behind_it():
+    """One truck of 5 m3 in week 2; weeks 0 and 1 return 60 units of 0.1 m3 each (12 m3 in all), week 2 ten
+    units of an item without volume or weight: the truck takes 50 of week 0's units (5 m3) and, its volume
+    full, still the ten weightless units (they need no room); waits of 14 days."""
+    lanes, ship, items = _one_store({2: 1.0}, 5.0)
+    items = pd.concat([items, pd.DataFrame({"unit_volume_m3": [0.0], "unit_weight_kg": [0.0]},
+                                           index=pd.Index(["Z"], name="sku"))])  # fmt: skip
+    returns = _returns({0: 60.0, 1: 60.0})
+    returns = pd.concat([returns, _returns({2: 10.0}).assign(sku="Z")], ignore_index=True)
+    out = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, 14.0).set_index("period")
+    assert out.loc[2, "backhaul_units"] == pytest.approx(60)
+    assert out.loc[2, "dedicated_trucks"] == 0  # the weightless units ride; weeks 0 and 1 send the rest
+
+
+def test_a_truck_period_is_listed_only_where_returns_may_still_wait():
+    """Returns in weeks 0 and 10, a truck in week 1 and in week 5, waits of 7 days: week 1's truck is listed
+    (week 0's returns ride it), week 5's is not (nothing returned in the week before)."""
+    lanes, ship, items = _one_store({1: 1.0, 5: 1.0}, 10.0)
+    out = plan_backhaul(_returns({0: 20.0, 10: 20.0}), ship, lanes, items, DAY0, 7.0, 7.0)
+    assert out["period"].tolist() == [0, 1, 10] and out["backhaul_units"].tolist() == [0, 20, 0]
+
+
+def test_undated_shipments_and_unbounded_waits():
+    """A shipment without a date is left out (as before waiting existed); an infinite or missing wait is the
+    longest and no wait."""
+    lanes, ship, items = _one_store({1: 1.0}, 10.0)
+    ship = pd.concat([ship, ship.assign(ship_date=pd.NaT)], ignore_index=True)
+    returns = _returns({0: 20.0})
+    longest = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, float("inf"))
+    assert longest["backhaul_units"].sum() == 20
+    none = plan_backhaul(returns, ship, lanes, items, DAY0, 7.0, float("nan"))
+    assert none["backhaul_units"].sum() == 0 and none["dedicated_trucks"].sum() == 1

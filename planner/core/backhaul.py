@@ -7,9 +7,10 @@ Per forward truck lane l = (DC -> site) and dispatch period p (the distribution 
 way back (site -> DC) of distance km (the reverse lane's where the Lanes give one; else, for a site no lane
 leaves (a store), the truck lane's own: its trucks come back over the same road), n_lp outbound trucks of
 capacity V m3 and W kg (W: the lane's truck_capacity_kg, else TRUCK_PAYLOAD_KG), their room on the way back
-is filled with the site's returns still waiting, oldest first, then those dated in p: of a batch of v m3 and
-w kg, the share f = min(1, V_left / v, W_left / w) (the trucks drive back anyway, empty). A batch may wait
-floor(max_wait_days / dispatch period) periods; what is left of it then goes, in its own period, on
+is filled with the site's returns still waiting to go back to that DC, oldest first, then those dated in p:
+of a batch of v m3 and w kg, the share f = min(1, V_left / v, W_left / w) (the trucks drive back anyway,
+empty). A batch goes back to the DC of its own period (below) and may wait floor(max_wait_days / dispatch
+period) periods for that DC's trucks; what is left of it then goes, in its own period, on
 
     dedicated trucks   k = ceil(max(v_left / V, w_left / W))
     CO2 (kg CO2e)      backhaul: km x (full - empty) x w_carried / W      (only the load's extra fuel)
@@ -33,6 +34,8 @@ import pandas as pd
 from planner.core.emissions import TRUCK_CO2_KG_PER_KM_EMPTY, TRUCK_CO2_KG_PER_KM_FULL, TRUCK_PAYLOAD_KG
 from planner.core.optimize.distribution import truck_lanes
 
+MAX_WAIT_DAYS = 1e6  # a longer (or infinite) wait is this one: past every plan's horizon
+
 
 def plan_backhaul(returns: pd.DataFrame, shipments: pd.DataFrame, lanes: pd.DataFrame, items: pd.DataFrame,
                   planning_date: pd.Timestamp, dispatch_days: float,
@@ -46,9 +49,10 @@ def plan_backhaul(returns: pd.DataFrame, shipments: pd.DataFrame, lanes: pd.Data
     (for the period's own returns left when their wait ran out), kg CO2e of the plan, of all-dedicated trips
     and saved; dc is blank where the site has no way back."""
     step = max(dispatch_days, 1.0)
-    wait = int(max(max_wait_days, 0.0) // step)
+    wait = int(min(np.nan_to_num(max(max_wait_days, 0.0)), MAX_WAIT_DAYS) // step)
     r = _returns_per_period(returns, items, planning_date, dispatch_days)
-    out = shipments.assign(period=((shipments["ship_date"] - planning_date).dt.days // step).astype(int))
+    out = shipments.dropna(subset=["ship_date"])
+    out = out.assign(period=((out["ship_date"] - planning_date).dt.days // step).astype(int))
     out = out.groupby(["origin", "destination", "period"], as_index=False).agg(trucks=("trucks", "sum"))
     out = out.rename(columns={"origin": "dc", "destination": "site"})
     ways = _ways_back(lanes)
@@ -62,13 +66,14 @@ def plan_backhaul(returns: pd.DataFrame, shipments: pd.DataFrame, lanes: pd.Data
 
 
 def _with_truck_periods(r: pd.DataFrame, trucks: pd.DataFrame, wait: int) -> pd.DataFrame:
-    """``r`` (site, period, units, volume_m3, weight_kg) with a row of no returns for each period in which an
-    outbound truck with a way back runs to a site from its first period with returns to ``wait`` periods
-    after its last: the trucks that waiting returns can still ride."""
-    span = r.groupby("site")["period"].agg(first="min", last="max").reset_index()
-    runs = trucks.loc[trucks["trucks"] > 0, ["site", "period"]].drop_duplicates().merge(span, on="site")
-    runs = runs[(runs["period"] >= runs["first"]) & (runs["period"] <= runs["last"] + wait)]
-    extra = runs[["site", "period"]].merge(r[["site", "period"]], how="left", indicator=True)
+    """``r`` (site, period, units, volume_m3, weight_kg) with a row of no returns for each period p without
+    returns in which an outbound truck with a way back runs to a site that has returns dated in the ``wait``
+    periods before p: the trucks that waiting returns can still ride."""
+    runs = trucks.loc[trucks["trucks"] > 0, ["site", "period"]].drop_duplicates()
+    dated = r.loc[r["units"] > 0, ["site", "period"]].rename(columns={"period": "dated"})
+    runs = runs.merge(dated, on="site")
+    runs = runs[(runs["dated"] < runs["period"]) & (runs["period"] <= runs["dated"] + wait)]
+    extra = runs[["site", "period"]].drop_duplicates().merge(r[["site", "period"]], how="left", indicator=True)
     extra = extra.loc[extra["_merge"] == "left_only", ["site", "period"]]
     zeros = extra.assign(units=0.0, volume_m3=0.0, weight_kg=0.0)
     return pd.concat([r, zeros], ignore_index=True).sort_values(["site", "period"], ignore_index=True)
@@ -113,7 +118,7 @@ def _load_on_trucks(r: pd.DataFrame, wait: int) -> dict[str, np.ndarray]:
     )
     room_w = n * _payload(r)
     units, v, w = (r[c].to_numpy(float) for c in ("units", "volume_m3", "weight_kg"))
-    period, site = r["period"].to_numpy(int), r["site"].to_numpy(object)
+    period, site, dc = r["period"].to_numpy(int), r["site"].to_numpy(object), r["dc"].to_numpy(object)
     carried, carried_kg = np.zeros(len(r)), np.zeros(len(r))
     left = np.column_stack([units, v, w])  # what of each row's own returns still waits (units, m3, kg)
     waiting: list[int] = []
@@ -121,8 +126,9 @@ def _load_on_trucks(r: pd.DataFrame, wait: int) -> dict[str, np.ndarray]:
         if i and site[i] != site[i - 1]:
             waiting = []
         waiting.append(i)
-        if n[i] > 0:
-            carried[i], carried_kg[i] = _fill(left, waiting, room_v[i], room_w[i])
+        if n[i] > 0:  # the trucks back to this row's DC take what waits to go there (each row's DC is fixed)
+            same_dc = [j for j in waiting if dc[j] == dc[i]]
+            carried[i], carried_kg[i] = _fill(left, same_dc, room_v[i], room_w[i])
         last_of_site = i + 1 == len(r) or site[i + 1] != site[i]
         waiting = [j for j in waiting if left[j, 0] > 1e-9 and not last_of_site and period[j] + wait >= period[i + 1]]
     return {"backhaul_units": carried, "backhaul_kg": carried_kg, "dedicated": left}
@@ -134,9 +140,7 @@ def _fill(left: np.ndarray, batches: list[int], room_v: float, room_w: float) ->
     units = kg = 0.0
     for j in batches:
         u, v, w = left[j]
-        f = min(1.0, room_v / v if v > 0 else np.inf, room_w / w if w > 0 else np.inf)
-        if f <= 0:
-            break
+        f = max(min(1.0, room_v / v if v > 0 else np.inf, room_w / w if w > 0 else np.inf), 0.0)
         units, kg = units + f * u, kg + f * w
         room_v, room_w = room_v - f * v, room_w - f * w
         left[j] *= 1.0 - f
