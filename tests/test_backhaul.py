@@ -123,7 +123,7 @@ def test_waiting_returns_ride_first_and_what_does_not_fit_waits_again():
     """Trucks of 5 m3: one in week 1, one in week 2. Week 0: 40 units (4 m3) wait; week 1: 30 units (3 m3).
     Week 1's truck takes week 0's 4 m3 first, then 1 m3 of week 1's (10 units, a third); the other 20 units
     wait and ride week 2's truck: everything backhauled, no dedicated truck, where same-week-only backhaul
-    would send 40 units and 20 units on dedicated trucks."""
+    sends week 0's 40 units on a dedicated truck (week 1's 3 m3 fit its own truck)."""
     lanes, ship, items = _one_store({1: 1.0, 2: 1.0}, 5.0)
     returns = _returns({0: 40.0, 1: 30.0})
     load = (FULL - E) / PAYLOAD
